@@ -1,0 +1,377 @@
+#include "conn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "starttls.h"
+#include "verify.h"
+
+#include "banned.h"
+
+enum state {
+	S_IDLE,
+	S_RESOLVE,
+	S_CONNECT,
+	S_STARTTLS,
+	S_HANDSHAKE,
+	S_DONE,
+};
+
+struct tk_conn {
+	struct tk_loop *loop;
+	struct tk_conn_conf conf;
+	struct tk_result *r;           /* borrowed */
+	tk_conn_cb cb;
+	void *arg;
+	enum state state;
+	struct tk_lookup *lookup;
+	struct tk_connect *connect;
+	struct tk_starttls *st;
+	struct tk_tls *tls;
+	int fd;
+	bool ready;
+	struct tk_timer deadline;
+	struct tk_timer kick;          /* deferred completion */
+	uint64_t t0, tstep;
+	char verify_name[TK_HOST_MAX];
+};
+
+static const char *
+step_name(enum state s)
+{
+	switch (s) {
+	case S_IDLE:
+		return "start";
+	case S_RESOLVE:
+		return "resolve";
+	case S_CONNECT:
+		return "connect";
+	case S_STARTTLS:
+		return "starttls";
+	case S_HANDSHAKE:
+		return "handshake";
+	case S_DONE:
+		return "done";
+	}
+	return "?";
+}
+
+static void
+finish(struct tk_conn *c, bool ready)
+{
+	c->state = S_DONE;
+	c->ready = ready;
+	tk_loop_timer_stop(c->loop, &c->deadline);
+	if (c->fd >= 0) {
+		tk_loop_unwatch(c->loop, c->fd);
+	}
+	c->r->t_total_us = tk_now_us() - c->t0;
+	c->cb(c, c->arg);
+}
+
+static void
+fail(struct tk_conn *c, const struct tk_err *e)
+{
+	c->r->err = *e;
+	c->r->cls = e->cls;
+	finish(c, false);
+}
+
+static void
+begin_step(struct tk_conn *c, enum state s)
+{
+	c->state = s;
+	c->tstep = tk_now_us();
+	tk_loop_timer_start(c->loop, &c->deadline, c->conf.timeout_ms);
+}
+
+static void
+on_deadline(struct tk_loop *loop, void *arg)
+{
+	struct tk_conn *c = arg;
+	struct tk_err e;
+
+	(void)loop;
+	tk_err_clear(&e);
+	tk_err_set(&e, TK_NET, step_name(c->state),
+	    "timed out after %.3g s", c->conf.timeout_ms / 1000.0);
+	tk_lookup_cancel(c->lookup);
+	c->lookup = NULL;
+	tk_connect_free(c->connect);
+	c->connect = NULL;
+	fail(c, &e);
+}
+
+static void drive(struct tk_conn *c);
+
+static void
+on_fd(struct tk_loop *loop, int fd, unsigned events, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	drive(arg);
+}
+
+static void
+want(struct tk_conn *c, int w)
+{
+	tk_loop_watch(c->loop, c->fd, w == TK_WANT_WRITE ? TK_WRITE : TK_READ,
+	    on_fd, c, NULL);
+}
+
+static void
+start_handshake(struct tk_conn *c)
+{
+	struct tk_tls_conf tc = {0};
+	struct tk_err e;
+	const char *sni = NULL;
+
+	tk_err_clear(&e);
+	/* RFC 6066 section 3: SNI carries a DNS name, never an IP literal */
+	if (!c->conf.no_sni && !tk_is_ip_literal(c->verify_name)) {
+		sni = c->verify_name;
+		snprintf(c->r->sni, sizeof(c->r->sni), "%s", sni);
+	}
+	tc.server = false;
+	tc.priority = c->conf.priority;
+	tc.sni = sni;
+	tc.alpn = c->conf.alpn;
+	c->tls = tk_tls_new(c->fd, &tc, c->conf.creds, &e);
+	if (c->tls == NULL) {
+		fail(c, &e);
+		return;
+	}
+	begin_step(c, S_HANDSHAKE);
+	drive(c);
+}
+
+static void
+after_handshake(struct tk_conn *c)
+{
+	struct tk_result *r = c->r;
+	struct tk_err e;
+	char sum[1024];
+
+	tk_err_clear(&e);
+	r->t_handshake_us = tk_now_us() - c->tstep;
+	r->handshake_done = true;
+	tk_tls_info(c->tls, &r->tls);
+	if (tk_chain_from_session(tk_tls_session(c->tls), time(NULL),
+	    &r->chain, &e) < 0 ||
+	    tk_verify_peer(tk_tls_session(c->tls), c->verify_name, true,
+	    &r->chain, &r->verdict, &e) < 0) {
+		fail(c, &e);
+		return;
+	}
+	if (r->verdict.status == TK_VERIFY_FAILED) {
+		if (c->conf.insecure) {
+			r->verdict.status = TK_VERIFY_SKIPPED;
+		} else {
+			tk_verdict_summary(&r->verdict, sum, sizeof(sum));
+			tk_err_set(&r->err, TK_CHECK, "verify",
+			    "certificate verification failed: %s", sum);
+			r->cls = TK_CHECK;
+		}
+	} else if (c->conf.insecure) {
+		r->verdict.status = TK_VERIFY_SKIPPED;
+	}
+	finish(c, true);
+}
+
+static void
+drive(struct tk_conn *c)
+{
+	int rc;
+
+	switch (c->state) {
+	case S_STARTTLS:
+		rc = tk_starttls_step(c->st, c->fd);
+		if (rc == TK_WANT_READ || rc == TK_WANT_WRITE) {
+			want(c, rc);
+			return;
+		}
+		snprintf(c->r->transcript, sizeof(c->r->transcript), "%s",
+		    tk_starttls_transcript(c->st));
+		if (rc < 0) {
+			fail(c, tk_starttls_error(c->st));
+			return;
+		}
+		c->r->t_starttls_us = tk_now_us() - c->tstep;
+		start_handshake(c);
+		return;
+	case S_HANDSHAKE:
+		rc = tk_tls_handshake(c->tls);
+		if (rc == TK_WANT_READ || rc == TK_WANT_WRITE) {
+			want(c, rc);
+			return;
+		}
+		if (rc < 0) {
+			struct tk_err e = *tk_tls_error(c->tls);
+
+			c->r->t_handshake_us = tk_now_us() - c->tstep;
+			tk_tls_info(c->tls, &c->r->tls);
+			/* say what the server asked for when it refused us */
+			if (c->r->tls.client_cert_requested &&
+			    tk_creds_has_cert(c->conf.creds) == false) {
+				size_t l = strlen(e.msg);
+
+				snprintf(e.msg + l, sizeof(e.msg) - l,
+				    " (the server asked for a client "
+				    "certificate and none was given)");
+			}
+			fail(c, &e);
+			return;
+		}
+		after_handshake(c);
+		return;
+	case S_IDLE:
+	case S_RESOLVE:
+	case S_CONNECT:
+	case S_DONE:
+		return;
+	}
+}
+
+static void
+on_connected(void *arg, int fd, const struct tk_addr *addr,
+    const struct tk_err *err)
+{
+	struct tk_conn *c = arg;
+	struct tk_err e;
+
+	c->r->t_connect_us = tk_now_us() - c->tstep;
+	if (fd >= 0) {
+		tk_sockaddr_str((const struct sockaddr *)&addr->ss,
+		    c->r->address, sizeof(c->r->address));
+	}
+	/* addr and err live in c->connect: use them before this */
+	if (fd < 0) {
+		struct tk_err copy = *err;
+
+		tk_connect_free(c->connect);
+		c->connect = NULL;
+		fail(c, &copy);
+		return;
+	}
+	tk_connect_free(c->connect);
+	c->connect = NULL;
+	c->fd = fd;
+	if (c->conf.starttls != NULL) {
+		tk_err_clear(&e);
+		c->st = tk_starttls_new(c->conf.starttls, &e);
+		if (c->st == NULL) {
+			fail(c, &e);
+			return;
+		}
+		snprintf(c->r->starttls, sizeof(c->r->starttls), "%s",
+		    c->conf.starttls);
+		begin_step(c, S_STARTTLS);
+		drive(c);
+		return;
+	}
+	start_handshake(c);
+}
+
+/* RFC 8305 section 5: 250 ms is the recommended Connection Attempt Delay */
+#define STAGGER_MS 250
+
+static void
+on_resolved(void *arg, const struct tk_addr *addrs, size_t n,
+    const struct tk_err *err)
+{
+	struct tk_conn *c = arg;
+	struct tk_err e;
+
+	c->lookup = NULL;
+	c->r->t_resolve_us = tk_now_us() - c->tstep;
+	if (err != NULL) {
+		fail(c, err);
+		return;
+	}
+	tk_err_clear(&e);
+	begin_step(c, S_CONNECT);
+	c->connect = tk_connect_start(c->loop, addrs, n, STAGGER_MS,
+	    on_connected, c, &e);
+	if (c->connect == NULL) {
+		fail(c, &e);
+	}
+}
+
+struct tk_conn *
+tk_conn_new(struct tk_loop *loop, const struct tk_conn_conf *conf,
+    struct tk_result *result, tk_conn_cb cb, void *arg, struct tk_err *err)
+{
+	struct tk_conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		tk_err_sys(err, TK_INTERNAL, "start", "out of memory");
+		return NULL;
+	}
+	c->loop = loop;
+	c->conf = *conf;
+	c->r = result;
+	c->cb = cb;
+	c->arg = arg;
+	c->fd = -1;
+	snprintf(c->verify_name, sizeof(c->verify_name), "%s",
+	    conf->hostname != NULL ? conf->hostname : conf->target.host);
+	snprintf(result->hostname, sizeof(result->hostname), "%s",
+	    c->verify_name);
+	tk_timer_init(&c->deadline, on_deadline, c);
+	return c;
+}
+
+void
+tk_conn_start(struct tk_conn *c)
+{
+	struct tk_err e;
+
+	tk_err_clear(&e);
+	c->t0 = tk_now_us();
+	begin_step(c, S_RESOLVE);
+	c->lookup = tk_resolve(c->conf.resolver, c->conf.target.host,
+	    c->conf.target.port, c->conf.family, on_resolved, c, &e);
+	if (c->lookup == NULL) {
+		fail(c, &e);
+	}
+}
+
+bool
+tk_conn_ready(const struct tk_conn *c)
+{
+	return c->ready;
+}
+
+int
+tk_conn_fd(const struct tk_conn *c)
+{
+	return c->fd;
+}
+
+struct tk_tls *
+tk_conn_tls(const struct tk_conn *c)
+{
+	return c->tls;
+}
+
+void
+tk_conn_free(struct tk_conn *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	tk_loop_timer_stop(c->loop, &c->deadline);
+	tk_lookup_cancel(c->lookup);
+	tk_connect_free(c->connect);
+	tk_starttls_free(c->st);
+	tk_tls_free(c->tls);
+	if (c->fd >= 0) {
+		tk_loop_unwatch(c->loop, c->fd);
+		close(c->fd);
+	}
+	free(c);
+}

@@ -1,0 +1,56 @@
+/*
+ * One target's client pipeline: resolve -> connect -> STARTTLS -> handshake
+ * -> verify, each step under its own deadline on the loop.  The result
+ * struct is filled as the steps go; when the pipeline ends (ready for data
+ * or failed), the callback runs once.
+ */
+#ifndef TK_CONN_H
+#define TK_CONN_H
+
+#include <stdbool.h>
+
+#include "creds.h"
+#include "loop.h"
+#include "net.h"
+#include "report.h"
+#include "tls.h"
+
+struct tk_conn_conf {
+	struct tk_target target;
+	const char *hostname;       /* A-label name to verify; NULL: host */
+	bool no_sni;
+	bool insecure;              /* verify, but do not fail on it */
+	int family;                 /* AF_UNSPEC, AF_INET, AF_INET6 */
+	unsigned timeout_ms;        /* per step */
+	const char *starttls;       /* protocol name or NULL */
+	const char *priority;       /* built by tk_tls_priority() */
+	const struct tk_alpn *alpn; /* borrowed */
+	struct tk_creds *creds;     /* borrowed; the session takes a ref */
+	struct tk_resolver *resolver;  /* borrowed, shared by conns */
+};
+
+struct tk_conn;
+typedef void (*tk_conn_cb)(struct tk_conn *c, void *arg);
+
+/*
+ * result is borrowed and must outlive the conn.  Nothing happens until
+ * tk_conn_start().  NULL with err on allocation failure.
+ */
+struct tk_conn *tk_conn_new(struct tk_loop *loop,
+    const struct tk_conn_conf *conf, struct tk_result *result,
+    tk_conn_cb cb, void *arg, struct tk_err *err);
+void tk_conn_start(struct tk_conn *c);
+
+/*
+ * After the callback: true when the handshake finished (the data phase
+ * may begin; verification may still have failed: see result->verdict).
+ * On failure result->err and result->cls say why.
+ */
+bool tk_conn_ready(const struct tk_conn *c);
+int tk_conn_fd(const struct tk_conn *c);
+struct tk_tls *tk_conn_tls(const struct tk_conn *c);
+
+/* Closes the fd and frees everything; safe from any callback. */
+void tk_conn_free(struct tk_conn *c);
+
+#endif

@@ -1,0 +1,415 @@
+#include "creds.h"
+
+#include <errno.h>
+#include <gnutls/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "banned.h"
+
+struct tk_creds {
+	unsigned refs;
+	gnutls_certificate_credentials_t cred;
+	gnutls_dh_params_t dh;
+	bool has_cert;
+	unsigned ntrust;
+	char trust_source[256];
+};
+
+int
+tk_read_file(const char *path, const char *what, gnutls_datum_t *data,
+    struct tk_err *err)
+{
+	struct stat st;
+	FILE *f;
+	size_t got;
+
+	data->data = NULL;
+	data->size = 0;
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		return tk_err_sys(err, TK_USAGE, "load", "cannot read %s '%s'",
+		    what, path);
+	}
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return tk_err_set(err, TK_USAGE, "load",
+		    "%s '%s' is not a regular file", what, path);
+	}
+	if ((unsigned long long)st.st_size > TK_FILE_MAX) {
+		fclose(f);
+		return tk_err_set(err, TK_USAGE, "load",
+		    "%s '%s' is larger than %u MiB", what, path,
+		    TK_FILE_MAX >> 20);
+	}
+	data->data = gnutls_malloc((size_t)st.st_size + 1);
+	if (data->data == NULL) {
+		fclose(f);
+		return tk_err_set(err, TK_INTERNAL, "load", "out of memory");
+	}
+	got = fread(data->data, 1, (size_t)st.st_size, f);
+	if (ferror(f)) {
+		tk_err_sys(err, TK_USAGE, "load", "cannot read %s '%s'",
+		    what, path);
+		fclose(f);
+		gnutls_free(data->data);
+		data->data = NULL;
+		return -1;
+	}
+	fclose(f);
+	data->data[got] = '\0';
+	data->size = (unsigned)got;
+	if (got == 0) {
+		gnutls_free(data->data);
+		data->data = NULL;
+		return tk_err_set(err, TK_USAGE, "load", "%s '%s' is empty",
+		    what, path);
+	}
+	return 0;
+}
+
+static bool
+has_pem(const gnutls_datum_t *d, const char *label)
+{
+	return d->data != NULL && memmem(d->data, d->size, label,
+	    strlen(label)) != NULL;
+}
+
+int
+tk_load_certs(const gnutls_datum_t *data, const char *path,
+    gnutls_x509_crt_t **list, unsigned *n, struct tk_err *err)
+{
+	gnutls_x509_crt_fmt_t fmt;
+	int rc;
+
+	*list = NULL;
+	*n = 0;
+	if (has_pem(data, "-----BEGIN CERTIFICATE-----") ||
+	    has_pem(data, "-----BEGIN X509 CERTIFICATE-----")) {
+		fmt = GNUTLS_X509_FMT_PEM;
+	} else if (has_pem(data, "-----BEGIN")) {
+		return tk_err_set(err, TK_USAGE, "load",
+		    "no certificate in '%s' (it holds other PEM blocks)",
+		    path);
+	} else if (data->size > 0 && data->data[0] == 0x30) {
+		fmt = GNUTLS_X509_FMT_DER;
+	} else {
+		return tk_err_set(err, TK_USAGE, "load",
+		    "no certificate in '%s' (neither PEM nor DER)", path);
+	}
+	rc = gnutls_x509_crt_list_import2(list, n, data, fmt, 0);
+	if (rc < 0) {
+		tk_err_set(err, TK_USAGE, "load",
+		    "malformed certificate in '%s': %s", path,
+		    gnutls_strerror(rc));
+		err->gnutls_rc = rc;
+		return -1;
+	}
+	if (*n == 0) {
+		gnutls_free(*list);
+		*list = NULL;
+		return tk_err_set(err, TK_USAGE, "load",
+		    "no certificate in '%s'", path);
+	}
+	return 0;
+}
+
+static void
+free_certs(gnutls_x509_crt_t *list, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		gnutls_x509_crt_deinit(list[i]);
+	}
+	gnutls_free(list);
+}
+
+static int
+load_own(struct tk_creds *c, const char *cert_file, const char *key_file,
+    struct tk_err *err)
+{
+	gnutls_datum_t cert = {NULL, 0}, key = {NULL, 0};
+	gnutls_x509_crt_t *list = NULL;
+	unsigned n = 0;
+	const char *kpath = key_file != NULL ? key_file : cert_file;
+	int rc, ret = -1;
+
+	if (tk_read_file(cert_file, "certificate file", &cert, err) < 0) {
+		goto out;
+	}
+	if (tk_load_certs(&cert, cert_file, &list, &n, err) < 0) {
+		goto out;
+	}
+	if (key_file != NULL) {
+		if (tk_read_file(key_file, "key file", &key, err) < 0) {
+			goto out;
+		}
+	} else {
+		key = cert;
+	}
+	if (has_pem(&key, "ENCRYPTED PRIVATE KEY") ||
+	    has_pem(&key, "Proc-Type: 4,ENCRYPTED")) {
+		tk_err_set(err, TK_USAGE, "load",
+		    "private key in '%s' is encrypted; give an unencrypted "
+		    "key", kpath);
+		goto out;
+	}
+	if (!has_pem(&key, "PRIVATE KEY-----")) {
+		tk_err_set(err, TK_USAGE, "load", key_file != NULL ?
+		    "no private key in key file '%s'" :
+		    "no private key in '%s' (give the key with --key)", kpath);
+		goto out;
+	}
+	rc = gnutls_certificate_set_x509_key_mem2(c->cred, &cert, &key,
+	    GNUTLS_X509_FMT_PEM, NULL, 0);
+	if (rc == GNUTLS_E_CERTIFICATE_KEY_MISMATCH) {
+		tk_err_set(err, TK_USAGE, "load",
+		    "certificate '%s' does not match private key '%s'",
+		    cert_file, kpath);
+		goto out;
+	}
+	if (rc < 0) {
+		tk_err_set(err, TK_USAGE, "load",
+		    "cannot load certificate '%s' with key '%s': %s",
+		    cert_file, kpath, gnutls_strerror(rc));
+		err->gnutls_rc = rc;
+		goto out;
+	}
+	c->has_cert = true;
+	ret = 0;
+out:
+	if (key.data != cert.data) {
+		gnutls_free(key.data);
+	}
+	gnutls_free(cert.data);
+	free_certs(list, n);
+	return ret;
+}
+
+static void
+note_source(struct tk_creds *c, const char *src)
+{
+	size_t len = strlen(c->trust_source);
+
+	snprintf(c->trust_source + len, sizeof(c->trust_source) - len, "%s%s",
+	    len ? ", " : "", src);
+}
+
+static int
+load_ca(struct tk_creds *c, const char *path, struct tk_err *err)
+{
+	struct stat st;
+	gnutls_datum_t data = {NULL, 0};
+	gnutls_x509_crt_t *list = NULL;
+	unsigned n = 0;
+	int rc;
+
+	if (stat(path, &st) < 0) {
+		return tk_err_sys(err, TK_USAGE, "load",
+		    "cannot read CA file '%s'", path);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = gnutls_certificate_set_x509_trust_dir(c->cred, path,
+		    GNUTLS_X509_FMT_PEM);
+		if (rc < 0) {
+			return tk_err_set(err, TK_USAGE, "load",
+			    "cannot load CA directory '%s': %s", path,
+			    gnutls_strerror(rc));
+		}
+		if (rc == 0) {
+			return tk_err_set(err, TK_USAGE, "load",
+			    "no certificate in CA directory '%s'", path);
+		}
+		c->ntrust += (unsigned)rc;
+		note_source(c, path);
+		return 0;
+	}
+	if (tk_read_file(path, "CA file", &data, err) < 0) {
+		return -1;
+	}
+	if (tk_load_certs(&data, path, &list, &n, err) < 0) {
+		gnutls_free(data.data);
+		return -1;
+	}
+	rc = gnutls_certificate_set_x509_trust(c->cred, list, (int)n);
+	free_certs(list, n);
+	gnutls_free(data.data);
+	if (rc < 0) {
+		return tk_err_set(err, TK_USAGE, "load",
+		    "cannot use CA file '%s': %s", path, gnutls_strerror(rc));
+	}
+	c->ntrust += n;
+	note_source(c, path);
+	return 0;
+}
+
+/* SSL_CERT_FILE and SSL_CERT_DIR replace the system store, as in OpenSSL. */
+static int
+load_env_trust(struct tk_creds *c, bool *used, struct tk_err *err)
+{
+	const char *file = getenv("SSL_CERT_FILE");
+	const char *dirs = getenv("SSL_CERT_DIR");
+
+	*used = false;
+	if (file != NULL && *file != '\0') {
+		if (load_ca(c, file, err) < 0) {
+			return -1;
+		}
+		*used = true;
+	}
+	if (dirs != NULL && *dirs != '\0') {
+		char buf[4096];
+		char *p, *save = NULL;
+
+		snprintf(buf, sizeof(buf), "%s", dirs);
+		for (p = strtok_r(buf, ":", &save); p != NULL;
+		     p = strtok_r(NULL, ":", &save)) {
+			if (load_ca(c, p, err) < 0) {
+				return -1;
+			}
+			*used = true;
+		}
+	}
+	return 0;
+}
+
+static int
+load_system(struct tk_creds *c, struct tk_err *err)
+{
+	int rc = gnutls_certificate_set_x509_system_trust(c->cred);
+
+	if (rc < 0) {
+		return tk_err_set(err, TK_USAGE, "load",
+		    "cannot load the system trust store: %s",
+		    gnutls_strerror(rc));
+	}
+	if (rc == 0) {
+		return tk_err_set(err, TK_USAGE, "load",
+		    "the system trust store is empty; give --ca");
+	}
+	c->ntrust += (unsigned)rc;
+	note_source(c, "system");
+	return 0;
+}
+
+static int
+load_dh(struct tk_creds *c, const char *path, struct tk_err *err)
+{
+	gnutls_datum_t data = {NULL, 0};
+	int rc;
+
+	if (tk_read_file(path, "DH parameters file", &data, err) < 0) {
+		return -1;
+	}
+	rc = gnutls_dh_params_init(&c->dh);
+	if (rc == 0) {
+		rc = gnutls_dh_params_import_pkcs3(c->dh, &data,
+		    GNUTLS_X509_FMT_PEM);
+	}
+	gnutls_free(data.data);
+	if (rc < 0) {
+		return tk_err_set(err, TK_USAGE, "load",
+		    "malformed DH parameters in '%s': %s", path,
+		    gnutls_strerror(rc));
+	}
+	gnutls_certificate_set_dh_params(c->cred, c->dh);
+	return 0;
+}
+
+struct tk_creds *
+tk_creds_new(const struct tk_creds_conf *conf, struct tk_err *err)
+{
+	struct tk_creds *c;
+	bool env = false;
+	int rc;
+
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		tk_err_sys(err, TK_INTERNAL, "load", "out of memory");
+		return NULL;
+	}
+	c->refs = 1;
+	rc = gnutls_certificate_allocate_credentials(&c->cred);
+	if (rc < 0) {
+		tk_err_set(err, TK_INTERNAL, "load",
+		    "cannot allocate credentials: %s", gnutls_strerror(rc));
+		free(c);
+		return NULL;
+	}
+
+	if (conf->cert_file != NULL &&
+	    load_own(c, conf->cert_file, conf->key_file, err) < 0) {
+		goto fail;
+	}
+	if (conf->cert_file == NULL && conf->key_file != NULL) {
+		tk_err_set(err, TK_USAGE, "load", "--key needs --cert");
+		goto fail;
+	}
+	for (size_t i = 0; i < conf->nca; i++) {
+		if (load_ca(c, conf->ca[i], err) < 0) {
+			goto fail;
+		}
+	}
+	if (conf->nca == 0 && conf->want_trust) {
+		if (load_env_trust(c, &env, err) < 0) {
+			goto fail;
+		}
+		if (!env && load_system(c, err) < 0) {
+			goto fail;
+		}
+	} else if (conf->system_trust && load_system(c, err) < 0) {
+		goto fail;
+	}
+	if (conf->dh_file != NULL && load_dh(c, conf->dh_file, err) < 0) {
+		goto fail;
+	}
+	return c;
+fail:
+	tk_creds_unref(c);
+	return NULL;
+}
+
+struct tk_creds *
+tk_creds_ref(struct tk_creds *c)
+{
+	c->refs++;
+	return c;
+}
+
+void
+tk_creds_unref(struct tk_creds *c)
+{
+	if (c == NULL || --c->refs > 0) {
+		return;
+	}
+	gnutls_certificate_free_credentials(c->cred);
+	if (c->dh != NULL) {
+		gnutls_dh_params_deinit(c->dh);
+	}
+	free(c);
+}
+
+gnutls_certificate_credentials_t
+tk_creds_gnutls(const struct tk_creds *c)
+{
+	return c->cred;
+}
+
+bool
+tk_creds_has_cert(const struct tk_creds *c)
+{
+	return c->has_cert;
+}
+
+unsigned
+tk_creds_trust_count(const struct tk_creds *c)
+{
+	return c->ntrust;
+}
+
+const char *
+tk_creds_trust_source(const struct tk_creds *c)
+{
+	return c->trust_source[0] ? c->trust_source : "none";
+}

@@ -1,0 +1,392 @@
+#include "report.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banned.h"
+
+void
+tk_result_init(struct tk_result *r, const char *tool, const char *target)
+{
+	memset(r, 0, sizeof(*r));
+	r->tool = tool;
+	snprintf(r->target, sizeof(r->target), "%s", target);
+	tk_err_clear(&r->err);
+	r->cls = TK_OK;
+}
+
+void
+tk_result_release(struct tk_result *r)
+{
+	tk_chain_clear(&r->chain);
+}
+
+/* Length of the valid UTF-8 sequence at p (RFC 3629), or 0. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len;
+	unsigned cp;
+
+	if (p[0] < 0x80) {
+		return 1;
+	} else if ((p[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = p[0] & 0x1fu;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = p[0] & 0x0fu;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = p[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	if (len > n) {
+		return 0;
+	}
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			return 0;
+		}
+		cp = (cp << 6) | (p[i] & 0x3fu);
+	}
+	/* overlong forms, surrogates and values past U+10FFFF */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff)) {
+		return 0;
+	}
+	/* C1 controls (U+0080..U+009F) are escaped like C0 ones */
+	if (cp >= 0x80 && cp <= 0x9f) {
+		return 0;
+	}
+	return len;
+}
+
+void
+tk_escape(const char *in, size_t inlen, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+
+	if (outlen == 0) {
+		return;
+	}
+	for (size_t i = 0; i < inlen;) {
+		size_t l = utf8_len(p + i, inlen - i);
+
+		if (l == 1 && (p[i] < 0x20 || p[i] == 0x7f)) {
+			l = 0;
+		}
+		if (l == 0) {
+			if (o + 4 >= outlen) {
+				break;
+			}
+			snprintf(out + o, outlen - o, "\\x%02X", p[i]);
+			o += 4;
+			i++;
+			continue;
+		}
+		if (l == 1 && p[i] == '\\') {
+			if (o + 2 >= outlen) {
+				break;
+			}
+			out[o++] = '\\';
+			out[o++] = '\\';
+			i++;
+			continue;
+		}
+		if (o + l >= outlen) {
+			break;
+		}
+		memcpy(out + o, p + i, l);
+		o += l;
+		i += l;
+	}
+	out[o] = '\0';
+}
+
+/* JSON building: every peer string goes through tk_escape() first. */
+
+static json_t *
+jstr(const char *s)
+{
+	char buf[2048];
+
+	tk_escape(s, strlen(s), buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+jstr_or_null(const char *s)
+{
+	return s != NULL && *s != '\0' ? jstr(s) : json_null();
+}
+
+/* One field table drives the "tls" section in both renderers. */
+enum ftype { F_STR, F_BOOL };
+
+struct field {
+	const char *json_key;
+	const char *text_label;
+	enum ftype type;
+	size_t off;
+};
+
+static const struct field tls_fields[] = {
+	{"version", "version", F_STR, offsetof(struct tk_tls_info, version)},
+	{"cipher", "cipher suite", F_STR,
+	    offsetof(struct tk_tls_info, cipher)},
+	{"kx", "key exchange", F_STR, offsetof(struct tk_tls_info, kx)},
+	{"group", "group", F_STR, offsetof(struct tk_tls_info, group)},
+	{"alpn", "ALPN", F_STR, offsetof(struct tk_tls_info, alpn)},
+	{"resumed", "resumed", F_BOOL, offsetof(struct tk_tls_info, resumed)},
+};
+
+static json_t *
+json_tls(const struct tk_tls_info *t)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < sizeof(tls_fields) / sizeof(tls_fields[0]);
+	     i++) {
+		const struct field *f = &tls_fields[i];
+		const char *base = (const char *)t + f->off;
+
+		if (f->type == F_STR) {
+			json_object_set_new(o, f->json_key,
+			    jstr_or_null(base));
+		} else {
+			json_object_set_new(o, f->json_key,
+			    json_boolean(*(const bool *)(const void *)base));
+		}
+	}
+	return o;
+}
+
+static json_t *
+json_cert(const struct tk_certinfo *c)
+{
+	json_t *o = json_object(), *sans = json_array();
+	char t[32];
+
+	json_object_set_new(o, "subject", jstr(c->subject));
+	json_object_set_new(o, "issuer", jstr(c->issuer));
+	for (size_t i = 0; i < c->nsans; i++) {
+		char buf[TK_NAME_MAX * 4 + 16], esc[TK_NAME_MAX * 4];
+
+		tk_escape(c->sans[i].value, c->sans[i].len, esc, sizeof(esc));
+		snprintf(buf, sizeof(buf), "%s:%s",
+		    tk_san_type_name(c->sans[i].type), esc);
+		json_array_append_new(sans, json_string(buf));
+	}
+	json_object_set_new(o, "sans", sans);
+	tk_time_iso(c->not_before, t, sizeof(t));
+	json_object_set_new(o, "not_before", json_string(t));
+	tk_time_iso(c->not_after, t, sizeof(t));
+	json_object_set_new(o, "not_after", json_string(t));
+	json_object_set_new(o, "days_left", json_integer(c->days_left));
+	json_object_set_new(o, "key", json_string(c->key));
+	json_object_set_new(o, "signature", json_string(c->signature));
+	json_object_set_new(o, "serial", json_string(c->serial));
+	json_object_set_new(o, "sha256", json_string(c->sha256));
+	json_object_set_new(o, "is_ca", json_boolean(c->is_ca));
+	return o;
+}
+
+static json_t *
+json_ms(uint64_t us)
+{
+	return json_real((double)(us / 10) / 100.0);
+}
+
+int
+tk_report_json(const struct tk_result *r, FILE *out)
+{
+	json_t *o = json_object(), *v, *a;
+	int rc;
+
+	if (o == NULL) {
+		return -1;
+	}
+	json_object_set_new(o, "tool", json_string(r->tool));
+	json_object_set_new(o, "target", jstr(r->target));
+	json_object_set_new(o, "address", jstr_or_null(r->address));
+	json_object_set_new(o, "hostname", jstr_or_null(r->hostname));
+	json_object_set_new(o, "sni", jstr_or_null(r->sni));
+	if (r->starttls[0] != '\0') {
+		v = json_object();
+		json_object_set_new(v, "protocol", json_string(r->starttls));
+		json_object_set_new(v, "transcript", jstr(r->transcript));
+		json_object_set_new(o, "starttls", v);
+	}
+	json_object_set_new(o, "tls", r->handshake_done ? json_tls(&r->tls) :
+	    json_null());
+	v = json_object();
+	json_object_set_new(v, "status",
+	    json_string(tk_verify_status_name(r->verdict.status)));
+	a = json_array();
+	for (size_t i = 0; i < r->verdict.n; i++) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "code",
+		    json_string(r->verdict.reasons[i].code));
+		json_object_set_new(e, "message",
+		    jstr(r->verdict.reasons[i].message));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(v, "reasons", a);
+	json_object_set_new(o, "verification", v);
+	a = json_array();
+	for (size_t i = 0; i < r->chain.n; i++) {
+		json_array_append_new(a, json_cert(&r->chain.certs[i]));
+	}
+	json_object_set_new(o, "chain", a);
+	if (r->echo.used) {
+		v = json_object();
+		json_object_set_new(v, "bytes_sent",
+		    json_integer((json_int_t)r->echo.bytes_sent));
+		json_object_set_new(v, "bytes_received",
+		    json_integer((json_int_t)r->echo.bytes_received));
+		json_object_set_new(v, "match", json_boolean(r->echo.match));
+		json_object_set_new(o, "echo", v);
+	}
+	if (r->load.used) {
+		json_t *rtt = json_object();
+
+		v = json_object();
+		json_object_set_new(v, "count",
+		    json_integer((json_int_t)r->load.count));
+		json_object_set_new(v, "size",
+		    json_integer((json_int_t)r->load.size));
+		json_object_set_new(v, "seconds", json_real(r->load.seconds));
+		json_object_set_new(v, "mbps", json_real(r->load.mbps));
+		json_object_set_new(rtt, "p50", json_real(r->load.rtt_p50_ms));
+		json_object_set_new(rtt, "p90", json_real(r->load.rtt_p90_ms));
+		json_object_set_new(rtt, "p99", json_real(r->load.rtt_p99_ms));
+		json_object_set_new(v, "rtt_ms", rtt);
+		json_object_set_new(o, "load", v);
+	}
+	if (tk_err_is_set(&r->err)) {
+		v = json_object();
+		json_object_set_new(v, "class",
+		    json_string(tk_class_name(r->err.cls)));
+		json_object_set_new(v, "step",
+		    json_string(r->err.step ? r->err.step : ""));
+		json_object_set_new(v, "message", jstr(r->err.msg));
+		json_object_set_new(o, "error", v);
+	} else {
+		json_object_set_new(o, "error", json_null());
+	}
+	json_object_set_new(o, "exit_code",
+	    json_integer(tk_err_exit_code(r->cls)));
+	v = json_object();
+	json_object_set_new(v, "resolve", json_ms(r->t_resolve_us));
+	json_object_set_new(v, "connect", json_ms(r->t_connect_us));
+	if (r->starttls[0] != '\0') {
+		json_object_set_new(v, "starttls", json_ms(r->t_starttls_us));
+	}
+	json_object_set_new(v, "handshake", json_ms(r->t_handshake_us));
+	json_object_set_new(v, "total", json_ms(r->t_total_us));
+	json_object_set_new(o, "timings_ms", v);
+	rc = json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', out);
+	fflush(out);
+	json_decref(o);
+	return rc;
+}
+
+void
+tk_report_text_session(const struct tk_result *r, FILE *out)
+{
+	char esc[1024], t1[32], t2[32];
+
+	if (r->address[0] != '\0') {
+		fprintf(out, "connected to %s", r->address);
+		if (r->sni[0] != '\0') {
+			tk_escape(r->sni, strlen(r->sni), esc, sizeof(esc));
+			fprintf(out, " (SNI %s)", esc);
+		}
+		fputc('\n', out);
+	}
+	if (r->starttls[0] != '\0') {
+		tk_escape(r->transcript, strlen(r->transcript), esc,
+		    sizeof(esc));
+		fprintf(out, "starttls %s: %s\n", r->starttls, esc);
+	}
+	if (r->handshake_done) {
+		for (size_t i = 0; i < sizeof(tls_fields) /
+		     sizeof(tls_fields[0]); i++) {
+			const struct field *f = &tls_fields[i];
+			const char *base = (const char *)&r->tls + f->off;
+
+			if (f->type == F_STR) {
+				tk_escape(base, strlen(base), esc,
+				    sizeof(esc));
+				fprintf(out, "%-13s %s\n", f->text_label,
+				    esc[0] ? esc : "none");
+			} else {
+				fprintf(out, "%-13s %s\n", f->text_label,
+				    *(const bool *)(const void *)base ? "yes" :
+				    "no");
+			}
+		}
+	}
+	for (size_t i = 0; i < r->chain.n; i++) {
+		const struct tk_certinfo *c = &r->chain.certs[i];
+
+		tk_escape(c->subject, strlen(c->subject), esc, sizeof(esc));
+		fprintf(out, "certificate #%zu  %s\n", i, esc);
+		tk_escape(c->issuer, strlen(c->issuer), esc, sizeof(esc));
+		fprintf(out, "  issuer      %s\n", esc);
+		if (c->nsans > 0) {
+			fprintf(out, "  names      ");
+			for (size_t k = 0; k < c->nsans; k++) {
+				tk_escape(c->sans[k].value, c->sans[k].len,
+				    esc, sizeof(esc));
+				fprintf(out, " %s:%s",
+				    tk_san_type_name(c->sans[k].type), esc);
+			}
+			fputc('\n', out);
+		}
+		tk_time_iso(c->not_before, t1, sizeof(t1));
+		tk_time_iso(c->not_after, t2, sizeof(t2));
+		fprintf(out, "  valid       %s to %s (%ld days left)\n", t1, t2,
+		    c->days_left);
+		fprintf(out, "  key         %s, signed %s\n", c->key,
+		    c->signature);
+		fprintf(out, "  sha256      %s\n", c->sha256);
+	}
+	if (r->chain.total > r->chain.n) {
+		fprintf(out, "(%zu more certificates not shown)\n",
+		    r->chain.total - r->chain.n);
+	}
+	fprintf(out, "verification  %s\n",
+	    tk_verify_status_name(r->verdict.status));
+	for (size_t i = 0; i < r->verdict.n; i++) {
+		tk_escape(r->verdict.reasons[i].message,
+		    strlen(r->verdict.reasons[i].message), esc, sizeof(esc));
+		fprintf(out, "  %s: %s\n", r->verdict.reasons[i].code, esc);
+	}
+}
+
+void
+tk_report_error_line(const char *tool, const char *target,
+    const struct tk_err *err, FILE *out)
+{
+	char t[600], m[TK_ERR_MSG_MAX * 4];
+
+	tk_escape(err->msg, strlen(err->msg), m, sizeof(m));
+	if (target != NULL && *target != '\0') {
+		tk_escape(target, strlen(target), t, sizeof(t));
+		fprintf(out, "%s: %s: %s: %s\n", tool, t,
+		    err->step ? err->step : tk_class_label(err->cls), m);
+	} else {
+		fprintf(out, "%s: %s: %s\n", tool,
+		    err->step ? err->step : tk_class_label(err->cls), m);
+	}
+}

@@ -1,0 +1,74 @@
+/*
+ * The result of one operation and its two renderers.  Renderers only read
+ * the struct: they never call GnuTLS and never decide a verdict.  Strings
+ * from peers are escaped in both formats (control bytes and invalid UTF-8
+ * become \xNN in text; JSON gets valid UTF-8 with the same escapes).
+ */
+#ifndef TK_REPORT_H
+#define TK_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "certinfo.h"
+#include "err.h"
+#include "tls.h"
+#include "verify.h"
+
+struct tk_echo_stats {
+	bool used;
+	uint64_t bytes_sent, bytes_received;
+	bool match;
+	uint64_t mismatch_at;   /* first differing byte, when !match */
+};
+
+struct tk_load_stats {
+	bool used;
+	uint64_t count, size;
+	double seconds, mbps;
+	double rtt_p50_ms, rtt_p90_ms, rtt_p99_ms;
+};
+
+struct tk_result {
+	const char *tool;
+	char target[512];       /* as given */
+	char address[64];       /* connected to, "" if none */
+	char hostname[256];     /* name verified, "" if none */
+	char sni[256];          /* sent, "" if none */
+	uint64_t t_resolve_us, t_connect_us, t_starttls_us, t_handshake_us,
+	    t_total_us;
+	bool handshake_done;
+	struct tk_tls_info tls;
+	char starttls[16];
+	char transcript[1024];
+	struct tk_chain chain;  /* owned */
+	struct tk_verdict verdict;
+	struct tk_echo_stats echo;
+	struct tk_load_stats load;
+	struct tk_err err;      /* cls OK when nothing failed */
+	enum tk_class cls;      /* the outcome (exit code class) */
+};
+
+void tk_result_init(struct tk_result *r, const char *tool,
+    const char *target);
+void tk_result_release(struct tk_result *r);
+
+/* One JSON object on one line (jansson).  Returns 0 or -1 (out of mem). */
+int tk_report_json(const struct tk_result *r, FILE *out);
+
+/* The -v session summary: version, cipher, group, ALPN, chain. */
+void tk_report_text_session(const struct tk_result *r, FILE *out);
+
+/* "tool: target: step: message" on one line, for stderr. */
+void tk_report_error_line(const char *tool, const char *target,
+    const struct tk_err *err, FILE *out);
+
+/*
+ * Escapes untrusted bytes: printable ASCII and valid UTF-8 pass, control
+ * bytes, DEL and invalid UTF-8 become \xNN, a backslash becomes \\.
+ * Always NUL-terminates; truncates at a character boundary.
+ */
+void tk_escape(const char *in, size_t inlen, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * Verification status as a list of named reasons.  The diagnostic tools
+ * finish the handshake first and verify afterwards, so the whole chain can
+ * still be shown (STYLE.md section 2).
+ */
+#ifndef TK_VERIFY_H
+#define TK_VERIFY_H
+
+#include <gnutls/gnutls.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "certinfo.h"
+#include "err.h"
+
+#define TK_REASONS_MAX 16
+
+struct tk_reason {
+	const char *code;      /* stable machine code: "expired", ... */
+	char message[384];     /* plain words, may quote remote strings */
+};
+
+enum tk_verify_status {
+	TK_VERIFY_NOT_DONE,    /* no handshake, or not asked */
+	TK_VERIFY_OK,
+	TK_VERIFY_FAILED,
+	TK_VERIFY_SKIPPED,     /* --insecure */
+};
+
+struct tk_verdict {
+	enum tk_verify_status status;
+	unsigned gnutls_status;  /* the raw bits, for --debug */
+	struct tk_reason reasons[TK_REASONS_MAX];
+	size_t n;
+};
+
+/* "ok", "failed", "skipped", "not-done" */
+const char *tk_verify_status_name(enum tk_verify_status s);
+
+/*
+ * Maps GnuTLS status bits to reasons, in a fixed order.  chain (may be
+ * NULL) and hostname (may be NULL) make the messages concrete: which
+ * certificate expired when, which names the leaf is for.  Pure: unit
+ * tested.
+ */
+void tk_verify_explain(unsigned status, const struct tk_chain *chain,
+    const char *hostname, time_t now, struct tk_verdict *v);
+
+/*
+ * Verifies the peer of a finished handshake: trust from the session's
+ * credentials, hostname (DNS name or IP literal; NULL skips the name
+ * check), and purpose (server_purpose: serverAuth, else clientAuth).
+ */
+int tk_verify_peer(gnutls_session_t s, const char *hostname,
+    bool server_purpose, const struct tk_chain *chain,
+    struct tk_verdict *v, struct tk_err *err);
+
+#define TK_MIN_RSA_BITS 2048
+
+/* Adds a "weak-key" reason for each RSA/DSA key under TK_MIN_RSA_BITS. */
+void tk_verify_key_sizes(const struct tk_chain *chain, struct tk_verdict *v);
+
+/* One line: "name mismatch: ...; expired: ..." */
+void tk_verdict_summary(const struct tk_verdict *v, char *buf, size_t len);
+
+#endif

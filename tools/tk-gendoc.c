@@ -1,0 +1,906 @@
+/*
+ * tk-gendoc: a build-time program that turns the one option table
+ * (lib/opts.c) into the man pages' OPTIONS sections and the bash, zsh and
+ * fish completions, and checks that the committed copies are up to date
+ * (STYLE.md section 4; the way curl's test1139 keeps its man pages honest).
+ *
+ *   tk-gendoc man TEMPLATE TOOL   man page from man/TOOL.1.in on stdout
+ *   tk-gendoc bash|zsh|fish       one completion file on stdout
+ *   tk-gendoc check SRCDIR        exit 1 if a committed file is stale
+ *   tk-gendoc write SRCDIR        rewrite the committed files that are
+ *
+ * Everything iterates tk_tools[]: a new tool needs only its man template.
+ * Exit status: 0 done (or all up to date), 1 some file out of date,
+ * 2 usage or unreadable input, 70 internal failure.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "opts.h"
+
+#include "banned.h"
+
+#define HINT "run `meson compile -C build update-docs`"
+#define TEMPLATE_MAX (1u << 20)  /* a man template is a few KiB */
+#define REL_MAX 256
+
+/* One generated file: where it lives under the source tree, its text. */
+struct doc {
+	char rel[REL_MAX];
+	char *text;
+	size_t len;
+};
+
+typedef void (*gen_fn)(FILE *out);
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: tk-gendoc man TEMPLATE TOOL\n"
+	    "       tk-gendoc bash | zsh | fish\n"
+	    "       tk-gendoc check SRCDIR\n"
+	    "       tk-gendoc write SRCDIR\n");
+}
+
+/*
+ * Reads a whole file into a NUL-terminated heap buffer.  Returns NULL with
+ * err (USAGE; err->sys_errno is ENOENT when the file does not exist).
+ */
+static char *
+slurp(const char *path, size_t *lenp, struct tk_err *err)
+{
+	FILE *f;
+	char *buf = NULL, *nbuf;
+	size_t len = 0, cap = 0, n;
+
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		tk_err_sys(err, TK_USAGE, "read", "cannot open '%s'", path);
+		return NULL;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap == 0 ? 8192 : cap * 2;
+			if (cap > TEMPLATE_MAX + 1) {
+				tk_err_set(err, TK_USAGE, "read",
+				    "file '%s' is larger than %u bytes", path,
+				    TEMPLATE_MAX);
+				goto fail;
+			}
+			nbuf = realloc(buf, cap);
+			if (nbuf == NULL) {
+				tk_err_set(err, TK_INTERNAL, "read",
+				    "out of memory");
+				goto fail;
+			}
+			buf = nbuf;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0) {
+			break;
+		}
+	}
+	if (ferror(f)) {
+		tk_err_sys(err, TK_USAGE, "read", "cannot read '%s'", path);
+		goto fail;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+fail:
+	fclose(f);
+	free(buf);
+	return NULL;
+}
+
+/*
+ * troff text from a table string: a backslash is \e, every '-' is \- (the
+ * option dashes must survive copy and paste), and a line that would start
+ * with a control character gets the zero-width \& in front (groff_man(7)).
+ */
+static void
+troff_text(FILE *out, const char *s)
+{
+	if (*s == '.' || *s == '\'') {
+		fputs("\\&", out);
+	}
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '\\':
+			fputs("\\e", out);
+			break;
+		case '-':
+			fputs("\\-", out);
+			break;
+		case '\n':
+			/* the table has none; a newline would end the line */
+			fputc(' ', out);
+			break;
+		default:
+			fputc(*s, out);
+			break;
+		}
+	}
+}
+
+/* The tag line of one option: \fB\-k\fR, \fB\-\-insecure\fR \fIARG\fR. */
+static void
+man_opt_tag(FILE *out, const struct tk_opt *o)
+{
+	if (o->sname != 0) {
+		fprintf(out, "\\fB\\-%c\\fR, ", o->sname);
+	}
+	fputs("\\fB\\-\\-", out);
+	troff_text(out, o->lname);
+	fputs("\\fR", out);
+	if (o->arg != TK_ARG_NONE) {
+		fputs(" \\fI", out);
+		troff_text(out, o->metavar != NULL ? o->metavar : "VALUE");
+		fputs("\\fR", out);
+	}
+	fputc('\n', out);
+}
+
+static void
+man_options(FILE *out, enum tk_tool tool)
+{
+	fputs(".SH OPTIONS\n", out);
+	for (size_t i = 0; i < tk_nopts; i++) {
+		const struct tk_opt *o = &tk_opts[i];
+
+		if (!tk_opt_for(o, tool) || o->hidden) {
+			continue;
+		}
+		fputs(".TP\n", out);
+		man_opt_tag(out, o);
+		troff_text(out, o->help);
+		fputc('\n', out);
+		/* some help texts say it already; once is enough */
+		if (o->repeatable && strstr(o->help, "repeatable") == NULL) {
+			fputs("(repeatable)\n", out);
+		}
+		if (o->choices != NULL) {
+			fputs("(one of:", out);
+			for (size_t k = 0; o->choices[k] != NULL; k++) {
+				fputs(k == 0 ? " \\fB" : ", \\fB", out);
+				troff_text(out, o->choices[k]);
+				fputs("\\fR", out);
+			}
+			fputs(")\n", out);
+		}
+	}
+}
+
+static bool
+is_token(const char *s, size_t n)
+{
+	if (n == 0) {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((s[i] < 'A' || s[i] > 'Z') && s[i] != '_') {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * One template line with @VERSION@ and @SUMMARY@ replaced.  Any other
+ * @UPPERCASE@ word is an error, so that a typo cannot reach a man page.
+ */
+static int
+man_line(FILE *out, const struct tk_tool_info *ti, const char *line,
+    size_t len, const char *tmpl, size_t lineno, struct tk_err *err)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *at, *end;
+		size_t n;
+
+		if (line[i] != '@') {
+			fputc(line[i++], out);
+			continue;
+		}
+		at = line + i + 1;
+		end = memchr(at, '@', len - i - 1);
+		n = end != NULL ? (size_t)(end - at) : 0;
+		if (end == NULL || !is_token(at, n)) {
+			fputc(line[i++], out);
+			continue;
+		}
+		if (n == 7 && memcmp(at, "VERSION", 7) == 0) {
+			troff_text(out, TK_VERSION);
+		} else if (n == 7 && memcmp(at, "SUMMARY", 7) == 0) {
+			troff_text(out, ti->summary);
+		} else {
+			return tk_err_set(err, TK_USAGE, "template",
+			    "%s:%zu: unknown placeholder '@%.*s@' (known: "
+			    "@OPTIONS@ on a line of its own, @VERSION@, "
+			    "@SUMMARY@)", tmpl, lineno, (int)n, at);
+		}
+		i += n + 2;
+	}
+	fputc('\n', out);
+	return 0;
+}
+
+/* The man page of one tool from its template. */
+static int
+gen_man(FILE *out, const char *tmpl, const struct tk_tool_info *ti,
+    struct tk_err *err)
+{
+	char *text;
+	const char *p, *nl, *end;
+	size_t len, lineno = 0;
+	bool seen = false;
+	int rc = -1;
+
+	text = slurp(tmpl, &len, err);
+	if (text == NULL) {
+		return -1;
+	}
+	if (strlen(text) != len) {
+		tk_err_set(err, TK_USAGE, "template",
+		    "template '%s' holds a NUL byte", tmpl);
+		goto out;
+	}
+	end = text + len;
+	for (p = text; p < end; p = nl + 1) {
+		size_t n;
+
+		lineno++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL) {
+			nl = end;
+		}
+		n = (size_t)(nl - p);
+		if (n == 9 && memcmp(p, "@OPTIONS@", 9) == 0) {
+			if (seen) {
+				tk_err_set(err, TK_USAGE, "template",
+				    "%s:%zu: a second @OPTIONS@ line", tmpl,
+				    lineno);
+				goto out;
+			}
+			seen = true;
+			man_options(out, ti->bit);
+			continue;
+		}
+		if (man_line(out, ti, p, n, tmpl, lineno, err) < 0) {
+			goto out;
+		}
+	}
+	if (!seen) {
+		tk_err_set(err, TK_USAGE, "template",
+		    "template '%s' has no @OPTIONS@ line", tmpl);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
+/* Is this option's value a file name (or a directory) to complete? */
+static bool
+takes_path(const struct tk_opt *o)
+{
+	return o->arg == TK_ARG_FILE || o->arg == TK_ARG_PATH;
+}
+
+/* The fixed words an option's value is one of, or NULL. */
+static void
+value_words(FILE *out, const struct tk_opt *o, const char *sep)
+{
+	static const char *const versions[] = {"1.0", "1.1", "1.2", "1.3",
+	    NULL};
+	const char *const *w = o->arg == TK_ARG_VERSION ? versions :
+	    o->choices;
+
+	for (size_t k = 0; w != NULL && w[k] != NULL; k++) {
+		fprintf(out, "%s%s", k == 0 ? "" : sep, w[k]);
+	}
+}
+
+static bool
+has_words(const struct tk_opt *o)
+{
+	return o->arg == TK_ARG_VERSION ||
+	    (o->arg == TK_ARG_CHOICE && o->choices != NULL);
+}
+
+static unsigned
+all_tool_bits(void)
+{
+	unsigned bits = 0;
+
+	for (size_t t = 0; t < tk_ntools; t++) {
+		bits |= (unsigned)tk_tools[t].bit;
+	}
+	return bits;
+}
+
+static void
+tool_names(FILE *out)
+{
+	for (size_t t = 0; t < tk_ntools; t++) {
+		fprintf(out, " %s", tk_tools[t].name);
+	}
+}
+
+/* The options of every known tool whose value matches a case branch. */
+static void
+bash_case(FILE *out, bool (*want)(const struct tk_opt *), const char *body)
+{
+	unsigned bits = all_tool_bits();
+	bool first = true;
+
+	for (size_t i = 0; i < tk_nopts; i++) {
+		const struct tk_opt *o = &tk_opts[i];
+
+		if ((o->tools & bits) == 0 || o->hidden || !want(o)) {
+			continue;
+		}
+		fprintf(out, "%s--%s", first ? "\t" : "|", o->lname);
+		if (o->sname != 0) {
+			fprintf(out, "|-%c", o->sname);
+		}
+		first = false;
+	}
+	if (!first) {
+		fprintf(out, ")\n%s\t\treturn 0\n\t\t;;\n", body);
+	}
+}
+
+static bool
+want_path(const struct tk_opt *o)
+{
+	return takes_path(o);
+}
+
+static bool
+want_other(const struct tk_opt *o)
+{
+	return o->arg != TK_ARG_NONE && !takes_path(o) && !has_words(o);
+}
+
+static void
+gen_bash(FILE *out)
+{
+	unsigned bits = all_tool_bits();
+
+	fputs("# bash completion for tlskit:", out);
+	tool_names(out);
+	fputs("\n# Generated by tk-gendoc from the option table in "
+	    "lib/opts.c: do not edit.\n# Regenerate with: meson compile -C "
+	    "build update-docs\n\n", out);
+	fputs("_tlskit()\n{\n"
+	    "\tlocal cur prev opt val pfx\n\n"
+	    "\tCOMPREPLY=()\n"
+	    "\tcur=${COMP_WORDS[COMP_CWORD]}\n"
+	    "\tprev=\n"
+	    "\tif ((COMP_CWORD > 0)); then\n"
+	    "\t\tprev=${COMP_WORDS[COMP_CWORD - 1]}\n"
+	    "\tfi\n"
+	    "\t# An option's value: \"--opt VALUE\", \"--opt=VALUE\" as one "
+	    "word, or\n"
+	    "\t# \"--opt\" \"=\" \"VALUE\" as bash splits at '=' by default "
+	    "(COMP_WORDBREAKS).\n"
+	    "\topt=\n"
+	    "\tval=$cur\n"
+	    "\tpfx=\n"
+	    "\tif [[ $cur == --*=* ]]; then\n"
+	    "\t\topt=${cur%%=*}\n"
+	    "\t\tval=${cur#*=}\n"
+	    "\t\tpfx=$opt=\n"
+	    "\telif [[ $cur == = && $prev == --* ]]; then\n"
+	    "\t\topt=$prev\n"
+	    "\t\tval=\n"
+	    "\telif [[ $prev == = ]] && ((COMP_CWORD > 1)); then\n"
+	    "\t\topt=${COMP_WORDS[COMP_CWORD - 2]}\n"
+	    "\telif [[ $prev == -* ]]; then\n"
+	    "\t\topt=$prev\n"
+	    "\tfi\n\n"
+	    "\tcase $opt in\n", out);
+	bash_case(out, want_path,
+	    "\t\tcompopt -o filenames 2>/dev/null\n"
+	    "\t\tmapfile -t COMPREPLY < <(compgen -P \"$pfx\" -f -- "
+	    "\"$val\")\n");
+	for (size_t i = 0; i < tk_nopts; i++) {
+		const struct tk_opt *o = &tk_opts[i];
+
+		if ((o->tools & bits) == 0 || o->hidden || !has_words(o)) {
+			continue;
+		}
+		fprintf(out, "\t--%s", o->lname);
+		if (o->sname != 0) {
+			fprintf(out, "|-%c", o->sname);
+		}
+		fputs(")\n\t\tmapfile -t COMPREPLY < <(compgen -P \"$pfx\" "
+		    "-W '", out);
+		value_words(out, o, " ");
+		fputs("' -- \"$val\")\n\t\treturn 0\n\t\t;;\n", out);
+	}
+	bash_case(out, want_other,
+	    "\t\t# a value there is no list of\n");
+	fputs("\tesac\n\n"
+	    "\tcase ${COMP_WORDS[0]##*/} in\n", out);
+	for (size_t t = 0; t < tk_ntools; t++) {
+		const struct tk_tool_info *ti = &tk_tools[t];
+		bool first = true;
+
+		fprintf(out, "\t%s)\n\t\tif [[ $cur == -* ]]; then\n"
+		    "\t\t\tmapfile -t COMPREPLY < <(compgen -W '", ti->name);
+		for (size_t i = 0; i < tk_nopts; i++) {
+			const struct tk_opt *o = &tk_opts[i];
+
+			if (!tk_opt_for(o, ti->bit) || o->hidden) {
+				continue;
+			}
+			fprintf(out, "%s--%s", first ? "" : " ", o->lname);
+			first = false;
+		}
+		fputs("' -- \"$cur\")\n", out);
+		if (ti->max_args > 0) {
+			fputs("\t\telse\n\t\t\tmapfile -t COMPREPLY < <(compgen "
+			    "-A hostname -- \"$cur\")\n", out);
+		}
+		fputs("\t\tfi\n\t\t;;\n", out);
+	}
+	fputs("\tesac\n\treturn 0\n}\n\ncomplete -F _tlskit", out);
+	tool_names(out);
+	fputs("\n", out);
+}
+
+/*
+ * A zsh _arguments spec inside single quotes: a quote ends the string, and
+ * brackets and backslashes would end or escape the description (extra is
+ * ':' in a message, where it separates fields).
+ */
+static void
+zsh_text(FILE *out, const char *s, const char *extra)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\'') {
+			fputs("'\\''", out);
+		} else if (*s == '[' || *s == ']' || *s == '\\' ||
+		    (extra != NULL && strchr(extra, *s) != NULL)) {
+			fputc('\\', out);
+			fputc(*s, out);
+		} else {
+			fputc(*s, out);
+		}
+	}
+}
+
+static void
+zsh_opt(FILE *out, const struct tk_opt *o)
+{
+	const char *lsuf = o->arg == TK_ARG_NONE ? "" : "=";
+	const char *ssuf = o->arg == TK_ARG_NONE ? "" : "+";
+
+	/* '*' repeats; otherwise -k and --insecure exclude each other */
+	fputs("\t\t", out);
+	if (o->sname != 0) {
+		if (o->repeatable) {
+			fputs("'*'", out);
+		} else {
+			fprintf(out, "'(-%c --%s)'", o->sname, o->lname);
+		}
+		fprintf(out, "{-%c%s,--%s%s}'[", o->sname, ssuf, o->lname,
+		    lsuf);
+	} else {
+		fprintf(out, "'%s--%s%s[", o->repeatable ? "*" : "",
+		    o->lname, lsuf);
+	}
+	zsh_text(out, o->help, NULL);
+	fputc(']', out);
+	if (o->arg != TK_ARG_NONE) {
+		fputc(':', out);
+		zsh_text(out, o->metavar != NULL ? o->metavar : "value", ":");
+		fputc(':', out);
+		if (takes_path(o)) {
+			fputs("_files", out);
+		} else if (has_words(o)) {
+			fputc('(', out);
+			value_words(out, o, " ");
+			fputc(')', out);
+		} else {
+			fputc(' ', out);
+		}
+	}
+	fputs("'\n", out);
+}
+
+static void
+gen_zsh(FILE *out)
+{
+	fputs("#compdef", out);
+	tool_names(out);
+	fputs("\n# zsh completion for tlskit.\n# Generated by tk-gendoc from "
+	    "the option table in lib/opts.c: do not edit.\n# Regenerate "
+	    "with: meson compile -C build update-docs\n\n"
+	    "local -a args\n\ncase $service in\n", out);
+	for (size_t t = 0; t < tk_ntools; t++) {
+		const struct tk_tool_info *ti = &tk_tools[t];
+
+		fprintf(out, "(%s)\n\targs=(\n", ti->name);
+		for (size_t i = 0; i < tk_nopts; i++) {
+			const struct tk_opt *o = &tk_opts[i];
+
+			if (tk_opt_for(o, ti->bit) && !o->hidden) {
+				zsh_opt(out, o);
+			}
+		}
+		if (ti->max_args > 1) {
+			fputs("\t\t'*:target:_hosts'\n", out);
+		} else if (ti->max_args == 1) {
+			fputs("\t\t'1:target:_hosts'\n", out);
+		}
+		fputs("\t)\n\t;;\n", out);
+	}
+	fputs("esac\n\n_arguments -s -S : $args\n", out);
+}
+
+/* A fish single-quoted string: only \ and ' are special there. */
+static void
+fish_quote(FILE *out, const char *s)
+{
+	fputc('\'', out);
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '\'') {
+			fputc('\\', out);
+		}
+		fputc(*s, out);
+	}
+	fputc('\'', out);
+}
+
+static void
+gen_fish(FILE *out)
+{
+	fputs("# fish completion for tlskit:", out);
+	tool_names(out);
+	fputs("\n# Generated by tk-gendoc from the option table in "
+	    "lib/opts.c: do not edit.\n# Regenerate with: meson compile -C "
+	    "build update-docs\n", out);
+	for (size_t t = 0; t < tk_ntools; t++) {
+		const struct tk_tool_info *ti = &tk_tools[t];
+
+		fprintf(out, "\n# %s\n", ti->name);
+		if (ti->max_args > 0) {
+			fprintf(out, "complete -c %s -f -a "
+			    "'(__fish_print_hostnames)'\n", ti->name);
+		} else {
+			fprintf(out, "complete -c %s -f\n", ti->name);
+		}
+		for (size_t i = 0; i < tk_nopts; i++) {
+			const struct tk_opt *o = &tk_opts[i];
+
+			if (!tk_opt_for(o, ti->bit) || o->hidden) {
+				continue;
+			}
+			fprintf(out, "complete -c %s", ti->name);
+			if (o->sname != 0) {
+				fprintf(out, " -s %c", o->sname);
+			}
+			fprintf(out, " -l %s", o->lname);
+			if (takes_path(o)) {
+				fputs(" -r -F", out);
+			} else if (has_words(o)) {
+				fputs(" -x -a '", out);
+				value_words(out, o, " ");
+				fputc('\'', out);
+			} else if (o->arg != TK_ARG_NONE) {
+				fputs(" -x", out);
+			}
+			fputs(" -d ", out);
+			fish_quote(out, o->help);
+			fputc('\n', out);
+		}
+	}
+}
+
+/* Runs a generator into memory.  Returns 0 or -1 with err. */
+static int
+render(struct doc *d, gen_fn gen, const char *tmpl,
+    const struct tk_tool_info *ti, struct tk_err *err)
+{
+	FILE *f;
+	int rc = 0;
+
+	d->text = NULL;
+	d->len = 0;
+	f = open_memstream(&d->text, &d->len);
+	if (f == NULL) {
+		return tk_err_sys(err, TK_INTERNAL, "render",
+		    "cannot open a memory stream");
+	}
+	if (gen != NULL) {
+		gen(f);
+	} else {
+		rc = gen_man(f, tmpl, ti, err);
+	}
+	if (fclose(f) != 0) {
+		rc = tk_err_sys(err, TK_INTERNAL, "render",
+		    "cannot render '%s'", d->rel);
+	}
+	if (rc < 0) {
+		free(d->text);
+		d->text = NULL;
+	}
+	return rc;
+}
+
+static void
+docs_free(struct doc *docs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(docs[i].text);
+	}
+	free(docs);
+}
+
+/*
+ * Every committed generated file, rendered in memory: the man page of each
+ * tool in tk_tools[] that has a template, then the three completions.
+ */
+static struct doc *
+docs_build(const char *srcdir, size_t *np, struct tk_err *err)
+{
+	static const struct {
+		const char *rel;
+		gen_fn gen;
+	} comps[] = {
+		{"completions/tlskit.bash", gen_bash},
+		{"completions/_tlskit", gen_zsh},
+		{"completions/tlskit.fish", gen_fish},
+	};
+	struct doc *docs;
+	size_t n = 0;
+
+	docs = calloc(tk_ntools + 3, sizeof(*docs));
+	if (docs == NULL) {
+		tk_err_set(err, TK_INTERNAL, "render", "out of memory");
+		return NULL;
+	}
+	for (size_t t = 0; t < tk_ntools; t++) {
+		const struct tk_tool_info *ti = &tk_tools[t];
+		char tmpl[4096];
+		int len;
+
+		len = snprintf(tmpl, sizeof(tmpl), "%s/man/%s.1.in", srcdir,
+		    ti->name);
+		if (len < 0 || (size_t)len >= sizeof(tmpl)) {
+			tk_err_set(err, TK_USAGE, "render",
+			    "source directory name too long");
+			goto fail;
+		}
+		if (access(tmpl, F_OK) != 0 && errno == ENOENT) {
+			fprintf(stderr, "tk-gendoc: note: no man/%s.1.in, so "
+			    "no man page for %s\n", ti->name, ti->name);
+			continue;
+		}
+		snprintf(docs[n].rel, sizeof(docs[n].rel), "man/%s.1",
+		    ti->name);
+		if (render(&docs[n], NULL, tmpl, ti, err) < 0) {
+			goto fail;
+		}
+		n++;
+	}
+	for (size_t i = 0; i < sizeof(comps) / sizeof(comps[0]); i++) {
+		snprintf(docs[n].rel, sizeof(docs[n].rel), "%s", comps[i].rel);
+		if (render(&docs[n], comps[i].gen, NULL, NULL, err) < 0) {
+			goto fail;
+		}
+		n++;
+	}
+	*np = n;
+	return docs;
+fail:
+	docs_free(docs, n);
+	return NULL;
+}
+
+/* The first line where two texts differ (1-based). */
+static size_t
+first_diff_line(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t line = 1;
+
+	for (size_t i = 0; i < alen && i < blen && a[i] == b[i]; i++) {
+		if (a[i] == '\n') {
+			line++;
+		}
+	}
+	return line;
+}
+
+static int
+cmd_check(const char *srcdir, struct tk_err *err)
+{
+	struct doc *docs;
+	size_t n;
+	int stale = 0;
+
+	docs = docs_build(srcdir, &n, err);
+	if (docs == NULL) {
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct tk_err rerr;
+		char path[4096];
+		char *old;
+		size_t oldlen;
+
+		tk_err_clear(&rerr);
+		snprintf(path, sizeof(path), "%s/%s", srcdir, docs[i].rel);
+		old = slurp(path, &oldlen, &rerr);
+		if (old == NULL) {
+			if (rerr.sys_errno == ENOENT) {
+				printf("%s is missing: %s\n", docs[i].rel,
+				    HINT);
+			} else {
+				printf("%s cannot be read (%s): %s\n",
+				    docs[i].rel, rerr.msg, HINT);
+			}
+			stale = 1;
+			continue;
+		}
+		if (oldlen != docs[i].len ||
+		    memcmp(old, docs[i].text, oldlen) != 0) {
+			printf("%s is out of date: %s\n", docs[i].rel, HINT);
+			printf("  (first difference at line %zu)\n",
+			    first_diff_line(old, oldlen, docs[i].text,
+			    docs[i].len));
+			stale = 1;
+		}
+		free(old);
+	}
+	if (stale == 0) {
+		printf("all %zu generated files are up to date\n", n);
+	}
+	docs_free(docs, n);
+	return stale;
+}
+
+/* Writes path through a temporary file and rename(2). */
+static int
+write_file(const char *path, const char *text, size_t len,
+    struct tk_err *err)
+{
+	char tmp[4200];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+	f = fopen(tmp, "wb");
+	if (f == NULL) {
+		return tk_err_sys(err, TK_USAGE, "write", "cannot create '%s'",
+		    tmp);
+	}
+	if (fwrite(text, 1, len, f) != len || fclose(f) != 0) {
+		tk_err_sys(err, TK_USAGE, "write", "cannot write '%s'", tmp);
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) != 0) {
+		tk_err_sys(err, TK_USAGE, "write", "cannot rename '%s' to "
+		    "'%s'", tmp, path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_write(const char *srcdir, struct tk_err *err)
+{
+	struct doc *docs;
+	size_t n, changed = 0;
+	int rc = 0;
+
+	docs = docs_build(srcdir, &n, err);
+	if (docs == NULL) {
+		return -1;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct tk_err rerr;
+		char path[4096], dir[4096];
+		char *old, *slash;
+		size_t oldlen;
+
+		snprintf(path, sizeof(path), "%s/%s", srcdir, docs[i].rel);
+		tk_err_clear(&rerr);
+		old = slurp(path, &oldlen, &rerr);
+		if (old != NULL && oldlen == docs[i].len &&
+		    memcmp(old, docs[i].text, oldlen) == 0) {
+			/* unchanged: leave the mtime alone */
+			free(old);
+			continue;
+		}
+		free(old);
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+				rc = tk_err_sys(err, TK_USAGE, "write",
+				    "cannot create directory '%s'", dir);
+				break;
+			}
+		}
+		rc = write_file(path, docs[i].text, docs[i].len, err);
+		if (rc == 0) {
+			printf("updated %s\n", docs[i].rel);
+			changed++;
+		}
+	}
+	if (rc == 0 && changed == 0) {
+		printf("all %zu generated files were up to date\n", n);
+	}
+	docs_free(docs, n);
+	return rc;
+}
+
+static int
+cmd_man(const char *tmpl, const char *name, struct tk_err *err)
+{
+	const struct tk_tool_info *ti = tk_tool_by_name(name);
+
+	if (ti == NULL) {
+		return tk_err_set(err, TK_USAGE, "options",
+		    "unknown tool '%s'", name);
+	}
+	return gen_man(stdout, tmpl, ti, err);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tk_err err;
+	const char *cmd = argc > 1 ? argv[1] : "";
+	int rc;
+
+	tk_err_clear(&err);
+	if (strcmp(cmd, "man") == 0 && argc == 4) {
+		rc = cmd_man(argv[2], argv[3], &err);
+	} else if (strcmp(cmd, "bash") == 0 && argc == 2) {
+		gen_bash(stdout);
+		rc = 0;
+	} else if (strcmp(cmd, "zsh") == 0 && argc == 2) {
+		gen_zsh(stdout);
+		rc = 0;
+	} else if (strcmp(cmd, "fish") == 0 && argc == 2) {
+		gen_fish(stdout);
+		rc = 0;
+	} else if (strcmp(cmd, "check") == 0 && argc == 3) {
+		rc = cmd_check(argv[2], &err);
+	} else if (strcmp(cmd, "write") == 0 && argc == 3) {
+		rc = cmd_write(argv[2], &err);
+	} else if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+		usage(stdout);
+		return 0;
+	} else {
+		usage(stderr);
+		return 2;
+	}
+	if (rc >= 0 && fflush(stdout) != 0) {
+		rc = tk_err_sys(&err, TK_USAGE, "write",
+		    "cannot write standard output");
+	}
+	if (rc < 0) {
+		fprintf(stderr, "tk-gendoc: %s\n", err.msg);
+		return tk_err_exit_code(err.cls);
+	}
+	return rc;
+}

@@ -34,7 +34,6 @@ struct tk_conn {
 	int fd;
 	bool ready;
 	struct tk_timer deadline;
-	struct tk_timer kick;          /* deferred completion */
 	uint64_t t0, tstep;
 	char verify_name[TK_HOST_MAX];
 };
@@ -149,6 +148,32 @@ start_handshake(struct tk_conn *c)
 	drive(c);
 }
 
+/* The alert a client sends when it refuses a chain (RFC 8446 6.2). */
+static gnutls_alert_description_t
+alert_for(const struct tk_verdict *v)
+{
+	const char *code = v->n > 0 ? v->reasons[0].code : "";
+
+	for (size_t i = 0; i < v->n; i++) {
+		if (strcmp(v->reasons[i].code, "name-mismatch") != 0) {
+			code = v->reasons[i].code;
+			break;
+		}
+	}
+	if (strcmp(code, "expired") == 0 ||
+	    strcmp(code, "not-yet-valid") == 0) {
+		return GNUTLS_A_CERTIFICATE_EXPIRED;
+	}
+	if (strcmp(code, "unknown-issuer") == 0 ||
+	    strcmp(code, "self-signed") == 0) {
+		return GNUTLS_A_UNKNOWN_CA;
+	}
+	if (strcmp(code, "revoked") == 0) {
+		return GNUTLS_A_CERTIFICATE_REVOKED;
+	}
+	return GNUTLS_A_BAD_CERTIFICATE;
+}
+
 static void
 after_handshake(struct tk_conn *c)
 {
@@ -171,6 +196,7 @@ after_handshake(struct tk_conn *c)
 		if (c->conf.insecure) {
 			r->verdict.status = TK_VERIFY_SKIPPED;
 		} else {
+			tk_tls_alert(c->tls, alert_for(&r->verdict));
 			tk_verdict_summary(&r->verdict, sum, sizeof(sum));
 			tk_err_set(&r->err, TK_CHECK, "verify",
 			    "certificate verification failed: %s", sum);

@@ -312,6 +312,8 @@ tk_tls_new(int fd, const struct tk_tls_conf *conf, struct tk_creds *creds,
 		case TK_CLIENT_CERT_REQUIRE:
 			gnutls_certificate_server_set_request(t->s,
 			    GNUTLS_CERT_REQUIRE);
+			/* an untrusted certificate fails the handshake */
+			gnutls_session_set_verify_cert(t->s, NULL, 0);
 			break;
 		}
 		/*
@@ -471,6 +473,12 @@ map_rc(struct tk_tls *t, int rc, const char *step, int saved_errno)
 		return 1;
 	}
 	set_fatal(t, rc, step, saved_errno);
+	if (!t->handshake_done && rc != GNUTLS_E_FATAL_ALERT_RECEIVED &&
+	    rc != GNUTLS_E_PREMATURE_TERMINATION && rc != GNUTLS_E_PULL_ERROR &&
+	    rc != GNUTLS_E_PUSH_ERROR) {
+		/* tell the peer why (GnuTLS leaves this to the caller) */
+		(void)gnutls_alert_send_appropriate(t->s, rc);
+	}
 	return -1;
 }
 
@@ -565,6 +573,12 @@ tk_tls_bye(struct tk_tls *t, bool wait_peer)
 		return map_rc(t, rc, "close", errno) == 1 ? 0 : -1;
 	}
 	return 0;
+}
+
+void
+tk_tls_alert(struct tk_tls *t, gnutls_alert_description_t desc)
+{
+	(void)gnutls_alert_send(t->s, GNUTLS_AL_FATAL, desc);
 }
 
 bool

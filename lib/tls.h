@@ -93,6 +93,13 @@ ssize_t tk_tls_write(struct tk_tls *t, const void *buf, size_t len);
 /* Sends close_notify; with wait_peer, also waits for the peer's. */
 int tk_tls_bye(struct tk_tls *t, bool wait_peer);
 
+/*
+ * Sends one fatal alert (best effort, never blocks: a full socket drops
+ * it).  For a client refusing the server's certificate after verifying it
+ * itself (RFC 8446 section 6.2).
+ */
+void tk_tls_alert(struct tk_tls *t, gnutls_alert_description_t desc);
+
 /* Decrypted bytes held inside GnuTLS: the fd will not become readable. */
 bool tk_tls_pending(const struct tk_tls *t);
 bool tk_tls_handshake_done(const struct tk_tls *t);

@@ -1,1 +1,832 @@
-int main(void){return 0;}
+/*
+ * tls-echo-server: a TLS echo server for testing clients.  Many clients on
+ * one loop; echo with back-pressure; optional plaintext phase upgraded by a
+ * STARTTLS line; client certificates; ALPN; SIGHUP reloads credentials.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "certinfo.h"
+#include "net.h"
+#include "opts.h"
+#include "report.h"
+#include "starttls.h"
+#include "tls.h"
+#include "verify.h"
+
+#include "banned.h"
+
+#define TOOL "tls-echo-server"
+#define BUF_CAP (64u << 10)   /* echo bytes held per client at most */
+#define ACCEPT_BURST 64
+#define EMFILE_PAUSE_MS 100
+
+enum cstate { C_PLAIN, C_HANDSHAKE, C_ECHO, C_CLOSING, C_DRAIN };
+
+#define DRAIN_MS 500       /* lingering close after a failed handshake */
+#define DRAIN_MAX (64u << 10)
+
+struct server;
+
+struct client {
+	struct server *srv;
+	struct client *prev, *next;
+	int fd;
+	enum cstate state;
+	struct tk_tls *tls;
+	struct tk_linebuf *lb;       /* plaintext phase only */
+	unsigned char *buf;          /* allocated while bytes are held */
+	size_t off, len;
+	bool peer_closed;
+	struct tk_timer timer;       /* handshake, then idle deadline */
+	struct tk_timer pending;     /* records decrypted inside GnuTLS */
+	uint64_t t0_ms, bytes_in, bytes_out;
+	size_t injected;
+	char peer[TK_ADDRSTR_MAX];
+	char client_subject[512];
+	bool client_cert, client_verified;
+	char client_reasons[512];
+	struct tk_err err;
+};
+
+struct server {
+	struct tk_settings s;
+	struct tk_derived d;
+	struct tk_loop *loop;
+	struct tk_creds *creds;       /* new sessions take a reference */
+	int lfds[TK_LISTEN_MAX * 2];
+	int nl;
+	bool accepting;
+	struct tk_timer resume;       /* accept again after EMFILE */
+	struct client *clients;
+	size_t nclients;
+	uint64_t served, refused;
+	bool stopping;
+	enum tk_class once_outcome;
+	bool once_done;
+};
+
+static void client_io(struct client *c);
+
+static void
+log_connection(struct client *c)
+{
+	struct server *srv = c->srv;
+	struct tk_tls_info info;
+	bool ok = !tk_err_is_set(&c->err);
+	uint64_t dur = tk_now_ms() - c->t0_ms;
+	char esc[1024], sub[1100];
+
+	memset(&info, 0, sizeof(info));
+	if (c->tls != NULL && tk_tls_handshake_done(c->tls)) {
+		tk_tls_info(c->tls, &info);
+	}
+	if (srv->s.json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "event", json_string("connection"));
+		json_object_set_new(o, "peer", json_string(c->peer));
+		json_object_set_new(o, "version", info.version[0] ?
+		    json_string(info.version) : json_null());
+		json_object_set_new(o, "cipher", info.cipher[0] ?
+		    json_string(info.cipher) : json_null());
+		json_object_set_new(o, "group", info.group[0] ?
+		    json_string(info.group) : json_null());
+		tk_escape(info.alpn, strlen(info.alpn), esc, sizeof(esc));
+		json_object_set_new(o, "alpn", info.alpn_negotiated ?
+		    json_string(esc) : json_null());
+		tk_escape(c->client_subject, strlen(c->client_subject), esc,
+		    sizeof(esc));
+		json_object_set_new(o, "client_cert", c->client_cert ?
+		    json_string(esc) : json_null());
+		json_object_set_new(o, "client_cert_verified", c->client_cert ?
+		    json_boolean(c->client_verified) : json_null());
+		json_object_set_new(o, "bytes_in",
+		    json_integer((json_int_t)c->bytes_in));
+		json_object_set_new(o, "bytes_out",
+		    json_integer((json_int_t)c->bytes_out));
+		json_object_set_new(o, "outcome", json_string(ok ? "ok" :
+		    tk_class_name(c->err.cls)));
+		tk_escape(c->err.msg, strlen(c->err.msg), esc, sizeof(esc));
+		json_object_set_new(o, "error", ok ? json_null() :
+		    json_string(esc));
+		json_object_set_new(o, "duration_ms",
+		    json_integer((json_int_t)dur));
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		fflush(stdout);
+		json_decref(o);
+		return;
+	}
+	if (srv->s.quiet && ok) {
+		return;
+	}
+	sub[0] = '\0';
+	if (c->client_cert) {
+		tk_escape(c->client_subject, strlen(c->client_subject), esc,
+		    sizeof(esc));
+		snprintf(sub, sizeof(sub), " client=\"%s\"%s", esc,
+		    c->client_verified ? "" : " (untrusted)");
+	}
+	tk_escape(info.alpn, strlen(info.alpn), esc, sizeof(esc));
+	fprintf(stderr, "%s %s %s group=%s alpn=%s%s in=%llu out=%llu "
+	    "%llums ", c->peer, info.version[0] ? info.version : "-",
+	    info.cipher[0] ? info.cipher : "-",
+	    info.group[0] ? info.group : "-",
+	    info.alpn_negotiated ? esc : "none", sub,
+	    (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out,
+	    (unsigned long long)dur);
+	if (ok) {
+		fprintf(stderr, "ok%s\n", c->injected ?
+		    " (plaintext after STARTTLS discarded)" : "");
+	} else {
+		tk_escape(c->err.msg, strlen(c->err.msg), esc, sizeof(esc));
+		fprintf(stderr, "error: %s: %s\n",
+		    c->err.step ? c->err.step : "?", esc);
+	}
+}
+
+static void
+client_free(struct client *c)
+{
+	struct server *srv = c->srv;
+
+	log_connection(c);
+	if (srv->s.once && !srv->once_done) {
+		srv->once_done = true;
+		srv->once_outcome = c->err.cls;
+		tk_loop_stop(srv->loop);
+	}
+	tk_loop_timer_stop(srv->loop, &c->timer);
+	tk_loop_timer_stop(srv->loop, &c->pending);
+	tk_loop_unwatch(srv->loop, c->fd);
+	close(c->fd);
+	tk_tls_free(c->tls);
+	free(c->lb);
+	free(c->buf);
+	if (c->prev != NULL) {
+		c->prev->next = c->next;
+	} else {
+		srv->clients = c->next;
+	}
+	if (c->next != NULL) {
+		c->next->prev = c->prev;
+	}
+	srv->nclients--;
+	free(c);
+}
+
+static void
+client_fail(struct client *c, const struct tk_err *e)
+{
+	if (e != NULL && !tk_err_is_set(&c->err)) {
+		c->err = *e;
+	}
+	client_free(c);
+}
+
+static void
+on_client_fd(struct tk_loop *loop, int fd, unsigned events, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	client_io(arg);
+}
+
+static void
+on_pending(struct tk_loop *loop, void *arg)
+{
+	(void)loop;
+	client_io(arg);
+}
+
+static void
+on_client_timer(struct tk_loop *loop, void *arg)
+{
+	struct client *c = arg;
+
+	(void)loop;
+	if (c->state == C_ECHO) {
+		tk_err_set(&c->err, TK_NET, "idle",
+		    "no data for %.3g s (--idle-timeout)",
+		    c->srv->s.idle_timeout);
+	} else if (c->state == C_CLOSING || c->state == C_DRAIN) {
+		/* the peer did not take our close_notify in time: done */
+	} else {
+		tk_err_set(&c->err, TK_TLS, "handshake",
+		    "not finished within %.3g s (--handshake-timeout)",
+		    c->srv->s.handshake_timeout);
+	}
+	client_free(c);
+}
+
+static int
+ensure_buf(struct client *c)
+{
+	if (c->buf == NULL) {
+		c->buf = malloc(BUF_CAP);
+		if (c->buf == NULL) {
+			return tk_err_set(&c->err, TK_INTERNAL, "echo",
+			    "out of memory");
+		}
+		c->off = c->len = 0;
+	}
+	return 0;
+}
+
+/* Buffer space: compact first so the unsent bytes start the buffer. */
+static size_t
+room(struct client *c)
+{
+	if (c->off > 0) {
+		memmove(c->buf, c->buf + c->off, c->len - c->off);
+		c->len -= c->off;
+		c->off = 0;
+	}
+	return BUF_CAP - c->len;
+}
+
+static void
+start_tls(struct client *c)
+{
+	struct server *srv = c->srv;
+	struct tk_tls_conf tc = {0};
+
+	tc.server = true;
+	tc.priority = srv->d.priority;
+	tc.alpn = &srv->d.alpn;
+	tc.alpn_mandatory = !srv->s.alpn_optional;
+	tc.client_cert = srv->s.require_client_cert ? TK_CLIENT_CERT_REQUIRE :
+	    srv->s.request_client_cert ? TK_CLIENT_CERT_REQUEST :
+	    TK_CLIENT_CERT_IGNORE;
+	c->tls = tk_tls_new(c->fd, &tc, srv->creds, &c->err);
+	c->state = C_HANDSHAKE;
+}
+
+/* The line protocol: echo lines until STARTTLS, answer READY. */
+static void
+plain_io(struct client *c)
+{
+	char line[TK_LINE_MAX + 1];
+	ssize_t n;
+
+	for (int round = 0; round < 64; round++) {
+		if (c->len > c->off) {
+			n = write(c->fd, c->buf + c->off, c->len - c->off);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+				tk_loop_rewatch(c->srv->loop, c->fd, TK_WRITE);
+				return;
+			}
+			if (n < 0) {
+				tk_err_sys(&c->err, TK_NET, "plaintext",
+				    "write failed");
+				client_free(c);
+				return;
+			}
+			c->off += (size_t)n;
+			c->bytes_out += (uint64_t)n;
+			if (c->off < c->len) {
+				continue;
+			}
+			c->off = c->len = 0;
+			if (c->state == C_HANDSHAKE) {
+				/* READY is out: now TLS */
+				client_io(c);
+				return;
+			}
+		}
+		n = tk_linebuf_next(c->lb, line, sizeof(line), "plaintext",
+		    &c->err);
+		if (n < 0) {
+			client_free(c);
+			return;
+		}
+		if (n == 0) {
+			n = tk_linebuf_fill(c->lb, c->fd, "plaintext",
+			    &c->err);
+			if (n == TK_WANT_READ) {
+				tk_loop_rewatch(c->srv->loop, c->fd, TK_READ);
+				return;
+			}
+			if (n <= 0) {
+				if (n == 0) {
+					tk_err_set(&c->err, TK_NET,
+					    "plaintext", "the client closed "
+					    "the connection before STARTTLS");
+				}
+				client_free(c);
+				return;
+			}
+			c->bytes_in += (uint64_t)n;
+			continue;
+		}
+		if (ensure_buf(c) < 0) {
+			client_free(c);
+			return;
+		}
+		if (strcasecmp(line, "STARTTLS") == 0) {
+			/*
+			 * Bytes already buffered after the STARTTLS line were
+			 * sent before our go-ahead: plaintext injection
+			 * (CVE-2011-0411).  They never reach TLS.
+			 */
+			c->injected = c->lb->len;
+			free(c->lb);
+			c->lb = NULL;
+			memcpy(c->buf, "READY\r\n", 7);
+			c->off = 0;
+			c->len = 7;
+			start_tls(c);
+			if (c->tls == NULL) {
+				client_free(c);
+				return;
+			}
+			continue;
+		}
+		{
+			size_t l = strlen(line);
+
+			memcpy(c->buf + c->len, line, l);
+			memcpy(c->buf + c->len + l, "\r\n", 2);
+			c->len += l + 2;
+		}
+	}
+	tk_loop_rewatch(c->srv->loop, c->fd, TK_READ | TK_WRITE);
+}
+
+static void
+after_handshake(struct client *c)
+{
+	struct server *srv = c->srv;
+	gnutls_session_t s = tk_tls_session(c->tls);
+	struct tk_chain chain;
+	struct tk_verdict v;
+	struct tk_err e;
+
+	tk_err_clear(&e);
+	c->state = C_ECHO;
+	tk_loop_timer_start(srv->loop, &c->timer,
+	    (uint64_t)(srv->s.idle_timeout * 1000));
+	if (!srv->s.require_client_cert && !srv->s.request_client_cert) {
+		return;
+	}
+	if (tk_chain_from_session(s, time(NULL), &chain, &e) < 0) {
+		return;
+	}
+	if (chain.n > 0) {
+		c->client_cert = true;
+		snprintf(c->client_subject, sizeof(c->client_subject), "%s",
+		    chain.certs[0].subject);
+		memset(&v, 0, sizeof(v));
+		if (tk_verify_peer(s, NULL, false, &chain, &v, &e) == 0) {
+			c->client_verified = v.status == TK_VERIFY_OK;
+			tk_verdict_summary(&v, c->client_reasons,
+			    sizeof(c->client_reasons));
+		}
+	}
+	tk_chain_clear(&chain);
+}
+
+static void
+explain_refused_cert(struct client *c)
+{
+	struct tk_verdict v;
+	char sum[400];
+	unsigned status;
+
+	if (c->err.gnutls_rc != GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+		return;
+	}
+	status = gnutls_session_get_verify_cert_status(tk_tls_session(c->tls));
+	if (status == 0) {
+		return;
+	}
+	tk_verify_explain(status, NULL, NULL, time(NULL), &v);
+	tk_verdict_summary(&v, sum, sizeof(sum));
+	tk_err_reset(&c->err, TK_TLS, "handshake",
+	    "client certificate refused: %s", sum);
+}
+
+static void
+echo_io(struct client *c)
+{
+	struct server *srv = c->srv;
+	unsigned want = 0;
+
+	for (int round = 0; round < 16; round++) {
+		bool moved = false;
+		ssize_t n;
+
+		want = 0;
+		if (c->buf != NULL && c->len > c->off) {
+			n = tk_tls_write(c->tls, c->buf + c->off,
+			    c->len - c->off);
+			if (n > 0) {
+				c->off += (size_t)n;
+				c->bytes_out += (uint64_t)n;
+				moved = true;
+			} else if (n == TK_WANT_WRITE) {
+				want |= TK_WRITE;
+			} else if (n == TK_WANT_READ) {
+				want |= TK_READ;
+			} else {
+				client_fail(c, tk_tls_error(c->tls));
+				return;
+			}
+		}
+		if (c->buf != NULL && c->off == c->len) {
+			/* idle clients hold no buffer */
+			free(c->buf);
+			c->buf = NULL;
+			c->off = c->len = 0;
+		}
+		if (!c->peer_closed && (c->buf == NULL || room(c) > 0)) {
+			if (ensure_buf(c) < 0) {
+				client_free(c);
+				return;
+			}
+			n = tk_tls_read(c->tls, c->buf + c->len,
+			    BUF_CAP - c->len);
+			if (n > 0) {
+				c->len += (size_t)n;
+				c->bytes_in += (uint64_t)n;
+				moved = true;
+			} else if (n == 0) {
+				c->peer_closed = true;
+			} else if (n == TK_WANT_READ) {
+				want |= TK_READ;
+			} else if (n == TK_WANT_WRITE) {
+				want |= TK_WRITE;
+			} else {
+				client_fail(c, tk_tls_error(c->tls));
+				return;
+			}
+		}
+		if (c->peer_closed && (c->buf == NULL || c->off == c->len)) {
+			c->state = C_CLOSING;
+			client_io(c);
+			return;
+		}
+		if (!moved) {
+			break;
+		}
+		tk_loop_timer_start(srv->loop, &c->timer,
+		    (uint64_t)(srv->s.idle_timeout * 1000));
+	}
+	if (c->buf != NULL && room(c) > 0 && !c->peer_closed &&
+	    tk_tls_pending(c->tls)) {
+		tk_loop_timer_start(srv->loop, &c->pending, 0);
+	}
+	if (want == 0) {
+		want = TK_READ;
+	}
+	tk_loop_rewatch(srv->loop, c->fd, want);
+}
+
+/*
+ * Lingering close: closing a socket with unread input sends a TCP reset,
+ * and a reset can destroy the alert we just sent before the client reads
+ * it.  So half-close, read and discard (bounded), then close.
+ */
+static void
+drain(struct client *c)
+{
+	char sink[4096];
+
+	for (;;) {
+		ssize_t n = read(c->fd, sink, sizeof(sink));
+
+		if (n > 0 && c->bytes_in < DRAIN_MAX) {
+			c->bytes_in += (uint64_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			tk_loop_rewatch(c->srv->loop, c->fd, TK_READ);
+			return;
+		}
+		client_free(c);
+		return;
+	}
+}
+
+static void
+start_drain(struct client *c)
+{
+	c->state = C_DRAIN;
+	shutdown(c->fd, SHUT_WR);
+	tk_loop_timer_start(c->srv->loop, &c->timer, DRAIN_MS);
+	drain(c);
+}
+
+static void
+client_io(struct client *c)
+{
+	int rc;
+
+	switch (c->state) {
+	case C_PLAIN:
+		plain_io(c);
+		return;
+	case C_HANDSHAKE:
+		if (c->len > c->off) {
+			/* READY still going out in plaintext */
+			plain_io(c);
+			return;
+		}
+		rc = tk_tls_handshake(c->tls);
+		if (rc == TK_WANT_READ || rc == TK_WANT_WRITE) {
+			tk_loop_rewatch(c->srv->loop, c->fd,
+			    rc == TK_WANT_READ ? TK_READ : TK_WRITE);
+			return;
+		}
+		if (rc < 0) {
+			c->err = *tk_tls_error(c->tls);
+			explain_refused_cert(c);
+			start_drain(c);
+			return;
+		}
+		after_handshake(c);
+		echo_io(c);
+		return;
+	case C_ECHO:
+		echo_io(c);
+		return;
+	case C_DRAIN:
+		drain(c);
+		return;
+	case C_CLOSING:
+		rc = tk_tls_bye(c->tls, false);
+		if (rc == TK_WANT_READ || rc == TK_WANT_WRITE) {
+			tk_loop_rewatch(c->srv->loop, c->fd,
+			    rc == TK_WANT_READ ? TK_READ : TK_WRITE);
+			return;
+		}
+		client_free(c);
+		return;
+	}
+}
+
+static void
+add_client(struct server *srv, int fd, const struct tk_addr *peer)
+{
+	struct client *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	c->srv = srv;
+	c->fd = fd;
+	c->t0_ms = tk_now_ms();
+	tk_err_clear(&c->err);
+	tk_sockaddr_str((const struct sockaddr *)&peer->ss, c->peer,
+	    sizeof(c->peer));
+	tk_timer_init(&c->timer, on_client_timer, c);
+	tk_timer_init(&c->pending, on_pending, c);
+	c->next = srv->clients;
+	if (c->next != NULL) {
+		c->next->prev = c;
+	}
+	srv->clients = c;
+	srv->nclients++;
+	srv->served++;
+	tk_loop_timer_start(srv->loop, &c->timer,
+	    (uint64_t)(srv->s.handshake_timeout * 1000));
+	if (tk_loop_watch(srv->loop, fd, TK_READ, on_client_fd, c,
+	    &c->err) < 0) {
+		client_free(c);
+		return;
+	}
+	if (srv->s.starttls != NULL) {
+		c->state = C_PLAIN;
+		c->lb = malloc(sizeof(*c->lb));
+		if (c->lb == NULL) {
+			tk_err_set(&c->err, TK_INTERNAL, "accept",
+			    "out of memory");
+			client_free(c);
+			return;
+		}
+		tk_linebuf_init(c->lb);
+		return;
+	}
+	start_tls(c);
+	if (c->tls == NULL) {
+		client_free(c);
+	}
+}
+
+static void set_accepting(struct server *srv, bool on);
+
+static void
+on_accept(struct tk_loop *loop, int lfd, unsigned events, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)loop;
+	(void)events;
+	for (int i = 0; i < ACCEPT_BURST && srv->accepting; i++) {
+		struct tk_addr peer;
+		int one = 1;
+		int fd;
+
+		peer.len = sizeof(peer.ss);
+		fd = accept4(lfd, (struct sockaddr *)&peer.ss, &peer.len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				/* out of descriptors: pause, keep serving */
+				if (!srv->s.quiet) {
+					fprintf(stderr, "%s: accept: %s; "
+					    "pausing new connections\n", TOOL,
+					    strerror(errno));
+				}
+				set_accepting(srv, false);
+				tk_loop_timer_start(srv->loop, &srv->resume,
+				    EMFILE_PAUSE_MS);
+			}
+			return;
+		}
+		if (srv->nclients >= srv->s.max_connections ||
+		    (srv->s.once && srv->served > 0)) {
+			srv->refused++;
+			close(fd);
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		add_client(srv, fd, &peer);
+	}
+}
+
+static void
+set_accepting(struct server *srv, bool on)
+{
+	srv->accepting = on;
+	for (int i = 0; i < srv->nl; i++) {
+		tk_loop_rewatch(srv->loop, srv->lfds[i], on ? TK_READ : 0);
+	}
+}
+
+static void
+on_resume(struct tk_loop *loop, void *arg)
+{
+	(void)loop;
+	set_accepting(arg, true);
+}
+
+static void
+on_stop_signal(struct tk_loop *loop, int signo, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)signo;
+	srv->stopping = true;
+	/* a last close_notify to each live client; no waiting for replies */
+	for (struct client *c = srv->clients; c != NULL; c = c->next) {
+		if (c->tls != NULL && tk_tls_handshake_done(c->tls)) {
+			tk_tls_bye(c->tls, false);
+		}
+	}
+	tk_loop_stop(loop);
+}
+
+static void
+on_reload(struct tk_loop *loop, int signo, void *arg)
+{
+	struct server *srv = arg;
+	struct tk_creds *fresh;
+	struct tk_err e;
+
+	(void)loop;
+	(void)signo;
+	tk_err_clear(&e);
+	fresh = tk_creds_new(&srv->d.creds, &e);
+	if (fresh == NULL) {
+		tk_report_error_line(TOOL, NULL, &e, stderr);
+		fprintf(stderr, "%s: reload failed; keeping the old "
+		    "credentials\n", TOOL);
+		return;
+	}
+	tk_creds_unref(srv->creds);
+	srv->creds = fresh;
+	if (!srv->s.quiet) {
+		fprintf(stderr, "%s: reloaded credentials from '%s'\n", TOOL,
+		    srv->s.cert);
+	}
+}
+
+static int
+setup(struct server *srv, struct tk_err *e)
+{
+	const char *deflisten = "127.0.0.1:4433";
+	size_t nspec = srv->s.nlisten ? srv->s.nlisten : 1;
+
+	if (tk_settings_derive(TK_TOOL_ECHO_SERVER, &srv->s, &srv->d, e) < 0) {
+		return -1;
+	}
+	srv->creds = tk_creds_new(&srv->d.creds, e);
+	if (srv->creds == NULL) {
+		return -1;
+	}
+	tk_tls_set_debug((int)srv->s.debug);
+	srv->loop = tk_loop_new(e);
+	if (srv->loop == NULL) {
+		return -1;
+	}
+	tk_timer_init(&srv->resume, on_resume, srv);
+	for (size_t i = 0; i < nspec; i++) {
+		struct tk_addr bound[2];
+		const char *spec = srv->s.nlisten ? srv->s.listen[i] :
+		    deflisten;
+		int n = tk_listen(spec, 1024, srv->lfds + srv->nl, bound,
+		    (int)(sizeof(srv->lfds) / sizeof(srv->lfds[0])) - srv->nl,
+		    e);
+
+		if (n < 0) {
+			return -1;
+		}
+		for (int k = 0; k < n; k++) {
+			char a[TK_ADDRSTR_MAX];
+
+			if (tk_loop_watch(srv->loop, srv->lfds[srv->nl + k],
+			    TK_READ, on_accept, srv, e) < 0) {
+				return -1;
+			}
+			tk_sockaddr_str((const struct sockaddr *)&bound[k].ss,
+			    a, sizeof(a));
+			if (srv->s.json) {
+				printf("{\"event\":\"listening\","
+				    "\"address\":\"%s\"}\n", a);
+			} else {
+				printf("listening on %s\n", a);
+			}
+		}
+		srv->nl += n;
+	}
+	fflush(stdout);
+	srv->accepting = true;
+	if (tk_loop_signal(srv->loop, SIGINT, on_stop_signal, srv, e) < 0 ||
+	    tk_loop_signal(srv->loop, SIGTERM, on_stop_signal, srv, e) < 0 ||
+	    tk_loop_signal(srv->loop, SIGHUP, on_reload, srv, e) < 0) {
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct server srv;
+	struct tk_err e;
+	int code = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	tk_err_clear(&e);
+	if (tk_opts_parse(TK_TOOL_ECHO_SERVER, argc, argv, &srv.s, &e) < 0) {
+		tk_report_error_line(TOOL, NULL, &e, stderr);
+		fprintf(stderr, "Try '%s --help'.\n", TOOL);
+		return tk_err_exit_code(e.cls);
+	}
+	if (srv.s.help) {
+		tk_opts_help(TK_TOOL_ECHO_SERVER, stdout);
+		return 0;
+	}
+	if (srv.s.version) {
+		tk_opts_version(TK_TOOL_ECHO_SERVER, stdout);
+		return 0;
+	}
+	if (srv.s.list_options) {
+		tk_opts_list(TK_TOOL_ECHO_SERVER, stdout);
+		return 0;
+	}
+	if (setup(&srv, &e) < 0 || tk_loop_run(srv.loop, &e) < 0) {
+		tk_report_error_line(TOOL, NULL, &e, stderr);
+		code = tk_err_exit_code(e.cls);
+	} else if (srv.s.once && srv.once_done) {
+		code = tk_err_exit_code(srv.once_outcome);
+	}
+	while (srv.clients != NULL) {
+		if (!tk_err_is_set(&srv.clients->err)) {
+			tk_err_set(&srv.clients->err, TK_NET, "stop",
+			    "server stopped");
+		}
+		client_free(srv.clients);
+	}
+	for (int i = 0; i < srv.nl; i++) {
+		close(srv.lfds[i]);
+	}
+	tk_loop_free(srv.loop);
+	tk_creds_unref(srv.creds);
+	tk_alpn_clear(&srv.d.alpn);
+	return code;
+}

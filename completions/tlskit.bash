@@ -32,7 +32,7 @@ _tlskit()
 
 	case $opt in
 	--ca|--cert|--dh-params|--key)
-		compopt -o filenames 2>/dev/null
+		compopt -o filenames 2>/dev/null || :
 		mapfile -t COMPREPLY < <(compgen -P "$pfx" -f -- "$val")
 		return 0
 		;;

@@ -616,10 +616,16 @@ tk_tls_info(const struct tk_tls *t, struct tk_tls_info *info)
 	snprintf(info->version, sizeof(info->version), "%s", n ? n : "");
 	n = gnutls_ciphersuite_get(t->s);
 	snprintf(info->cipher, sizeof(info->cipher), "%s", n ? n : "");
-	n = gnutls_kx_get_name(gnutls_kx_get(t->s));
-	snprintf(info->kx, sizeof(info->kx), "%s", n ? n : "");
 	n = gnutls_group_get_name(gnutls_group_get(t->s));
 	snprintf(info->group, sizeof(info->group), "%s", n ? n : "");
+	if (gnutls_protocol_get_version(t->s) == GNUTLS_TLS1_3) {
+		/* TLS 1.3 suites name no key exchange: it is the group's */
+		snprintf(info->kx, sizeof(info->kx), "%s",
+		    strncmp(info->group, "FFDHE", 5) == 0 ? "DHE" : "ECDHE");
+	} else {
+		n = gnutls_kx_get_name(gnutls_kx_get(t->s));
+		snprintf(info->kx, sizeof(info->kx), "%s", n ? n : "");
+	}
 	if (gnutls_alpn_get_selected_protocol(t->s, &proto) == 0 &&
 	    proto.size <= TK_ALPN_NAME_MAX) {
 		memcpy(info->alpn, proto.data, proto.size);

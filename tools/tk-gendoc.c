@@ -430,7 +430,7 @@ gen_bash(FILE *out)
 	    "\tfi\n\n"
 	    "\tcase $opt in\n", out);
 	bash_case(out, want_path,
-	    "\t\tcompopt -o filenames 2>/dev/null\n"
+	    "\t\tcompopt -o filenames 2>/dev/null || :\n"
 	    "\t\tmapfile -t COMPREPLY < <(compgen -P \"$pfx\" -f -- "
 	    "\"$val\")\n");
 	for (size_t i = 0; i < tk_nopts; i++) {

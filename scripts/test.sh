@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds tlskit and runs the whole test suite: the C unit tests (meson)
+# and the end-to-end bats tests against real peers.  Ends with one line
+# "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh || exit 1
+bash scripts/build.sh || exit 1
+
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+meson test -C build --suite unit --print-errorlogs >"$log/unit" 2>&1
+sed -n '/^ *[0-9]*\/[0-9]* /p' "$log/unit"
+unit_ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log/unit")
+unit_fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log/unit")
+unit_ok=${unit_ok:-0}
+unit_fail=${unit_fail:-0}
+if [ "$unit_ok" -eq 0 ] && [ "$unit_fail" -eq 0 ]; then
+	cat "$log/unit"
+	unit_fail=1
+fi
+if [ "$unit_fail" -ne 0 ]; then
+	cat "$log/unit"
+fi
+
+TK_BUILD=$PWD/build bats --tap tests/*.bats | tee "$log/bats"
+bats_ok=$(grep -c '^ok ' "$log/bats")
+bats_fail=$(grep -c '^not ok ' "$log/bats")
+planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log/bats" | head -n 1)
+if [ -z "$planned" ] || [ $((bats_ok + bats_fail)) -ne "$planned" ]; then
+	echo "bats did not run every planned test" >&2
+	bats_fail=$((bats_fail + 1))
+fi
+
+passed=$((unit_ok + bats_ok))
+failed=$((unit_fail + bats_fail))
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

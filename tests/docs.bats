@@ -1,0 +1,267 @@
+#!/usr/bin/env bats
+#
+# The documentation agrees with the tools: --help, --list-options, the man
+# pages and the three completion files all list the same options for every
+# tool (STYLE.md section 4).  Runs the built tools from $TK_BUILD (default:
+# the build directory next to tests/).  The tool list comes from the
+# "#compdef" line of completions/_tlskit, which tk-gendoc writes from
+# tk_tools[], so a new tool is covered without editing this file.
+
+bats_require_minimum_version 1.5.0
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+setup() {
+	SRC=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	TK_BUILD=${TK_BUILD:-$BATS_TEST_DIRNAME/../build}
+}
+
+# Every tool in tk_tools[], one per line.
+tools() {
+	sed -n '1s/^#compdef //p' "$SRC/completions/_tlskit" | tr ' ' '\n' |
+	    grep -v '^$'
+}
+
+tool_bin() {
+	local bin=$TK_BUILD/tools/$1
+
+	if [[ ! -x $bin ]]; then
+		fail "$bin is not built (set TK_BUILD to the build directory)"
+	fi
+	printf '%s\n' "$bin"
+}
+
+# The long options a tool lists for completion scripts, sorted.
+list_opts() {
+	local bin
+
+	bin=$(tool_bin "$1") || return 1
+	"$bin" --list-options | cut -f1 | sort
+}
+
+# The long options in a tool's --help: option heads start at column 2
+# ("-k, --insecure") or 6 ("    --json"); folded help text starts at 30.
+help_opts() {
+	local bin
+
+	bin=$(tool_bin "$1") || return 1
+	"$bin" --help | grep -oE '^  (-[^ ], |    )--[a-z0-9][a-z0-9-]*' |
+	    grep -oE -- '--[a-z0-9-]+$' | sort
+}
+
+# The options of the OPTIONS section of man/TOOL.1: the tag line after
+# each .TP, with \- and font escapes removed.
+man_opts() {
+	sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$SRC/man/$1.1" |
+	    sed -n '/^\.TP/{n;p}' | sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' |
+	    grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u
+}
+
+# What _tlskit offers for "TOOL --<TAB>".
+bash_opts() {
+	(
+		# shellcheck source=/dev/null
+		source "$SRC/completions/tlskit.bash"
+		COMP_WORDS=("$1" --)
+		COMP_CWORD=1
+		COMP_LINE="$1 --"
+		COMP_POINT=${#COMP_LINE}
+		_tlskit "$1" -- "$1"
+		printf '%s\n' "${COMPREPLY[@]}"
+	) | sort
+}
+
+# The option names in the "(TOOL)" branch of the zsh file, read from the
+# spec part of each line (before the "[description]").
+zsh_opts() {
+	awk -v t="($1)" '$0 == t { on = 1; next } on && /^\t;;$/ { exit }
+	    on { print }' "$SRC/completions/_tlskit" | sed 's/\[.*//' |
+	    grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u
+}
+
+fish_opts() {
+	grep "^complete -c $1 " "$SRC/completions/tlskit.fish" |
+	    grep -oE ' -l [a-z0-9-]+' | sed 's/^ -l /--/' | sort -u
+}
+
+@test "every tool is built, has a man page and is in tlskit(7)" {
+	run -0 tools
+	assert_output --partial tls-echo-server
+	assert_output --partial tls-echo-client
+	for t in $(tools); do
+		tool_bin "$t" >/dev/null
+		[[ -f $SRC/man/$t.1.in ]] ||
+		    fail "no man/$t.1.in: write the template, then run \`meson compile -C build update-docs\`"
+		[[ -f $SRC/man/$t.1 ]] || fail "no man/$t.1: run \`meson compile -C build update-docs\`"
+		grep -q "^\.BR $t (1)" "$SRC/man/tlskit.7" ||
+		    fail "man/tlskit.7 does not mention $t(1)"
+	done
+}
+
+@test "no man template for a tool that does not exist" {
+	local known t
+
+	known=$(tools)
+	for f in "$SRC"/man/*.1.in; do
+		t=$(basename "$f" .1.in)
+		grep -qx -- "$t" <<<"$known" ||
+		    fail "man/$t.1.in has no tool in tk_tools[]"
+	done
+}
+
+@test "the committed man pages and completions are up to date" {
+	local gendoc=$TK_BUILD/tools/tk-gendoc
+
+	[[ -x $gendoc ]] || fail "$gendoc is not built"
+	run "$gendoc" check "$SRC"
+	assert_success
+}
+
+@test "--list-options lists options, each once, hidden ones left out" {
+	local dups
+
+	for t in $(tools); do
+		run -0 list_opts "$t"
+		assert_output --regexp '^--'
+		refute_line -- '--list-options'
+		dups=$(uniq -d <<<"$output")
+		[[ -z $dups ]] || fail "$t lists twice: $dups"
+	done
+}
+
+@test "--help lists exactly the options of --list-options" {
+	for t in $(tools); do
+		run diff <(help_opts "$t") <(list_opts "$t")
+		assert_success
+	done
+}
+
+@test "the man page's OPTIONS section lists exactly the options" {
+	for t in $(tools); do
+		run diff <(man_opts "$t") <(list_opts "$t")
+		assert_success
+	done
+}
+
+@test "every option appears in the man page text" {
+	local text
+
+	for t in $(tools); do
+		text=$(sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$SRC/man/$t.1")
+		for o in $(list_opts "$t"); do
+			grep -qE -- "(^|[^a-z0-9-])$o([^a-z0-9-]|\$)" <<<"$text" ||
+			    fail "$o is not in man/$t.1"
+		done
+	done
+}
+
+@test "the bash completion offers exactly the options" {
+	for t in $(tools); do
+		run diff <(bash_opts "$t") <(list_opts "$t")
+		assert_success
+	done
+}
+
+@test "the zsh completion lists exactly the options" {
+	for t in $(tools); do
+		run diff <(zsh_opts "$t") <(list_opts "$t")
+		assert_success
+	done
+}
+
+@test "the fish completion lists exactly the options" {
+	for t in $(tools); do
+		run diff <(fish_opts "$t") <(list_opts "$t")
+		assert_success
+	done
+}
+
+@test "every option appears in each completion file" {
+	for t in $(tools); do
+		for o in $(list_opts "$t"); do
+			grep -qE -- "(^|[^a-z0-9-])$o([^a-z0-9-]|\$)" \
+			    "$SRC/completions/tlskit.bash" ||
+			    fail "$o is not in completions/tlskit.bash"
+			grep -qE -- "(^|[^a-z0-9-])$o([^a-z0-9-]|\$)" \
+			    "$SRC/completions/_tlskit" ||
+			    fail "$o is not in completions/_tlskit"
+			grep -qE -- "^complete -c $t( .*)? -l ${o#--}( |\$)" \
+			    "$SRC/completions/tlskit.fish" ||
+			    fail "$o is not in completions/tlskit.fish for $t"
+		done
+	done
+}
+
+@test "the man pages render without warnings" {
+	local pages=("$SRC"/man/*.1 "$SRC/man/tlskit.7")
+
+	if command -v groff >/dev/null; then
+		for p in "${pages[@]}"; do
+			run --separate-stderr -0 groff -man -Tutf8 -ww -z "$p"
+			[[ -z $stderr ]] || fail "groff warns about $p: $stderr"
+		done
+	elif command -v man >/dev/null; then
+		for p in "${pages[@]}"; do
+			run --separate-stderr -0 env MANWIDTH=80 man --warnings -l "$p"
+			[[ -z $stderr ]] || fail "man warns about $p: $stderr"
+		done
+	else
+		skip "neither groff nor man is installed"
+	fi
+}
+
+@test "bash -n accepts the bash completion" {
+	run -0 bash -n "$SRC/completions/tlskit.bash"
+}
+
+@test "zsh and fish accept their completion files" {
+	local ran=0
+
+	if command -v zsh >/dev/null; then
+		run -0 zsh -n "$SRC/completions/_tlskit"
+		ran=1
+	fi
+	if command -v fish >/dev/null; then
+		run -0 fish -n "$SRC/completions/tlskit.fish"
+		ran=1
+	fi
+	((ran)) || skip "neither zsh nor fish is installed"
+}
+
+@test "bash: tls-echo-client --min-v<TAB> completes to --min-version" {
+	# shellcheck source=/dev/null
+	source "$SRC/completions/tlskit.bash"
+	COMP_WORDS=(tls-echo-client --min-v)
+	COMP_CWORD=1
+	COMP_LINE='tls-echo-client --min-v'
+	COMP_POINT=${#COMP_LINE}
+	_tlskit tls-echo-client --min-v tls-echo-client
+	[[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == --min-version ]] ||
+	    fail "COMPREPLY is (${COMPREPLY[*]}), not (--min-version)"
+}
+
+@test "bash: option values complete from the table" {
+	# shellcheck source=/dev/null
+	source "$SRC/completions/tlskit.bash"
+	COMP_WORDS=(tls-echo-client --min-version 1.)
+	COMP_CWORD=2
+	_tlskit
+	[[ "${COMPREPLY[*]}" == '1.0 1.1 1.2 1.3' ]] ||
+	    fail "--min-version values: (${COMPREPLY[*]})"
+	COMP_WORDS=(tls-echo-server --color "=" a)
+	COMP_CWORD=3
+	_tlskit
+	[[ "${COMPREPLY[*]}" == 'auto always' ]] ||
+	    fail "--color=a values: (${COMPREPLY[*]})"
+	COMP_WORDS=(tls-echo-server --cert "$SRC/man/tls-echo-server.1.")
+	COMP_CWORD=2
+	_tlskit
+	[[ "${COMPREPLY[*]}" == "$SRC/man/tls-echo-server.1.in" ]] ||
+	    fail "--cert file names: (${COMPREPLY[*]})"
+}
+
+@test "shellcheck accepts the bash completion" {
+	command -v shellcheck >/dev/null || skip "shellcheck is not installed"
+	run -0 shellcheck -s bash "$SRC/completions/tlskit.bash"
+}

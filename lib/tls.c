@@ -219,9 +219,18 @@ tk_tls_priority(char *buf, size_t len, const char *base, int minv, int maxv,
 
 /* Sessions */
 
+static void
+log_to_stderr(int level, const char *msg)
+{
+	fprintf(stderr, "gnutls[%d]: %s", level, msg);
+}
+
 void
 tk_tls_set_debug(int level)
 {
+	if (level > 0) {
+		gnutls_global_set_log_function(log_to_stderr);
+	}
 	gnutls_global_set_log_level(level);
 }
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(
-	gcc pkg-config meson ninja-build
+	gcc clang pkg-config meson ninja-build
 	libgnutls28-dev libtasn1-6-dev libidn2-dev libjansson-dev libc-ares-dev
 	gnutls-bin openssl
 	bats bats-support bats-assert jq python3 groff-base man-db

@@ -33,7 +33,20 @@ if [ -z "$planned" ] || [ $((bats_ok + bats_fail)) -ne "$planned" ]; then
 	bats_fail=$((bats_fail + 1))
 fi
 
-passed=$((unit_ok + bats_ok))
-failed=$((unit_fail + bats_fail))
+# fuzz smoke: every target from its seed corpus for a short fixed time
+fuzz_ok=0
+fuzz_fail=0
+if bash scripts/fuzz.sh "${TK_FUZZ_SECONDS:-10}" >"$log/fuzz" 2>&1; then
+	:
+fi
+cat "$log/fuzz"
+fuzz_ok=$(grep -c ', no crash$' "$log/fuzz")
+fuzz_fail=$(grep -c ': FAILED' "$log/fuzz")
+if [ "$fuzz_ok" -eq 0 ] && [ "$fuzz_fail" -eq 0 ]; then
+	fuzz_fail=1
+fi
+
+passed=$((unit_ok + bats_ok + fuzz_ok))
+failed=$((unit_fail + bats_fail + fuzz_fail))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

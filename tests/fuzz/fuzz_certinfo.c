@@ -1,0 +1,63 @@
+/*
+ * Fuzzes certificate parsing, the fields shown for it, and both
+ * renderers: hostile names must come out escaped, as valid JSON.
+ */
+#include <gnutls/x509.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "certinfo.h"
+#include "report.h"
+#include "verify.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t d = {(unsigned char *)(uintptr_t)data,
+	    (unsigned)size};
+	struct tk_result *r;
+	struct tk_err err;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (gnutls_x509_crt_init(&crt) < 0) {
+		return 0;
+	}
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0) {
+		gnutls_x509_crt_deinit(crt);
+		return 0;
+	}
+	r = calloc(1, sizeof(*r));
+	tk_result_init(r, "fuzz", "fuzz");
+	r->chain.certs = calloc(1, sizeof(*r->chain.certs));
+	tk_err_clear(&err);
+	if (tk_certinfo_from_crt(crt, 0, &r->chain.certs[0], &err) == 0) {
+		r->chain.n = r->chain.total = 1;
+		tk_verify_explain(~0u, &r->chain, "example.com", 0,
+		    &r->verdict);
+		f = open_memstream(&buf, &len);
+		tk_report_json(r, f);
+		fclose(f);
+		json_t *parsed = json_loads(buf, 0, NULL);
+
+		if (parsed == NULL) {
+			abort();  /* the JSON renderer must always be valid */
+		}
+		json_decref(parsed);
+		free(buf);
+		f = fopen("/dev/null", "w");
+		tk_report_text_session(r, f);
+		fclose(f);
+	}
+	tk_result_release(r);
+	free(r);
+	gnutls_x509_crt_deinit(crt);
+	return 0;
+}

@@ -459,7 +459,9 @@ tk_opts_help(enum tk_tool tool, FILE *out)
 				p += w;
 				if (*p == ' ') {
 					p++;
-					if (*p != '\0') {
+					w = strcspn(p, " ");
+					if (*p != '\0' &&
+					    !(col + 1 + w > 78 && col > 30)) {
 						fputc(' ', out);
 						col++;
 					}

@@ -293,7 +293,8 @@ tk_report_json(const struct tk_result *r, FILE *out)
 	json_object_set_new(v, "handshake", json_ms(r->t_handshake_us));
 	json_object_set_new(v, "total", json_ms(r->t_total_us));
 	json_object_set_new(o, "timings_ms", v);
-	rc = json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	rc = json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(6));
 	fputc('\n', out);
 	fflush(out);
 	json_decref(o);

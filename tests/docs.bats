@@ -132,14 +132,16 @@ fish_opts() {
 
 @test "--help lists exactly the options of --list-options" {
 	for t in $(tools); do
-		run diff <(help_opts "$t") <(list_opts "$t")
+		run diff -u --label "$t --help" --label "$t --list-options" \
+		    <(help_opts "$t") <(list_opts "$t")
 		assert_success
 	done
 }
 
 @test "the man page's OPTIONS section lists exactly the options" {
 	for t in $(tools); do
-		run diff <(man_opts "$t") <(list_opts "$t")
+		run diff -u --label "man/$t.1 OPTIONS" --label "$t --list-options" \
+		    <(man_opts "$t") <(list_opts "$t")
 		assert_success
 	done
 }
@@ -158,21 +160,24 @@ fish_opts() {
 
 @test "the bash completion offers exactly the options" {
 	for t in $(tools); do
-		run diff <(bash_opts "$t") <(list_opts "$t")
+		run diff -u --label "bash: $t --<TAB>" --label "$t --list-options" \
+		    <(bash_opts "$t") <(list_opts "$t")
 		assert_success
 	done
 }
 
 @test "the zsh completion lists exactly the options" {
 	for t in $(tools); do
-		run diff <(zsh_opts "$t") <(list_opts "$t")
+		run diff -u --label "_tlskit ($t)" --label "$t --list-options" \
+		    <(zsh_opts "$t") <(list_opts "$t")
 		assert_success
 	done
 }
 
 @test "the fish completion lists exactly the options" {
 	for t in $(tools); do
-		run diff <(fish_opts "$t") <(list_opts "$t")
+		run diff -u --label "tlskit.fish ($t)" --label "$t --list-options" \
+		    <(fish_opts "$t") <(list_opts "$t")
 		assert_success
 	done
 }

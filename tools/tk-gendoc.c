@@ -7,7 +7,7 @@
  *   tk-gendoc man TEMPLATE TOOL   man page from man/TOOL.1.in on stdout
  *   tk-gendoc bash|zsh|fish       one completion file on stdout
  *   tk-gendoc check SRCDIR        exit 1 if a committed file is stale
- *   tk-gendoc write SRCDIR        rewrite the committed files that are
+ *   tk-gendoc write SRCDIR        rewrite the committed files that are stale
  *
  * Everything iterates tk_tools[]: a new tool needs only its man template.
  * Exit status: 0 done (or all up to date), 1 some file out of date,
@@ -25,6 +25,10 @@
 #include "opts.h"
 
 #include "banned.h"
+
+#ifndef TK_VERSION
+#error "TK_VERSION must be defined (meson passes the project version)"
+#endif
 
 #define HINT "run `meson compile -C build update-docs`"
 #define TEMPLATE_MAX (1u << 20)  /* a man template is a few KiB */
@@ -315,7 +319,11 @@ takes_path(const struct tk_opt *o)
 	return o->arg == TK_ARG_FILE || o->arg == TK_ARG_PATH;
 }
 
-/* The fixed words an option's value is one of, or NULL. */
+/*
+ * Prints the fixed words an option's value is one of (nothing for other
+ * options).  Choices are plain words: the shells' lists quote them with
+ * single quotes and bash's compgen -W expands them.
+ */
 static void
 value_words(FILE *out, const struct tk_opt *o, const char *sep)
 {
@@ -355,7 +363,10 @@ tool_names(FILE *out)
 	}
 }
 
-/* The options of every known tool whose value matches a case branch. */
+/*
+ * One branch of the bash "case $opt": the options of any tool in tk_tools[]
+ * that want() picks, long and short, then body.
+ */
 static void
 bash_case(FILE *out, bool (*want)(const struct tk_opt *), const char *body)
 {
@@ -469,8 +480,8 @@ gen_bash(FILE *out)
 		}
 		fputs("' -- \"$cur\")\n", out);
 		if (ti->max_args > 0) {
-			fputs("\t\telse\n\t\t\tmapfile -t COMPREPLY < <(compgen "
-			    "-A hostname -- \"$cur\")\n", out);
+			fputs("\t\telse\n\t\t\tmapfile -t COMPREPLY < "
+			    "<(compgen -A hostname -- \"$cur\")\n", out);
 		}
 		fputs("\t\tfi\n\t\t;;\n", out);
 	}

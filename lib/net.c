@@ -177,9 +177,13 @@ set_host(struct tk_target *t, const char *h, size_t len, const char *text,
 			return tk_err_set(err, TK_USAGE, "target",
 			    "invalid host name in target '%s'", text);
 		}
-		/* an A-label must itself be valid IDNA2008 */
+		/*
+		 * An A-label must itself be valid IDNA2008: the lookup
+		 * checks what it decodes to, not only the Punycode.
+		 */
 		if (strstr(buf, "xn--") != NULL) {
-			rc = idn2_to_unicode_8z8z(buf, &ascii, 0);
+			rc = idn2_lookup_u8((const uint8_t *)buf,
+			    (uint8_t **)&ascii, IDN2_NONTRANSITIONAL);
 			if (rc != IDN2_OK) {
 				return tk_err_set(err, TK_USAGE, "target",
 				    "invalid IDN A-label in target '%s': %s",

@@ -88,13 +88,14 @@ tk_linebuf_next(struct tk_linebuf *lb, char *out, size_t outlen,
 		    lb->max_lines : (size_t)TK_LINES_MAX);
 	}
 	linelen = (size_t)(nl - lb->buf);
-	if (linelen > TK_LINE_MAX) {
-		return tk_err_set(err, TK_NET, step,
-		    "the peer sent a line longer than %d bytes", TK_LINE_MAX);
-	}
 	take = linelen;
 	if (take > 0 && lb->buf[take - 1] == '\r') {
 		take--;
+	}
+	/* the cap is on the line's content, whatever its ending */
+	if (take > TK_LINE_MAX) {
+		return tk_err_set(err, TK_NET, step,
+		    "the peer sent a line longer than %d bytes", TK_LINE_MAX);
 	}
 	if (outlen > 0) {
 		size_t c = take < outlen - 1 ? take : outlen - 1;

@@ -467,6 +467,14 @@ on_conn(struct tk_conn *c, void *arg)
 		stop(a, NULL);
 		return;
 	}
+	if (a->s.alpn != NULL && !a->s.quiet && !a->s.json) {
+		char esc[TK_ALPN_NAME_MAX * 4 + 1];
+
+		tk_escape(a->r.tls.alpn, strlen(a->r.tls.alpn), esc,
+		    sizeof(esc));
+		fprintf(stderr, "ALPN: %s\n", a->r.tls.alpn_negotiated ? esc :
+		    "none");
+	}
 	if (a->r.verdict.status == TK_VERIFY_SKIPPED && !a->s.quiet) {
 		fprintf(stderr, "%s: warning: certificate not verified "
 		    "(--insecure)\n", TOOL);

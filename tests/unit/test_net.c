@@ -1,0 +1,361 @@
+/* Unit tests for lib/net.h: targets, --hostname, schemes, listen specs. */
+#include <arpa/inet.h>
+#include <idn2.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net.h"
+
+#include "tk_test.h"
+
+#define DEFPORT 4433
+
+static const struct {
+	const char *in;
+	const char *host;
+	uint16_t port;
+	const char *scheme;
+	int family;
+	bool had_port;
+} good[] = {
+	{"example.com", "example.com", DEFPORT, "", 0, false},
+	{"example.com:8443", "example.com", 8443, "", 0, true},
+	/* lower case; RFC 6066 3: no final dot */
+	{"EXAMPLE.com.", "example.com", DEFPORT, "", 0, false},
+	{"[::1]:443", "::1", 443, "", AF_INET6, true},
+	{"[::1]", "::1", DEFPORT, "", AF_INET6, false},
+	{"::1", "::1", DEFPORT, "", AF_INET6, false},
+	{"127.0.0.1:1", "127.0.0.1", 1, "", AF_INET, true},
+	{"127.0.0.1:65535", "127.0.0.1", 65535, "", AF_INET, true},
+	{"b\xc3\xbc" "cher.example", "xn--bcher-kva.example", DEFPORT, "", 0,
+	    false},
+	{"xn--bcher-kva.example", "xn--bcher-kva.example", DEFPORT, "", 0,
+	    false},
+	{"https://example.com/path", "example.com", 443, "https", 0, false},
+	{"HTTPS://example.com", "example.com", 443, "https", 0, false},
+	{"smtps://mail.example:2465", "mail.example", 2465, "smtps", 0, true},
+	{"imap://x", "x", 143, "imap", 0, false},
+	{"https://[::1]:8443/", "::1", 8443, "https", AF_INET6, true},
+	{"https://example.com?q=a@b", "example.com", 443, "https", 0, false},
+	{"under_score.example", "under_score.example", DEFPORT, "", 0,
+	    false},
+};
+
+/* Every one fails with class USAGE before any I/O. */
+static const char *const bad[] = {
+	"",
+	":443",
+	"host:0",
+	"host:65536",
+	"host:99999999",
+	"host:abc",
+	"host:",
+	"host:-1",
+	"[::1",
+	"[127.0.0.1]:443",
+	"[example.com]:443",
+	"[::1]x",
+	"[::1]:",
+	"[]:443",
+	"gopher://x",
+	"://x",
+	"https://",
+	"a..b",
+	".a.com",
+	"-a.com",
+	"a-.com",
+	"exa mple.com",
+	"https://user@host/",
+	"1:2:3",
+	"a\tb.com",
+	"a\x01.com",
+	"exa\x7fmple.com",
+	"host:443\r\n",
+	"xn--zz.example",
+};
+
+static void
+test_target_good(void)
+{
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct tk_target t;
+		struct tk_err err;
+		int rc;
+
+		TK_CASE(good[i].in);
+		tk_err_clear(&err);
+		rc = tk_target_parse(good[i].in, DEFPORT, &t, &err);
+		EXPECT_EQ_INT(rc, 0);
+		EXPECT_EQ_INT(err.cls, TK_OK);
+		if (rc != 0) {
+			fprintf(stderr, "  error: %s\n", err.msg);
+			continue;
+		}
+		EXPECT_EQ_STR(t.host, good[i].host);
+		EXPECT_EQ_INT(t.port, good[i].port);
+		EXPECT_EQ_STR(t.scheme, good[i].scheme);
+		EXPECT_EQ_INT(t.ip_family, good[i].family);
+		EXPECT_EQ_INT(t.had_port, good[i].had_port);
+		EXPECT_EQ_STR(t.display, good[i].in);
+	}
+	TK_CASE(NULL);
+}
+
+static void
+test_target_bad(void)
+{
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct tk_target t;
+		struct tk_err err;
+
+		TK_CASE(bad[i]);
+		/* only if libidn2 itself refuses the A-label */
+		if (strncmp(bad[i], "xn--zz", 6) == 0) {
+			char *u = NULL;
+
+			if (idn2_to_unicode_8z8z("xn--zz", &u, 0) == IDN2_OK) {
+				idn2_free(u);
+				continue;
+			}
+		}
+		tk_err_clear(&err);
+		EXPECT_EQ_INT(tk_target_parse(bad[i], DEFPORT, &t, &err), -1);
+		EXPECT_EQ_INT(err.cls, TK_USAGE);
+		EXPECT_TRUE(err.msg[0] != '\0');
+	}
+	TK_CASE(NULL);
+}
+
+static void
+test_target_lengths(void)
+{
+	char name[512], label[80];
+	struct tk_target t;
+	struct tk_err err;
+
+	/* 300 bytes: labels of 9 and dots, longer than 253 */
+	memset(name, 0, sizeof(name));
+	for (size_t i = 0; i < 300; i++) {
+		name[i] = (i % 10 == 9) ? '.' : 'a';
+	}
+	name[299] = 'a';
+	TK_CASE("300-byte name");
+	tk_err_clear(&err);
+	EXPECT_EQ_INT(tk_target_parse(name, DEFPORT, &t, &err), -1);
+	EXPECT_EQ_INT(err.cls, TK_USAGE);
+
+	/* 253 bytes is the longest name (RFC 1035 2.3.4) */
+	name[253] = '\0';
+	name[252] = 'a';
+	TK_CASE("253-byte name");
+	tk_err_clear(&err);
+	EXPECT_EQ_INT(tk_target_parse(name, DEFPORT, &t, &err), 0);
+	EXPECT_EQ_SIZE(strlen(t.host), 253);
+
+	/* a label is at most 63 bytes */
+	memset(label, 'b', 63);
+	snprintf(label + 63, sizeof(label) - 63, ".com");
+	TK_CASE("63-byte label");
+	tk_err_clear(&err);
+	EXPECT_EQ_INT(tk_target_parse(label, DEFPORT, &t, &err), 0);
+
+	memset(label, 'b', 64);
+	snprintf(label + 64, sizeof(label) - 64, ".com");
+	TK_CASE("64-byte label");
+	tk_err_clear(&err);
+	EXPECT_EQ_INT(tk_target_parse(label, DEFPORT, &t, &err), -1);
+	EXPECT_EQ_INT(err.cls, TK_USAGE);
+
+	/* the last label too */
+	snprintf(label, sizeof(label), "com.");
+	memset(label + 4, 'b', 64);
+	label[68] = '\0';
+	TK_CASE("64-byte last label");
+	tk_err_clear(&err);
+	EXPECT_EQ_INT(tk_target_parse(label, DEFPORT, &t, &err), -1);
+	EXPECT_EQ_INT(err.cls, TK_USAGE);
+	TK_CASE(NULL);
+}
+
+static const struct {
+	const char *in;
+	const char *out;  /* NULL: rejected with USAGE */
+} hostnames[] = {
+	{"example.com", "example.com"},
+	{"EXAMPLE.COM.", "example.com"},
+	{"b\xc3\xbc" "cher.example", "xn--bcher-kva.example"},
+	{"::1", "::1"},
+	{"127.0.0.1", "127.0.0.1"},
+	{"2001:db8::1", "2001:db8::1"},
+	{"host:443", NULL},
+	{"https://x", NULL},
+	{"x/y", NULL},
+	{"[::1]", NULL},
+	{"[::1]:443", NULL},
+	{"", NULL},
+	{"a b", NULL},
+	{"a..b", NULL},
+};
+
+static void
+test_hostname_check(void)
+{
+	for (size_t i = 0; i < sizeof(hostnames) / sizeof(hostnames[0]);
+	     i++) {
+		char out[TK_HOST_MAX];
+		struct tk_err err;
+		int rc;
+
+		TK_CASE(hostnames[i].in);
+		tk_err_clear(&err);
+		out[0] = '\0';
+		rc = tk_hostname_check(hostnames[i].in, out, sizeof(out),
+		    &err);
+		if (hostnames[i].out != NULL) {
+			EXPECT_EQ_INT(rc, 0);
+			EXPECT_EQ_STR(out, hostnames[i].out);
+		} else {
+			EXPECT_EQ_INT(rc, -1);
+			EXPECT_EQ_INT(err.cls, TK_USAGE);
+		}
+	}
+	TK_CASE(NULL);
+}
+
+static const struct {
+	const char *scheme;
+	uint16_t port;
+	const char *starttls;
+} schemes[] = {
+	{"https", 443, NULL},
+	{"smtps", 465, NULL},
+	{"imaps", 993, NULL},
+	{"smtp", 25, "smtp"},
+	{"submission", 587, "smtp"},
+	{"imap", 143, "imap"},
+	{"pop3", 110, "pop3"},
+	{"ldap", 389, "ldap"},
+	{"postgres", 5432, "postgres"},
+	{"xmpp", 5222, "xmpp"},
+	{"gopher", 0, NULL},
+	{"", 0, NULL},
+	{"http", 0, NULL},
+};
+
+static void
+test_scheme_port(void)
+{
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		const char *st = "unset";
+
+		TK_CASE(schemes[i].scheme);
+		EXPECT_EQ_INT(tk_scheme_port(schemes[i].scheme, &st),
+		    schemes[i].port);
+		EXPECT_EQ_STR(st, schemes[i].starttls);
+		EXPECT_EQ_INT(tk_scheme_port(schemes[i].scheme, NULL),
+		    schemes[i].port);
+	}
+	TK_CASE(NULL);
+}
+
+static void
+test_ip_literal(void)
+{
+	EXPECT_TRUE(tk_is_ip_literal("127.0.0.1"));
+	EXPECT_TRUE(tk_is_ip_literal("::1"));
+	EXPECT_TRUE(tk_is_ip_literal("::ffff:1.2.3.4"));
+	EXPECT_TRUE(!tk_is_ip_literal("[::1]"));
+	EXPECT_TRUE(!tk_is_ip_literal("localhost"));
+	EXPECT_TRUE(!tk_is_ip_literal("1.2.3"));
+	EXPECT_TRUE(!tk_is_ip_literal(""));
+}
+
+static void
+test_sockaddr_str(void)
+{
+	struct sockaddr_in s4;
+	struct sockaddr_in6 s6;
+	char buf[TK_ADDRSTR_MAX];
+
+	memset(&s4, 0, sizeof(s4));
+	s4.sin_family = AF_INET;
+	s4.sin_port = htons(443);
+	inet_pton(AF_INET, "192.0.2.1", &s4.sin_addr);
+	tk_sockaddr_str((const struct sockaddr *)&s4, buf, sizeof(buf));
+	EXPECT_EQ_STR(buf, "192.0.2.1:443");
+
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	s6.sin6_port = htons(8443);
+	inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr);
+	tk_sockaddr_str((const struct sockaddr *)&s6, buf, sizeof(buf));
+	EXPECT_EQ_STR(buf, "[2001:db8::1]:8443");
+}
+
+/* Bad specs are refused before any socket is made. */
+static const char *const bad_listen[] = {
+	"nonsense",
+	"1.2.3.4:99999",
+	"1.2.3.4:",
+	"1.2.3.4:x1",
+	"[::1]",
+	"[::1]:",
+	"[::1",
+	"::1:443",
+	"example.com:80",
+	"",
+};
+
+static void
+test_listen(void)
+{
+	int fds[2] = {-1, -1};
+	struct tk_addr bound[2];
+	struct tk_err err;
+	int n;
+
+	for (size_t i = 0; i < sizeof(bad_listen) / sizeof(bad_listen[0]);
+	     i++) {
+		TK_CASE(bad_listen[i]);
+		tk_err_clear(&err);
+		fds[0] = -1;
+		EXPECT_EQ_INT(tk_listen(bad_listen[i], 16, fds, bound, 2,
+		    &err), -1);
+		EXPECT_EQ_INT(err.cls, TK_USAGE);
+		EXPECT_EQ_INT(fds[0], -1);
+	}
+
+	/* port 0: the kernel picks one, and it is reported */
+	TK_CASE("127.0.0.1:0");
+	tk_err_clear(&err);
+	n = tk_listen("127.0.0.1:0", 16, fds, bound, 2, &err);
+	EXPECT_EQ_INT(n, 1);
+	if (n == 1) {
+		const struct sockaddr_in *s4 = (const void *)&bound[0].ss;
+
+		EXPECT_TRUE(fds[0] >= 0);
+		EXPECT_EQ_INT(s4->sin_family, AF_INET);
+		EXPECT_TRUE(ntohs(s4->sin_port) != 0);
+		EXPECT_EQ_INT(ntohl(s4->sin_addr.s_addr), INADDR_LOOPBACK);
+		close(fds[0]);
+	} else {
+		fprintf(stderr, "  error: %s\n", err.msg);
+	}
+	TK_CASE(NULL);
+}
+
+static void
+run(void)
+{
+	test_target_good();
+	test_target_bad();
+	test_target_lengths();
+	test_hostname_check();
+	test_scheme_port();
+	test_ip_literal();
+	test_sockaddr_str();
+	test_listen();
+}
+
+TK_TEST_MAIN("test_net", run)

@@ -1,0 +1,341 @@
+/* Unit tests for lib/report.h: escaping of peer strings, JSON output. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+#include "tk_test.h"
+
+/* Inputs carry their length: some hold NUL bytes. */
+#define IN(s) s, sizeof(s) - 1
+
+static const struct {
+	const char *name;
+	const char *in;
+	size_t inlen;
+	size_t outlen;
+	const char *out;
+} esc_cases[] = {
+	{"plain ASCII", IN("hello, world ~!"), 64, "hello, world ~!"},
+	{"empty", IN(""), 8, ""},
+	{"LF", IN("a\nb"), 64, "a\\x0Ab"},
+	{"CR TAB ESC", IN("\r\t\x1b"), 64, "\\x0D\\x09\\x1B"},
+	{"NUL inside", IN("a\0b"), 64, "a\\x00b"},
+	{"DEL", IN("\x7f"), 64, "\\x7F"},
+	{"backslash", IN("a\\b"), 64, "a\\\\b"},
+	{"valid UTF-8", IN("b\xc3\xbc" "cher"), 64, "b\xc3\xbc" "cher"},
+	{"valid 3 bytes", IN("\xe2\x82\xac"), 64, "\xe2\x82\xac"},
+	{"valid 4 bytes", IN("\xf0\x9f\x92\xa9"), 64, "\xf0\x9f\x92\xa9"},
+	{"U+10FFFF", IN("\xf4\x8f\xbf\xbf"), 64, "\xf4\x8f\xbf\xbf"},
+	{"invalid byte", IN("\xff"), 64, "\\xFF"},
+	{"overlong /", IN("\xc0\xaf"), 64, "\\xC0\\xAF"},
+	{"overlong 3 bytes", IN("\xe0\x80\xaf"), 64, "\\xE0\\x80\\xAF"},
+	{"surrogate", IN("\xed\xa0\x80"), 64, "\\xED\\xA0\\x80"},
+	{"past U+10FFFF", IN("\xf4\x90\x80\x80"), 64,
+	    "\\xF4\\x90\\x80\\x80"},
+	{"C1 NEL", IN("\xc2\x85"), 64, "\\xC2\\x85"},
+	{"C1 CSI", IN("\xc2\x9b"), 64, "\\xC2\\x9B"},
+	{"first after C1", IN("\xc2\xa0"), 64, "\xc2\xa0"},
+	{"lone continuation", IN("\x80x"), 64, "\\x80x"},
+	{"cut sequence", IN("\xe2\x82"), 64, "\\xE2\\x82"},
+	{"cut then ASCII", IN("\xc3" "a"), 64, "\\xC3a"},
+	/* truncation: whole characters and escapes only, always a NUL */
+	{"fits exactly", IN("abc"), 4, "abc"},
+	{"cut ASCII", IN("abcdef"), 4, "abc"},
+	{"no room for U+00FC", IN("b\xc3\xbc"), 3, "b"},
+	{"room for U+00FC", IN("b\xc3\xbc"), 4, "b\xc3\xbc"},
+	{"no room for U+1F4A9", IN("a\xf0\x9f\x92\xa9"), 5, "a"},
+	{"no room for an escape", IN("a\nb"), 5, "a"},
+	{"room for an escape", IN("a\nb"), 6, "a\\x0A"},
+	{"no room for \\\\", IN("\\"), 2, ""},
+	{"room for \\\\", IN("\\"), 3, "\\\\"},
+	{"one byte", IN("abc"), 1, ""},
+};
+
+static void
+test_escape_table(void)
+{
+	for (size_t i = 0; i < sizeof(esc_cases) / sizeof(esc_cases[0]);
+	     i++) {
+		char out[128];
+
+		TK_CASE(esc_cases[i].name);
+		memset(out, 'Z', sizeof(out));
+		tk_escape(esc_cases[i].in, esc_cases[i].inlen, out,
+		    esc_cases[i].outlen);
+		EXPECT_TRUE(memchr(out, '\0', esc_cases[i].outlen) != NULL);
+		EXPECT_EQ_STR(out, esc_cases[i].out);
+	}
+	TK_CASE(NULL);
+}
+
+/* Strict RFC 3629 check of what tk_escape produced. */
+static bool
+valid_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		unsigned cp;
+		size_t len;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0) {
+			len = 2;
+			cp = *p & 0x1fu;
+		} else if ((*p & 0xf0) == 0xe0) {
+			len = 3;
+			cp = *p & 0x0fu;
+		} else if ((*p & 0xf8) == 0xf0) {
+			len = 4;
+			cp = *p & 0x07u;
+		} else {
+			return false;
+		}
+		for (size_t i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80) {
+				return false;
+			}
+			cp = (cp << 6) | (p[i] & 0x3fu);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff)) {
+			return false;
+		}
+		p += len;
+	}
+	return true;
+}
+
+/*
+ * For every output size, the result is a prefix of the untruncated one
+ * that ends where a whole input character ends, is the longest such that
+ * fits, is valid UTF-8, and is NUL-terminated inside the buffer.
+ */
+static void
+test_escape_truncation(void)
+{
+	static const char in[] = "a\xc3\xbc\n\\\xe2\x82\xac\xff\xf0\x9f\x92"
+	    "\xa9z\xed\xa0\x80" "b";
+	size_t inlen = sizeof(in) - 1;
+	char full[256], part[256];
+	size_t bounds[64], nb = 0;
+
+	tk_escape(in, inlen, full, sizeof(full));
+	/* where each input prefix's escape ends inside the full escape */
+	for (size_t j = 0; j <= inlen; j++) {
+		char pre[256];
+
+		tk_escape(in, j, pre, sizeof(pre));
+		if (strncmp(full, pre, strlen(pre)) == 0 &&
+		    (nb == 0 || bounds[nb - 1] != strlen(pre))) {
+			bounds[nb++] = strlen(pre);
+		}
+	}
+	EXPECT_EQ_SIZE(bounds[nb - 1], strlen(full));
+
+	for (size_t outlen = 1; outlen <= strlen(full) + 1; outlen++) {
+		size_t len, k;
+
+		TK_CASE("truncation");
+		memset(part, 'Z', sizeof(part));
+		tk_escape(in, inlen, part, outlen);
+		EXPECT_TRUE(memchr(part, '\0', outlen) != NULL);
+		part[outlen - 1] = '\0';
+		len = strlen(part);
+		EXPECT_TRUE(strncmp(full, part, len) == 0);
+		EXPECT_TRUE(valid_utf8(part));
+		for (k = 0; k < nb && bounds[k] < len; k++) {
+		}
+		EXPECT_TRUE(k < nb && bounds[k] == len);
+		/* greedy: the next character would not have fitted */
+		EXPECT_TRUE(k + 1 == nb || bounds[k + 1] >= outlen);
+	}
+	TK_CASE(NULL);
+}
+
+static char *
+json_of(const struct tk_result *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL) {
+		return NULL;
+	}
+	EXPECT_EQ_INT(tk_report_json(r, f), 0);
+	fclose(f);
+	return buf;
+}
+
+static const char *
+get_str(json_t *o, const char *path1, const char *path2)
+{
+	json_t *v = json_object_get(o, path1);
+
+	if (path2 != NULL) {
+		v = json_object_get(v, path2);
+	}
+	return json_string_value(v);
+}
+
+static void
+test_json_hostile(void)
+{
+	static const char target[] = "bad\x01\xff\xc0\xaf.example\x1b[31m";
+	static const char reason[] = "name 'x\xed\xa0\x80y\n' \xc2\x85 \\ ok";
+	static const char san[] = "a\0b\xff";
+	struct tk_result r;
+	json_error_t jerr;
+	json_t *o, *sans;
+	char want[1024];
+	char *text;
+
+	TK_CASE("hostile JSON");
+	tk_result_init(&r, "tls-check-cert", target);
+	r.verdict.status = TK_VERIFY_FAILED;
+	r.verdict.n = 1;
+	r.verdict.reasons[0].code = "name-mismatch";
+	snprintf(r.verdict.reasons[0].message,
+	    sizeof(r.verdict.reasons[0].message), "%s", reason);
+	snprintf(r.hostname, sizeof(r.hostname), "h\x7f\xfe");
+	r.chain.certs = calloc(1, sizeof(*r.chain.certs));
+	if (r.chain.certs != NULL) {
+		struct tk_certinfo *c = &r.chain.certs[0];
+
+		r.chain.n = r.chain.total = 1;
+		snprintf(c->subject, sizeof(c->subject), "CN=evil\r\n\xff");
+		snprintf(c->issuer, sizeof(c->issuer), "CN=ca");
+		c->sans[0].type = TK_SAN_DNS;
+		memcpy(c->sans[0].value, san, sizeof(san));
+		c->sans[0].len = sizeof(san) - 1;
+		c->nsans = c->nsans_total = 1;
+		snprintf(c->key, sizeof(c->key), "RSA 2048");
+	}
+	tk_err_set(&r.err, TK_CHECK, "verify", "reason \x02\xf8 '%s'", target);
+	r.cls = TK_CHECK;
+
+	text = json_of(&r);
+	EXPECT_TRUE(text != NULL);
+	if (text == NULL) {
+		tk_result_release(&r);
+		return;
+	}
+	/* one object on one line */
+	EXPECT_TRUE(strchr(text, '\n') == text + strlen(text) - 1);
+	o = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	EXPECT_TRUE(o != NULL);
+	if (o == NULL) {
+		fprintf(stderr, "  json_loads: %s: %s\n", jerr.text, text);
+		free(text);
+		tk_result_release(&r);
+		return;
+	}
+	EXPECT_EQ_STR(get_str(o, "tool", NULL), "tls-check-cert");
+	tk_escape(target, strlen(target), want, sizeof(want));
+	EXPECT_EQ_STR(get_str(o, "target", NULL), want);
+	EXPECT_EQ_STR(get_str(o, "target", NULL),
+	    "bad\\x01\\xFF\\xC0\\xAF.example\\x1B[31m");
+	EXPECT_EQ_STR(get_str(o, "hostname", NULL), "h\\x7F\\xFE");
+	EXPECT_EQ_STR(get_str(o, "verification", "status"), "failed");
+	{
+		json_t *rs = json_object_get(json_object_get(o,
+		    "verification"), "reasons");
+
+		EXPECT_EQ_SIZE(json_array_size(rs), 1);
+		EXPECT_EQ_STR(get_str(json_array_get(rs, 0), "code", NULL),
+		    "name-mismatch");
+		tk_escape(reason, strlen(reason), want, sizeof(want));
+		EXPECT_EQ_STR(get_str(json_array_get(rs, 0), "message", NULL),
+		    want);
+	}
+	EXPECT_TRUE(json_is_object(json_object_get(o, "error")));
+	EXPECT_EQ_STR(get_str(o, "error", "class"), "check");
+	EXPECT_EQ_STR(get_str(o, "error", "step"), "verify");
+	EXPECT_TRUE(get_str(o, "error", "message") != NULL);
+	EXPECT_TRUE(json_is_integer(json_object_get(o, "exit_code")));
+	EXPECT_EQ_INT(json_integer_value(json_object_get(o, "exit_code")), 1);
+	sans = json_object_get(json_array_get(json_object_get(o, "chain"), 0),
+	    "sans");
+	EXPECT_EQ_STR(json_string_value(json_array_get(sans, 0)),
+	    "DNS:a\\x00b\\xFF");
+	EXPECT_EQ_STR(get_str(json_array_get(json_object_get(o, "chain"), 0),
+	    "subject", NULL), "CN=evil\\x0D\\x0A\\xFF");
+	json_decref(o);
+	free(text);
+	tk_result_release(&r);
+	TK_CASE(NULL);
+}
+
+static void
+test_json_empty(void)
+{
+	struct tk_result r;
+	json_error_t jerr;
+	json_t *o;
+	char *text;
+
+	TK_CASE("empty result");
+	tk_result_init(&r, "tls-echo-client", "localhost:4433");
+	text = json_of(&r);
+	o = text != NULL ? json_loads(text, JSON_REJECT_DUPLICATES, &jerr) :
+	    NULL;
+	EXPECT_TRUE(o != NULL);
+	if (o != NULL) {
+		EXPECT_EQ_STR(get_str(o, "target", NULL), "localhost:4433");
+		EXPECT_EQ_STR(get_str(o, "verification", "status"),
+		    "not-done");
+		EXPECT_TRUE(json_is_null(json_object_get(o, "error")));
+		EXPECT_TRUE(json_is_null(json_object_get(o, "tls")));
+		EXPECT_TRUE(json_is_null(json_object_get(o, "address")));
+		EXPECT_EQ_INT(json_integer_value(json_object_get(o,
+		    "exit_code")), 0);
+		json_decref(o);
+	}
+	free(text);
+	tk_result_release(&r);
+	TK_CASE(NULL);
+}
+
+static void
+test_error_line(void)
+{
+	struct tk_err err;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	TK_CASE("error line");
+	tk_err_clear(&err);
+	tk_err_set(&err, TK_NET, "connect", "refused by\n'\x1b[2J'");
+	f = open_memstream(&buf, &len);
+	if (f == NULL) {
+		EXPECT_TRUE(false);
+		return;
+	}
+	tk_report_error_line("tls-echo-client", "x\ny", &err, f);
+	fclose(f);
+	EXPECT_EQ_STR(buf, "tls-echo-client: x\\x0Ay: connect: refused by"
+	    "\\x0A'\\x1B[2J'\n");
+	free(buf);
+	TK_CASE(NULL);
+}
+
+static void
+run(void)
+{
+	test_escape_table();
+	test_escape_truncation();
+	test_json_hostile();
+	test_json_empty();
+	test_error_line();
+}
+
+TK_TEST_MAIN("test_report", run)

@@ -353,7 +353,8 @@ tk_opts_parse(enum tk_tool tool, int argc, char **argv,
 	memset(&longopts[nl], 0, sizeof(longopts[nl]));
 	shortopts[ns] = '\0';
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets a half-read -abc cluster */
+	optind = 0;
 	for (;;) {
 		const struct tk_opt *o;
 

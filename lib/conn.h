@@ -20,6 +20,7 @@ struct tk_conn_conf {
 	const char *hostname;       /* A-label name to verify; NULL: host */
 	bool no_sni;
 	bool insecure;              /* verify, but do not fail on it */
+	bool no_verify;             /* the caller verifies the chain itself */
 	int family;                 /* AF_UNSPEC, AF_INET, AF_INET6 */
 	unsigned timeout_ms;        /* per step */
 	const char *starttls;       /* protocol name or NULL */

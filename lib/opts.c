@@ -21,6 +21,7 @@ static const char *const starttls_choices[] = {"line", NULL};
 #define ALL TK_TOOLS_ALL
 #define SRV TK_TOOL_ECHO_SERVER
 #define ECL TK_TOOL_ECHO_CLIENT
+#define CHK TK_TOOL_CHECK_CERT
 
 /* Sorted by long name: a unit test checks it (bsearch relies on it). */
 const struct tk_opt tk_opts[] = {
@@ -32,6 +33,10 @@ const struct tk_opt tk_opts[] = {
 	    "go on without ALPN when the client offers none of --alpn "
 	    "(default: refuse with no_application_protocol)",
 	    OFF(alpn_optional), 0, 0, NULL, false, false},
+	{"at", 0, TK_ARG_STRING, CHK, "TIME",
+	    "check validity at TIME instead of now (ISO 8601, e.g. "
+	    "2030-01-31 or 2030-01-31T12:00:00Z, or @EPOCH)", OFF(at), 0, 0,
+	    NULL, false, false},
 	{"ca", 0, TK_ARG_PATH, ALL, "FILE|DIR",
 	    "trust anchors (PEM file or directory; repeatable); replaces "
 	    "the system store unless --system-trust", OFF(ca), 0, 0, NULL,
@@ -46,12 +51,19 @@ const struct tk_opt tk_opts[] = {
 	    "load mode: send N blocks of --size bytes, one round trip each, "
 	    "and report throughput and round-trip percentiles", OFF(count),
 	    1, 1e9, NULL, false, false},
+	{"crit-days", 0, TK_ARG_UINT, CHK, "N",
+	    "fail (exit 1) when a certificate expires within N days "
+	    "(default 0: off)", OFF(crit_days), 0, 100000, NULL, false,
+	    false},
 	{"debug", 0, TK_ARG_UINT, ALL, "N",
 	    "GnuTLS debug level (0-99), on stderr", OFF(debug), 0, 99, NULL,
 	    false, false},
 	{"dh-params", 0, TK_ARG_FILE, SRV, "FILE",
 	    "Diffie-Hellman parameters (PEM PKCS#3) for TLS 1.2 DHE",
 	    OFF(dh_params), 0, 0, NULL, false, false},
+	{"file", 'f', TK_ARG_FILE, CHK, "PATH",
+	    "check a local chain (PEM or DER, leaf first) instead of a "
+	    "server; no network", OFF(file), 0, 0, NULL, false, false},
 	{"handshake-only", 0, TK_ARG_NONE, ECL, NULL,
 	    "connect, handshake, verify and close, sending no data",
 	    OFF(handshake_only), 0, 0, NULL, false, false},
@@ -97,14 +109,27 @@ const struct tk_opt tk_opts[] = {
 	{"message", 'm', TK_ARG_STRING, ECL, "TEXT",
 	    "send TEXT and a newline instead of reading stdin",
 	    OFF(message), 0, 0, NULL, false, false},
+	{"min-key-bits", 0, TK_ARG_UINT, CHK, "BITS",
+	    "smallest RSA/DSA key accepted (default 2048)",
+	    OFF(min_key_bits), 512, 16384, NULL, false, false},
 	{"min-version", 0, TK_ARG_VERSION, ALL, "V",
 	    "lowest TLS version: 1.0, 1.1, 1.2 or 1.3", OFF(min_version), 0,
 	    0, NULL, false, false},
+	{"nagios", 0, TK_ARG_NONE, CHK, NULL,
+	    "one monitoring-plugin status line with perfdata; exit 0 OK, 1 "
+	    "WARNING, 2 CRITICAL, 3 UNKNOWN", OFF(nagios), 0, 0, NULL, false,
+	    false},
 	{"no-sni", 0, TK_ARG_NONE, CL, NULL, "send no server name (SNI)",
 	    OFF(no_sni), 0, 0, NULL, false, false},
 	{"once", 0, TK_ARG_NONE, SRV, NULL,
 	    "serve one connection, then exit with its outcome",
 	    OFF(once), 0, 0, NULL, false, false},
+	{"parallel", 'j', TK_ARG_UINT, CHK, "N",
+	    "targets checked at once (default 64)", OFF(parallel), 1, 10000,
+	    NULL, false, false},
+	{"pem", 0, TK_ARG_NONE, CHK, NULL,
+	    "print the served chain as PEM on stdout instead of the report",
+	    OFF(pem), 0, 0, NULL, false, false},
 	{"priority", 0, TK_ARG_STRING, ALL, "STRING",
 	    "GnuTLS priority string for ciphers, groups and signatures "
 	    "(default NORMAL)", OFF(priority), 0, 0, NULL, false, false},
@@ -118,16 +143,31 @@ const struct tk_opt tk_opts[] = {
 	{"require-client-cert", 0, TK_ARG_NONE, SRV, NULL,
 	    "refuse clients without a certificate trusted by --ca",
 	    OFF(require_client_cert), 0, 0, NULL, false, false},
+	{"require-staple", 0, TK_ARG_NONE, CHK, NULL,
+	    "fail when the server staples no OCSP response",
+	    OFF(require_staple), 0, 0, NULL, false, false},
+	{"save-chain", 0, TK_ARG_FILE, CHK, "FILE",
+	    "write the served chain as PEM to FILE (one target)",
+	    OFF(save_chain), 0, 0, NULL, false, false},
+	{"shard", 0, TK_ARG_STRING, CHK, "K/N",
+	    "check only the K-th of N stable shares of the targets",
+	    OFF(shard), 0, 0, NULL, false, false},
 	{"size", 0, TK_ARG_UINT, ECL, "BYTES",
 	    "block size for --count (default 16384)", OFF(size), 1,
 	    16777216, NULL, false, false},
-	{"starttls", 0, TK_ARG_CHOICE, SRV | ECL, "PROTO",
+	{"starttls", 0, TK_ARG_CHOICE, SRV | ECL | CHK, "PROTO",
 	    "plaintext phase first: 'line' echoes lines until STARTTLS, "
 	    "answered READY", OFF(starttls), 0, 0, starttls_choices, false,
 	    false},
+	{"stream", 0, TK_ARG_NONE, CHK, NULL,
+	    "with --json: print each target as it completes, not in input "
+	    "order", OFF(stream), 0, 0, NULL, false, false},
 	{"system-trust", 0, TK_ARG_NONE, ALL, NULL,
 	    "also trust the system store when --ca is given",
 	    OFF(system_trust), 0, 0, NULL, false, false},
+	{"targets", 'T', TK_ARG_FILE, CHK, "FILE",
+	    "read targets from FILE ('-' for stdin), one per line; '#' "
+	    "starts a comment", OFF(targets), 0, 0, NULL, false, false},
 	{"timeout", 't', TK_ARG_SECONDS, CL, "SECONDS",
 	    "bound on each step: resolve, connect, plaintext phase, "
 	    "handshake, each I/O wait (default 10)", OFF(timeout), 0.001,
@@ -138,6 +178,10 @@ const struct tk_opt tk_opts[] = {
 	{"version", 'V', TK_ARG_NONE, ALL, NULL,
 	    "show the version and what the linked GnuTLS supports",
 	    OFF(version), 0, 0, NULL, false, false},
+	{"warn-days", 0, TK_ARG_UINT, CHK, "N",
+	    "warn (exit 5) when a certificate expires within N days "
+	    "(default 30; 0: off)", OFF(warn_days), 0, 100000, NULL, false,
+	    false},
 };
 const size_t tk_nopts = sizeof(tk_opts) / sizeof(tk_opts[0]);
 
@@ -146,6 +190,10 @@ const struct tk_tool_info tk_tools[] = {
 	    "TLS echo server for testing clients", 0, 0},
 	{TK_TOOL_ECHO_CLIENT, "tls-echo-client", "[OPTIONS] HOST[:PORT]",
 	    "connect, verify, send lines and check their echo", 1, 1},
+	{TK_TOOL_CHECK_CERT, "tls-check-cert",
+	    "[OPTIONS] TARGET... | --file CHAIN",
+	    "check a server's or a file's certificate chain for a name and "
+	    "say exactly why it fails", 0, TK_ARGS_MAX},
 };
 const size_t tk_ntools = sizeof(tk_tools) / sizeof(tk_tools[0]);
 
@@ -198,6 +246,9 @@ defaults(struct tk_settings *s)
 	s->idle_timeout = 300;
 	s->max_connections = 10000;
 	s->size = 16384;
+	s->warn_days = 30;
+	s->min_key_bits = TK_MIN_KEY_BITS;
+	s->parallel = 64;
 	s->color = TK_COLOR_AUTO;
 }
 

@@ -46,6 +46,7 @@ enum tk_color { TK_COLOR_AUTO, TK_COLOR_ALWAYS, TK_COLOR_NEVER };
 #define TK_LISTEN_MAX 8
 #define TK_ARGS_MAX 4096
 #define TK_NAME_BUF 256
+#define TK_MIN_KEY_BITS 2048
 
 /* Everything the command line can say, for every tool. */
 struct tk_settings {
@@ -76,6 +77,10 @@ struct tk_settings {
 	const char *message;
 	uint64_t count, size;
 	bool handshake_only;
+	/* certificate checks */
+	const char *at, *file, *targets, *shard, *save_chain;
+	uint64_t warn_days, crit_days, min_key_bits, parallel;
+	bool stream, nagios, pem, require_staple;
 	/* output */
 	bool json, quiet, help, version, list_options;
 	unsigned verbose;

@@ -246,6 +246,63 @@ tk_report_json(const struct tk_result *r, FILE *out)
 		json_array_append_new(a, json_cert(&r->chain.certs[i]));
 	}
 	json_object_set_new(o, "chain", a);
+	if (r->checked) {
+		const struct tk_finding *mf = tk_report_main_finding(r);
+		char t[32];
+
+		json_object_set_new(o, "verdict", json_string(
+		    r->cls == TK_OK ? "ok" : r->cls == TK_WARN ? "warning" :
+		    "fail"));
+		json_object_set_new(o, "reason", mf != NULL ?
+		    json_string(mf->code) : json_null());
+		a = json_array();
+		for (size_t i = 0; i < r->findings.n; i++) {
+			const struct tk_finding *f = &r->findings.f[i];
+			json_t *e = json_object();
+
+			json_object_set_new(e, "code", json_string(f->code));
+			json_object_set_new(e, "severity",
+			    json_string(tk_severity_name(f->sev)));
+			json_object_set_new(e, "message", jstr(f->message));
+			json_array_append_new(a, e);
+		}
+		json_object_set_new(o, "findings", a);
+		if (r->chain.n > 0) {
+			long min = r->chain.certs[0].days_left;
+
+			for (size_t i = 1; i < r->chain.n; i++) {
+				if (!r->chain.certs[i].self_issued &&
+				    r->chain.certs[i].days_left < min) {
+					min = r->chain.certs[i].days_left;
+				}
+			}
+			json_object_set_new(o, "days_left", json_integer(min));
+			tk_time_iso(r->chain.certs[0].not_after, t, sizeof(t));
+			json_object_set_new(o, "not_after", json_string(t));
+		} else {
+			json_object_set_new(o, "days_left", json_null());
+			json_object_set_new(o, "not_after", json_null());
+		}
+		if (r->ocsp.checked) {
+			v = json_object();
+			json_object_set_new(v, "stapled",
+			    json_boolean(r->ocsp.stapled));
+			json_object_set_new(v, "status", r->ocsp.status[0] ?
+			    json_string(r->ocsp.status) : json_null());
+			tk_time_iso(r->ocsp.this_update, t, sizeof(t));
+			json_object_set_new(v, "this_update", r->ocsp.stapled ?
+			    json_string(t) : json_null());
+			tk_time_iso(r->ocsp.next_update, t, sizeof(t));
+			json_object_set_new(v, "next_update",
+			    r->ocsp.stapled && r->ocsp.next_update !=
+			    (time_t)-1 ? json_string(t) : json_null());
+			json_object_set_new(v, "must_staple",
+			    json_boolean(r->ocsp.must_staple));
+			json_object_set_new(o, "ocsp", v);
+		} else {
+			json_object_set_new(o, "ocsp", json_null());
+		}
+	}
 	if (r->echo.used) {
 		v = json_object();
 		json_object_set_new(v, "bytes_sent",
@@ -390,4 +447,224 @@ tk_report_error_line(const char *tool, const char *target,
 		fprintf(out, "%s: %s: %s\n", tool,
 		    err->step ? err->step : tk_class_label(err->cls), m);
 	}
+}
+
+const struct tk_finding *
+tk_report_main_finding(const struct tk_result *r)
+{
+	for (size_t i = 0; i < r->findings.n; i++) {
+		if (r->findings.f[i].sev == TK_SEV_FAIL) {
+			return &r->findings.f[i];
+		}
+	}
+	for (size_t i = 0; i < r->findings.n; i++) {
+		if (r->findings.f[i].sev == TK_SEV_WARN) {
+			return &r->findings.f[i];
+		}
+	}
+	return NULL;
+}
+
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define GREEN "\033[32m"
+#define RESET "\033[0m"
+
+void
+tk_report_text_check(const struct tk_result *r, bool brief, bool color,
+    FILE *out)
+{
+	const struct tk_finding *mf = tk_report_main_finding(r);
+	const char *word, *col;
+	char esc[1024], t[32];
+
+	if (r->cls == TK_OK) {
+		word = "OK";
+		col = GREEN;
+	} else if (r->cls == TK_WARN) {
+		word = "WARNING";
+		col = YELLOW;
+	} else {
+		word = "FAIL";
+		col = RED;
+	}
+	tk_escape(r->target, strlen(r->target), esc, sizeof(esc));
+	fprintf(out, "%s%-7s%s %s", color ? col : "", word,
+	    color ? RESET : "", esc);
+	if (tk_err_is_set(&r->err) && !r->checked) {
+		tk_escape(r->err.msg, strlen(r->err.msg), esc, sizeof(esc));
+		fprintf(out, ": %s: %s\n", r->err.step ? r->err.step : "?",
+		    esc);
+	} else if (mf != NULL) {
+		tk_escape(mf->message, strlen(mf->message), esc, sizeof(esc));
+		fprintf(out, ": %s: %s\n", mf->code, esc);
+	} else if (r->chain.n > 0) {
+		tk_time_iso(r->chain.certs[0].not_after, t, sizeof(t));
+		tk_escape(r->hostname, strlen(r->hostname), esc, sizeof(esc));
+		fprintf(out, ": valid%s%s until %.10s (%ld days)\n",
+		    esc[0] ? " for " : "", esc, t, r->chain.certs[0].days_left);
+	} else {
+		fputc('\n', out);
+	}
+	if (brief) {
+		return;
+	}
+	for (size_t i = 0; i < r->chain.n; i++) {
+		const struct tk_certinfo *c = &r->chain.certs[i];
+		char t2[32];
+
+		tk_escape(c->subject, strlen(c->subject), esc, sizeof(esc));
+		fprintf(out, "  #%zu %s\n", i, esc);
+		tk_escape(c->issuer, strlen(c->issuer), esc, sizeof(esc));
+		fprintf(out, "     issuer    %s\n", esc);
+		if (c->nsans > 0) {
+			fprintf(out, "     names    ");
+			for (size_t k = 0; k < c->nsans; k++) {
+				tk_escape(c->sans[k].value, c->sans[k].len,
+				    esc, sizeof(esc));
+				fprintf(out, " %s:%s",
+				    tk_san_type_name(c->sans[k].type), esc);
+			}
+			if (c->nsans_total > c->nsans) {
+				fprintf(out, " (+%zu more)",
+				    c->nsans_total - c->nsans);
+			}
+			fputc('\n', out);
+		}
+		tk_time_iso(c->not_before, t, sizeof(t));
+		tk_time_iso(c->not_after, t2, sizeof(t2));
+		fprintf(out, "     valid     %s to %s (%ld days left)\n", t, t2,
+		    c->days_left);
+		fprintf(out, "     key       %s, signature %s%s\n", c->key,
+		    c->signature, c->is_ca ? ", CA" : "");
+		fprintf(out, "     serial    %s\n", c->serial);
+		fprintf(out, "     sha256    %s\n", c->sha256);
+	}
+	if (r->chain.total > r->chain.n) {
+		fprintf(out, "  (%zu more certificates not shown)\n",
+		    r->chain.total - r->chain.n);
+	}
+	for (size_t i = 0; i < r->findings.n; i++) {
+		const struct tk_finding *f = &r->findings.f[i];
+		const char *fc = f->sev == TK_SEV_FAIL ? RED :
+		    f->sev == TK_SEV_WARN ? YELLOW : "";
+
+		tk_escape(f->message, strlen(f->message), esc, sizeof(esc));
+		fprintf(out, "  %s%-7s%s %s: %s\n", color ? fc : "",
+		    tk_severity_name(f->sev), color && fc[0] ? RESET : "",
+		    f->code, esc);
+	}
+	if (r->handshake_done) {
+		fprintf(out, "  session   %s, %s, group %s, ALPN %s",
+		    r->tls.version, r->tls.cipher,
+		    r->tls.group[0] ? r->tls.group : "none",
+		    r->tls.alpn_negotiated ? r->tls.alpn : "none");
+		if (r->ocsp.checked) {
+			fprintf(out, ", OCSP %s", r->ocsp.stapled ?
+			    r->ocsp.status : "not stapled");
+		}
+		fputc('\n', out);
+	}
+	if (r->address[0] != '\0') {
+		fprintf(out, "  address   %s in %.1f ms\n", r->address,
+		    (double)r->t_total_us / 1000.0);
+	}
+}
+
+int
+tk_report_nagios(const struct tk_result *const *rs, size_t n,
+    unsigned warn_days, unsigned crit_days, FILE *out)
+{
+	enum tk_class worst = TK_OK;
+	size_t bad = 0;
+	const struct tk_result *first = NULL;
+	const char *state = "UNKNOWN";
+	int code = 3;
+	char esc[600], msg[1200];
+
+	for (size_t i = 0; i < n; i++) {
+		worst = tk_class_worst(worst, rs[i]->cls);
+		if (rs[i]->cls != TK_OK) {
+			bad++;
+			if (first == NULL ||
+			    tk_class_worst(first->cls, rs[i]->cls) !=
+			    first->cls) {
+				first = rs[i];
+			}
+		}
+	}
+	switch (worst) {
+	case TK_OK:
+		state = "OK";
+		code = 0;
+		break;
+	case TK_WARN:
+		state = "WARNING";
+		code = 1;
+		break;
+	case TK_CHECK:
+	case TK_NET:
+	case TK_TLS:
+		state = "CRITICAL";
+		code = 2;
+		break;
+	case TK_USAGE:
+	case TK_INTERNAL:
+		state = "UNKNOWN";
+		code = 3;
+		break;
+	}
+	msg[0] = '\0';
+	if (first != NULL) {
+		const struct tk_finding *mf = tk_report_main_finding(first);
+
+		tk_escape(first->target, strlen(first->target), esc,
+		    sizeof(esc));
+		if (mf != NULL) {
+			snprintf(msg, sizeof(msg), "%s: %s: %.300s", esc,
+			    mf->code, mf->message);
+		} else {
+			snprintf(msg, sizeof(msg), "%s: %s: %.300s", esc,
+			    first->err.step ? first->err.step : "?",
+			    first->err.msg);
+		}
+	} else if (n == 1 && rs[0]->chain.n > 0) {
+		char t[32];
+
+		tk_escape(rs[0]->target, strlen(rs[0]->target), esc,
+		    sizeof(esc));
+		tk_time_iso(rs[0]->chain.certs[0].not_after, t, sizeof(t));
+		snprintf(msg, sizeof(msg), "%s valid until %.10s (%ld days)",
+		    esc, t, rs[0]->chain.certs[0].days_left);
+	} else {
+		snprintf(msg, sizeof(msg), "%zu targets valid", n);
+	}
+	/* the plugin line must stay one line: no '|' in the text part */
+	for (char *p = msg; *p != '\0'; p++) {
+		if (*p == '|' || *p == '\n') {
+			*p = '/';
+		}
+	}
+	if (n > 1 && bad > 0) {
+		fprintf(out, "TLS %s - %zu of %zu targets failed; %s |", state,
+		    bad, n, msg);
+	} else {
+		fprintf(out, "TLS %s - %s |", state, msg);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char label[80];
+
+		if (n == 1) {
+			snprintf(label, sizeof(label), "days");
+		} else {
+			snprintf(label, sizeof(label), "days_%zu", i + 1);
+		}
+		if (rs[i]->chain.n > 0) {
+			fprintf(out, " '%s'=%ld;%u;%u", label,
+			    rs[i]->chain.certs[0].days_left, warn_days,
+			    crit_days);
+		}
+	}
+	fputc('\n', out);
+	return code;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "certcheck.h"
 #include "certinfo.h"
 #include "err.h"
 #include "tls.h"
@@ -44,6 +45,9 @@ struct tk_result {
 	char transcript[1024];
 	struct tk_chain chain;  /* owned */
 	struct tk_verdict verdict;
+	bool checked;           /* tls-check-cert: findings and ocsp filled */
+	struct tk_findings findings;
+	struct tk_ocsp_info ocsp;
 	struct tk_echo_stats echo;
 	struct tk_load_stats load;
 	struct tk_err err;      /* cls OK when nothing failed */
@@ -59,6 +63,24 @@ int tk_report_json(const struct tk_result *r, FILE *out);
 
 /* The -v session summary: version, cipher, group, ALPN, chain. */
 void tk_report_text_session(const struct tk_result *r, FILE *out);
+
+/*
+ * tls-check-cert's text: a verdict line (OK / WARNING / FAIL, the target
+ * and the main reason), then unless brief the chain, every finding and
+ * the session.
+ */
+void tk_report_text_check(const struct tk_result *r, bool brief,
+    bool color, FILE *out);
+
+/* The finding that explains the outcome best (first FAIL, then WARN). */
+const struct tk_finding *tk_report_main_finding(const struct tk_result *r);
+
+/*
+ * --nagios: one status line with perfdata for all results; returns the
+ * plugin exit code (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+ */
+int tk_report_nagios(const struct tk_result *const *rs, size_t n,
+    unsigned warn_days, unsigned crit_days, FILE *out);
 
 /* "tool: target: step: message" on one line, for stderr. */
 void tk_report_error_line(const char *tool, const char *target,

@@ -270,3 +270,65 @@ tk_verdict_summary(const struct tk_verdict *v, char *buf, size_t len)
 		    i ? "; " : "", v->reasons[i].code, v->reasons[i].message);
 	}
 }
+
+void
+tk_findings_add(struct tk_findings *fs, const char *code,
+    enum tk_severity sev, const char *fmt, ...)
+{
+	va_list ap;
+	struct tk_finding *f;
+
+	if (fs->n == TK_FINDINGS_MAX || tk_findings_has(fs, code)) {
+		return;
+	}
+	f = &fs->f[fs->n++];
+	f->code = code;
+	f->sev = sev;
+	va_start(ap, fmt);
+	vsnprintf(f->message, sizeof(f->message), fmt, ap);
+	va_end(ap);
+}
+
+bool
+tk_findings_has(const struct tk_findings *fs, const char *code)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		if (strcmp(fs->f[i].code, code) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+enum tk_class
+tk_findings_class(const struct tk_findings *fs)
+{
+	enum tk_class c = TK_OK;
+
+	for (size_t i = 0; i < fs->n; i++) {
+		switch (fs->f[i].sev) {
+		case TK_SEV_FAIL:
+			return TK_CHECK;
+		case TK_SEV_WARN:
+			c = TK_WARN;
+			break;
+		case TK_SEV_INFO:
+			break;
+		}
+	}
+	return c;
+}
+
+const char *
+tk_severity_name(enum tk_severity s)
+{
+	switch (s) {
+	case TK_SEV_INFO:
+		return "info";
+	case TK_SEV_WARN:
+		return "warning";
+	case TK_SEV_FAIL:
+		return "fail";
+	}
+	return "info";
+}

@@ -56,6 +56,35 @@ int tk_verify_peer(gnutls_session_t s, const char *hostname,
     bool server_purpose, const struct tk_chain *chain,
     struct tk_verdict *v, struct tk_err *err);
 
+/*
+ * Findings: what tls-check-cert reports, each with a stable code.  A FAIL
+ * finding makes the exit code 1, a WARN one 5 (unless something failed).
+ */
+enum tk_severity { TK_SEV_INFO, TK_SEV_WARN, TK_SEV_FAIL };
+
+#define TK_FINDINGS_MAX 48
+
+struct tk_finding {
+	const char *code;
+	enum tk_severity sev;
+	char message[384];
+};
+
+struct tk_findings {
+	struct tk_finding f[TK_FINDINGS_MAX];
+	size_t n;
+};
+
+/* Adds a finding unless one with the same code is already there. */
+void tk_findings_add(struct tk_findings *fs, const char *code,
+    enum tk_severity sev, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+bool tk_findings_has(const struct tk_findings *fs, const char *code);
+/* The class the findings call for: CHECK, WARN or OK. */
+enum tk_class tk_findings_class(const struct tk_findings *fs);
+/* "info", "warning", "fail" */
+const char *tk_severity_name(enum tk_severity s);
+
 #define TK_MIN_RSA_BITS 2048
 
 /* Adds a "weak-key" reason for each RSA/DSA key under TK_MIN_RSA_BITS. */

@@ -1,0 +1,484 @@
+#include "certcheck.h"
+
+#include <ctype.h>
+#include <gnutls/ocsp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chainval.h"
+
+#include "banned.h"
+
+/*
+ * Finding codes of the chain as served (the path verdict's codes come
+ * from chainval.c):
+ *   chain-order          WARN  certificates not in issuing order
+ *   missing-intermediate FAIL  the issuer of #k was not sent
+ *   incomplete-chain     WARN  path completed from the trust store only
+ *   root-sent            INFO  a self-signed root was sent needlessly
+ *   unused-certificate   WARN  a certificate not on the path was sent
+ *   leaf-is-ca           FAIL  the leaf has CA:TRUE
+ *   expired / not-yet-valid    (path verdict)
+ *   expires-soon         WARN past --warn-days, FAIL past --crit-days
+ *   weak-key             FAIL  RSA/DSA under --min-key-bits, EC < 256
+ *   weak-signature       FAIL  SHA-1 or MD5 signature below the anchor
+ *   ocsp-good            INFO  stapled response says good
+ *   ocsp-revoked         FAIL  stapled response says revoked
+ *   ocsp-unknown         WARN  stapled response says unknown
+ *   ocsp-stale           FAIL  stapled response past its nextUpdate
+ *   ocsp-bad-signature   FAIL  stapled response not signed by the issuer
+ *   ocsp-other-cert      FAIL  stapled response is for another certificate
+ *   ocsp-unparsable      FAIL  stapled response cannot be parsed
+ *   no-staple            INFO  no stapled response
+ *   staple-missing       FAIL  --require-staple and none
+ *   must-staple-missing  FAIL  the leaf demands a staple (RFC 7633)
+ */
+
+static bool
+issues(gnutls_x509_crt_t issuer, gnutls_x509_crt_t cert)
+{
+	return gnutls_x509_crt_check_issuer(cert, issuer) != 0;
+}
+
+static bool
+self_signed(gnutls_x509_crt_t c)
+{
+	return issues(c, c);
+}
+
+static const char *
+label(const struct tk_chain *ch, size_t i)
+{
+	if (i < ch->n) {
+		return ch->certs[i].cn[0] ? ch->certs[i].cn :
+		    ch->certs[i].subject;
+	}
+	return "?";
+}
+
+static void
+check_served(gnutls_x509_crt_t *served, size_t n,
+    gnutls_x509_trust_list_t trust, const struct tk_chain *info,
+    struct tk_findings *f)
+{
+	bool on_path[TK_CHAIN_MAX] = {false};
+	size_t cur = 0, steps = 0;
+	bool in_order = true;
+	gnutls_x509_crt_t anchor = NULL;
+
+	if (n > TK_CHAIN_MAX) {
+		n = TK_CHAIN_MAX;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if (!issues(served[i], served[i - 1])) {
+			in_order = false;
+			break;
+		}
+	}
+	/* follow issuers through what was served, in any order */
+	on_path[0] = true;
+	while (!self_signed(served[cur]) && steps++ < n) {
+		size_t next = n;
+
+		for (size_t i = 1; i < n; i++) {
+			if (!on_path[i] && issues(served[i], served[cur])) {
+				next = i;
+				break;
+			}
+		}
+		if (next == n) {
+			break;
+		}
+		on_path[next] = true;
+		cur = next;
+	}
+	if (!in_order) {
+		tk_findings_add(f, "chain-order", TK_SEV_WARN,
+		    "the certificates are not sent in issuing order (each "
+		    "should be followed by its issuer, RFC 8446 4.4.2)");
+	}
+	if (!self_signed(served[cur])) {
+		int rc = gnutls_x509_trust_list_get_issuer(trust, served[cur],
+		    &anchor, GNUTLS_TL_GET_COPY);
+
+		if (rc < 0) {
+			tk_findings_add(f, "missing-intermediate",
+			    TK_SEV_FAIL, "the issuer '%s' of certificate "
+			    "#%zu was not sent and is not a trust anchor",
+			    cur < info->n ? info->certs[cur].issuer : "?",
+			    cur);
+		} else {
+			if (!self_signed(anchor)) {
+				tk_findings_add(f, "incomplete-chain",
+				    TK_SEV_WARN, "the issuer of certificate "
+				    "#%zu was not sent; it was found in the "
+				    "local trust store, which other clients "
+				    "may lack", cur);
+			}
+			gnutls_x509_crt_deinit(anchor);
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		if (self_signed(served[i]) && on_path[i]) {
+			tk_findings_add(f, "root-sent", TK_SEV_INFO,
+			    "the root '%s' (#%zu) was sent; clients use "
+			    "their own copy, so it only costs bytes",
+			    label(info, i), i);
+		} else if (!on_path[i]) {
+			tk_findings_add(f, "unused-certificate", TK_SEV_WARN,
+			    "certificate #%zu '%s' is not on the path from "
+			    "the leaf", i, label(info, i));
+		}
+	}
+	if (info->n > 0 && info->certs[0].is_ca) {
+		tk_findings_add(f, "leaf-is-ca", TK_SEV_FAIL,
+		    "the leaf certificate '%s' is a CA certificate",
+		    label(info, 0));
+	}
+}
+
+static void
+check_time(const struct tk_chain *info, const struct tk_certcheck_opts *o,
+    struct tk_findings *f)
+{
+	char when[32];
+	size_t worst = info->n;
+	long min_days = 0;
+
+	for (size_t i = 0; i < info->n; i++) {
+		const struct tk_certinfo *c = &info->certs[i];
+
+		if (c->not_after < o->at || c->self_issued) {
+			continue;  /* expired is a verdict; roots are local */
+		}
+		if (worst == info->n || c->days_left < min_days) {
+			worst = i;
+			min_days = c->days_left;
+		}
+	}
+	if (worst == info->n) {
+		return;
+	}
+	tk_time_iso(info->certs[worst].not_after, when, sizeof(when));
+	if (o->crit_days > 0 && min_days < (long)o->crit_days) {
+		tk_findings_add(f, "expires-soon", TK_SEV_FAIL,
+		    "certificate #%zu '%s' expires on %s, in %ld days "
+		    "(--crit-days %u)", worst, label(info, worst), when,
+		    min_days, o->crit_days);
+	} else if (o->warn_days > 0 && min_days < (long)o->warn_days) {
+		tk_findings_add(f, "expires-soon", TK_SEV_WARN,
+		    "certificate #%zu '%s' expires on %s, in %ld days "
+		    "(--warn-days %u)", worst, label(info, worst), when,
+		    min_days, o->warn_days);
+	}
+}
+
+static void
+check_strength(const struct tk_chain *info,
+    const struct tk_certcheck_opts *o, const struct tk_verdict *v,
+    struct tk_findings *f)
+{
+	unsigned min_bits = o->min_key_bits ? o->min_key_bits :
+	    TK_MIN_RSA_BITS;
+	bool insecure = false;
+
+	for (size_t i = 0; i < v->n; i++) {
+		if (strcmp(v->reasons[i].code, "insecure-algorithm") == 0) {
+			insecure = true;
+		}
+	}
+	for (size_t i = 0; i < info->n; i++) {
+		const struct tk_certinfo *c = &info->certs[i];
+		bool rsa = strncmp(c->key, "RSA", 3) == 0 ||
+		    strncmp(c->key, "DSA", 3) == 0;
+		bool ec = strncmp(c->key, "ECDSA", 5) == 0;
+
+		if ((rsa && c->key_bits < min_bits) ||
+		    (ec && c->key_bits > 0 && c->key_bits < 256)) {
+			tk_findings_add(f, "weak-key", TK_SEV_FAIL,
+			    "certificate #%zu '%s' has a %s key (%u bits; "
+			    "at least %u needed)", i, label(info, i), c->key,
+			    c->key_bits, rsa ? min_bits : 256u);
+		}
+		if (!c->self_issued && !insecure &&
+		    (strstr(c->signature, "SHA1") != NULL ||
+		    strstr(c->signature, "MD5") != NULL ||
+		    strstr(c->signature, "MD2") != NULL)) {
+			tk_findings_add(f, "weak-signature", TK_SEV_FAIL,
+			    "certificate #%zu '%s' is signed with %s, which "
+			    "is broken", i, label(info, i), c->signature);
+		}
+	}
+}
+
+/* RFC 7633: the TLS feature extension asking for status_request (5). */
+static bool
+must_staple(gnutls_x509_crt_t leaf)
+{
+	gnutls_x509_tlsfeatures_t feat;
+	bool want = false;
+	unsigned v;
+
+	if (gnutls_x509_tlsfeatures_init(&feat) < 0) {
+		return false;
+	}
+	if (gnutls_x509_crt_get_tlsfeatures(leaf, feat, 0, NULL) == 0) {
+		for (unsigned i = 0;
+		     gnutls_x509_tlsfeatures_get(feat, i, &v) == 0; i++) {
+			if (v == 5) {
+				want = true;
+			}
+		}
+	}
+	gnutls_x509_tlsfeatures_deinit(feat);
+	return want;
+}
+
+static void
+check_ocsp(gnutls_session_t s, gnutls_x509_crt_t *served, size_t n,
+    gnutls_x509_trust_list_t trust, const struct tk_certcheck_opts *o,
+    struct tk_ocsp_info *oc, struct tk_findings *f)
+{
+	gnutls_datum_t raw = {NULL, 0};
+	gnutls_ocsp_resp_t resp = NULL;
+	gnutls_x509_crt_t issuer = NULL;
+	bool own_issuer = false;
+	unsigned cert_status = 0, verify = 0;
+	char when[32];
+	int rc;
+
+	oc->checked = true;
+	oc->must_staple = must_staple(served[0]);
+	if (gnutls_ocsp_status_request_get2(s, 0, &raw) < 0 ||
+	    raw.size == 0) {
+		if (oc->must_staple) {
+			tk_findings_add(f, "must-staple-missing", TK_SEV_FAIL,
+			    "the certificate requires a stapled OCSP response "
+			    "(TLS feature status_request, RFC 7633) and none "
+			    "was sent");
+		} else if (o->require_staple) {
+			tk_findings_add(f, "staple-missing", TK_SEV_FAIL,
+			    "no stapled OCSP response (--require-staple)");
+		} else {
+			tk_findings_add(f, "no-staple", TK_SEV_INFO,
+			    "no stapled OCSP response");
+		}
+		return;
+	}
+	oc->stapled = true;
+	if (gnutls_ocsp_resp_init(&resp) < 0) {
+		return;
+	}
+	rc = gnutls_ocsp_resp_import(resp, &raw);
+	if (rc < 0) {
+		tk_findings_add(f, "ocsp-unparsable", TK_SEV_FAIL,
+		    "the stapled OCSP response cannot be parsed: %s",
+		    gnutls_strerror(rc));
+		goto out;
+	}
+	if (gnutls_ocsp_resp_check_crt(resp, 0, served[0]) < 0) {
+		tk_findings_add(f, "ocsp-other-cert", TK_SEV_FAIL,
+		    "the stapled OCSP response is for another certificate");
+		goto out;
+	}
+	rc = gnutls_ocsp_resp_get_single(resp, 0, NULL, NULL, NULL, NULL,
+	    &cert_status, &oc->this_update, &oc->next_update,
+	    &oc->revoked_at, NULL);
+	if (rc < 0) {
+		tk_findings_add(f, "ocsp-unparsable", TK_SEV_FAIL,
+		    "the stapled OCSP response holds no usable answer: %s",
+		    gnutls_strerror(rc));
+		goto out;
+	}
+	for (size_t i = 1; i < n && issuer == NULL; i++) {
+		if (issues(served[i], served[0])) {
+			issuer = served[i];
+		}
+	}
+	if (issuer == NULL && gnutls_x509_trust_list_get_issuer(trust,
+	    served[0], &issuer, GNUTLS_TL_GET_COPY) == 0) {
+		own_issuer = true;
+	}
+	if (issuer != NULL) {
+		rc = gnutls_ocsp_resp_verify_direct(resp, issuer, &verify, 0);
+		oc->signature_ok = rc == 0 && verify == 0;
+		if (!oc->signature_ok) {
+			tk_findings_add(f, "ocsp-bad-signature", TK_SEV_FAIL,
+			    "the stapled OCSP response is not signed by the "
+			    "certificate's issuer or its responder");
+		}
+	}
+	switch (cert_status) {
+	case GNUTLS_OCSP_CERT_GOOD:
+		snprintf(oc->status, sizeof(oc->status), "good");
+		tk_time_iso(oc->next_update, when, sizeof(when));
+		tk_findings_add(f, "ocsp-good", TK_SEV_INFO,
+		    "stapled OCSP response: good, next update %s",
+		    oc->next_update == (time_t)-1 ? "not given" : when);
+		break;
+	case GNUTLS_OCSP_CERT_REVOKED:
+		snprintf(oc->status, sizeof(oc->status), "revoked");
+		tk_time_iso(oc->revoked_at, when, sizeof(when));
+		tk_findings_add(f, "ocsp-revoked", TK_SEV_FAIL,
+		    "stapled OCSP response: the certificate was revoked on "
+		    "%s", when);
+		break;
+	default:
+		snprintf(oc->status, sizeof(oc->status), "unknown");
+		tk_findings_add(f, "ocsp-unknown", TK_SEV_WARN,
+		    "stapled OCSP response: status unknown to the responder");
+		break;
+	}
+	if (oc->next_update != (time_t)-1 && oc->next_update < o->at) {
+		tk_time_iso(oc->next_update, when, sizeof(when));
+		tk_findings_add(f, "ocsp-stale", TK_SEV_FAIL,
+		    "the stapled OCSP response expired on %s", when);
+	}
+out:
+	if (own_issuer) {
+		gnutls_x509_crt_deinit(issuer);
+	}
+	gnutls_ocsp_resp_deinit(resp);
+}
+
+int
+tk_certcheck(gnutls_x509_crt_t *served, size_t n,
+    gnutls_x509_trust_list_t trust, const struct tk_certcheck_opts *o,
+    gnutls_session_t session, struct tk_chain *info, struct tk_verdict *v,
+    struct tk_findings *f, struct tk_ocsp_info *ocsp, struct tk_err *err)
+{
+	struct tk_chainval_opts co = {0};
+
+	memset(info, 0, sizeof(*info));
+	memset(ocsp, 0, sizeof(*ocsp));
+	if (n == 0) {
+		return tk_err_set(err, TK_INTERNAL, "verify",
+		    "no certificate to check");
+	}
+	info->total = n;
+	info->n = n > TK_CHAIN_MAX ? TK_CHAIN_MAX : n;
+	info->certs = calloc(info->n, sizeof(*info->certs));
+	if (info->certs == NULL) {
+		return tk_err_set(err, TK_INTERNAL, "verify", "out of memory");
+	}
+	for (size_t i = 0; i < info->n; i++) {
+		if (tk_certinfo_from_crt(served[i], o->at, &info->certs[i],
+		    err) < 0) {
+			return -1;
+		}
+	}
+	co.hostname = o->hostname;
+	co.at = o->at;
+	co.min_rsa_bits = o->min_key_bits;
+	if (tk_chainval(served, n, trust, &co, v, NULL, err) < 0) {
+		return -1;
+	}
+	/* the chain as served first: "missing-intermediate" explains an
+	 * "unknown-issuer" better than the verdict can */
+	check_served(served, n, trust, info, f);
+	for (size_t i = 0; i < v->n; i++) {
+		tk_findings_add(f, v->reasons[i].code, TK_SEV_FAIL, "%s",
+		    v->reasons[i].message);
+	}
+	check_time(info, o, f);
+	check_strength(info, o, v, f);
+	if (session != NULL) {
+		check_ocsp(session, served, n, trust, o, ocsp, f);
+	}
+	return 0;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian, H. Hinnant). */
+static long long
+days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+static bool
+digits(const char *s, size_t n, unsigned *out)
+{
+	unsigned v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i])) {
+			return false;
+		}
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+int
+tk_time_parse(const char *s, time_t *out, struct tk_err *err)
+{
+	unsigned y, mo, d, h = 0, mi = 0, se = 0, oh = 0, om = 0;
+	const char *p = s;
+	long long t;
+	int sign = 0;
+	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31};
+
+	if (*s == '@') {
+		char *end;
+		long long v = strtoll(s + 1, &end, 10);
+
+		if (s[1] == '\0' || *end != '\0') {
+			goto bad;
+		}
+		*out = (time_t)v;
+		return 0;
+	}
+	if (strlen(p) < 10 || !digits(p, 4, &y) || p[4] != '-' ||
+	    !digits(p + 5, 2, &mo) || p[7] != '-' || !digits(p + 8, 2, &d)) {
+		goto bad;
+	}
+	p += 10;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		if (strlen(p) < 6 || !digits(p + 1, 2, &h) || p[3] != ':' ||
+		    !digits(p + 4, 2, &mi)) {
+			goto bad;
+		}
+		p += 6;
+		if (*p == ':') {
+			if (!digits(p + 1, 2, &se)) {
+				goto bad;
+			}
+			p += 3;
+		}
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p == '+' ? 1 : -1;
+		if (!digits(p + 1, 2, &oh) || p[3] != ':' ||
+		    !digits(p + 4, 2, &om)) {
+			goto bad;
+		}
+		p += 6;
+	}
+	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    h > 23 || mi > 59 || se > 60 || oh > 23 || om > 59 ||
+	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 ||
+	    y % 400 == 0)))) {
+		goto bad;
+	}
+	t = days_from_civil(y, mo, d) * 86400LL + h * 3600LL + mi * 60LL +
+	    se - sign * (oh * 3600LL + om * 60LL);
+	*out = (time_t)t;
+	return 0;
+bad:
+	return tk_err_set(err, TK_USAGE, "options",
+	    "bad time '%s' (use ISO 8601, e.g. 2030-01-31 or "
+	    "2030-01-31T12:00:00Z, or @EPOCH)", s);
+}

@@ -22,6 +22,7 @@ static const char *const starttls_choices[] = {"line", NULL};
 #define SRV TK_TOOL_ECHO_SERVER
 #define ECL TK_TOOL_ECHO_CLIENT
 #define CHK TK_TOOL_CHECK_CERT
+#define APR TK_TOOL_ALPN_PROBE
 
 /* Sorted by long name: a unit test checks it (bsearch relies on it). */
 const struct tk_opt tk_opts[] = {
@@ -61,6 +62,14 @@ const struct tk_opt tk_opts[] = {
 	{"dh-params", 0, TK_ARG_FILE, SRV, "FILE",
 	    "Diffie-Hellman parameters (PEM PKCS#3) for TLS 1.2 DHE",
 	    OFF(dh_params), 0, 0, NULL, false, false},
+	{"each", 0, TK_ARG_NONE, APR, NULL,
+	    "offer each protocol alone and say which the server accepts "
+	    "(default list: the IANA ALPN registry)", OFF(each), 0, 0, NULL,
+	    false, false},
+	{"expect", 0, TK_ARG_STRING, APR, "PROTO",
+	    "exit 1 unless the server selects PROTO for the offered list "
+	    "('none': unless it negotiates no ALPN)", OFF(expect), 0, 0, NULL,
+	    false, false},
 	{"file", 'f', TK_ARG_FILE, CHK, "PATH",
 	    "check a local chain (PEM or DER, leaf first) instead of a "
 	    "server; no network", OFF(file), 0, 0, NULL, false, false},
@@ -79,7 +88,7 @@ const struct tk_opt tk_opts[] = {
 	{"idle-timeout", 0, TK_ARG_SECONDS, SRV, "SECONDS",
 	    "drop a connection idle this long (default 300)",
 	    OFF(idle_timeout), 0.001, 86400, NULL, false, false},
-	{"insecure", 'k', TK_ARG_NONE, ECL, NULL,
+	{"insecure", 'k', TK_ARG_NONE, ECL | APR, NULL,
 	    "do not verify the server's certificate (says so on stderr)",
 	    OFF(insecure), 0, 0, NULL, false, false},
 	{"ipv4", '4', TK_ARG_NONE, CL, NULL, "use IPv4 addresses only",
@@ -124,7 +133,11 @@ const struct tk_opt tk_opts[] = {
 	{"once", 0, TK_ARG_NONE, SRV, NULL,
 	    "serve one connection, then exit with its outcome",
 	    OFF(once), 0, 0, NULL, false, false},
-	{"parallel", 'j', TK_ARG_UINT, CHK, "N",
+	{"order", 0, TK_ARG_NONE, APR, NULL,
+	    "find the server's preference order among the accepted "
+	    "protocols, and whether it honours the client's order",
+	    OFF(order), 0, 0, NULL, false, false},
+	{"parallel", 'j', TK_ARG_UINT, CHK | APR, "N",
 	    "targets checked at once (default 64)", OFF(parallel), 1, 10000,
 	    NULL, false, false},
 	{"pem", 0, TK_ARG_NONE, CHK, NULL,
@@ -155,7 +168,7 @@ const struct tk_opt tk_opts[] = {
 	{"size", 0, TK_ARG_UINT, ECL, "BYTES",
 	    "block size for --count (default 16384)", OFF(size), 1,
 	    16777216, NULL, false, false},
-	{"starttls", 0, TK_ARG_CHOICE, SRV | ECL | CHK, "PROTO",
+	{"starttls", 0, TK_ARG_CHOICE, SRV | ECL | CHK | APR, "PROTO",
 	    "plaintext phase first: 'line' echoes lines until STARTTLS, "
 	    "answered READY", OFF(starttls), 0, 0, starttls_choices, false,
 	    false},
@@ -194,6 +207,9 @@ const struct tk_tool_info tk_tools[] = {
 	    "[OPTIONS] TARGET... | --file CHAIN",
 	    "check a server's or a file's certificate chain for a name and "
 	    "say exactly why it fails", 0, TK_ARGS_MAX},
+	{TK_TOOL_ALPN_PROBE, "tls-alpn-probe", "[OPTIONS] TARGET",
+	    "which application protocols (ALPN) a server accepts, selects "
+	    "and prefers", 1, 1},
 };
 const size_t tk_ntools = sizeof(tk_tools) / sizeof(tk_tools[0]);
 
@@ -664,8 +680,10 @@ tk_settings_derive(enum tk_tool tool, const struct tk_settings *s,
 		return -1;
 	}
 	if (s->alpn != NULL) {
+		/* tls-alpn-probe --each offers one protocol at a time */
 		if (tk_alpn_parse(s->alpn, &d->alpn, err) < 0 ||
-		    tk_alpn_check_gnutls(&d->alpn, err) < 0) {
+		    (!(tool == TK_TOOL_ALPN_PROBE && (s->each || s->order)) &&
+		    tk_alpn_check_gnutls(&d->alpn, err) < 0)) {
 			tk_alpn_clear(&d->alpn);
 			return -1;
 		}

@@ -81,6 +81,9 @@ struct tk_settings {
 	const char *at, *file, *targets, *shard, *save_chain;
 	uint64_t warn_days, crit_days, min_key_bits, parallel;
 	bool stream, nagios, pem, require_staple;
+	/* ALPN probing */
+	bool each, order;
+	const char *expect;
 	/* output */
 	bool json, quiet, help, version, list_options;
 	unsigned verbose;

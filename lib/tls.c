@@ -16,6 +16,7 @@ struct tk_tls {
 	bool handshake_done;
 	bool write_again;        /* a send returned AGAIN: finish it first */
 	bool bye_sent;
+	int fatal_alert;         /* received, or -1 */
 	char last_alert[64];
 };
 
@@ -249,6 +250,7 @@ tk_tls_new(int fd, const struct tk_tls_conf *conf, struct tk_creds *creds,
 		return NULL;
 	}
 	t->server = conf->server;
+	t->fatal_alert = -1;
 	flags = (conf->server ? GNUTLS_SERVER : GNUTLS_CLIENT) |
 	    GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL;
 	rc = gnutls_init(&t->s, flags);
@@ -375,6 +377,7 @@ set_fatal(struct tk_tls *t, int rc, const char *step, int saved_errno)
 	case GNUTLS_E_FATAL_ALERT_RECEIVED: {
 		gnutls_alert_description_t a = gnutls_alert_get(t->s);
 
+		t->fatal_alert = (int)a;
 		if (a == GNUTLS_A_CERTIFICATE_REQUIRED ||
 		    (!t->server && !hs && a == GNUTLS_A_HANDSHAKE_FAILURE)) {
 			/* TLS 1.3 servers refuse the client's (missing)
@@ -654,4 +657,5 @@ tk_tls_info(const struct tk_tls *t, struct tk_tls_info *info)
 	}
 	snprintf(info->last_alert, sizeof(info->last_alert), "%s",
 	    t->last_alert);
+	info->fatal_alert = t->fatal_alert;
 }

@@ -42,6 +42,15 @@ void tk_alpn_clear(struct tk_alpn *a);
 /* Checks that GnuTLS can offer the list in one session (8 x 32 bytes). */
 int tk_alpn_check_gnutls(const struct tk_alpn *a, struct tk_err *err);
 
+/* An entry of the IANA ALPN protocol ID registry (lib/alpnreg.c). */
+struct tk_alpn_id {
+	const char *id;
+	const char *protocol;
+	const char *reference;
+};
+extern const struct tk_alpn_id tk_alpn_registry[];
+extern const size_t tk_alpn_nregistry;
+
 /* Versions as 10, 11, 12, 13; 0 means "not limited". */
 int tk_tls_version_parse(const char *s, int *out, struct tk_err *err);
 
@@ -118,6 +127,7 @@ struct tk_tls_info {
 	bool client_cert_requested;  /* client side */
 	bool peer_sent_cert;
 	char last_alert[64];         /* last warning alert seen, or "" */
+	int fatal_alert;             /* fatal alert received, or -1 */
 };
 void tk_tls_info(const struct tk_tls *t, struct tk_tls_info *info);
 

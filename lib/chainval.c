@@ -1,21 +1,2649 @@
+/*
+ * Certificate path validation: RFC 5280 section 6 path processing with
+ * the CA/Browser Forum Baseline Requirements (BR) profile on top.  GnuTLS
+ * parses certificates, reads keys and checks signatures; the rest is here,
+ * so that each defect is its own named reason and so that a failing first
+ * path does not end the search (RFC 4158 path building).
+ *
+ * Reason codes (stable, part of tls-check-cert's output; most important
+ * first, the order in which reasons are reported):
+ *
+ *   code                          meaning
+ *   unknown-issuer                no path reaches a trust anchor: the issuer
+ *                                 of the last certificate is neither sent
+ *                                 nor trusted
+ *   self-signed                   the leaf is self-signed and not trusted
+ *   path-limit                    path building stopped at its bounds
+ *                                 (depth, paths, signatures) without
+ *                                 finding a valid path
+ *   expired                       a certificate on the path is past its
+ *                                 notAfter (RFC 5280 4.1.2.5, inclusive)
+ *   not-yet-valid                 a certificate on the path is before its
+ *                                 notBefore
+ *   name-mismatch                 no subjectAltName of the leaf matches the
+ *                                 host name (RFC 6125; the CN is never used)
+ *   bad-wildcard                  a wildcard SAN that would cover the name
+ *                                 is not honoured: '*' not the whole
+ *                                 left-most label (so never inside an
+ *                                 A-label), more than one label, or a
+ *                                 public suffix after it (BR 3.2.2.6)
+ *   no-san                        CA/B: leaf has no subjectAltName (BR
+ *                                 7.1.2.7.12)
+ *   bad-san                       a SAN of the leaf is malformed: a dNSName
+ *                                 not in preferred name syntax (RFC 5280
+ *                                 4.2.1.6), an IP address in a dNSName, an
+ *                                 iPAddress of the wrong length
+ *   bad-cn                        CA/B: the leaf's CN spells a SAN entry
+ *                                 differently (letter case, IP address
+ *                                 form) or is not ASCII (BR 7.1.4.3 wants a
+ *                                 character-for-character copy; a CN naming
+ *                                 another host is tolerated)
+ *   bad-signature                 a signature on the path does not verify,
+ *                                 or the issuer's key cannot check it
+ *   insecure-algorithm            a certificate is signed with MD5, SHA-1 or
+ *                                 another algorithm unfit for certificates
+ *   signature-algorithm-mismatch  signatureAlgorithm differs from
+ *                                 tbsCertificate.signature (RFC 5280 4.1.1.2)
+ *   issuer-not-ca                 an issuer has no basicConstraints or cA
+ *                                 FALSE (RFC 5280 4.2.1.9)
+ *   basic-constraints-not-critical  a CA's basicConstraints is not critical
+ *                                 (RFC 5280 4.2.1.9)
+ *   ca-as-leaf                    CA/B: the leaf has cA TRUE (BR 7.1.2.7.8)
+ *   path-length                   a CA's pathLenConstraint is exceeded
+ *   name-constraints              a name on the path is outside a CA's
+ *                                 permitted subtrees or inside its excluded
+ *                                 ones (RFC 5280 4.2.1.10)
+ *   bad-name-constraints          name constraints that are malformed, in a
+ *                                 leaf, or too large to check
+ *   eku-missing                   CA/B: the leaf has no extKeyUsage (BR
+ *                                 7.1.2.7.10)
+ *   any-eku                       CA/B: the leaf's extKeyUsage includes
+ *                                 anyExtendedKeyUsage (BR 7.1.2.7.10)
+ *   purpose-mismatch              the leaf's (or a CA's) extKeyUsage does not
+ *                                 allow the purpose (serverAuth by default)
+ *   root-has-eku                  CA/B: a root carries extKeyUsage (BR
+ *                                 7.1.2.1.2)
+ *   bad-key-usage                 keyUsage contradicts the role: a CA
+ *                                 without keyCertSign, a leaf with it
+ *                                 (RFC 5280 4.2.1.3, 4.2.1.9)
+ *   unknown-critical-extension    a critical extension that is not
+ *                                 understood (RFC 5280 4.2)
+ *   weak-key                      an RSA/DSA key under the minimum (2048
+ *                                 bits unless set), an EC key under 256 bits
+ *   bad-key                       a key the BR forbid: DSA, an RSA modulus
+ *                                 not a multiple of 8 bits, explicit or
+ *                                 unknown curves, an unreadable key (BR
+ *                                 6.1.5, 7.1.3.1)
+ *   duplicate-extension           an extension appears twice (RFC 5280 4.2)
+ *   malformed-extension           an extension that does not decode, or that
+ *                                 is empty where it must not be
+ *   bad-criticality               an extension marked critical or not
+ *                                 against RFC 5280 / the BR (AKI, SKI, AIA,
+ *                                 policy constraints, SAN, leaf EKU)
+ *   missing-aki                   no authorityKeyIdentifier keyIdentifier in
+ *                                 a certificate below the anchor that is
+ *                                 not self-issued (RFC 5280 4.2.1.1)
+ *   bad-aki                       a root's authorityKeyIdentifier lacks the
+ *                                 keyIdentifier or differs from its SKI (BR
+ *                                 7.1.2.1.3)
+ *   missing-ski                   an intermediate CA without
+ *                                 subjectKeyIdentifier (RFC 5280 4.2.1.2)
+ *   bad-serial                    a serial number below the anchor that is
+ *                                 zero, negative or longer than 20 octets
+ *                                 (RFC 5280 4.1.2.2)
+ *   bad-version                   not an X.509 v3 certificate (BR 7.1.1)
+ *   empty-name                    an empty issuer, or a CA with an empty
+ *                                 subject (RFC 5280 4.1.2.4, 4.1.2.6)
+ *   malformed-certificate         a certificate GnuTLS read but whose DER
+ *                                 structure is not a certificate
+ *
+ * Trust anchors are judged like the other CA certificates (validity,
+ * basicConstraints, keyUsage, key, extensions, name constraints), as
+ * x509-limbo expects, but not by the rules that only serve to find or
+ * identify an issuer (serial, AKI presence, SKI presence): an anchor is a
+ * name and a key (RFC 5280 6.1.1 (d)), and trusted roots break those rules.
+ */
 #include "chainval.h"
 
+#include <arpa/inet.h>
+#include <gnutls/abstract.h>
+#include <idn2.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "banned.h"
 
-/* GnuTLS's verification at the requested time (its clock is global). */
-static time_t check_time;
+#ifndef TK_PSL_FILE
+#define TK_PSL_FILE "/usr/share/publicsuffix/public_suffix_list.dat"
+#endif
 
-static time_t
-fixed_time(time_t *t)
+#define DEPTH_MAX 12        /* certificates in one path, leaf and anchor too */
+#define VISITS_MAX 1024     /* path-building steps per validation */
+#define SIGS_MAX 512        /* signatures checked per validation */
+#define EVALS_MAX 128       /* complete or dead-end paths judged */
+#define NC_WORK_MAX 250000  /* name x constraint comparisons per path */
+#define EXT_MAX 48          /* extensions kept per certificate */
+#define LOOKUPS_MAX 16      /* anchors asked of the trust list by issuer */
+
+enum prio {
+	P_TRUST,
+	P_TIME,
+	P_NAME,
+	P_SIG,
+	P_CHAIN,
+	P_USE,
+	P_KEY,
+	P_FORM,
+};
+
+static const struct code_info {
+	const char *code;
+	enum prio prio;
+	unsigned bits;  /* the nearest GnuTLS status bits, for --debug */
+} codes[] = {
+	{"unknown-issuer", P_TRUST, GNUTLS_CERT_SIGNER_NOT_FOUND},
+	{"self-signed", P_TRUST, GNUTLS_CERT_SIGNER_NOT_FOUND},
+	{"path-limit", P_TRUST, GNUTLS_CERT_SIGNER_NOT_FOUND},
+	{"expired", P_TIME, GNUTLS_CERT_EXPIRED},
+	{"not-yet-valid", P_TIME, GNUTLS_CERT_NOT_ACTIVATED},
+	{"name-mismatch", P_NAME, GNUTLS_CERT_UNEXPECTED_OWNER},
+	{"bad-wildcard", P_NAME, GNUTLS_CERT_UNEXPECTED_OWNER},
+	{"no-san", P_NAME, GNUTLS_CERT_UNEXPECTED_OWNER},
+	{"bad-san", P_NAME, GNUTLS_CERT_UNEXPECTED_OWNER},
+	{"bad-cn", P_NAME, GNUTLS_CERT_UNEXPECTED_OWNER},
+	{"bad-signature", P_SIG, GNUTLS_CERT_SIGNATURE_FAILURE},
+	{"insecure-algorithm", P_SIG, GNUTLS_CERT_INSECURE_ALGORITHM},
+	{"signature-algorithm-mismatch", P_SIG, GNUTLS_CERT_SIGNATURE_FAILURE},
+	{"issuer-not-ca", P_CHAIN, GNUTLS_CERT_SIGNER_NOT_CA},
+	{"basic-constraints-not-critical", P_CHAIN, GNUTLS_CERT_SIGNER_NOT_CA},
+	{"ca-as-leaf", P_CHAIN, GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE},
+	{"path-length", P_CHAIN, GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE},
+	{"name-constraints", P_CHAIN, GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE},
+	{"bad-name-constraints", P_CHAIN,
+	    GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE},
+	{"eku-missing", P_USE, GNUTLS_CERT_PURPOSE_MISMATCH},
+	{"any-eku", P_USE, GNUTLS_CERT_PURPOSE_MISMATCH},
+	{"purpose-mismatch", P_USE, GNUTLS_CERT_PURPOSE_MISMATCH},
+	{"root-has-eku", P_USE, GNUTLS_CERT_PURPOSE_MISMATCH},
+	{"bad-key-usage", P_USE, GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE},
+	{"unknown-critical-extension", P_USE,
+	    GNUTLS_CERT_UNKNOWN_CRIT_EXTENSIONS},
+	{"weak-key", P_KEY, GNUTLS_CERT_INSECURE_ALGORITHM},
+	{"bad-key", P_KEY, GNUTLS_CERT_INSECURE_ALGORITHM},
+	{"duplicate-extension", P_FORM, 0},
+	{"malformed-extension", P_FORM, 0},
+	{"bad-criticality", P_FORM, 0},
+	{"missing-aki", P_FORM, 0},
+	{"bad-aki", P_FORM, 0},
+	{"missing-ski", P_FORM, 0},
+	{"bad-serial", P_FORM, 0},
+	{"bad-version", P_FORM, 0},
+	{"empty-name", P_FORM, 0},
+	{"malformed-certificate", P_FORM, 0},
+};
+
+/* ---- DER reading ---------------------------------------------------- */
+
+struct slice {
+	const unsigned char *p;
+	size_t n;
+};
+
+/*
+ * Reads one definite-length TLV with a one-byte tag from *in.  val gets
+ * the contents, all (may be NULL) the whole TLV.  Returns false on
+ * truncation, long-form tags or indefinite lengths.
+ */
+static bool
+der_get(struct slice *in, unsigned char *tag, struct slice *val,
+    struct slice *all)
 {
-	if (t != NULL) {
-		*t = check_time;
+	size_t len, hl = 2;
+
+	if (in->n < 2 || (in->p[0] & 0x1f) == 0x1f) {
+		return false;
 	}
-	return check_time;
+	*tag = in->p[0];
+	len = in->p[1];
+	if (len & 0x80) {
+		size_t k = len & 0x7f;
+
+		if (k == 0 || k > 4 || in->n < 2 + k) {
+			return false;
+		}
+		len = 0;
+		for (size_t i = 0; i < k; i++) {
+			len = len << 8 | in->p[2 + i];
+		}
+		hl += k;
+	}
+	if (in->n - hl < len) {
+		return false;
+	}
+	val->p = in->p + hl;
+	val->n = len;
+	if (all != NULL) {
+		all->p = in->p;
+		all->n = hl + len;
+	}
+	in->p += hl + len;
+	in->n -= hl + len;
+	return true;
+}
+
+/* der_get() that also wants a given tag. */
+static bool
+der_want(struct slice *in, unsigned char want, struct slice *val,
+    struct slice *all)
+{
+	struct slice save = *in;
+	unsigned char tag;
+
+	if (!der_get(in, &tag, val, all) || tag != want) {
+		*in = save;
+		return false;
+	}
+	return true;
+}
+
+/* The tag of the next TLV, or 0 at the end. */
+static unsigned char
+der_peek(const struct slice *in)
+{
+	return in->n > 0 ? in->p[0] : 0;
+}
+
+static bool
+slice_eq(struct slice a, struct slice b)
+{
+	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+/* Dotted text of a DER OID's contents; false if malformed. */
+static bool
+oid_text(struct slice o, char *buf, size_t len)
+{
+	size_t off = 0;
+	uint64_t v = 0;
+	bool first = true;
+
+	if (o.n == 0 || len == 0) {
+		return false;
+	}
+	buf[0] = '\0';
+	for (size_t i = 0; i < o.n; i++) {
+		if (v > (UINT64_MAX >> 7)) {
+			return false;
+		}
+		v = v << 7 | (o.p[i] & 0x7f);
+		if (o.p[i] & 0x80) {
+			if (i + 1 == o.n) {
+				return false;
+			}
+			continue;
+		}
+		if (first) {
+			unsigned a = v < 40 ? 0 : v < 80 ? 1 : 2;
+
+			off += (size_t)snprintf(buf + off, len - off, "%u.%llu",
+			    a, (unsigned long long)(v - 40u * a));
+			first = false;
+		} else {
+			off += (size_t)snprintf(buf + off, len - off, ".%llu",
+			    (unsigned long long)v);
+		}
+		if (off >= len) {
+			return false;
+		}
+		v = 0;
+	}
+	return true;
+}
+
+/* ---- certificates --------------------------------------------------- */
+
+enum ext_id {
+	X_BC,
+	X_KU,
+	X_EKU,
+	X_SAN,
+	X_IAN,
+	X_NC,
+	X_AKI,
+	X_SKI,
+	X_PC,
+	X_CP,
+	X_PM,
+	X_IAP,
+	X_CRLDP,
+	X_FRESHEST,
+	X_AIA,
+	X_SIA,
+	X_TLSFEAT,
+	X_SCT,
+	X_SDA,
+	X_COUNT,
+};
+
+/* The extensions understood (so they may be critical), RFC 5280 4.2. */
+static const struct {
+	const char *oid;
+	const char *name;
+} known[X_COUNT] = {
+	[X_BC] = {"2.5.29.19", "basicConstraints"},
+	[X_KU] = {"2.5.29.15", "keyUsage"},
+	[X_EKU] = {"2.5.29.37", "extKeyUsage"},
+	[X_SAN] = {"2.5.29.17", "subjectAltName"},
+	[X_IAN] = {"2.5.29.18", "issuerAltName"},
+	[X_NC] = {"2.5.29.30", "nameConstraints"},
+	[X_AKI] = {"2.5.29.35", "authorityKeyIdentifier"},
+	[X_SKI] = {"2.5.29.14", "subjectKeyIdentifier"},
+	[X_PC] = {"2.5.29.36", "policyConstraints"},
+	[X_CP] = {"2.5.29.32", "certificatePolicies"},
+	[X_PM] = {"2.5.29.33", "policyMappings"},
+	[X_IAP] = {"2.5.29.54", "inhibitAnyPolicy"},
+	[X_CRLDP] = {"2.5.29.31", "cRLDistributionPoints"},
+	[X_FRESHEST] = {"2.5.29.46", "freshestCRL"},
+	[X_AIA] = {"1.3.6.1.5.5.7.1.1", "authorityInfoAccess"},
+	[X_SIA] = {"1.3.6.1.5.5.7.1.11", "subjectInfoAccess"},
+	[X_TLSFEAT] = {"1.3.6.1.5.5.7.1.24", "TLS feature"},
+	[X_SCT] = {"1.3.6.1.4.1.11129.2.4.2", "SCT list"},
+	[X_SDA] = {"2.5.29.9", "subjectDirectoryAttributes"},
+};
+
+#define KU_DIGITAL_SIGNATURE 0x8000u
+#define KU_KEY_CERT_SIGN 0x0400u
+
+#define OID_ANY_EKU "2.5.29.37.0"
+#define OID_CN "2.5.4.3"
+#define OID_EMAIL "1.2.840.113549.1.9.1"
+#define OID_EC_PUBLIC_KEY "1.2.840.10045.2.1"
+
+struct ext {
+	struct slice oid;
+	char oidtext[64];
+	bool critical;
+	struct slice val;
+};
+
+struct node {
+	gnutls_x509_crt_t crt;      /* served[] entry (borrowed) or owned */
+	bool owned;
+	bool anchor;
+	gnutls_datum_t der;         /* owned (gnutls_free) */
+	gnutls_pubkey_t pk;         /* imported on first use */
+	int pk_state;               /* 0 not tried, 1 ok, -1 unusable */
+	bool ok;                    /* the DER is a certificate */
+	char why[96];               /* what is wrong with it otherwise */
+	char label[128];            /* CN or subject, printable */
+	struct slice tbs, outer_alg, inner_alg, sig, serial, issuer, subject;
+	struct slice spki;
+	unsigned version;           /* 1, 2 or 3 */
+	struct ext ext[EXT_MAX];
+	size_t next;
+	bool ext_overflow;
+	int dup_ext;                /* index of a repeated extension, or -1 */
+	const struct ext *x[X_COUNT];
+	unsigned bad_ext;           /* bit per X_* that does not decode */
+	bool self_issued;
+	bool has_bc, bc_ca;
+	long pathlen;               /* -1: none */
+	unsigned ku;                /* KU_* bits, when x[X_KU] */
+	bool aki_keyid, aki_issuer, aki_serial;
+	struct slice aki_id, ski_id;
+	struct slice eku;           /* SEQUENCE OF OID contents */
+	struct slice san;           /* SEQUENCE OF GeneralName contents */
+	time_t not_before, not_after;
+};
+
+/* Result of judging one path. */
+struct pathres {
+	struct tk_verdict v;
+	enum prio prio[TK_REASONS_MAX];
+	bool complete;
+	size_t len;
+	size_t idx[DEPTH_MAX];
+};
+
+enum sig_state {
+	SIG_OK,
+	SIG_BAD,
+	SIG_INSECURE,   /* GnuTLS would not check it */
+	SIG_NO_KEY,     /* the issuer's key is unusable */
+};
+
+struct ctx {
+	const struct tk_chainval_opts *o;
+	gnutls_x509_trust_list_t trust;  /* borrowed, may be NULL */
+	const char *purpose;
+	unsigned min_rsa;
+	struct node *nodes;          /* cap slots, nn used; never moved */
+	size_t nn, cap;
+	size_t lookups;
+	struct sigmemo {
+		size_t child, parent;
+		enum sig_state state;
+	} sig[SIGS_MAX];             /* the signatures checked so far */
+	struct pathres name;         /* host name reasons, found once */
+	struct pathres cur;          /* scratch for the path being judged */
+	struct pathres best;
+	bool have_best, found;
+	size_t path[DEPTH_MAX];
+	size_t visits, sigs, evals;
+	bool limit;
+	size_t nc_work;
+};
+
+static const struct code_info *
+code_find(const char *code)
+{
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		if (strcmp(codes[i].code, code) == 0) {
+			return &codes[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+add(struct pathres *r, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Adds a reason.  When the list is full, a more important reason replaces
+ * the least important one.  The same code with the same message is kept
+ * once.
+ */
+static void
+add(struct pathres *r, const char *code, const char *fmt, ...)
+{
+	const struct code_info *ci = code_find(code);
+	enum prio p = ci != NULL ? ci->prio : P_FORM;
+	char msg[sizeof(r->v.reasons[0].message)];
+	size_t slot = r->v.n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < r->v.n; i++) {
+		if (strcmp(r->v.reasons[i].code, code) == 0 &&
+		    strcmp(r->v.reasons[i].message, msg) == 0) {
+			return;
+		}
+	}
+	if (slot == TK_REASONS_MAX) {
+		size_t worst = 0;
+
+		for (size_t i = 1; i < r->v.n; i++) {
+			if (r->prio[i] >= r->prio[worst]) {
+				worst = i;
+			}
+		}
+		if (r->prio[worst] <= p) {
+			return;
+		}
+		slot = worst;
+	} else {
+		r->v.n++;
+	}
+	r->v.reasons[slot].code = ci != NULL ? ci->code : code;
+	r->prio[slot] = p;
+	snprintf(r->v.reasons[slot].message,
+	    sizeof(r->v.reasons[slot].message), "%s", msg);
+}
+
+/* Copies text for a message: printable ASCII, the rest as '?'. */
+static void
+printable(char *dst, size_t len, const char *src, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 1 < len; i++) {
+		unsigned char ch = (unsigned char)src[i];
+
+		dst[o++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+	}
+	dst[o] = '\0';
+}
+
+static void
+set_label(struct node *nd)
+{
+	char buf[256];
+	size_t sz = sizeof(buf);
+	gnutls_datum_t dn = {NULL, 0};
+
+	if (gnutls_x509_crt_get_dn_by_oid(nd->crt, OID_CN, 0, 0, buf, &sz) ==
+	    0 && sz > 0) {
+		printable(nd->label, sizeof(nd->label), buf, sz);
+		return;
+	}
+	if (gnutls_x509_crt_get_dn3(nd->crt, &dn, 0) >= 0 && dn.size > 0) {
+		printable(nd->label, sizeof(nd->label), (const char *)dn.data,
+		    dn.size);
+	} else {
+		snprintf(nd->label, sizeof(nd->label), "(empty subject)");
+	}
+	gnutls_free(dn.data);
+}
+
+static bool
+decode_bc(struct node *nd, struct slice v)
+{
+	struct slice seq, b;
+
+	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
+		return false;
+	}
+	nd->has_bc = true;
+	if (der_want(&seq, 0x01, &b, NULL)) {
+		if (b.n != 1) {
+			return false;
+		}
+		nd->bc_ca = b.p[0] != 0;
+	}
+	if (der_want(&seq, 0x02, &b, NULL)) {
+		long pl = 0;
+
+		if (b.n == 0 || b.n > 4 || (b.p[0] & 0x80)) {
+			return false;
+		}
+		for (size_t i = 0; i < b.n; i++) {
+			pl = pl << 8 | b.p[i];
+		}
+		nd->pathlen = pl;
+	}
+	return seq.n == 0;
+}
+
+static bool
+decode_ku(struct node *nd, struct slice v)
+{
+	struct slice bits;
+
+	if (!der_want(&v, 0x03, &bits, NULL) || v.n != 0 || bits.n < 2 ||
+	    bits.n > 3 || bits.p[0] > 7) {
+		return false;
+	}
+	nd->ku = (unsigned)bits.p[1] << 8 | (bits.n > 2 ? bits.p[2] : 0);
+	/* RFC 5280 4.2.1.3: at least one bit set */
+	return nd->ku != 0;
+}
+
+/* SEQUENCE SIZE (1..MAX) OF tag: its contents, all elements tagged so. */
+static bool
+decode_seq_of(struct slice v, unsigned char tag, struct slice *out)
+{
+	struct slice seq, it, el;
+	unsigned char t;
+
+	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
+		return false;
+	}
+	it = seq;
+	while (it.n > 0) {
+		if (!der_get(&it, &t, &el, NULL) || (tag != 0 && t != tag)) {
+			return false;
+		}
+	}
+	*out = seq;
+	return true;
+}
+
+/* A GeneralName's tag is one of the nine CHOICEs (RFC 5280 4.2.1.6). */
+static bool
+general_name_tag_ok(unsigned char t)
+{
+	switch (t) {
+	case 0xa0:  /* otherName */
+	case 0x81:  /* rfc822Name */
+	case 0x82:  /* dNSName */
+	case 0xa3:  /* x400Address */
+	case 0xa4:  /* directoryName */
+	case 0xa5:  /* ediPartyName */
+	case 0x86:  /* uniformResourceIdentifier */
+	case 0x87:  /* iPAddress */
+	case 0x88:  /* registeredID */
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool
+decode_general_names(struct slice v, struct slice *out)
+{
+	struct slice seq, it, el;
+	unsigned char t;
+
+	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
+		return false;
+	}
+	it = seq;
+	while (it.n > 0) {
+		if (!der_get(&it, &t, &el, NULL) || !general_name_tag_ok(t)) {
+			return false;
+		}
+		if (t == 0xa4) {
+			struct slice name;
+
+			if (!der_want(&el, 0x30, &name, NULL) || el.n != 0) {
+				return false;
+			}
+		}
+	}
+	*out = seq;
+	return true;
+}
+
+static bool
+decode_aki(struct node *nd, struct slice v)
+{
+	struct slice seq, el;
+
+	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
+		return false;
+	}
+	if (der_want(&seq, 0x80, &el, NULL)) {
+		nd->aki_keyid = true;
+		nd->aki_id = el;
+	}
+	if (der_want(&seq, 0xa1, &el, NULL)) {
+		nd->aki_issuer = true;
+	}
+	if (der_want(&seq, 0x82, &el, NULL)) {
+		nd->aki_serial = true;
+	}
+	return seq.n == 0;
+}
+
+static bool
+decode_aia(struct slice v)
+{
+	struct slice seq, ad, oid, gn;
+	unsigned char t;
+
+	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
+		return false;
+	}
+	while (seq.n > 0) {
+		if (!der_want(&seq, 0x30, &ad, NULL) ||
+		    !der_want(&ad, 0x06, &oid, NULL) ||
+		    !der_get(&ad, &t, &gn, NULL) || !general_name_tag_ok(t) ||
+		    ad.n != 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool
+decode_pc(struct slice v)
+{
+	struct slice seq, el;
+	bool any = false;
+
+	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
+		return false;
+	}
+	if (der_want(&seq, 0x80, &el, NULL)) {
+		any = true;
+	}
+	if (der_want(&seq, 0x81, &el, NULL)) {
+		any = true;
+	}
+	/* RFC 5280 4.2.1.11: MUST NOT be an empty sequence */
+	return any && seq.n == 0;
+}
+
+/* Decodes the extensions we act on; a bit in bad_ext for each failure. */
+static void
+decode_extensions(struct node *nd)
+{
+	struct slice v, tmp;
+
+	for (int id = 0; id < X_COUNT; id++) {
+		bool ok = true;
+
+		if (nd->x[id] == NULL) {
+			continue;
+		}
+		v = nd->x[id]->val;
+		switch ((enum ext_id)id) {
+		case X_BC:
+			ok = decode_bc(nd, v);
+			break;
+		case X_KU:
+			ok = decode_ku(nd, v);
+			break;
+		case X_EKU:
+			ok = decode_seq_of(v, 0x06, &nd->eku);
+			break;
+		case X_SAN:
+			ok = decode_general_names(v, &nd->san);
+			break;
+		case X_IAN:
+			ok = decode_general_names(v, &tmp);
+			break;
+		case X_AKI:
+			ok = decode_aki(nd, v);
+			break;
+		case X_SKI:
+			ok = der_want(&v, 0x04, &nd->ski_id, NULL) &&
+			    v.n == 0 && nd->ski_id.n > 0;
+			break;
+		case X_AIA:
+		case X_SIA:
+			ok = decode_aia(v);
+			break;
+		case X_PC:
+			ok = decode_pc(v);
+			break;
+		case X_NC:      /* checked where it is used */
+		case X_CP:
+		case X_PM:
+		case X_IAP:
+		case X_CRLDP:
+		case X_FRESHEST:
+		case X_TLSFEAT:
+		case X_SCT:
+		case X_SDA:
+		case X_COUNT:
+			break;
+		}
+		if (!ok) {
+			nd->bad_ext |= 1u << id;
+		}
+	}
+}
+
+static bool
+parse_extensions(struct node *nd, struct slice exts)
+{
+	struct slice seq, e, oid, b, val;
+
+	if (!der_want(&exts, 0x30, &seq, NULL) || exts.n != 0) {
+		return false;
+	}
+	while (seq.n > 0) {
+		struct ext *x;
+
+		if (!der_want(&seq, 0x30, &e, NULL) ||
+		    !der_want(&e, 0x06, &oid, NULL)) {
+			return false;
+		}
+		if (nd->next == EXT_MAX) {
+			nd->ext_overflow = true;
+			continue;
+		}
+		x = &nd->ext[nd->next];
+		memset(x, 0, sizeof(*x));
+		x->oid = oid;
+		if (!oid_text(oid, x->oidtext, sizeof(x->oidtext))) {
+			return false;
+		}
+		if (der_want(&e, 0x01, &b, NULL)) {
+			if (b.n != 1) {
+				return false;
+			}
+			x->critical = b.p[0] != 0;
+		}
+		if (!der_want(&e, 0x04, &val, NULL) || e.n != 0) {
+			return false;
+		}
+		x->val = val;
+		for (size_t i = 0; i < nd->next; i++) {
+			if (slice_eq(nd->ext[i].oid, oid) && nd->dup_ext < 0) {
+				nd->dup_ext = (int)nd->next;
+			}
+		}
+		for (int id = 0; id < X_COUNT; id++) {
+			if (strcmp(known[id].oid, x->oidtext) == 0 &&
+			    nd->x[id] == NULL) {
+				nd->x[id] = x;
+			}
+		}
+		nd->next++;
+	}
+	return true;
+}
+
+/* Splits the DER of a certificate (RFC 5280 4.1) into its fields. */
+static bool
+parse_der(struct node *nd)
+{
+	struct slice in = {nd->der.data, nd->der.size};
+	struct slice cert, tbs, el, ver;
+	unsigned char t;
+
+	if (!der_want(&in, 0x30, &cert, NULL) || in.n != 0 ||
+	    !der_want(&cert, 0x30, &tbs, &nd->tbs) ||
+	    !der_want(&cert, 0x30, &el, &nd->outer_alg) ||
+	    !der_want(&cert, 0x03, &nd->sig, NULL) || cert.n != 0) {
+		snprintf(nd->why, sizeof(nd->why), "not a certificate");
+		return false;
+	}
+	if (nd->sig.n < 1 || nd->sig.p[0] != 0) {
+		snprintf(nd->why, sizeof(nd->why), "bad signature bit string");
+		return false;
+	}
+	nd->sig.p++;
+	nd->sig.n--;
+	nd->version = 1;
+	if (der_want(&tbs, 0xa0, &el, NULL)) {
+		if (!der_want(&el, 0x02, &ver, NULL) || ver.n != 1 ||
+		    el.n != 0) {
+			snprintf(nd->why, sizeof(nd->why), "bad version");
+			return false;
+		}
+		nd->version = ver.p[0] + 1u;
+	}
+	if (!der_want(&tbs, 0x02, &nd->serial, NULL) ||
+	    !der_want(&tbs, 0x30, &el, &nd->inner_alg) ||
+	    !der_want(&tbs, 0x30, &el, &nd->issuer) ||
+	    !der_want(&tbs, 0x30, &el, NULL) ||
+	    !der_want(&tbs, 0x30, &el, &nd->subject) ||
+	    !der_want(&tbs, 0x30, &el, &nd->spki)) {
+		snprintf(nd->why, sizeof(nd->why), "truncated tbsCertificate");
+		return false;
+	}
+	der_want(&tbs, 0x81, &el, NULL);
+	der_want(&tbs, 0x82, &el, NULL);
+	if (der_peek(&tbs) == 0xa3) {
+		der_get(&tbs, &t, &el, NULL);
+		if (!parse_extensions(nd, el)) {
+			snprintf(nd->why, sizeof(nd->why),
+			    "malformed extensions");
+			return false;
+		}
+	}
+	if (tbs.n != 0) {
+		snprintf(nd->why, sizeof(nd->why),
+		    "trailing data in tbsCertificate");
+		return false;
+	}
+	nd->self_issued = slice_eq(nd->issuer, nd->subject);
+	decode_extensions(nd);
+	return true;
+}
+
+static int
+node_init(struct node *nd, gnutls_x509_crt_t crt, bool owned, bool anchor,
+    struct tk_err *err)
+{
+	int rc;
+
+	memset(nd, 0, sizeof(*nd));
+	nd->crt = crt;
+	nd->owned = owned;
+	nd->anchor = anchor;
+	nd->dup_ext = -1;
+	nd->pathlen = -1;
+	rc = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &nd->der);
+	if (rc < 0) {
+		return tk_err_set(err, TK_INTERNAL, "verify",
+		    "cannot export a certificate: %s", gnutls_strerror(rc));
+	}
+	set_label(nd);
+	nd->ok = parse_der(nd);
+	nd->not_before = gnutls_x509_crt_get_activation_time(crt);
+	nd->not_after = gnutls_x509_crt_get_expiration_time(crt);
+	return 0;
+}
+
+static void
+node_release(struct node *nd)
+{
+	if (nd->pk != NULL) {
+		gnutls_pubkey_deinit(nd->pk);
+	}
+	if (nd->owned) {
+		gnutls_x509_crt_deinit(nd->crt);
+	}
+	gnutls_free(nd->der.data);
+}
+
+static gnutls_pubkey_t
+node_pubkey(struct node *nd)
+{
+	if (nd->pk_state == 0) {
+		nd->pk_state = -1;
+		if (gnutls_pubkey_init(&nd->pk) < 0) {
+			nd->pk = NULL;
+			return NULL;
+		}
+		if (gnutls_pubkey_import_x509(nd->pk, nd->crt, 0) < 0) {
+			gnutls_pubkey_deinit(nd->pk);
+			nd->pk = NULL;
+			return NULL;
+		}
+		nd->pk_state = 1;
+	}
+	return nd->pk_state == 1 ? nd->pk : NULL;
+}
+
+/* ---- names ---------------------------------------------------------- */
+
+static char
+lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static bool
+caseeq(const char *a, size_t an, const char *b, size_t bn)
+{
+	if (an != bn) {
+		return false;
+	}
+	for (size_t i = 0; i < an; i++) {
+		if (lower(a[i]) != lower(b[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static size_t
+count_labels(const char *s, size_t n)
+{
+	size_t k = n > 0 ? 1 : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		k += s[i] == '.';
+	}
+	return k;
+}
+
+/*
+ * RFC 1034 3.5 preferred name syntax as amended by RFC 1123 2.1: labels of
+ * 1-63 letters, digits and hyphens, not starting or ending with a hyphen;
+ * at most 253 octets; the last label not all digits.  A '*' is allowed
+ * only when wild is set (checked by the caller).
+ */
+static bool
+dns_syntax_ok(const char *s, size_t n, bool wild)
+{
+	size_t lab = 0, start = 0;
+	bool digits = true;
+
+	if (n == 0 || n > 253) {
+		return false;
+	}
+	for (size_t i = 0; i <= n; i++) {
+		char c = i < n ? s[i] : '.';
+
+		if (c == '.') {
+			if (lab == 0 || lab > 63 || s[start] == '-' ||
+			    s[i - 1] == '-') {
+				return false;
+			}
+			if (i == n && digits) {
+				return false;
+			}
+			lab = 0;
+			start = i + 1;
+			digits = true;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || (wild && c == '*'))) {
+			return false;
+		}
+		if (!(c >= '0' && c <= '9')) {
+			digits = false;
+		}
+		lab++;
+	}
+	return true;
+}
+
+/* "a.b" is inside constraint "b" and "a.b"; "" covers everything. */
+static bool
+dns_within(const char *name, size_t n, const char *con, size_t cn)
+{
+	if (cn == 0) {
+		return true;
+	}
+	if (n == cn) {
+		return caseeq(name, n, con, cn);
+	}
+	return n > cn && name[n - cn - 1] == '.' &&
+	    caseeq(name + n - cn, cn, con, cn);
+}
+
+/* Case-insensitive glob where '*' matches any run of characters. */
+static bool
+glob_match(const char *p, size_t pn, const char *s, size_t sn)
+{
+	size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
+
+	while (si < sn) {
+		if (pi < pn && p[pi] == '*') {
+			star = pi++;
+			mark = si;
+		} else if (pi < pn && lower(p[pi]) == lower(s[si])) {
+			pi++;
+			si++;
+		} else if (star != SIZE_MAX) {
+			pi = star + 1;
+			si = ++mark;
+		} else {
+			return false;
+		}
+	}
+	while (pi < pn && p[pi] == '*') {
+		pi++;
+	}
+	return pi == pn;
+}
+
+/*
+ * Whether dom (ASCII, lower case, no trailing dot) is a public suffix by
+ * the Public Suffix List, private section included, as browsers read it.
+ * The list is read from TK_PSL_FILE only when a wildcard is about to be
+ * honoured.  Without the file, only single labels count as suffixes.
+ */
+static bool
+public_suffix(const char *dom)
+{
+	char line[512];
+	size_t dn = strlen(dom);
+	const char *parent = strchr(dom, '.');
+	bool idn = strstr(dom, "xn--") != NULL;
+	bool rule = false, exception = false;
+	FILE *f;
+
+	if (count_labels(dom, dn) < 2) {
+		return true;
+	}
+	f = fopen(TK_PSL_FILE, "re");
+	if (f == NULL) {
+		return false;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *r = line, *ascii = NULL;
+		size_t n = strcspn(line, " \t\r\n");
+		bool high = false;
+
+		line[n] = '\0';
+		if (n == 0 || (line[0] == '/' && line[1] == '/')) {
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			high |= (unsigned char)line[i] >= 0x80;
+		}
+		if (high) {
+			if (!idn || idn2_to_ascii_8z(line, &ascii,
+			    IDN2_NONTRANSITIONAL) != IDN2_OK) {
+				continue;
+			}
+			r = ascii;
+		}
+		if (r[0] == '!') {
+			exception |= strcmp(r + 1, dom) == 0;
+		} else if (r[0] == '*' && r[1] == '.') {
+			rule |= parent != NULL &&
+			    strcmp(r + 2, parent + 1) == 0;
+		} else {
+			rule |= strcmp(r, dom) == 0;
+		}
+		idn2_free(ascii);
+	}
+	fclose(f);
+	return rule && !exception;
+}
+
+/* Calls fn for each GeneralName of a SAN contents slice. */
+struct gname {
+	unsigned char tag;
+	struct slice v;     /* contents; for directoryName the Name TLV */
+};
+
+static bool
+next_gname(struct slice *it, struct gname *g)
+{
+	struct slice inner;
+
+	if (it->n == 0 || !der_get(it, &g->tag, &g->v, NULL)) {
+		return false;
+	}
+	if (g->tag == 0xa4) {
+		inner = g->v;
+		if (!der_want(&inner, 0x30, &g->v, &g->v)) {
+			g->v.n = 0;
+		}
+	}
+	return true;
+}
+
+static void
+ip_text(struct slice ip, char *buf, size_t len)
+{
+	if (ip.n == 4) {
+		inet_ntop(AF_INET, ip.p, buf, (socklen_t)len);
+	} else if (ip.n == 16) {
+		inet_ntop(AF_INET6, ip.p, buf, (socklen_t)len);
+	} else {
+		snprintf(buf, len, "(%zu-byte address)", ip.n);
+	}
+}
+
+/* "a.example, b.example, 192.0.2.1" for messages. */
+static void
+san_list(const struct node *leaf, char *buf, size_t len)
+{
+	struct slice it = leaf->san;
+	struct gname g;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	while (o + 16 < len && next_gname(&it, &g)) {
+		char one[TK_NAME_MAX];
+
+		if (g.tag == 0x82) {
+			printable(one, sizeof(one), (const char *)g.v.p, g.v.n);
+		} else if (g.tag == 0x87) {
+			ip_text(g.v, one, sizeof(one));
+		} else {
+			continue;
+		}
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
+		    one);
+	}
+	if (it.n > 0 && o + 5 < len) {
+		snprintf(buf + o, len - o, ", ...");
+	}
+	if (o == 0) {
+		snprintf(buf, len, "no DNS name or IP address");
+	}
+}
+
+/*
+ * RFC 6125 6.4 / RFC 9525 host name check against the SANs only.  A
+ * wildcard is honoured only as the whole left-most label of a name with
+ * at least two more labels that are not a public suffix, and never for IP
+ * addresses.  Found once per validation; merged into every path's result.
+ */
+static void
+check_hostname(struct ctx *c, const struct node *leaf)
+{
+	char host[TK_NAME_MAX], shown[TK_NAME_MAX], names[300];
+	unsigned char ip[16];
+	size_t hn, iplen = 0;
+	struct slice it;
+	struct gname g;
+	const char *dot;
+	bool matched = false;
+	char refused[TK_NAME_MAX] = "", why[96] = "";
+
+	if (c->o->hostname == NULL || c->o->hostname[0] == '\0') {
+		return;
+	}
+	hn = strlen(c->o->hostname);
+	if (c->o->hostname[0] == '[' && hn > 2 &&
+	    c->o->hostname[hn - 1] == ']') {
+		snprintf(host, sizeof(host), "%.*s", (int)(hn - 2),
+		    c->o->hostname + 1);
+	} else {
+		snprintf(host, sizeof(host), "%s", c->o->hostname);
+	}
+	hn = strlen(host);
+	if (inet_pton(AF_INET, host, ip) == 1) {
+		iplen = 4;
+	} else if (inet_pton(AF_INET6, host, ip) == 1) {
+		iplen = 16;
+	} else {
+		if (hn > 1 && host[hn - 1] == '.') {
+			host[--hn] = '\0';    /* RFC 6125 6.2.1 */
+		}
+		for (size_t i = 0; i < hn; i++) {
+			host[i] = lower(host[i]);
+		}
+	}
+	printable(shown, sizeof(shown), host, hn);
+	if (leaf->x[X_SAN] == NULL || (leaf->bad_ext & (1u << X_SAN))) {
+		add(&c->name, "name-mismatch", "the certificate has no usable "
+		    "subjectAltName, so it is for no name (the CN is not "
+		    "used), not '%s'", shown);
+		return;
+	}
+	dot = strchr(host, '.');
+	it = leaf->san;
+	while (!matched && next_gname(&it, &g)) {
+		const char *s = (const char *)g.v.p;
+		size_t sn = g.v.n;
+
+		if (iplen > 0) {
+			matched = g.tag == 0x87 && g.v.n == iplen &&
+			    memcmp(g.v.p, ip, iplen) == 0;
+			continue;
+		}
+		if (g.tag != 0x82 || memchr(s, '\0', sn) != NULL) {
+			continue;
+		}
+		if (memchr(s, '*', sn) == NULL) {
+			matched = caseeq(s, sn, host, hn);
+			continue;
+		}
+		if (sn > 2 && s[0] == '*' && s[1] == '.' &&
+		    memchr(s + 1, '*', sn - 1) == NULL && dot != NULL &&
+		    dot != host && caseeq(s + 2, sn - 2, dot + 1,
+		    hn - (size_t)(dot + 1 - host))) {
+			if (count_labels(s + 2, sn - 2) < 2) {
+				snprintf(why, sizeof(why), "it covers a whole "
+				    "top-level domain");
+			} else if (public_suffix(dot + 1)) {
+				snprintf(why, sizeof(why), "'%s' is a public "
+				    "suffix", dot + 1);
+			} else {
+				matched = true;
+				continue;
+			}
+		} else if (!glob_match(s, sn, host, hn)) {
+			continue;
+		} else if (sn == 1) {
+			snprintf(why, sizeof(why), "a lone '*' covers every "
+			    "name");
+		} else if (s[0] == '*' && s[1] == '.') {
+			snprintf(why, sizeof(why), "a wildcard covers exactly "
+			    "one label");
+		} else {
+			snprintf(why, sizeof(why), "the '*' must be the whole "
+			    "left-most label");
+		}
+		if (refused[0] == '\0') {
+			printable(refused, sizeof(refused), s, sn);
+		}
+	}
+	if (matched) {
+		return;
+	}
+	san_list(leaf, names, sizeof(names));
+	add(&c->name, "name-mismatch", "the certificate is for %s, not '%s'%s",
+	    names, shown, iplen > 0 ? " (an IP address matches IP SANs "
+	    "only)" : "");
+	if (refused[0] != '\0') {
+		add(&c->name, "bad-wildcard", "the wildcard '%s' does not "
+		    "cover '%s': %s", refused, shown, why);
+	}
+}
+
+/* ---- checks of one certificate -------------------------------------- */
+
+enum role {
+	R_LEAF,
+	R_CA,       /* an intermediate, or the top of a dead-end path */
+	R_ANCHOR,
+};
+
+static const char *
+ext_name(const struct ext *x)
+{
+	for (int id = 0; id < X_COUNT; id++) {
+		if (strcmp(known[id].oid, x->oidtext) == 0) {
+			return known[id].name;
+		}
+	}
+	return x->oidtext;
+}
+
+/* Structure: version, serial, extensions, names, algorithm fields. */
+static void
+check_form(const struct node *nd, size_t i, enum role role,
+    struct pathres *r)
+{
+	static const int noncrit[] = {X_AKI, X_SKI, X_AIA, X_SIA};
+	static const int crit[] = {X_PC, X_IAP};
+	const struct slice s = nd->serial;
+	bool zero = true;
+
+	if (nd->version != 3) {
+		add(r, "bad-version", "certificate #%zu '%s' is X.509 v%u, not "
+		    "v3 (BR 7.1.1)", i, nd->label, nd->version);
+	}
+	for (size_t k = 0; k < s.n; k++) {
+		zero &= s.p[k] == 0;
+	}
+	if (role == R_ANCHOR) {
+		/*
+		 * A trust anchor is a name and a key (RFC 5280 6.1.1 (d)): its
+		 * serial and issuer linkage are never used.  Real roots have
+		 * serial 0 (Starfield G2), or lack an AKI although issued by
+		 * another CA.
+		 */
+	} else if (s.n == 0 || zero) {
+		add(r, "bad-serial", "certificate #%zu '%s' has serial number "
+		    "zero (RFC 5280 4.1.2.2)", i, nd->label);
+	} else if (s.p[0] & 0x80) {
+		add(r, "bad-serial", "certificate #%zu '%s' has a negative "
+		    "serial number (RFC 5280 4.1.2.2)", i, nd->label);
+	} else if (s.n > 21 || (s.n == 21 && s.p[0] != 0)) {
+		add(r, "bad-serial", "certificate #%zu '%s' has a serial "
+		    "number longer than 20 octets (RFC 5280 4.1.2.2)", i,
+		    nd->label);
+	}
+	if (nd->dup_ext >= 0) {
+		add(r, "duplicate-extension", "certificate #%zu '%s' has the "
+		    "%s extension more than once (RFC 5280 4.2)", i,
+		    nd->label, ext_name(&nd->ext[nd->dup_ext]));
+	}
+	if (nd->ext_overflow) {
+		add(r, "malformed-extension", "certificate #%zu '%s' has more "
+		    "than %d extensions", i, nd->label, EXT_MAX);
+	}
+	for (size_t k = 0; k < nd->next; k++) {
+		const struct ext *x = &nd->ext[k];
+		bool known_ext = false;
+
+		for (int id = 0; id < X_COUNT; id++) {
+			known_ext |= nd->x[id] != NULL &&
+			    strcmp(known[id].oid, x->oidtext) == 0;
+		}
+		if (x->critical && !known_ext) {
+			add(r, "unknown-critical-extension", "certificate #%zu "
+			    "'%s' has the unknown critical extension %s", i,
+			    nd->label, x->oidtext);
+		}
+	}
+	for (int id = 0; id < X_COUNT; id++) {
+		if (nd->bad_ext & (1u << id)) {
+			add(r, "malformed-extension", "certificate #%zu '%s' "
+			    "has a malformed or empty %s extension", i,
+			    nd->label, known[id].name);
+		}
+	}
+	/* RFC 5280 4.2.1.1, 4.2.1.2, 4.2.2.1: MUST be non-critical */
+	for (size_t k = 0; k < sizeof(noncrit) / sizeof(noncrit[0]); k++) {
+		const struct ext *x = nd->x[noncrit[k]];
+
+		if (x != NULL && x->critical) {
+			add(r, "bad-criticality", "certificate #%zu '%s' marks "
+			    "%s critical (RFC 5280 requires non-critical)", i,
+			    nd->label, known[noncrit[k]].name);
+		}
+	}
+	/* RFC 5280 4.2.1.11, 4.2.1.14: MUST be critical */
+	for (size_t k = 0; k < sizeof(crit) / sizeof(crit[0]); k++) {
+		const struct ext *x = nd->x[crit[k]];
+
+		if (x != NULL && !x->critical) {
+			add(r, "bad-criticality", "certificate #%zu '%s' does "
+			    "not mark %s critical (RFC 5280 requires it)", i,
+			    nd->label, known[crit[k]].name);
+		}
+	}
+	if (nd->issuer.n <= 2) {
+		add(r, "empty-name", "certificate #%zu '%s' has an empty "
+		    "issuer name (RFC 5280 4.1.2.4)", i, nd->label);
+	}
+	if (nd->subject.n <= 2) {
+		if (role != R_LEAF) {
+			add(r, "empty-name", "CA certificate #%zu has an empty "
+			    "subject name (RFC 5280 4.1.2.6)", i);
+		} else if (nd->x[X_SAN] != NULL && !nd->x[X_SAN]->critical) {
+			add(r, "bad-criticality", "certificate #%zu has an "
+			    "empty subject but a non-critical subjectAltName "
+			    "(RFC 5280 4.2.1.6)", i);
+		}
+	} else if (role == R_LEAF && nd->x[X_SAN] != NULL &&
+	    nd->x[X_SAN]->critical) {
+		add(r, "bad-criticality", "certificate #%zu '%s' marks "
+		    "subjectAltName critical although its subject is not "
+		    "empty (BR 7.1.2.7.12)", i, nd->label);
+	}
+	if (!slice_eq(nd->inner_alg, nd->outer_alg)) {
+		add(r, "signature-algorithm-mismatch", "certificate #%zu '%s' "
+		    "names different algorithms in signatureAlgorithm and "
+		    "tbsCertificate.signature (RFC 5280 4.1.1.2)", i,
+		    nd->label);
+	}
+	/*
+	 * RFC 5280 4.2.1.1: every certificate but a self-signed one carries
+	 * the authority key identifier.
+	 */
+	if (!nd->self_issued && !nd->aki_keyid && role != R_ANCHOR) {
+		add(r, "missing-aki", "certificate #%zu '%s' has no "
+		    "authorityKeyIdentifier key identifier (RFC 5280 4.2.1.1)",
+		    i, nd->label);
+	}
+	/*
+	 * Anchors are spared two rules that trusted roots break in practice:
+	 * no SKI (TWCA Global Root CA) and an AKI naming issuer and serial
+	 * (QuoVadis Root CA 2 and 3, Certigna); neither matters once the
+	 * anchor is found.
+	 */
+	if (role == R_CA && nd->x[X_SKI] == NULL) {
+		add(r, "missing-ski", "CA certificate #%zu '%s' has no "
+		    "subjectKeyIdentifier (RFC 5280 4.2.1.2)", i, nd->label);
+	}
+	if (role == R_ANCHOR && nd->self_issued && nd->x[X_AKI] != NULL) {
+		if (!nd->aki_keyid) {
+			add(r, "bad-aki", "root #%zu '%s' has an "
+			    "authorityKeyIdentifier without keyIdentifier (BR "
+			    "7.1.2.1.3)", i, nd->label);
+		} else if (nd->x[X_SKI] != NULL &&
+		    !slice_eq(nd->aki_id, nd->ski_id)) {
+			add(r, "bad-aki", "root #%zu '%s' has an "
+			    "authorityKeyIdentifier that differs from its "
+			    "subjectKeyIdentifier (BR 7.1.2.1.3)", i,
+			    nd->label);
+		}
+	}
+}
+
+static void
+check_time(struct ctx *c, const struct node *nd, size_t i, struct pathres *r)
+{
+	char when[32];
+
+	/*
+	 * RFC 5280 4.1.2.5: both ends inclusive, at one-second granularity.
+	 * GnuTLS reads 99991231235959Z ("no well-defined expiration") as -1.
+	 */
+	if (nd->not_after != (time_t)-1 && c->o->at > nd->not_after) {
+		tk_time_iso(nd->not_after, when, sizeof(when));
+		add(r, "expired", "certificate #%zu '%s' expired on %s", i,
+		    nd->label, when);
+	}
+	if (c->o->at < nd->not_before) {
+		tk_time_iso(nd->not_before, when, sizeof(when));
+		add(r, "not-yet-valid", "certificate #%zu '%s' is not valid "
+		    "before %s", i, nd->label, when);
+	}
+}
+
+/* BR 6.1.5 and 7.1.3.1: which keys may appear at all. */
+static void
+check_key(struct ctx *c, struct node *nd, size_t i, struct pathres *r)
+{
+	gnutls_pubkey_t pk = node_pubkey(nd);
+	struct slice spki = nd->spki, seq, alg, oid, params;
+	char oidt[64] = "";
+	unsigned bits = 0;
+	int algo;
+
+	if (der_want(&spki, 0x30, &seq, NULL) &&
+	    der_want(&seq, 0x30, &alg, NULL) &&
+	    der_want(&alg, 0x06, &oid, NULL) &&
+	    oid_text(oid, oidt, sizeof(oidt)) &&
+	    strcmp(oidt, OID_EC_PUBLIC_KEY) == 0 &&
+	    (!der_want(&alg, 0x06, &params, NULL) || alg.n != 0)) {
+		add(r, "bad-key", "certificate #%zu '%s' has an EC key without "
+		    "a named curve (BR 7.1.3.1.2)", i, nd->label);
+		return;
+	}
+	if (pk == NULL) {
+		add(r, "bad-key", "certificate #%zu '%s' has a public key that "
+		    "cannot be read", i, nd->label);
+		return;
+	}
+	algo = gnutls_pubkey_get_pk_algorithm(pk, &bits);
+	switch (algo) {
+	case GNUTLS_PK_RSA:
+	case GNUTLS_PK_RSA_PSS:
+		if (bits < c->min_rsa) {
+			add(r, "weak-key", "certificate #%zu '%s' has a %u-bit "
+			    "RSA key (at least %u bits are needed)", i,
+			    nd->label, bits, c->min_rsa);
+		} else if (bits % 8 != 0) {
+			add(r, "bad-key", "certificate #%zu '%s' has an RSA "
+			    "modulus of %u bits, not a multiple of 8 (BR "
+			    "6.1.5)", i, nd->label, bits);
+		}
+		break;
+	case GNUTLS_PK_DSA:
+		add(r, "bad-key", "certificate #%zu '%s' has a DSA key, which "
+		    "the Baseline Requirements do not allow (BR 6.1.5)", i,
+		    nd->label);
+		break;
+	case GNUTLS_PK_ECDSA: {
+		gnutls_ecc_curve_t curve = GNUTLS_ECC_CURVE_INVALID;
+
+		if (gnutls_pubkey_export_ecc_raw2(pk, &curve, NULL, NULL, 0) <
+		    0) {
+			curve = GNUTLS_ECC_CURVE_INVALID;
+		}
+		if (curve == GNUTLS_ECC_CURVE_SECP256R1 ||
+		    curve == GNUTLS_ECC_CURVE_SECP384R1 ||
+		    curve == GNUTLS_ECC_CURVE_SECP521R1) {
+			break;
+		}
+		if (curve == GNUTLS_ECC_CURVE_SECP192R1 ||
+		    curve == GNUTLS_ECC_CURVE_SECP224R1) {
+			add(r, "weak-key", "certificate #%zu '%s' has a %s key "
+			    "(P-256, P-384 or P-521 are needed)", i, nd->label,
+			    gnutls_ecc_curve_get_name(curve));
+		} else {
+			add(r, "bad-key", "certificate #%zu '%s' has an EC key "
+			    "on a curve the Baseline Requirements do not allow",
+			    i, nd->label);
+		}
+		break;
+	}
+	case GNUTLS_PK_EDDSA_ED25519:
+	case GNUTLS_PK_EDDSA_ED448:
+		break;
+	default:
+		add(r, "bad-key", "certificate #%zu '%s' has a %s key", i,
+		    nd->label, algo >= 0 ?
+		    gnutls_pk_get_name((gnutls_pk_algorithm_t)algo) :
+		    "unknown");
+		break;
+	}
+}
+
+/* Whether an EKU contents slice lists oid. */
+static bool
+eku_has(struct slice eku, const char *oid)
+{
+	struct slice el;
+	char t[64];
+
+	while (der_want(&eku, 0x06, &el, NULL)) {
+		if (oid_text(el, t, sizeof(t)) && strcmp(t, oid) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+check_ca(struct ctx *c, const struct node *nd, size_t i, enum role role,
+    struct pathres *r)
+{
+	if (!nd->has_bc) {
+		add(r, "issuer-not-ca", "certificate #%zu '%s' issues "
+		    "certificates but has no basicConstraints extension (RFC "
+		    "5280 4.2.1.9)", i, nd->label);
+	} else if (!nd->bc_ca) {
+		add(r, "issuer-not-ca", "certificate #%zu '%s' issues "
+		    "certificates but is not a CA (basicConstraints cA is "
+		    "FALSE)", i, nd->label);
+	} else if (!nd->x[X_BC]->critical) {
+		add(r, "basic-constraints-not-critical", "CA certificate #%zu "
+		    "'%s' does not mark basicConstraints critical (RFC 5280 "
+		    "4.2.1.9)", i, nd->label);
+	}
+	if (nd->x[X_KU] != NULL && !(nd->bad_ext & (1u << X_KU)) &&
+	    !(nd->ku & KU_KEY_CERT_SIGN)) {
+		add(r, "bad-key-usage", "CA certificate #%zu '%s' has a "
+		    "keyUsage without keyCertSign (RFC 5280 4.2.1.3)", i,
+		    nd->label);
+	}
+	if (nd->x[X_EKU] != NULL && !(nd->bad_ext & (1u << X_EKU))) {
+		if (role == R_ANCHOR && nd->self_issued) {
+			add(r, "root-has-eku", "root #%zu '%s' has an "
+			    "extKeyUsage extension (BR 7.1.2.1.2)", i,
+			    nd->label);
+		}
+		if (!eku_has(nd->eku, c->purpose) &&
+		    !eku_has(nd->eku, OID_ANY_EKU)) {
+			add(r, "purpose-mismatch", "CA certificate #%zu '%s' "
+			    "restricts its extKeyUsage to purposes without %s",
+			    i, nd->label, c->purpose);
+		}
+	}
+}
+
+/* The leaf's names: SAN syntax (RFC 5280 4.2.1.6) and CN (BR 7.1.4.3). */
+static void
+check_leaf_names(const struct node *nd, struct pathres *r)
+{
+	struct slice it = nd->san;
+	struct gname g;
+	char shown[TK_NAME_MAX];
+
+	if (nd->x[X_SAN] == NULL) {
+		add(r, "no-san", "CA/B: leaf has no subjectAltName (BR "
+		    "7.1.2.7.12; the CN is not used for the name)");
+		return;
+	}
+	while (next_gname(&it, &g)) {
+		const char *s = (const char *)g.v.p;
+		unsigned char ip[16];
+		char buf[TK_NAME_MAX];
+
+		if (g.tag == 0x87 && g.v.n != 4 && g.v.n != 16) {
+			add(r, "bad-san", "the leaf has an iPAddress SAN of "
+			    "%zu bytes (4 or 16 are allowed; RFC 5280 "
+			    "4.2.1.6)", g.v.n);
+		}
+		if (g.tag != 0x82) {
+			continue;
+		}
+		printable(shown, sizeof(shown), s, g.v.n);
+		if (memchr(s, '*', g.v.n) != NULL) {
+			/* wildcards are judged when matching (bad-wildcard) */
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "%.*s", (int)g.v.n, s);
+		if (g.v.n < sizeof(buf) && (inet_pton(AF_INET, buf, ip) == 1 ||
+		    inet_pton(AF_INET6, buf, ip) == 1)) {
+			add(r, "bad-san", "the leaf's dNSName SAN '%s' is an "
+			    "IP address (use an iPAddress SAN; RFC 5280 "
+			    "4.2.1.6)", shown);
+		} else if (!dns_syntax_ok(s, g.v.n, false)) {
+			add(r, "bad-san", "the leaf's dNSName SAN '%s' is not "
+			    "a valid host name (RFC 5280 4.2.1.6 preferred "
+			    "name syntax)", shown);
+		}
+	}
+}
+
+/*
+ * BR 7.1.4.3 wants the CN to be a character-for-character copy of a SAN.
+ * A CN naming another host is tolerated, since the CN is never used (and
+ * BetterTLS expects such leaves to pass); a CN that spells a SAN entry
+ * differently (case, IP address form) or that is not ASCII (so cannot
+ * copy any dNSName, RFC 5280 7.2) is reported, since software that still
+ * reads the CN would see another name than the SAN says.
+ */
+static void
+check_cn(const struct node *nd, struct pathres *r)
+{
+	for (unsigned k = 0; k < 8; k++) {
+		char cn[TK_NAME_MAX], shown[TK_NAME_MAX];
+		unsigned char ip[16];
+		struct in_addr legacy;
+		size_t sz = sizeof(cn) - 1, iplen = 0;
+		struct slice it = nd->san;
+		struct gname g;
+		bool exact = false, near = false;
+
+		if (gnutls_x509_crt_get_dn_by_oid(nd->crt, OID_CN, k, 0, cn,
+		    &sz) < 0) {
+			break;
+		}
+		cn[sz] = '\0';
+		printable(shown, sizeof(shown), cn, sz);
+		for (size_t i = 0; i < sz; i++) {
+			near |= (unsigned char)cn[i] >= 0x80;
+		}
+		if (near) {
+			add(r, "bad-cn", "CA/B: the leaf's CN '%s' is not "
+			    "ASCII, so it is no copy of a SAN (use the "
+			    "A-label; BR 7.1.4.3)", shown);
+			continue;
+		}
+		if (inet_pton(AF_INET, cn, ip) == 1) {
+			iplen = 4;
+		} else if (inet_pton(AF_INET6, cn, ip) == 1) {
+			iplen = 16;
+		} else if (inet_aton(cn, &legacy) == 1) {
+			memcpy(ip, &legacy, 4);
+			iplen = 4;    /* 0xC0A80101, 192.168.001.001 */
+		}
+		while (!exact && next_gname(&it, &g)) {
+			if (g.tag == 0x82) {
+				exact = g.v.n == sz &&
+				    memcmp(g.v.p, cn, sz) == 0;
+				near |= caseeq((const char *)g.v.p, g.v.n, cn,
+				    sz);
+			} else if (g.tag == 0x87) {
+				char t[64];
+
+				ip_text(g.v, t, sizeof(t));
+				exact = strcmp(t, cn) == 0;
+				near |= iplen == g.v.n &&
+				    memcmp(ip, g.v.p, iplen) == 0;
+			}
+		}
+		if (!exact && near) {
+			add(r, "bad-cn", "CA/B: the leaf's CN '%s' is not a "
+			    "character-for-character copy of its SAN (BR "
+			    "7.1.4.3)", shown);
+		}
+	}
+}
+
+static void
+check_leaf(struct ctx *c, const struct node *nd, struct pathres *r)
+{
+	if (nd->has_bc && nd->bc_ca) {
+		add(r, "ca-as-leaf", "CA/B: the leaf '%s' is a CA certificate "
+		    "(basicConstraints cA TRUE; BR 7.1.2.7.8)", nd->label);
+	} else if (nd->x[X_KU] != NULL && (nd->ku & KU_KEY_CERT_SIGN)) {
+		add(r, "bad-key-usage", "the leaf '%s' is not a CA but its "
+		    "keyUsage has keyCertSign (RFC 5280 4.2.1.9)", nd->label);
+	}
+	if (nd->x[X_NC] != NULL) {
+		add(r, "bad-name-constraints", "the leaf '%s' has a "
+		    "nameConstraints extension, which only CA certificates "
+		    "may carry (RFC 5280 4.2.1.10)", nd->label);
+	}
+	if (nd->x[X_EKU] == NULL) {
+		add(r, "eku-missing", "CA/B: the leaf '%s' has no extKeyUsage "
+		    "extension (BR 7.1.2.7.10)", nd->label);
+	} else if (!(nd->bad_ext & (1u << X_EKU))) {
+		if (eku_has(nd->eku, OID_ANY_EKU)) {
+			add(r, "any-eku", "CA/B: the leaf '%s' allows "
+			    "anyExtendedKeyUsage (BR 7.1.2.7.10)", nd->label);
+		} else if (!eku_has(nd->eku, c->purpose)) {
+			add(r, "purpose-mismatch", "the leaf '%s' is not for "
+			    "%s (extKeyUsage)", nd->label, c->purpose);
+		}
+		if (nd->x[X_EKU]->critical) {
+			add(r, "bad-criticality", "the leaf '%s' marks "
+			    "extKeyUsage critical (BR 7.1.2.7.10)", nd->label);
+		}
+	}
+	check_leaf_names(nd, r);
+	check_cn(nd, r);
+}
+
+/* ---- signatures ----------------------------------------------------- */
+
+static enum sig_state
+sig_check(struct ctx *c, size_t child, size_t parent)
+{
+	struct node *ch = &c->nodes[child];
+	gnutls_pubkey_t pk;
+	gnutls_datum_t tbs, sig;
+	enum sig_state st;
+	int algo, rc;
+
+	for (size_t i = 0; i < c->sigs; i++) {
+		if (c->sig[i].child == child && c->sig[i].parent == parent) {
+			return c->sig[i].state;
+		}
+	}
+	if (c->sigs == SIGS_MAX) {
+		c->limit = true;
+		return SIG_BAD;
+	}
+	pk = node_pubkey(&c->nodes[parent]);
+	algo = gnutls_x509_crt_get_signature_algorithm(ch->crt);
+	if (pk == NULL || !ch->ok || algo <= 0) {
+		st = SIG_NO_KEY;
+	} else {
+		tbs.data = (unsigned char *)(uintptr_t)ch->tbs.p;
+		tbs.size = (unsigned)ch->tbs.n;
+		sig.data = (unsigned char *)(uintptr_t)ch->sig.p;
+		sig.size = (unsigned)ch->sig.n;
+		rc = gnutls_pubkey_verify_data2(pk,
+		    (gnutls_sign_algorithm_t)algo, GNUTLS_VERIFY_ALLOW_BROKEN |
+		    GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1, &tbs, &sig);
+		st = rc >= 0 ? SIG_OK :
+		    rc == GNUTLS_E_INSUFFICIENT_SECURITY ? SIG_INSECURE :
+		    rc == GNUTLS_E_PK_SIG_VERIFY_FAILED ? SIG_BAD : SIG_NO_KEY;
+	}
+	c->sig[c->sigs].child = child;
+	c->sig[c->sigs].parent = parent;
+	c->sig[c->sigs++].state = st;
+	return st;
+}
+
+static void
+check_sig(struct ctx *c, size_t child, size_t parent, size_t i,
+    struct pathres *r)
+{
+	const struct node *ch = &c->nodes[child];
+	int algo = gnutls_x509_crt_get_signature_algorithm(ch->crt);
+	gnutls_digest_algorithm_t h = GNUTLS_DIG_UNKNOWN;
+
+	if (algo > 0) {
+		h = gnutls_sign_get_hash_algorithm((gnutls_sign_algorithm_t)
+		    algo);
+	}
+	if (algo <= 0) {
+		add(r, "insecure-algorithm", "certificate #%zu '%s' is signed "
+		    "with an unknown algorithm", i, ch->label);
+	} else if (h == GNUTLS_DIG_MD5 || h == GNUTLS_DIG_MD2 ||
+	    h == GNUTLS_DIG_SHA1 ||
+	    !gnutls_sign_is_secure2((gnutls_sign_algorithm_t)algo,
+	    GNUTLS_SIGN_FLAG_SECURE_FOR_CERTS)) {
+		add(r, "insecure-algorithm", "certificate #%zu '%s' is signed "
+		    "with %s, which is not secure for certificates", i,
+		    ch->label, gnutls_sign_get_name((gnutls_sign_algorithm_t)
+		    algo));
+	}
+	switch (sig_check(c, child, parent)) {
+	case SIG_OK:
+		break;
+	case SIG_INSECURE:
+		add(r, "insecure-algorithm", "certificate #%zu '%s' is signed "
+		    "with an algorithm GnuTLS will not check", i, ch->label);
+		break;
+	case SIG_BAD:
+		add(r, "bad-signature", "the signature on certificate #%zu "
+		    "'%s' does not verify with the key of '%s'", i, ch->label,
+		    c->nodes[parent].label);
+		break;
+	case SIG_NO_KEY:
+		add(r, "bad-signature", "the signature on certificate #%zu "
+		    "'%s' cannot be checked with the key of '%s'", i,
+		    ch->label, c->nodes[parent].label);
+		break;
+	}
+}
+
+/* ---- name constraints (RFC 5280 4.2.1.10, 6.1.3 (b)-(c), 6.1.4 (g)) - */
+
+enum nc_result {
+	NC_OK,
+	NC_NOT_PERMITTED,
+	NC_EXCLUDED,
+	NC_UNSUPPORTED,
+	NC_TOO_MUCH,
+};
+
+static bool
+ip_mask_ok(const unsigned char *m, size_t n)
+{
+	bool zero = false;
+
+	for (size_t i = 0; i < n; i++) {
+		for (int b = 7; b >= 0; b--) {
+			bool set = (m[i] >> b) & 1;
+
+			if (set && zero) {
+				return false;
+			}
+			zero |= !set;
+		}
+	}
+	return true;
+}
+
+static bool
+email_ok(const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n);
+
+	if (n == 0) {
+		return false;
+	}
+	if (at == NULL) {
+		return true;
+	}
+	return at != s && at + 1 < s + n &&
+	    memchr(at + 1, '@', (size_t)(s + n - at - 1)) == NULL;
+}
+
+/*
+ * Checks the syntax of a NameConstraints extension value.  Returns NULL,
+ * or what is wrong.
+ */
+static const char *
+nc_validate(struct slice v)
+{
+	struct slice seq, subs, st, base;
+	bool any = false;
+
+	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
+		return "it does not decode";
+	}
+	for (unsigned char want = 0xa0; want <= 0xa1; want++) {
+		if (!der_want(&seq, want, &subs, NULL)) {
+			continue;
+		}
+		any = true;
+		if (subs.n == 0) {
+			return "a subtree list is empty (RFC 5280 4.2.1.10)";
+		}
+		while (subs.n > 0) {
+			struct gname g;
+			struct slice el;
+
+			if (!der_want(&subs, 0x30, &st, NULL)) {
+				return "a subtree does not decode";
+			}
+			if (!next_gname(&st, &g) ||
+			    !general_name_tag_ok(g.tag)) {
+				return "a subtree has no valid base name";
+			}
+			base = g.v;
+			if (der_want(&st, 0x80, &el, NULL) &&
+			    !(el.n == 1 && el.p[0] == 0)) {
+				return "a subtree has a minimum other than 0";
+			}
+			if (der_want(&st, 0x81, &el, NULL) || st.n != 0) {
+				return "a subtree has a maximum";
+			}
+			switch (g.tag) {
+			case 0x82:
+				if (base.n > 0 && (memchr(base.p, '*',
+				    base.n) != NULL || base.p[0] == '.' ||
+				    !dns_syntax_ok((const char *)base.p,
+				    base.n, false))) {
+					return "a dNSName constraint is not a "
+					    "host name (no wildcards or "
+					    "leading dots)";
+				}
+				break;
+			case 0x87:
+				if ((base.n != 8 && base.n != 32) ||
+				    !ip_mask_ok(base.p + base.n / 2,
+				    base.n / 2)) {
+					return "an iPAddress constraint is not "
+					    "an address and a CIDR mask";
+				}
+				break;
+			case 0x81:
+				if (!email_ok((const char *)base.p, base.n)) {
+					return "an rfc822Name constraint is "
+					    "not a mailbox, host or domain";
+				}
+				break;
+			case 0xa4:
+				if (base.n == 0) {
+					return "a directoryName constraint "
+					    "does not decode";
+				}
+				break;
+			default:
+				break;
+			}
+		}
+	}
+	if (!any || seq.n != 0) {
+		return "it has neither permitted nor excluded subtrees "
+		    "(BR 7.1.2.5.2)";
+	}
+	return NULL;
+}
+
+/* Host part of a URI ("scheme://[user@]host[:port]..."), or empty. */
+static struct slice
+uri_host(struct slice u)
+{
+	struct slice h = {NULL, 0};
+	const unsigned char *p = u.p, *end = u.p + u.n, *s;
+
+	for (s = p; s + 2 < end; s++) {
+		if (s[0] == ':' && s[1] == '/' && s[2] == '/') {
+			break;
+		}
+	}
+	if (s + 2 >= end) {
+		return h;
+	}
+	p = s + 3;
+	for (s = p; s < end && *s != '/' && *s != '?' && *s != '#'; s++) {
+		if (*s == '@') {
+			p = s + 1;
+		}
+	}
+	end = s;
+	if (p < end && *p == '[') {
+		return h;    /* an IP literal: no host name */
+	}
+	for (s = p; s < end && *s != ':'; s++) {
+		continue;
+	}
+	h.p = p;
+	h.n = (size_t)(s - p);
+	return h;
+}
+
+/* RDN-wise prefix: does constraint name c cover name n? */
+static bool
+dn_within(struct slice n, struct slice c)
+{
+	struct slice nr, cr, a, b, seq;
+	unsigned char t;
+
+	if (!der_want(&n, 0x30, &seq, NULL)) {
+		return false;
+	}
+	nr = seq;
+	if (!der_want(&c, 0x30, &seq, NULL)) {
+		return false;
+	}
+	cr = seq;
+	while (cr.n > 0) {
+		struct slice x, y;
+
+		if (!der_get(&cr, &t, &x, &a) || !der_get(&nr, &t, &y, &b) ||
+		    !slice_eq(a, b)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool
+email_within(struct slice e, struct slice c)
+{
+	const char *s = (const char *)e.p, *k = (const char *)c.p;
+	const char *at = memchr(s, '@', e.n);
+	size_t dn;
+
+	if (at == NULL) {
+		return false;
+	}
+	if (memchr(k, '@', c.n) != NULL) {
+		const char *kat = memchr(k, '@', c.n);
+		size_t ll = (size_t)(at - s), kl = (size_t)(kat - k);
+
+		return ll == kl && memcmp(s, k, ll) == 0 &&
+		    caseeq(at + 1, e.n - ll - 1, kat + 1, c.n - kl - 1);
+	}
+	dn = e.n - (size_t)(at + 1 - s);
+	if (c.n > 0 && k[0] == '.') {
+		return dn > c.n && caseeq(at + 1 + dn - c.n, c.n, k, c.n);
+	}
+	return caseeq(at + 1, dn, k, c.n);
+}
+
+static bool
+uri_within(struct slice u, struct slice c)
+{
+	struct slice h = uri_host(u);
+	const char *k = (const char *)c.p;
+
+	if (h.n == 0) {
+		return false;
+	}
+	if (c.n > 0 && k[0] == '.') {
+		return h.n > c.n && caseeq((const char *)h.p + h.n - c.n, c.n,
+		    k, c.n);
+	}
+	return caseeq((const char *)h.p, h.n, k, c.n);
+}
+
+/*
+ * Does base (of type tag) cover name?  For a wildcard dNSName "*.B" the
+ * question is asked twice (RFC 9525 meets RFC 5280; CVE-2025-61727):
+ * as permitted, every name the wildcard can match must be inside; as
+ * excluded, any name it can match that is inside counts.
+ */
+static bool
+covers(unsigned char tag, struct slice name, struct slice base,
+    bool excluded)
+{
+	const char *n = (const char *)name.p, *b = (const char *)base.p;
+
+	switch (tag) {
+	case 0x82:
+		if (name.n > 2 && n[0] == '*' && n[1] == '.') {
+			const char *rest = n + 2;
+			size_t rn = name.n - 2;
+
+			if (dns_within(rest, rn, b, base.n)) {
+				return true;
+			}
+			if (!excluded || base.n <= rn + 1) {
+				return false;
+			}
+			/* excluded x.B: the wildcard can match x.B itself */
+			return b[base.n - rn - 1] == '.' &&
+			    caseeq(b + base.n - rn, rn, rest, rn) &&
+			    memchr(b, '.', base.n - rn - 1) == NULL;
+		}
+		return dns_within(n, name.n, b, base.n);
+	case 0x87: {
+		size_t half = base.n / 2;
+
+		if (name.n != half) {
+			return false;
+		}
+		for (size_t i = 0; i < half; i++) {
+			unsigned char m = base.p[half + i];
+
+			if ((name.p[i] & m) != (base.p[i] & m)) {
+				return false;
+			}
+		}
+		return true;
+	}
+	case 0x81:
+		return email_within(name, base);
+	case 0x86:
+		return uri_within(name, base);
+	case 0xa4:
+		return dn_within(name, base);
+	default:
+		return false;
+	}
+}
+
+static bool
+supported_type(unsigned char tag)
+{
+	return tag == 0x82 || tag == 0x87 || tag == 0x81 || tag == 0x86 ||
+	    tag == 0xa4;
+}
+
+/* One name against one NameConstraints extension. */
+static enum nc_result
+nc_check_name(struct ctx *c, struct slice nc, unsigned char tag,
+    struct slice name)
+{
+	struct slice seq, subs, st;
+	bool have_permitted = false, permitted = false;
+
+	if (!der_want(&nc, 0x30, &seq, NULL)) {
+		return NC_OK;    /* reported by nc_validate() */
+	}
+	for (unsigned char want = 0xa0; want <= 0xa1; want++) {
+		if (!der_want(&seq, want, &subs, NULL)) {
+			continue;
+		}
+		while (der_want(&subs, 0x30, &st, NULL)) {
+			struct gname g;
+
+			if (!next_gname(&st, &g) || g.tag != tag) {
+				continue;
+			}
+			if (++c->nc_work > NC_WORK_MAX) {
+				return NC_TOO_MUCH;
+			}
+			if (!supported_type(tag)) {
+				return NC_UNSUPPORTED;
+			}
+			if (want == 0xa1 && covers(tag, name, g.v, true)) {
+				return NC_EXCLUDED;
+			}
+			if (want == 0xa0) {
+				have_permitted = true;
+				permitted |= covers(tag, name, g.v, false);
+			}
+		}
+	}
+	return have_permitted && !permitted ? NC_NOT_PERMITTED : NC_OK;
+}
+
+static void
+name_text(unsigned char tag, struct slice v, char *buf, size_t len)
+{
+	gnutls_datum_t dn = {NULL, 0};
+	gnutls_datum_t raw;
+
+	switch (tag) {
+	case 0x87:
+		ip_text(v, buf, len);
+		return;
+	case 0xa4:
+		raw.data = (unsigned char *)(uintptr_t)v.p;
+		raw.size = (unsigned)v.n;
+		if (gnutls_x509_rdn_get2(&raw, &dn, 0) >= 0) {
+			printable(buf, len, (const char *)dn.data, dn.size);
+			gnutls_free(dn.data);
+			return;
+		}
+		snprintf(buf, len, "(a directory name)");
+		return;
+	case 0x82:
+	case 0x81:
+	case 0x86:
+		printable(buf, len, (const char *)v.p, v.n);
+		return;
+	default:
+		snprintf(buf, len, "(a name of type [%u])", tag & 0x1fu);
+		return;
+	}
+}
+
+/* Reports res for a name of certificate #i against owner #o's NC. */
+static void
+nc_report(struct pathres *r, enum nc_result res, const struct node *nd,
+    size_t i, const struct node *owner, size_t o, unsigned char tag,
+    struct slice name)
+{
+	char text[TK_NAME_MAX];
+
+	if (res == NC_OK) {
+		return;
+	}
+	if (res == NC_TOO_MUCH) {
+		add(r, "bad-name-constraints", "the name constraints of #%zu "
+		    "'%s' are too many to check against the names of the "
+		    "path (more than %d comparisons)", o, owner->label,
+		    NC_WORK_MAX);
+		return;
+	}
+	name_text(tag, name, text, sizeof(text));
+	add(r, "name-constraints", "the name '%s' of certificate #%zu '%s' %s "
+	    "the name constraints of #%zu '%s'", text, i, nd->label,
+	    res == NC_EXCLUDED ? "is excluded by" :
+	    res == NC_UNSUPPORTED ? "is of a type that cannot be checked "
+	    "against" : "is not permitted by", o, owner->label);
+}
+
+/* The names of certificate #i against the constraints above it. */
+static bool
+nc_check_cert(struct ctx *c, const struct node *nd, size_t i,
+    const size_t *owners, size_t nown, const size_t *owner_pos,
+    struct pathres *r)
+{
+	for (size_t k = 0; k < nown; k++) {
+		const struct node *ow = &c->nodes[owners[k]];
+		struct slice nc = ow->x[X_NC]->val;
+		struct slice it = nd->san;
+		struct gname g;
+		enum nc_result res;
+
+		/* the subject, when not empty, as a directoryName */
+		if (nd->subject.n > 2) {
+			res = nc_check_name(c, nc, 0xa4, nd->subject);
+			nc_report(r, res, nd, i, ow, owner_pos[k], 0xa4,
+			    nd->subject);
+			if (res == NC_TOO_MUCH) {
+				return false;
+			}
+		}
+		/* legacy emailAddress attributes in the subject */
+		for (unsigned e = 0; e < 4; e++) {
+			char mail[TK_NAME_MAX];
+			size_t sz = sizeof(mail);
+			struct slice s;
+
+			if (gnutls_x509_crt_get_dn_by_oid(nd->crt, OID_EMAIL,
+			    e, 0, mail, &sz) < 0) {
+				break;
+			}
+			s.p = (const unsigned char *)mail;
+			s.n = sz;
+			res = nc_check_name(c, nc, 0x81, s);
+			nc_report(r, res, nd, i, ow, owner_pos[k], 0x81, s);
+		}
+		while (next_gname(&it, &g)) {
+			res = nc_check_name(c, nc, g.tag, g.v);
+			nc_report(r, res, nd, i, ow, owner_pos[k], g.tag, g.v);
+			if (res == NC_TOO_MUCH) {
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static void
+check_name_constraints(struct ctx *c, const size_t *path, size_t len,
+    struct pathres *r)
+{
+	size_t owners[DEPTH_MAX], owner_pos[DEPTH_MAX], nown = 0;
+
+	c->nc_work = 0;
+	for (size_t k = len; k-- > 0;) {
+		const struct node *nd = &c->nodes[path[k]];
+		const char *bad;
+
+		if (!nd->ok) {
+			continue;
+		}
+		/* RFC 5280 6.1.3 (b), (c): not for self-issued CAs */
+		if (nown > 0 && (k == 0 || !nd->self_issued)) {
+			if (!nc_check_cert(c, nd, k, owners, nown, owner_pos,
+			    r)) {
+				return;
+			}
+		}
+		if (k == 0 || nd->x[X_NC] == NULL) {
+			continue;
+		}
+		bad = nc_validate(nd->x[X_NC]->val);
+		if (bad != NULL) {
+			add(r, "bad-name-constraints", "the nameConstraints "
+			    "of CA certificate #%zu '%s' are malformed: %s", k,
+			    nd->label, bad);
+			continue;
+		}
+		owners[nown] = path[k];
+		owner_pos[nown++] = k;
+	}
+}
+
+/* ---- whole paths ---------------------------------------------------- */
+
+/* RFC 5280 6.1.4 (l), (m): max_path_length over non-self-issued CAs. */
+static void
+check_path_length(struct ctx *c, const size_t *path, size_t len,
+    struct pathres *r)
+{
+	long remaining = -1;    /* -1: unlimited */
+	size_t limiter = 0;
+
+	for (size_t k = len; k-- > 1;) {
+		const struct node *nd = &c->nodes[path[k]];
+
+		if (k < len - 1 && !nd->self_issued) {
+			if (remaining == 0) {
+				add(r, "path-length", "CA certificate #%zu "
+				    "'%s' is below #%zu '%s', whose "
+				    "pathLenConstraint allows no more CA "
+				    "certificates", k, nd->label, limiter,
+				    c->nodes[path[limiter]].label);
+				return;
+			}
+			if (remaining > 0) {
+				remaining--;
+			}
+		}
+		if (nd->has_bc && nd->pathlen >= 0 &&
+		    (remaining < 0 || nd->pathlen < remaining)) {
+			remaining = nd->pathlen;
+			limiter = k;
+		}
+	}
+}
+
+/* Judges the path c->path[0..len-1]; complete: it ends at an anchor. */
+static void
+judge(struct ctx *c, size_t len, bool complete, struct pathres *r)
+{
+	const struct node *top = &c->nodes[c->path[len - 1]];
+
+	memset(r, 0, sizeof(*r));
+	r->complete = complete;
+	r->len = len;
+	memcpy(r->idx, c->path, len * sizeof(c->path[0]));
+	if (!complete) {
+		if (len == 1 && top->self_issued) {
+			add(r, "self-signed", "the certificate '%s' is "
+			    "self-signed and not trusted", top->label);
+		} else if (top->self_issued) {
+			add(r, "unknown-issuer", "the root '%s' sent by the "
+			    "peer is not trusted", top->label);
+		} else if (c->limit) {
+			add(r, "path-limit", "path building stopped at its "
+			    "limits before reaching a trusted root");
+		} else {
+			char issuer[256] = "";
+			gnutls_datum_t dn = {NULL, 0};
+
+			if (gnutls_x509_crt_get_issuer_dn3(top->crt, &dn, 0) >=
+			    0) {
+				printable(issuer, sizeof(issuer),
+				    (const char *)dn.data, dn.size);
+				gnutls_free(dn.data);
+			}
+			add(r, "unknown-issuer", "the issuer '%s' of "
+			    "certificate #%zu is not trusted (unknown CA, or "
+			    "an intermediate is missing)", issuer, len - 1);
+		}
+	}
+	for (size_t i = 0; i < len; i++) {
+		struct node *nd = &c->nodes[c->path[i]];
+		enum role role = i == 0 ? R_LEAF :
+		    complete && i == len - 1 ? R_ANCHOR : R_CA;
+
+		if (!nd->ok) {
+			add(r, "malformed-certificate", "certificate #%zu '%s' "
+			    "is malformed: %s", i, nd->label, nd->why);
+			continue;
+		}
+		check_form(nd, i, role, r);
+		check_time(c, nd, i, r);
+		check_key(c, nd, i, r);
+		if (role == R_LEAF) {
+			check_leaf(c, nd, r);
+		} else {
+			check_ca(c, nd, i, role, r);
+		}
+		if (i + 1 < len) {
+			check_sig(c, c->path[i], c->path[i + 1], i, r);
+		}
+	}
+	check_path_length(c, c->path, len, r);
+	check_name_constraints(c, c->path, len, r);
+	for (size_t i = 0; i < c->name.v.n; i++) {
+		add(r, c->name.v.reasons[i].code, "%s",
+		    c->name.v.reasons[i].message);
+	}
+}
+
+static bool
+better(const struct pathres *a, const struct pathres *b)
+{
+	if (a->complete != b->complete) {
+		return a->complete;
+	}
+	return a->v.n < b->v.n;
+}
+
+/* Judges the current path; true when it is valid. */
+static bool
+evaluate(struct ctx *c, size_t len, bool complete)
+{
+	if (++c->evals > EVALS_MAX) {
+		c->limit = true;
+	}
+	judge(c, len, complete, &c->cur);
+	if (!c->have_best || better(&c->cur, &c->best)) {
+		c->best = c->cur;
+		c->have_best = true;
+	}
+	if (c->cur.v.n == 0) {
+		c->found = true;
+	}
+	return c->found;
+}
+
+/* May parent have issued child?  Names chain; key identifiers agree. */
+static bool
+names_chain(const struct node *child, const struct node *parent)
+{
+	return child->ok && parent->ok &&
+	    slice_eq(child->issuer, parent->subject);
+}
+
+static bool
+keyids_agree(const struct node *child, const struct node *parent)
+{
+	return !child->aki_keyid || parent->x[X_SKI] == NULL ||
+	    slice_eq(child->aki_id, parent->ski_id);
+}
+
+static bool
+in_path(const struct ctx *c, size_t depth, size_t j)
+{
+	for (size_t i = 0; i < depth; i++) {
+		if (c->path[i] == j) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static int add_node(struct ctx *c, gnutls_x509_crt_t crt, bool owned,
+    bool anchor, size_t *idx, struct tk_err *err);
+
+/*
+ * Anchors were collected by iterating the trust list, which does not see
+ * the anchors of a PKCS#11 trust module (GnuTLS's system store on some
+ * systems).  When no collected anchor has the issuer's name, the trust
+ * list is asked for the issuer itself.
+ */
+static void
+lookup_issuer(struct ctx *c, size_t cur)
+{
+	gnutls_x509_crt_t issuer = NULL;
+	struct tk_err ignored;
+	size_t idx;
+
+	if (c->trust == NULL || c->lookups >= LOOKUPS_MAX || c->nn == c->cap) {
+		return;
+	}
+	for (size_t j = 0; j < c->nn; j++) {
+		if (c->nodes[j].anchor &&
+		    names_chain(&c->nodes[cur], &c->nodes[j])) {
+			return;
+		}
+	}
+	c->lookups++;
+	if (gnutls_x509_trust_list_get_issuer(c->trust, c->nodes[cur].crt,
+	    &issuer, GNUTLS_TL_GET_COPY) < 0 || issuer == NULL) {
+		return;
+	}
+	tk_err_clear(&ignored);
+	add_node(c, issuer, true, true, &idx, &ignored);
+}
+
+/*
+ * Depth-first path building from c->path[depth - 1] upward: anchors are
+ * tried before untrusted certificates, and an issuer whose signature or
+ * key identifier does not fit is followed only when nothing better is
+ * there (so that the verdict can say "bad signature").  Returns true once
+ * a valid path is found.
+ */
+static bool
+build(struct ctx *c, size_t depth)
+{
+	size_t cur = c->path[depth - 1], fallback = SIZE_MAX;
+	bool any = false;
+
+	if (c->nodes[cur].anchor) {
+		return evaluate(c, depth, true);
+	}
+	if (depth == DEPTH_MAX || c->limit || ++c->visits > VISITS_MAX) {
+		if (c->visits > VISITS_MAX) {
+			c->limit = true;
+		}
+		return evaluate(c, depth, false);
+	}
+	lookup_issuer(c, cur);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t j = 0; j < c->nn; j++) {
+			struct node *p = &c->nodes[j];
+
+			if ((pass == 0) != p->anchor || in_path(c, depth, j) ||
+			    !names_chain(&c->nodes[cur], p)) {
+				continue;
+			}
+			if (!keyids_agree(&c->nodes[cur], p) ||
+			    sig_check(c, cur, j) != SIG_OK) {
+				if (fallback == SIZE_MAX) {
+					fallback = j;
+				}
+				continue;
+			}
+			any = true;
+			c->path[depth] = j;
+			if (build(c, depth + 1) || c->limit) {
+				return c->found;
+			}
+		}
+	}
+	if (any) {
+		return false;
+	}
+	if (fallback != SIZE_MAX) {
+		c->path[depth] = fallback;
+		return build(c, depth + 1);
+	}
+	return evaluate(c, depth, false);
+}
+
+/*
+ * Adds crt as a node (or merges it into an equal one: a served copy of an
+ * anchor is the anchor).  *idx gets its index.
+ */
+static int
+add_node(struct ctx *c, gnutls_x509_crt_t crt, bool owned, bool anchor,
+    size_t *idx, struct tk_err *err)
+{
+	struct node *nd = &c->nodes[c->nn];
+
+	if (node_init(nd, crt, owned, anchor, err) < 0) {
+		node_release(nd);
+		return -1;
+	}
+	for (size_t i = 0; i < c->nn; i++) {
+		struct node *o = &c->nodes[i];
+
+		if (o->der.size == nd->der.size &&
+		    memcmp(o->der.data, nd->der.data, nd->der.size) == 0) {
+			o->anchor |= anchor;
+			node_release(nd);
+			*idx = i;
+			return 0;
+		}
+	}
+	*idx = c->nn++;
+	return 0;
+}
+
+static int
+collect_anchors(struct ctx *c, gnutls_x509_trust_list_t trust, size_t cap,
+    struct tk_err *err)
+{
+	gnutls_x509_trust_list_iter_t iter = NULL;
+	gnutls_x509_crt_t crt;
+	int rc = 0;
+
+	if (trust == NULL) {
+		return 0;
+	}
+	while (c->nn < cap &&
+	    gnutls_x509_trust_list_iter_get_ca(trust, &iter, &crt) == 0) {
+		size_t idx;
+
+		rc = add_node(c, crt, true, true, &idx, err);
+		if (rc < 0) {
+			break;
+		}
+	}
+	gnutls_x509_trust_list_iter_deinit(iter);
+	return rc;
+}
+
+static size_t
+count_anchors(gnutls_x509_trust_list_t trust)
+{
+	gnutls_x509_trust_list_iter_t iter = NULL;
+	gnutls_x509_crt_t crt;
+	size_t n = 0;
+
+	if (trust == NULL) {
+		return 0;
+	}
+	while (gnutls_x509_trust_list_iter_get_ca(trust, &iter, &crt) == 0) {
+		gnutls_x509_crt_deinit(crt);
+		n++;
+	}
+	gnutls_x509_trust_list_iter_deinit(iter);
+	return n;
+}
+
+static int
+fill_path(struct ctx *c, const struct pathres *r, struct tk_chain *path,
+    struct tk_err *err)
+{
+	memset(path, 0, sizeof(*path));
+	path->certs = calloc(r->len, sizeof(*path->certs));
+	if (path->certs == NULL) {
+		return tk_err_set(err, TK_INTERNAL, "verify", "out of memory");
+	}
+	path->n = path->total = r->len;
+	for (size_t i = 0; i < r->len; i++) {
+		if (tk_certinfo_from_crt(c->nodes[r->idx[i]].crt, c->o->at,
+		    &path->certs[i], err) < 0) {
+			tk_chain_clear(path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Stable sort by importance, then the GnuTLS-like status bits. */
+static void
+finish(const struct pathres *r, struct tk_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	for (int p = P_TRUST; p <= P_FORM; p++) {
+		for (size_t i = 0; i < r->v.n; i++) {
+			const struct code_info *ci;
+
+			if ((int)r->prio[i] != p) {
+				continue;
+			}
+			v->reasons[v->n++] = r->v.reasons[i];
+			ci = code_find(r->v.reasons[i].code);
+			if (ci != NULL) {
+				v->gnutls_status |= ci->bits |
+				    GNUTLS_CERT_INVALID;
+			}
+		}
+	}
+	v->status = v->n == 0 ? TK_VERIFY_OK : TK_VERIFY_FAILED;
 }
 
 int
@@ -23,44 +2651,64 @@ tk_chainval(gnutls_x509_crt_t *served, size_t n,
     gnutls_x509_trust_list_t trust, const struct tk_chainval_opts *o,
     struct tk_verdict *v, struct tk_chain *path, struct tk_err *err)
 {
-	gnutls_typed_vdata_st data[2];
-	struct tk_chain info = {0};
-	unsigned nd = 0, status = 0;
-	char name[TK_NAME_MAX], purpose[64];
-	int rc;
+	struct ctx *c;
+	size_t cap;
+	int rc = -1;
 
-	memset(data, 0, sizeof(data));
-	if (o->hostname != NULL) {
-		snprintf(name, sizeof(name), "%s", o->hostname);
-		data[nd].type = GNUTLS_DT_DNS_HOSTNAME;
-		data[nd].data = (unsigned char *)name;
-		nd++;
-	}
-	snprintf(purpose, sizeof(purpose), "%s", o->purpose_oid != NULL ?
-	    o->purpose_oid : GNUTLS_KP_TLS_WWW_SERVER);
-	data[nd].type = GNUTLS_DT_KEY_PURPOSE_OID;
-	data[nd].data = (unsigned char *)purpose;
-	nd++;
-	check_time = o->at;
-	gnutls_global_set_time_function(fixed_time);
-	rc = gnutls_x509_trust_list_verify_crt2(trust, served, (unsigned)n,
-	    data, nd, 0, &status, NULL);
-	gnutls_global_set_time_function(NULL);
-	if (rc < 0) {
-		return tk_err_set(err, TK_INTERNAL, "verify",
-		    "cannot verify the chain: %s", gnutls_strerror(rc));
-	}
-	info.n = info.total = n;
-	info.certs = calloc(n, sizeof(*info.certs));
-	for (size_t i = 0; info.certs != NULL && i < n; i++) {
-		tk_certinfo_from_crt(served[i], o->at, &info.certs[i], err);
-	}
-	tk_verify_explain(status, &info, o->hostname, o->at, v);
-	tk_verify_key_sizes(&info, v);
+	memset(v, 0, sizeof(*v));
 	if (path != NULL) {
-		*path = info;
-	} else {
-		tk_chain_clear(&info);
+		memset(path, 0, sizeof(*path));
 	}
-	return 0;
+	if (o == NULL || served == NULL || n == 0) {
+		return tk_err_set(err, TK_INTERNAL, "verify",
+		    "no certificate to validate");
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		return tk_err_set(err, TK_INTERNAL, "verify", "out of memory");
+	}
+	c->o = o;
+	c->trust = trust;
+	c->purpose = o->purpose_oid != NULL ? o->purpose_oid :
+	    GNUTLS_KP_TLS_WWW_SERVER;
+	c->min_rsa = o->min_rsa_bits != 0 ? o->min_rsa_bits : TK_MIN_RSA_BITS;
+	cap = n + count_anchors(trust) + (trust != NULL ? LOOKUPS_MAX : 0);
+	c->cap = cap;
+	c->nodes = calloc(cap, sizeof(*c->nodes));
+	if (c->nodes == NULL) {
+		tk_err_set(err, TK_INTERNAL, "verify", "out of memory");
+		goto out;
+	}
+	/* anchors first: a served copy of an anchor then merges into it */
+	if (collect_anchors(c, trust, cap - n - (trust != NULL ? LOOKUPS_MAX :
+	    0), err) < 0) {
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t idx;
+
+		if (add_node(c, served[i], false, false, &idx, err) < 0) {
+			goto out;
+		}
+		if (i == 0) {
+			c->path[0] = idx;
+		}
+	}
+	check_hostname(c, &c->nodes[c->path[0]]);
+	build(c, 1);
+	if (!c->have_best) {
+		evaluate(c, 1, false);
+	}
+	finish(&c->best, v);
+	if (path != NULL && fill_path(c, &c->best, path, err) < 0) {
+		goto out;
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; c->nodes != NULL && i < c->nn; i++) {
+		node_release(&c->nodes[i]);
+	}
+	free(c->nodes);
+	free(c);
+	return rc;
 }

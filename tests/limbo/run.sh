@@ -1,0 +1,42 @@
+#!/bin/sh
+# Runs the x509-limbo suite through tk-verify (or another verifier with
+# the same options) and enforces tests/limbo/gate: the whole-suite and
+# hand-written pass rates, and no false accepts in the groups listed in
+# tests/limbo/protected.
+#
+#   tests/limbo/run.sh [VERIFIER]        (default: build/tools/tk-verify)
+#
+# Environment: LIMBO_DIR (default: ../shared/x509-limbo beside the
+# checkout), LIMBO_JOBS (default: the number of CPUs), LIMBO_RESULTS (keep
+# the per-case results there), LIMBO_OK_CODES (exit codes that mean
+# "valid", default 0; "0,5" for tls-check-cert, whose warnings exit 5),
+# PYTHON (default: python3).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+verifier=${1:-build/tools/tk-verify}
+limbo=${LIMBO_DIR:-$top/../shared/x509-limbo}
+py=${PYTHON:-python3}
+
+if [ ! -x "$verifier" ]; then
+	echo "run.sh: no verifier at '$verifier' (build it, or pass its path)" >&2
+	exit 2
+fi
+if [ ! -f "$limbo/run-limbo.py" ]; then
+	echo "run.sh: no x509-limbo at '$limbo' (set LIMBO_DIR)" >&2
+	exit 2
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tk-limbo.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+results=${LIMBO_RESULTS:-$tmp/results.jsonl}
+
+"$py" "$limbo/run-limbo.py" \
+	--cmd "$verifier --file {chain} --ca {ca} [--hostname {dns}] [--hostname {ip}] [--at {at}]" \
+	--supports ip --verdict exit --success-codes "${LIMBO_OK_CODES:-0}" \
+	--failure-codes 1 \
+	--group-depth 2 --jobs "${LIMBO_JOBS:-$(nproc 2>/dev/null || echo 2)}" \
+	--results "$results"
+echo
+"$py" "$here/gate.py" "$results" "$here/gate" "$here/protected"

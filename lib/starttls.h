@@ -2,6 +2,13 @@
  * Plaintext dialogues that upgrade a connection to TLS, one const table of
  * steps per protocol, over one line reader with hard caps.  Runs on the
  * loop: tk_starttls_step() never blocks.
+ *
+ * A dialogue has two phases.  The first, before TLS, runs on the socket
+ * (tk_starttls_step) and ends with the server's go-ahead.  Some protocols
+ * have a second phase inside the new TLS session (SMTP and LMTP say EHLO
+ * or LHLO again, FTP sends PBSZ 0 and PROT P, ManageSieve re-announces its
+ * capabilities, XMPP restarts the stream); tk_starttls_after() runs it over
+ * read and write callbacks, so this module never depends on tls.c.
  */
 #ifndef TK_STARTTLS_H
 #define TK_STARTTLS_H
@@ -15,6 +22,9 @@
 #define TK_LINE_MAX 4096          /* longest line accepted */
 #define TK_DIALOGUE_MAX (64u << 10)  /* plaintext bytes read per dialogue */
 #define TK_LINES_MAX 512          /* lines read per dialogue */
+#define TK_STARTTLS_RAW_MAX (16u << 10)  /* one XML or BER unit at most */
+#define TK_STARTTLS_CAPS_MAX 64   /* capabilities kept per phase */
+#define TK_STARTTLS_CAP_LEN 200   /* longer capabilities are truncated */
 
 /*
  * A line reader over a non-blocking fd.  Lines end in LF (a CR before it is
@@ -54,6 +64,33 @@ size_t tk_linebuf_feed(struct tk_linebuf *lb, const void *data, size_t len);
 
 struct tk_starttls;
 
+/*
+ * I/O callbacks for tk_starttls_step_io() and tk_starttls_after(), called
+ * with the io pointer given there.  A reader returns the bytes read (>0),
+ * 0 at the end of the stream, TK_WANT_READ or TK_WANT_WRITE when it would
+ * block, or -1 on failure; a writer returns the bytes written (>0),
+ * TK_WANT_READ, TK_WANT_WRITE or -1.  After a TK_WANT_* the writer is
+ * called again with the same bytes (what tk_tls_write() asks for).
+ * Plain wrappers around tk_tls_read() and tk_tls_write() fit.
+ */
+typedef ssize_t (*tk_starttls_read_fn)(void *io, void *buf, size_t len);
+typedef ssize_t (*tk_starttls_write_fn)(void *io, const void *buf,
+    size_t len);
+
+/* What a dialogue says about the client; every field may be NULL. */
+struct tk_starttls_conf {
+	/* The target's host name (A-label) or address: XMPP's 'to'. */
+	const char *host;
+	/* The XMPP domain for the stream's 'to'; NULL: host. */
+	const char *xmpp_domain;
+	/*
+	 * The name sent in EHLO and LHLO; NULL: the address literal of the
+	 * socket's local end ("[192.0.2.1]", "[IPv6:2001:db8::1]", RFC 5321
+	 * section 4.1.4), or "localhost" when that is not known.
+	 */
+	const char *ehlo_name;
+};
+
 /* true if name is a protocol this build speaks. */
 bool tk_starttls_known(const char *proto);
 /* Space-separated list of the protocols, for messages. */
@@ -61,19 +98,105 @@ const char *tk_starttls_names(void);
 
 /* NULL with err (USAGE: unknown protocol; INTERNAL: memory). */
 struct tk_starttls *tk_starttls_new(const char *proto, struct tk_err *err);
+/*
+ * As tk_starttls_new(), with names for the dialogue (conf may be NULL;
+ * its strings are copied).  NULL with err: USAGE for an unknown protocol,
+ * a name with spaces, quotes, angle brackets or control characters, or
+ * xmpp/xmpp-server with neither host nor xmpp_domain; INTERNAL: memory.
+ */
+struct tk_starttls *tk_starttls_new_ex(const char *proto,
+    const struct tk_starttls_conf *conf, struct tk_err *err);
 void tk_starttls_free(struct tk_starttls *st);
 
 /*
  * Advances the dialogue on fd.  Returns 0 when the peer has agreed to
  * start TLS, TK_WANT_READ/TK_WANT_WRITE, or -1 with tk_starttls_error()
  * set (NET: refused, not offered, closed, caps; a protocol error).
+ * Calls after it returned 0 return 0 again.
  */
 int tk_starttls_step(struct tk_starttls *st, int fd);
+/*
+ * Same as tk_starttls_step(), over callbacks instead of an fd (unit tests,
+ * fuzzing, or a transport that is not a socket).  When a callback
+ * returns -1, errno is not used: the error says which step failed.
+ */
+int tk_starttls_step_io(struct tk_starttls *st, tk_starttls_read_fn rd,
+    tk_starttls_write_fn wr, void *io);
 const struct tk_err *tk_starttls_error(const struct tk_starttls *st);
 
-/* Plaintext received after the go-ahead and before TLS (discarded). */
+/* true if the protocol has a phase inside TLS (smtp, lmtp, ftp, ...). */
+bool tk_starttls_has_after(const struct tk_starttls *st);
+/*
+ * Runs the phase inside TLS once the handshake is done, reading with rd
+ * and writing with wr (e.g. wrappers around tk_tls_read/tk_tls_write with
+ * io the struct tk_tls).  Returns 0 when it is over (at once for a
+ * protocol without one), TK_WANT_READ/TK_WANT_WRITE (call again when the
+ * fd is ready), or -1 with tk_starttls_error() set: class CHECK when the
+ * server refused a command (PROT P refused, EHLO answered 5xx), NET when
+ * the session ended, a cap was passed or a callback failed (the
+ * transport's own error then tells why), INTERNAL when called before
+ * tk_starttls_step() returned 0.
+ */
+int tk_starttls_after(struct tk_starttls *st, tk_starttls_read_fn rd,
+    tk_starttls_write_fn wr, void *io);
+
+/*
+ * The capabilities the server announced before TLS and inside TLS: a
+ * NULL-terminated array of at most TK_STARTTLS_CAPS_MAX strings owned by
+ * st (SMTP EHLO keywords such as "SIZE 10240000", IMAP CAPABILITY atoms,
+ * POP3 CAPA lines, ManageSieve capabilities as "SIEVE fileinto", NNTP
+ * CAPABILITIES lines, FTP FEAT lines, XMPP stream features as
+ * "starttls required" or "mechanisms PLAIN SCRAM-SHA-1").  For FTP the
+ * list inside TLS names the commands the server accepted ("PBSZ 0",
+ * "PROT P").  Empty for line, ldap and postgres.  The strings are the
+ * peer's bytes: escape them when rendering.
+ */
+const char *const *tk_starttls_caps(const struct tk_starttls *st);
+const char *const *tk_starttls_caps_after(const struct tk_starttls *st);
+
+/*
+ * Bytes received after the go-ahead and before TLS (discarded): a server
+ * or a man in the middle injecting plaintext that a careless client would
+ * read as if it came over TLS (CVE-2011-0411 style).  Non-zero is a
+ * finding.  The sample holds the first 64 of them, with bytes other than
+ * printable ASCII shown as '.'.
+ */
 size_t tk_starttls_injected(const struct tk_starttls *st);
-/* A short transcript ("C: STARTTLS | S: READY"), capped, escaped later. */
+const char *tk_starttls_injected_sample(const struct tk_starttls *st);
+/*
+ * A short transcript ("C: STARTTLS | S: READY"), capped, escaped later.
+ * A multi-line reply shows its first and last lines and the count; the
+ * phase inside TLS is tagged "C(tls)" and "S(tls)".
+ */
 const char *tk_starttls_transcript(const struct tk_starttls *st);
+
+/* LDAP (RFC 4511), encoded and decoded with libtasn1 from lib/ldap.asn */
+
+#define TK_LDAP_STARTTLS_OID "1.3.6.1.4.1.1466.20037"
+#define TK_LDAP_NOTICE_OID "1.3.6.1.4.1.1466.20036"
+
+struct tk_ldap_result {
+	long msgid;           /* messageID */
+	long code;            /* resultCode */
+	char diag[256];       /* diagnosticMessage, truncated, NUL-ended */
+	char oid[64];         /* responseName, "" when absent */
+};
+
+/*
+ * Encodes the StartTLS extended request (RFC 4511 section 4.14.1) with
+ * message ID msgid (1..2^31-1) into buf.  *len is buf's size on entry and
+ * the encoding's on return.  0, or -1 with err (INTERNAL).
+ */
+int tk_starttls_ldap_request(long msgid, unsigned char *buf, size_t *len,
+    struct tk_err *err);
+/*
+ * Decodes exactly one LDAPMessage holding an ExtendedResponse from
+ * der[0..len).  0 with res filled, or -1 with err (NET: malformed, not an
+ * extended response, trailing bytes, a number out of range).
+ */
+int tk_starttls_ldap_decode(const void *der, size_t len,
+    struct tk_ldap_result *res, struct tk_err *err);
+/* The name of an LDAP resultCode ("success", "unavailable"); "unknown". */
+const char *tk_starttls_ldap_result_name(long code);
 
 #endif

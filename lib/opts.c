@@ -433,10 +433,12 @@ tk_opts_parse(enum tk_tool tool, int argc, char **argv,
 		if (c == '?') {
 			if (optopt != 0 && optopt < 256) {
 				return tk_err_set(err, TK_USAGE, "options",
-				    "unknown option '-%c'", optopt);
+				    "unknown option '-%c' (see %s --help)", optopt,
+				    tk_tool_info(tool)->name);
 			}
 			return tk_err_set(err, TK_USAGE, "options",
-			    "unknown option '%s'", argv[optind - 1]);
+			    "unknown option '%s' (see %s --help)",
+			    argv[optind - 1], tk_tool_info(tool)->name);
 		}
 		if (c == ':') {
 			return tk_err_set(err, TK_USAGE, "options",
@@ -514,26 +516,27 @@ tk_opts_help(enum tk_tool tool, FILE *out)
 		{
 			const char *p = o->help;
 			size_t col = 30;
+			bool first = true;
 
 			while (*p != '\0') {
-				size_t w = strcspn(p, " ");
+				size_t w;
 
-				if (col + w > 78 && col > 30) {
+				p += strspn(p, " ");
+				w = strcspn(p, " ");
+				if (w == 0) {
+					break;
+				}
+				if (!first && col + 1 + w > 78) {
 					fprintf(out, "\n%30s", "");
 					col = 30;
+				} else if (!first) {
+					fputc(' ', out);
+					col++;
 				}
 				fprintf(out, "%.*s", (int)w, p);
 				col += w;
 				p += w;
-				if (*p == ' ') {
-					p++;
-					w = strcspn(p, " ");
-					if (*p != '\0' &&
-					    !(col + 1 + w > 78 && col > 30)) {
-						fputc(' ', out);
-						col++;
-					}
-				}
+				first = false;
 			}
 		}
 		fputc('\n', out);

@@ -496,6 +496,32 @@ map_rc(struct tk_tls *t, int rc, const char *step, int saved_errno)
 
 #define TK_RETRY_MAX 64  /* non-fatal codes in a row before giving up */
 
+/*
+ * A peer that rejects us after its side of the handshake (TLS 1.3 client
+ * certificate checks, say) sends a fatal alert and closes; our next write
+ * then fails with EPIPE while the alert waits unread in the socket.  The
+ * alert is the real reason, so read it before reporting the broken pipe.
+ * Returns true when an alert was found and recorded as the error.
+ */
+static bool
+reap_alert(struct tk_tls *t)
+{
+	char sink[512];
+
+	for (int i = 0; i < 4; i++) {
+		ssize_t rc = gnutls_record_recv(t->s, sink, sizeof(sink));
+
+		if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+			set_fatal(t, (int)rc, "read", 0);
+			return true;
+		}
+		if (rc <= 0 && rc != GNUTLS_E_WARNING_ALERT_RECEIVED) {
+			return false;
+		}
+	}
+	return false;
+}
+
 int
 tk_tls_handshake(struct tk_tls *t)
 {
@@ -553,6 +579,9 @@ tk_tls_write(struct tk_tls *t, const void *buf, size_t len)
 			t->write_again = false;
 			return rc;
 		}
+		if (rc == GNUTLS_E_PUSH_ERROR && reap_alert(t)) {
+			return -1;
+		}
 		r = map_rc(t, (int)rc, "write", errno);
 		if (r == TK_WANT_READ || r == TK_WANT_WRITE) {
 			t->write_again = true;
@@ -578,6 +607,9 @@ tk_tls_bye(struct tk_tls *t, bool wait_peer)
 	}
 	if (rc < 0) {
 		/* the peer's own close or reset after our close_notify */
+		if (rc == GNUTLS_E_PUSH_ERROR && reap_alert(t)) {
+			return -1;
+		}
 		if (rc == GNUTLS_E_PREMATURE_TERMINATION ||
 		    rc == GNUTLS_E_PUSH_ERROR || rc == GNUTLS_E_PULL_ERROR) {
 			return 0;
@@ -585,6 +617,27 @@ tk_tls_bye(struct tk_tls *t, bool wait_peer)
 		return map_rc(t, rc, "close", errno) == 1 ? 0 : -1;
 	}
 	return 0;
+}
+
+const char *
+tk_tls_alert_code(int desc, char *buf, size_t len)
+{
+	const char *n = gnutls_alert_get_strname(
+	    (gnutls_alert_description_t)desc);
+	size_t i;
+
+	if (len == 0) {
+		return buf;
+	}
+	if (n == NULL) {
+		snprintf(buf, len, "alert_%d", desc);
+		return buf;
+	}
+	for (i = 0; n[i] != '\0' && i + 1 < len; i++) {
+		buf[i] = (char)tolower((unsigned char)n[i]);
+	}
+	buf[i] = '\0';
+	return buf;
 }
 
 void

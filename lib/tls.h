@@ -22,9 +22,12 @@
 /* RFC 7301 3.1: names of 1-255 bytes, the list at most 2^16-1 bytes. */
 #define TK_ALPN_NAME_MAX 255
 #define TK_ALPN_WIRE_MAX 65535
-/* GnuTLS 3.7 keeps at most 8 protocols of at most 32 bytes per session */
+/*
+ * GnuTLS 3.7 keeps at most 8 protocols per session, each in a 32-byte
+ * buffer that also holds a terminating NUL: 31 bytes of name at most.
+ */
 #define TK_ALPN_GNUTLS_MAX 8
-#define TK_ALPN_GNUTLS_NAME_MAX 32
+#define TK_ALPN_GNUTLS_NAME_MAX 31
 
 struct tk_alpn {
 	char **names;  /* owned */
@@ -108,6 +111,13 @@ int tk_tls_bye(struct tk_tls *t, bool wait_peer);
  * itself (RFC 8446 section 6.2).
  */
 void tk_tls_alert(struct tk_tls *t, gnutls_alert_description_t desc);
+
+/*
+ * The RFC 8446 name of an alert, as JSON and scripts see it:
+ * "no_application_protocol", "certificate_required"; "alert_N" when GnuTLS
+ * does not know it.  Writes into buf (at least 48 bytes) and returns it.
+ */
+const char *tk_tls_alert_code(int desc, char *buf, size_t len);
 
 /* Decrypted bytes held inside GnuTLS: the fd will not become readable. */
 bool tk_tls_pending(const struct tk_tls *t);

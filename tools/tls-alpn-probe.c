@@ -282,16 +282,12 @@ after_probe(struct app *a, struct probe *p)
 }
 
 static const char *
-alert_of(const struct probe *p)
+alert_of(const struct probe *p, char *buf, size_t len)
 {
-	const char *n;
-
 	if (p->r.err.gnutls_rc != GNUTLS_E_FATAL_ALERT_RECEIVED) {
 		return NULL;
 	}
-	n = gnutls_alert_get_strname(
-	    (gnutls_alert_description_t)p->r.tls.fatal_alert);
-	return n != NULL ? n : "unknown";
+	return tk_tls_alert_code(p->r.tls.fatal_alert, buf, len);
 }
 
 static const char *
@@ -445,7 +441,8 @@ static json_t *
 json_probe(const struct probe *p)
 {
 	json_t *o = json_object();
-	const char *al = alert_of(p);
+	char abuf[48];
+	const char *al = alert_of(p, abuf, sizeof(abuf));
 
 	json_object_set_new(o, "offered", json_names(p->offer.names,
 	    p->offer.n));
@@ -626,6 +623,14 @@ prepare(struct app *a, struct tk_err *e)
 		a->list = a->d.alpn;
 		memset(&a->d.alpn, 0, sizeof(a->d.alpn));
 	}
+	for (size_t i = 0; i < a->list.n; i++) {
+		/* every name is offered at least alone: GnuTLS must take it */
+		struct tk_alpn one = { .names = &a->list.names[i], .n = 1 };
+
+		if (tk_alpn_check_gnutls(&one, e) < 0) {
+			return -1;
+		}
+	}
 	if (a->main_used && a->list.n > TK_ALPN_GNUTLS_MAX) {
 		/* too many for one handshake: only --each can probe them */
 		a->main_used = false;
@@ -694,7 +699,6 @@ main(int argc, char **argv)
 	tk_err_clear(&why);
 	if (tk_opts_parse(TK_TOOL_ALPN_PROBE, argc, argv, &a.s, &e) < 0) {
 		tk_report_error_line(TOOL, NULL, &e, stderr);
-		fprintf(stderr, "Try '%s --help'.\n", TOOL);
 		return tk_err_exit_code(e.cls);
 	}
 	if (a.s.help) {

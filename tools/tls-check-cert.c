@@ -641,7 +641,6 @@ main(int argc, char **argv)
 	tk_err_clear(&e);
 	if (tk_opts_parse(TK_TOOL_CHECK_CERT, argc, argv, &a.s, &e) < 0) {
 		tk_report_error_line(TOOL, NULL, &e, stderr);
-		fprintf(stderr, "Try '%s --help'.\n", TOOL);
 		return a.s.nagios ? 3 : tk_err_exit_code(e.cls);
 	}
 	if (a.s.help) {

@@ -619,7 +619,6 @@ main(int argc, char **argv)
 	tk_result_init(&a.r, TOOL, argc > 1 ? argv[argc - 1] : "");
 	if (tk_opts_parse(TK_TOOL_ECHO_CLIENT, argc, argv, &a.s, &e) < 0) {
 		tk_report_error_line(TOOL, NULL, &e, stderr);
-		fprintf(stderr, "Try '%s --help'.\n", TOOL);
 		return tk_err_exit_code(e.cls);
 	}
 	if (a.s.help) {

@@ -422,11 +422,16 @@ echo_io(struct client *c)
 {
 	struct server *srv = c->srv;
 	unsigned want = 0;
+	bool moved = false;
 
+	/*
+	 * At most 16 rounds per wakeup so that one busy client cannot starve
+	 * the others; if it still had work, a 0 ms timer brings it back.
+	 */
 	for (int round = 0; round < 16; round++) {
-		bool moved = false;
 		ssize_t n;
 
+		moved = false;
 		want = 0;
 		if (c->buf != NULL && c->len > c->off) {
 			n = tk_tls_write(c->tls, c->buf + c->off,
@@ -483,8 +488,8 @@ echo_io(struct client *c)
 		tk_loop_timer_start(srv->loop, &c->timer,
 		    (uint64_t)(srv->s.idle_timeout * 1000));
 	}
-	if (c->buf != NULL && room(c) > 0 && !c->peer_closed &&
-	    tk_tls_pending(c->tls)) {
+	if (moved || (c->buf != NULL && room(c) > 0 && !c->peer_closed &&
+	    tk_tls_pending(c->tls))) {
 		tk_loop_timer_start(srv->loop, &c->pending, 0);
 	}
 	if (want == 0) {
@@ -794,7 +799,6 @@ main(int argc, char **argv)
 	tk_err_clear(&e);
 	if (tk_opts_parse(TK_TOOL_ECHO_SERVER, argc, argv, &srv.s, &e) < 0) {
 		tk_report_error_line(TOOL, NULL, &e, stderr);
-		fprintf(stderr, "Try '%s --help'.\n", TOOL);
 		return tk_err_exit_code(e.cls);
 	}
 	if (srv.s.help) {

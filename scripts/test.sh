@@ -46,7 +46,36 @@ if [ "$fuzz_ok" -eq 0 ] && [ "$fuzz_fail" -eq 0 ]; then
 	fuzz_fail=1
 fi
 
-passed=$((unit_ok + bats_ok + fuzz_ok))
-failed=$((unit_fail + bats_fail + fuzz_fail))
+# the same unit and end-to-end tests on an ASan+UBSan build (leak checks
+# on): any report makes the tool exit non-zero, which fails its test
+san_ok=0
+san_fail=0
+if [ "${TK_SANITIZE:-1}" = 1 ]; then
+	if [ ! -f build-asan/build.ninja ]; then
+		meson setup build-asan -Db_sanitize=address,undefined \
+		    -Db_lundef=false >/dev/null
+	fi
+	if ninja -C build-asan >"$log/asan-build" 2>&1; then
+		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+		export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+		meson test -C build-asan --suite unit >"$log/asan-unit" 2>&1
+		san_ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log/asan-unit")
+		san_fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log/asan-unit")
+		san_ok=${san_ok:-0}
+		san_fail=${san_fail:-1}
+		[ "$san_fail" -ne 0 ] && cat "$log/asan-unit"
+		TK_BUILD=$PWD/build-asan bats --tap tests/*.bats >"$log/asan-bats"
+		sed 's/^/asan: /' "$log/asan-bats" | grep -v '^asan: ok '
+		san_ok=$((san_ok + $(grep -c '^ok ' "$log/asan-bats")))
+		san_fail=$((san_fail + $(grep -c '^not ok ' "$log/asan-bats")))
+		echo "asan: $san_ok passed, $san_fail failed"
+	else
+		cat "$log/asan-build"
+		san_fail=1
+	fi
+fi
+
+passed=$((unit_ok + bats_ok + fuzz_ok + san_ok))
+failed=$((unit_fail + bats_fail + fuzz_fail + san_fail))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

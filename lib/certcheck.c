@@ -57,10 +57,29 @@ label(const struct tk_chain *ch, size_t i)
 	return "?";
 }
 
+/* Position of served cert i in the validated path, or -1. */
+static int
+path_pos(const struct tk_chain *path, const struct tk_certinfo *ci)
+{
+	for (size_t k = 0; path != NULL && k < path->n; k++) {
+		if (strcmp(path->certs[k].sha256, ci->sha256) == 0) {
+			return (int)k;
+		}
+	}
+	return -1;
+}
+
+/*
+ * The chain as served, judged against the path that validated (when one
+ * did) or, failing that, against the issuers found among what was sent.
+ * Certificates that are not on the path are "unused" and do not make the
+ * order wrong: the order is that of the path's certificates among
+ * themselves.
+ */
 static void
 check_served(gnutls_x509_crt_t *served, size_t n,
     gnutls_x509_trust_list_t trust, const struct tk_chain *info,
-    struct tk_findings *f)
+    const struct tk_chain *path, struct tk_findings *f)
 {
 	bool on_path[TK_CHAIN_MAX] = {false};
 	size_t cur = 0, steps = 0;
@@ -70,54 +89,103 @@ check_served(gnutls_x509_crt_t *served, size_t n,
 	if (n > TK_CHAIN_MAX) {
 		n = TK_CHAIN_MAX;
 	}
-	for (size_t i = 1; i < n; i++) {
-		if (!issues(served[i], served[i - 1])) {
-			in_order = false;
-			break;
-		}
+	if (n > info->n) {
+		n = info->n;
 	}
-	/* follow issuers through what was served, in any order */
-	on_path[0] = true;
-	while (!self_signed(served[cur]) && steps++ < n) {
-		size_t next = n;
+	if (path != NULL && path->n > 0) {
+		int last = 0;
+		bool stray = false;
 
-		for (size_t i = 1; i < n; i++) {
-			if (!on_path[i] && issues(served[i], served[cur])) {
-				next = i;
+		/* the path's certificates first, each followed by its
+		 * issuer; anything unrelated may only come after them */
+		for (size_t i = 0; i < n; i++) {
+			int pos = path_pos(path, &info->certs[i]);
+
+			if (pos < 0) {
+				stray = true;
+				continue;
+			}
+			on_path[i] = true;
+			if (pos < last || (stray && pos > 0)) {
+				in_order = false;
+			}
+			last = pos;
+		}
+		/* path certificates that were not served (a root anchor
+		 * never needs to be) */
+		for (size_t k = 1; k < path->n; k++) {
+			bool sent = false;
+
+			if (k + 1 == path->n && path->certs[k].self_issued) {
+				break;
+			}
+
+			for (size_t i = 0; i < n && !sent; i++) {
+				sent = strcmp(path->certs[k].sha256,
+				    info->certs[i].sha256) == 0;
+			}
+			if (!sent) {
+				tk_findings_add(f, "incomplete-chain",
+				    TK_SEV_WARN, "the intermediate '%s' was "
+				    "not sent; it was found in the local "
+				    "trust store, which other clients may "
+				    "lack", path->certs[k].cn[0] ?
+				    path->certs[k].cn : path->certs[k].subject);
 				break;
 			}
 		}
-		if (next == n) {
-			break;
+	} else {
+		size_t prev = 0;
+
+		/* follow issuers through what was served, in any order */
+		on_path[0] = true;
+		while (!self_signed(served[cur]) && steps++ < n) {
+			size_t next = n;
+
+			for (size_t i = 1; i < n; i++) {
+				if (!on_path[i] &&
+				    issues(served[i], served[cur])) {
+					next = i;
+					break;
+				}
+			}
+			if (next == n) {
+				break;
+			}
+			if (next < prev) {
+				in_order = false;
+			}
+			prev = next;
+			on_path[next] = true;
+			cur = next;
 		}
-		on_path[next] = true;
-		cur = next;
+		if (!self_signed(served[cur])) {
+			int rc = gnutls_x509_trust_list_get_issuer(trust,
+			    served[cur], &anchor, GNUTLS_TL_GET_COPY);
+
+			if (rc < 0) {
+				tk_findings_add(f, "missing-intermediate",
+				    TK_SEV_FAIL, "the issuer '%s' of "
+				    "certificate #%zu was not sent and is not "
+				    "a trust anchor", info->certs[cur].issuer,
+				    cur);
+			} else {
+				if (!self_signed(anchor)) {
+					tk_findings_add(f, "incomplete-chain",
+					    TK_SEV_WARN, "the issuer of "
+					    "certificate #%zu was not sent; it "
+					    "was found in the local trust "
+					    "store, which other clients may "
+					    "lack", cur);
+				}
+				gnutls_x509_crt_deinit(anchor);
+			}
+		}
 	}
 	if (!in_order) {
 		tk_findings_add(f, "chain-order", TK_SEV_WARN,
 		    "the certificates are not sent in issuing order (each "
 		    "should be followed by its issuer, RFC 8446 4.4.2)");
-	}
-	if (!self_signed(served[cur])) {
-		int rc = gnutls_x509_trust_list_get_issuer(trust, served[cur],
-		    &anchor, GNUTLS_TL_GET_COPY);
-
-		if (rc < 0) {
-			tk_findings_add(f, "missing-intermediate",
-			    TK_SEV_FAIL, "the issuer '%s' of certificate "
-			    "#%zu was not sent and is not a trust anchor",
-			    cur < info->n ? info->certs[cur].issuer : "?",
-			    cur);
-		} else {
-			if (!self_signed(anchor)) {
-				tk_findings_add(f, "incomplete-chain",
-				    TK_SEV_WARN, "the issuer of certificate "
-				    "#%zu was not sent; it was found in the "
-				    "local trust store, which other clients "
-				    "may lack", cur);
-			}
-			gnutls_x509_crt_deinit(anchor);
-		}
 	}
 	for (size_t i = 1; i < n; i++) {
 		if (self_signed(served[i]) && on_path[i]) {
@@ -175,7 +243,7 @@ check_time(const struct tk_chain *info, const struct tk_certcheck_opts *o,
 }
 
 static void
-check_strength(const struct tk_chain *info,
+check_strength(const struct tk_chain *info, const struct tk_chain *path,
     const struct tk_certcheck_opts *o, const struct tk_verdict *v,
     struct tk_findings *f)
 {
@@ -193,7 +261,13 @@ check_strength(const struct tk_chain *info,
 		bool rsa = strncmp(c->key, "RSA", 3) == 0 ||
 		    strncmp(c->key, "DSA", 3) == 0;
 		bool ec = strncmp(c->key, "ECDSA", 5) == 0;
+		int pos = path_pos(path, c);
+		/* a trust anchor's own signature is never checked */
+		bool anchor = path != NULL && pos == (int)path->n - 1;
 
+		if (path != NULL && pos < 0) {
+			continue;  /* not on the validated path: unused */
+		}
 		if ((rsa && c->key_bits < min_bits) ||
 		    (ec && c->key_bits > 0 && c->key_bits < 256)) {
 			tk_findings_add(f, "weak-key", TK_SEV_FAIL,
@@ -201,7 +275,7 @@ check_strength(const struct tk_chain *info,
 			    "at least %u needed)", i, label(info, i), c->key,
 			    c->key_bits, rsa ? min_bits : 256u);
 		}
-		if (!c->self_issued && !insecure &&
+		if (!c->self_issued && !anchor && !insecure &&
 		    (strstr(c->signature, "SHA1") != NULL ||
 		    strstr(c->signature, "MD5") != NULL ||
 		    strstr(c->signature, "MD2") != NULL)) {
@@ -249,6 +323,7 @@ check_ocsp(gnutls_session_t s, gnutls_x509_crt_t *served, size_t n,
 	int rc;
 
 	oc->checked = true;
+	oc->this_update = oc->next_update = (time_t)-1;
 	oc->must_staple = must_staple(served[0]);
 	if (gnutls_ocsp_status_request_get2(s, 0, &raw) < 0 ||
 	    raw.size == 0) {
@@ -349,6 +424,7 @@ tk_certcheck(gnutls_x509_crt_t *served, size_t n,
     struct tk_findings *f, struct tk_ocsp_info *ocsp, struct tk_err *err)
 {
 	struct tk_chainval_opts co = {0};
+	struct tk_chain path = {0};
 
 	memset(info, 0, sizeof(*info));
 	memset(ocsp, 0, sizeof(*ocsp));
@@ -371,18 +447,26 @@ tk_certcheck(gnutls_x509_crt_t *served, size_t n,
 	co.hostname = o->hostname;
 	co.at = o->at;
 	co.min_rsa_bits = o->min_key_bits;
-	if (tk_chainval(served, n, trust, &co, v, NULL, err) < 0) {
+	if (tk_chainval(served, n, trust, &co, v, &path, err) < 0) {
 		return -1;
 	}
 	/* the chain as served first: "missing-intermediate" explains an
 	 * "unknown-issuer" better than the verdict can */
-	check_served(served, n, trust, info, f);
+	check_served(served, n, trust, info,
+	    v->status == TK_VERIFY_OK ? &path : NULL, f);
 	for (size_t i = 0; i < v->n; i++) {
+		/* said once: the served-chain check already named it */
+		if (strcmp(v->reasons[i].code, "ca-as-leaf") == 0 &&
+		    tk_findings_has(f, "leaf-is-ca")) {
+			continue;
+		}
 		tk_findings_add(f, v->reasons[i].code, TK_SEV_FAIL, "%s",
 		    v->reasons[i].message);
 	}
 	check_time(info, o, f);
-	check_strength(info, o, v, f);
+	check_strength(info, v->status == TK_VERIFY_OK ? &path : NULL, o, v,
+	    f);
+	tk_chain_clear(&path);
 	if (session != NULL) {
 		check_ocsp(session, served, n, trust, o, ocsp, f);
 	}

@@ -178,12 +178,13 @@ set_host(struct tk_target *t, const char *h, size_t len, const char *text,
 			    "invalid host name in target '%s'", text);
 		}
 		/*
-		 * An A-label must itself be valid IDNA2008: the lookup
-		 * checks what it decodes to, not only the Punycode.
+		 * An A-label must decode.  What it decodes to is not judged:
+		 * names such as xn--n3h.com (a snowman, not IDNA2008-valid)
+		 * exist in DNS and in certificates, and a checker must be
+		 * able to check them.
 		 */
 		if (strstr(buf, "xn--") != NULL) {
-			rc = idn2_lookup_u8((const uint8_t *)buf,
-			    (uint8_t **)&ascii, IDN2_NONTRANSITIONAL);
+			rc = idn2_to_unicode_8z8z(buf, &ascii, 0);
 			if (rc != IDN2_OK) {
 				return tk_err_set(err, TK_USAGE, "target",
 				    "invalid IDN A-label in target '%s': %s",

@@ -290,8 +290,9 @@ tk_report_json(const struct tk_result *r, FILE *out)
 			json_object_set_new(v, "status", r->ocsp.status[0] ?
 			    json_string(r->ocsp.status) : json_null());
 			tk_time_iso(r->ocsp.this_update, t, sizeof(t));
-			json_object_set_new(v, "this_update", r->ocsp.stapled ?
-			    json_string(t) : json_null());
+			json_object_set_new(v, "this_update",
+			    r->ocsp.stapled && r->ocsp.this_update !=
+			    (time_t)-1 ? json_string(t) : json_null());
 			tk_time_iso(r->ocsp.next_update, t, sizeof(t));
 			json_object_set_new(v, "next_update",
 			    r->ocsp.stapled && r->ocsp.next_update !=
@@ -302,6 +303,15 @@ tk_report_json(const struct tk_result *r, FILE *out)
 		} else {
 			json_object_set_new(o, "ocsp", json_null());
 		}
+	} else if (r->verdict_always) {
+		/* the check could not run: scripts still find a verdict */
+		json_object_set_new(o, "verdict", json_string("error"));
+		json_object_set_new(o, "reason", json_string(
+		    r->err.step != NULL ? r->err.step : "error"));
+		json_object_set_new(o, "findings", json_array());
+		json_object_set_new(o, "days_left", json_null());
+		json_object_set_new(o, "not_after", json_null());
+		json_object_set_new(o, "ocsp", json_null());
 	}
 	if (r->echo.used) {
 		v = json_object();
@@ -646,10 +656,17 @@ tk_report_nagios(const struct tk_result *const *rs, size_t n,
 		}
 	}
 	if (n > 1 && bad > 0) {
-		fprintf(out, "TLS %s - %zu of %zu targets failed; %s |", state,
+		fprintf(out, "TLS %s - %zu of %zu targets failed; %s", state,
 		    bad, n, msg);
 	} else {
-		fprintf(out, "TLS %s - %s |", state, msg);
+		fprintf(out, "TLS %s - %s", state, msg);
+	}
+	/* perfdata only where there is some: no dangling '|' */
+	for (size_t i = 0; i < n; i++) {
+		if (rs[i]->chain.n > 0) {
+			fputs(" |", out);
+			break;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		char label[80];

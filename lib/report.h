@@ -46,6 +46,7 @@ struct tk_result {
 	struct tk_chain chain;  /* owned */
 	struct tk_verdict verdict;
 	bool checked;           /* tls-check-cert: findings and ocsp filled */
+	bool verdict_always;    /* JSON: "verdict": "error" when not checked */
 	struct tk_findings findings;
 	struct tk_ocsp_info ocsp;
 	struct tk_echo_stats echo;

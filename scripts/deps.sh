@@ -8,7 +8,7 @@ pkgs=(
 	libgnutls28-dev libtasn1-6-dev libidn2-dev libjansson-dev libc-ares-dev
 	gnutls-bin openssl
 	bats bats-support bats-assert jq python3 groff-base man-db
-	nginx-light strace libtasn1-bin publicsuffix
+	nginx-light strace libtasn1-bin publicsuffix shellcheck
 )
 
 missing=()

@@ -702,6 +702,8 @@ three_servers() {
 @test "--nagios refused port: TLS CRITICAL, exit 2; bad option: UNKNOWN, exit 3" {
 	run -2 --separate-stderr cc_check --nagios -t 5 127.0.0.1:1
 	assert_output --regexp '^TLS CRITICAL - '
+	# no perfdata, so no dangling '|'
+	refute_output --partial '|'
 	run -3 --separate-stderr cc_check --nagios --at yesterday localhost
 	assert_output --regexp '^TLS UNKNOWN - '
 }
@@ -822,4 +824,34 @@ bad_input() {
 
 @test "bad input: no target at all" {
 	bad_input
+}
+
+# --- verdicts when the check cannot run or the input is broken -----------
+
+@test "refused port in --json: verdict error, reason connect, exit 3" {
+	run -3 --separate-stderr cc_check --json -t 5 127.0.0.1:1
+	jq_ok '.verdict == "error" and .reason == "connect" and .exit_code == 3'
+	jq_ok '.findings == [] and .days_left == null and .error.class == "network"'
+}
+
+@test "--file with a certificate whose DER is broken: malformed-certificate, exit 1" {
+	local der=$BATS_TEST_TMPDIR/leaf.der bad=$BATS_TEST_TMPDIR/bad.pem
+	openssl x509 -in "$TD/localhost-rsa.crt" -outform DER -out "$der"
+	# cut the certificate short inside its TBS: valid base64, bad DER
+	head -c 300 "$der" | base64 | {
+		echo '-----BEGIN CERTIFICATE-----'
+		cat
+		echo '-----END CERTIFICATE-----'
+	} >"$bad"
+	run -1 --separate-stderr cc_check --json --file "$bad"
+	jq_ok '.verdict == "fail" and .reason == "malformed-certificate"'
+	assert_equal "$(grep -c . <<<"$stderr")" 1
+}
+
+@test "--hostname with an A-label that is not IDNA2008 (xn--n3h.com) is checked, not refused" {
+	run -1 --separate-stderr cc_check --json --hostname xn--n3h.com \
+	    --file "$TD/localhost-rsa-chain.pem"
+	jq_ok '.hostname == "xn--n3h.com" and .reason == "name-mismatch"'
+	run -2 --separate-stderr cc_check --hostname xn--zz.example \
+	    --file "$TD/localhost-rsa-chain.pem"
 }

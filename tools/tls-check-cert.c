@@ -136,6 +136,7 @@ add_job(struct app *a, const char *text, const char *where,
 	}
 	j->starttls = st;
 	tk_result_init(&j->r, TOOL, text);
+	j->r.verdict_always = true;
 	a->njobs++;
 	return 0;
 }
@@ -455,6 +456,19 @@ start_more(struct app *a)
 	}
 }
 
+/*
+ * GnuTLS codes that mean the certificate's DER itself is bad, as opposed
+ * to a file that is not a certificate file at all (broken base64, no
+ * certificate in it: exit 2).
+ */
+static bool
+malformed_cert(int rc)
+{
+	return rc < 0 && rc != GNUTLS_E_BASE64_DECODING_ERROR &&
+	    rc != GNUTLS_E_BASE64_UNEXPECTED_HEADER_ERROR &&
+	    rc != GNUTLS_E_MEMORY_ERROR && rc != GNUTLS_E_FILE_ERROR;
+}
+
 static int
 check_file(struct app *a, struct tk_err *err)
 {
@@ -468,10 +482,26 @@ check_file(struct app *a, struct tk_err *err)
 	}
 	j = &a->jobs[0];
 	tk_result_init(&j->r, TOOL, a->s.file);
-	if (tk_read_file(a->s.file, "chain file", &data, err) < 0 ||
-	    tk_load_certs(&data, a->s.file, &crts, &n, err) < 0) {
-		gnutls_free(data.data);
+	j->r.verdict_always = true;
+	if (tk_read_file(a->s.file, "chain file", &data, err) < 0) {
 		return -1;
+	}
+	if (tk_load_certs(&data, a->s.file, &crts, &n, err) < 0) {
+		gnutls_free(data.data);
+		if (!malformed_cert(err->gnutls_rc)) {
+			return -1;
+		}
+		/* the file holds a certificate, a broken one: that is the
+		 * finding the user asked for, not a usage error */
+		tk_findings_add(&j->r.findings, "malformed-certificate",
+		    TK_SEV_FAIL, "%s", err->msg);
+		tk_err_set(&j->r.err, TK_CHECK, "verify",
+		    "malformed-certificate: %s", err->msg);
+		tk_err_clear(err);
+		j->r.checked = true;
+		j->r.cls = TK_CHECK;
+		j->done = true;
+		return 0;
 	}
 	gnutls_free(data.data);
 	j->raw = calloc(n, sizeof(*j->raw));

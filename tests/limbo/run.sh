@@ -16,7 +16,17 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 verifier=${1:-build/tools/tk-verify}
-limbo=${LIMBO_DIR:-$top/../shared/x509-limbo}
+# beside the checkout, or where this machine keeps the shared suite (a CI
+# clone lives elsewhere)
+limbo=${LIMBO_DIR:-}
+if [ -z "$limbo" ]; then
+	for d in "$top/../shared/x509-limbo" /work/shared/x509-limbo; do
+		if [ -f "$d/run-limbo.py" ]; then
+			limbo=$d
+			break
+		fi
+	done
+fi
 py=${PYTHON:-python3}
 
 if [ ! -x "$verifier" ]; then

@@ -855,3 +855,23 @@ bad_input() {
 	run -2 --separate-stderr cc_check --hostname xn--zz.example \
 	    --file "$TD/localhost-rsa-chain.pem"
 }
+
+@test "the README's CI snippet works as written" {
+	local snippet dir=$BATS_TEST_TMPDIR/ci
+	mkdir -p "$dir/bin"
+	ln -s "$CHECK" "$dir/bin/tls-check-cert"
+	snippet=$(awk '/^A CI job that fails/ { f = 1 } f && /^```sh$/ { g = 1; next }
+	    g && /^```$/ { exit } g { print }' "$SRC/README.md")
+	[[ $snippet == *'tls-check-cert --targets endpoints.txt'* ]] ||
+	    fail "snippet not found in README.md: $snippet"
+	start_echo good "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
+	printf '# fleet\nlocalhost:%s\n127.0.0.1:1\n' "$PORT" >"$dir/endpoints.txt"
+	cd "$dir"
+	SSL_CERT_FILE=$TD/ca.crt PATH=$dir/bin:$PATH run --separate-stderr \
+	    bash -c "$snippet"
+	assert_failure
+	assert_output "127.0.0.1:1: error: cannot connect to 127.0.0.1:1: Connection refused"
+	assert_equal "$stderr" "tls-check-cert: 127.0.0.1:1: connect: cannot connect to 127.0.0.1:1: Connection refused"
+	assert_equal "$(wc -l <certs.jsonl)" 2
+	jq -s -e 'map(select(.target | startswith("localhost")))[0].verdict == "ok"' certs.jsonl
+}

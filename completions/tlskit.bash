@@ -49,7 +49,7 @@ _tlskit()
 		return 0
 		;;
 	--starttls)
-		mapfile -t COMPREPLY < <(compgen -P "$pfx" -W 'line' -- "$val")
+		mapfile -t COMPREPLY < <(compgen -P "$pfx" -W 'ftp imap ldap line lmtp nntp pop3 postgres sieve smtp xmpp xmpp-server' -- "$val")
 		return 0
 		;;
 	--alpn|--at|--count|-n|--crit-days|--debug|--expect|--handshake-timeout|--hostname|--idle-timeout|--listen|-l|--max-connections|--message|-m|--min-key-bits|--parallel|-j|--priority|--shard|--size|--timeout|-t|--warn-days)

@@ -15,7 +15,13 @@
 #define OFF(field) offsetof(struct tk_settings, field)
 
 static const char *const color_choices[] = {"auto", "always", "never", NULL};
-static const char *const starttls_choices[] = {"line", NULL};
+/*
+ * What the clients speak (lib/starttls.c, a unit test keeps the two lists
+ * equal); tls-echo-server serves a subset and refuses the rest itself.
+ */
+static const char *const starttls_choices[] = {"ftp", "imap", "ldap",
+    "line", "lmtp", "nntp", "pop3", "postgres", "sieve", "smtp", "xmpp",
+    "xmpp-server", NULL};
 
 #define CL TK_TOOLS_CLIENT
 #define ALL TK_TOOLS_ALL
@@ -169,9 +175,9 @@ const struct tk_opt tk_opts[] = {
 	    "block size for --count (default 16384)", OFF(size), 1,
 	    16777216, NULL, false, false},
 	{"starttls", 0, TK_ARG_CHOICE, SRV | ECL | CHK | APR, "PROTO",
-	    "plaintext phase first: 'line' echoes lines until STARTTLS, "
-	    "answered READY", OFF(starttls), 0, 0, starttls_choices, false,
-	    false},
+	    "plaintext phase first, upgraded by PROTO's STARTTLS dialogue "
+	    "('line': lines echoed until STARTTLS, answered READY)",
+	    OFF(starttls), 0, 0, starttls_choices, false, false},
 	{"stream", 0, TK_ARG_NONE, CHK, NULL,
 	    "with --json: print each target as it completes, not in input "
 	    "order", OFF(stream), 0, 0, NULL, false, false},
@@ -375,12 +381,26 @@ set_value(const struct tk_opt *o, const char *v, struct tk_settings *s,
 				return 0;
 			}
 		}
-		return tk_err_set(err, TK_USAGE, "options",
-		    "--%s takes one of %s%s%s%s%s, not '%.64s'", o->lname,
-		    o->choices[0], o->choices[1] ? ", " : "",
-		    o->choices[1] ? o->choices[1] : "",
-		    o->choices[1] && o->choices[2] ? ", " : "",
-		    o->choices[1] && o->choices[2] ? o->choices[2] : "", v);
+		{
+			/* every choice, however many (truncated at 160) */
+			char list[160];
+			size_t used = 0;
+
+			list[0] = '\0';
+			for (size_t i = 0; o->choices[i] != NULL; i++) {
+				int w = snprintf(list + used,
+				    sizeof(list) - used, "%s%s",
+				    i ? ", " : "", o->choices[i]);
+
+				if (w < 0 || (size_t)w >= sizeof(list) - used) {
+					break;
+				}
+				used += (size_t)w;
+			}
+			return tk_err_set(err, TK_USAGE, "options",
+			    "--%s takes one of %s, not '%.64s'", o->lname,
+			    list, v);
+		}
 	}
 	return tk_err_set(err, TK_INTERNAL, "options", "bad option type");
 }

@@ -110,8 +110,8 @@ bad_server() {
 	bad_client "ALPN|alpn" --alpn 'h2,,http/1.1' --ca "$TD/ca.crt" -m x "$T"
 }
 
-@test "client: --starttls smtp (only 'line' is spoken)" {
-	bad_client "smtp" --starttls smtp --ca "$TD/ca.crt" -m x "$T"
+@test "client: --starttls bogus (no such protocol)" {
+	bad_client "bogus" --starttls bogus --ca "$TD/ca.crt" -m x "$T"
 }
 
 @test "client: --priority that GnuTLS cannot parse" {
@@ -267,8 +267,9 @@ bad_server() {
 	bad_server "--alpn" "${L[@]}" "${C[@]}" --alpn-optional
 }
 
-@test "server: --starttls smtp (only 'line' is spoken)" {
-	bad_server "smtp" "${L[@]}" "${C[@]}" --starttls smtp
+@test "server: --starttls bogus (it speaks line, smtp, imap, pop3)" {
+	bad_server "bogus.*|line, smtp, imap, pop3" "${L[@]}" "${C[@]}" \
+	    --starttls bogus
 }
 
 @test "server: --priority that GnuTLS cannot parse" {

@@ -761,9 +761,24 @@ bad_input() {
 	[[ $stderr == *gopher* ]] || fail "stderr does not name the scheme"
 }
 
-@test "bad input: STARTTLS scheme smtp://localhost not spoken yet" {
-	bad_input smtp://localhost
-	[[ $stderr == *smtp* ]] || fail "stderr does not name smtp"
+@test "bad input: --starttls with a protocol tlskit does not speak" {
+	bad_input --starttls gopher localhost
+	[[ $stderr == *starttls* ]] || fail "stderr does not name --starttls"
+}
+
+@test "STARTTLS schemes smtp://, imap://, pop3:// go through the dialogue to the certificate" {
+	local proto
+
+	for proto in smtp imap pop3; do
+		start_echo "st-$proto" "$TD/localhost-rsa-chain.pem" \
+		    "$TD/localhost-rsa.key" --starttls "$proto"
+		run -0 cc_check --json "$proto://localhost:$PORT"
+		jq_ok ".verdict == \"ok\" and .starttls.protocol == \"$proto\""
+		# the same through --starttls and a plain target
+		run -0 cc_check --json --starttls "$proto" "localhost:$PORT"
+		jq_ok '.chain | length == 2'
+		stop_servers
+	done
 }
 
 @test "bad input: --at 2030-13-01" {

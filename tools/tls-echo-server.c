@@ -1,7 +1,9 @@
 /*
  * tls-echo-server: a TLS echo server for testing clients.  Many clients on
- * one loop; echo with back-pressure; optional plaintext phase upgraded by a
- * STARTTLS line; client certificates; ALPN; SIGHUP reloads credentials.
+ * one loop; echo with back-pressure; optional plaintext phase upgraded by
+ * STARTTLS (the line protocol, or minimal smtp, imap and pop3 dialogues
+ * from lib/starttls_srv.c, which go on inside TLS); client certificates;
+ * ALPN; SIGHUP reloads credentials.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -20,6 +22,7 @@
 #include "opts.h"
 #include "report.h"
 #include "starttls.h"
+#include "starttls_srv.h"
 #include "tls.h"
 #include "verify.h"
 
@@ -30,7 +33,13 @@
 #define ACCEPT_BURST 64
 #define EMFILE_PAUSE_MS 100
 
-enum cstate { C_PLAIN, C_HANDSHAKE, C_ECHO, C_CLOSING, C_DRAIN };
+/*
+ * C_PLAIN: the plaintext phase (--starttls); C_DIALOGUE: the smtp, imap or
+ * pop3 dialogue going on inside TLS, in place of the echo.
+ */
+enum cstate {
+	C_PLAIN, C_HANDSHAKE, C_ECHO, C_DIALOGUE, C_CLOSING, C_DRAIN
+};
 
 #define DRAIN_MS 500       /* lingering close after a failed handshake */
 #define DRAIN_MAX (64u << 10)
@@ -43,7 +52,9 @@ struct client {
 	int fd;
 	enum cstate state;
 	struct tk_tls *tls;
-	struct tk_linebuf *lb;       /* plaintext phase only */
+	struct tk_linebuf *lb;       /* the --starttls dialogue only */
+	struct tk_starttls_srv *ss;  /* the --starttls dialogue */
+	bool close_after;            /* QUIT or LOGOUT: close once replied */
 	unsigned char *buf;          /* allocated while bytes are held */
 	size_t off, len;
 	bool peer_closed;
@@ -171,6 +182,7 @@ client_free(struct client *c)
 	tk_loop_unwatch(srv->loop, c->fd);
 	close(c->fd);
 	tk_tls_free(c->tls);
+	tk_starttls_srv_free(c->ss);
 	free(c->lb);
 	free(c->buf);
 	if (c->prev != NULL) {
@@ -216,10 +228,14 @@ on_client_timer(struct tk_loop *loop, void *arg)
 	struct client *c = arg;
 
 	(void)loop;
-	if (c->state == C_ECHO) {
+	if (c->state == C_ECHO || c->state == C_DIALOGUE) {
 		tk_err_set(&c->err, TK_NET, "idle",
 		    "no data for %.3g s (--idle-timeout)",
 		    c->srv->s.idle_timeout);
+	} else if (c->state == C_PLAIN) {
+		tk_err_set(&c->err, TK_NET, "plaintext",
+		    "no STARTTLS handshake within %.3g s "
+		    "(--handshake-timeout)", c->srv->s.handshake_timeout);
 	} else if (c->state == C_CLOSING || c->state == C_DRAIN) {
 		/* the peer did not take our close_notify in time: done */
 	} else {
@@ -273,12 +289,19 @@ start_tls(struct client *c)
 	c->state = C_HANDSHAKE;
 }
 
-/* The line protocol: echo lines until STARTTLS, answer READY. */
+/*
+ * The plaintext phase of --starttls: the greeting, then one line at a time
+ * answered by the dialogue (lib/starttls_srv.c); the next line is read
+ * only once the reply is out.  On STARTTLS the go-ahead goes out, then the
+ * handshake starts.
+ */
 static void
 plain_io(struct client *c)
 {
 	char line[TK_LINE_MAX + 1];
 	ssize_t n;
+	size_t rlen;
+	int next;
 
 	for (int round = 0; round < 64; round++) {
 		if (c->len > c->off) {
@@ -299,8 +322,12 @@ plain_io(struct client *c)
 				continue;
 			}
 			c->off = c->len = 0;
+			if (c->close_after) {
+				client_free(c);
+				return;
+			}
 			if (c->state == C_HANDSHAKE) {
-				/* READY is out: now TLS */
+				/* the go-ahead is out: now TLS */
 				client_io(c);
 				return;
 			}
@@ -334,34 +361,129 @@ plain_io(struct client *c)
 			client_free(c);
 			return;
 		}
-		if (strcasecmp(line, "STARTTLS") == 0) {
+		/* the buffer is empty here: the last reply went out */
+		next = tk_starttls_srv_line(c->ss, line, (char *)c->buf,
+		    BUF_CAP, &rlen, &c->err);
+		if (next < 0) {
+			client_free(c);
+			return;
+		}
+		c->off = 0;
+		c->len = rlen;
+		if (next == TK_STARTTLS_SRV_CLOSE) {
+			c->close_after = true;
+		} else if (next == TK_STARTTLS_SRV_STARTTLS) {
 			/*
 			 * Bytes already buffered after the STARTTLS line were
 			 * sent before our go-ahead: plaintext injection
-			 * (CVE-2011-0411).  They never reach TLS.
+			 * (CVE-2011-0411).  They never reach TLS: the line
+			 * reader starts again, empty, inside TLS.
 			 */
 			c->injected = c->lb->len;
-			free(c->lb);
-			c->lb = NULL;
-			memcpy(c->buf, "READY\r\n", 7);
-			c->off = 0;
-			c->len = 7;
+			tk_linebuf_init(c->lb);
 			start_tls(c);
 			if (c->tls == NULL) {
 				client_free(c);
 				return;
 			}
-			continue;
-		}
-		{
-			size_t l = strlen(line);
-
-			memcpy(c->buf + c->len, line, l);
-			memcpy(c->buf + c->len + l, "\r\n", 2);
-			c->len += l + 2;
 		}
 	}
 	tk_loop_rewatch(c->srv->loop, c->fd, TK_READ | TK_WRITE);
+}
+
+/*
+ * The smtp, imap or pop3 dialogue inside TLS: lines read through TLS into
+ * the same capped line reader (a fresh one: nothing from the plaintext
+ * phase), each answered before the next is read, under --idle-timeout.
+ */
+static void
+dialogue_io(struct client *c)
+{
+	struct server *srv = c->srv;
+	char line[TK_LINE_MAX + 1];
+	char in[sizeof(c->lb->buf)];
+	size_t rlen;
+	ssize_t n;
+	int next;
+
+	for (int round = 0; round < 64; round++) {
+		if (c->buf != NULL && c->len > c->off) {
+			n = tk_tls_write(c->tls, c->buf + c->off,
+			    c->len - c->off);
+			if (n == TK_WANT_WRITE || n == TK_WANT_READ) {
+				tk_loop_rewatch(srv->loop, c->fd,
+				    n == TK_WANT_READ ? TK_READ : TK_WRITE);
+				return;
+			}
+			if (n < 0) {
+				client_fail(c, tk_tls_error(c->tls));
+				return;
+			}
+			c->off += (size_t)n;
+			c->bytes_out += (uint64_t)n;
+			continue;
+		}
+		if (c->buf != NULL) {
+			free(c->buf);
+			c->buf = NULL;
+			c->off = c->len = 0;
+		}
+		if (c->close_after || c->peer_closed) {
+			c->state = C_CLOSING;
+			client_io(c);
+			return;
+		}
+		n = tk_linebuf_next(c->lb, line, sizeof(line), "dialogue",
+		    &c->err);
+		if (n < 0) {
+			client_free(c);
+			return;
+		}
+		if (n == 1) {
+			if (ensure_buf(c) < 0) {
+				client_free(c);
+				return;
+			}
+			next = tk_starttls_srv_line(c->ss, line,
+			    (char *)c->buf, BUF_CAP, &rlen, &c->err);
+			if (next < 0) {
+				client_free(c);
+				return;
+			}
+			c->off = 0;
+			c->len = rlen;
+			c->close_after = next == TK_STARTTLS_SRV_CLOSE;
+			continue;
+		}
+		if (c->lb->total >= TK_DIALOGUE_MAX) {
+			tk_err_set(&c->err, TK_NET, "dialogue",
+			    "the client sent more than %u bytes",
+			    (unsigned)TK_DIALOGUE_MAX);
+			client_free(c);
+			return;
+		}
+		n = tk_tls_read(c->tls, in, sizeof(in) - c->lb->len);
+		if (n == TK_WANT_READ || n == TK_WANT_WRITE) {
+			tk_loop_rewatch(srv->loop, c->fd,
+			    n == TK_WANT_READ ? TK_READ : TK_WRITE);
+			return;
+		}
+		if (n < 0) {
+			client_fail(c, tk_tls_error(c->tls));
+			return;
+		}
+		if (n == 0) {
+			/* the client left without QUIT: not an error */
+			c->peer_closed = true;
+			continue;
+		}
+		tk_linebuf_feed(c->lb, in, (size_t)n);
+		c->bytes_in += (uint64_t)n;
+		tk_loop_timer_start(srv->loop, &c->timer,
+		    (uint64_t)(srv->s.idle_timeout * 1000));
+	}
+	/* still busy: come back on the next round, others go first */
+	tk_loop_timer_start(srv->loop, &c->pending, 0);
 }
 
 static void
@@ -375,6 +497,13 @@ after_handshake(struct client *c)
 
 	tk_err_clear(&e);
 	c->state = C_ECHO;
+	if (c->ss != NULL && tk_starttls_srv_in_tls(c->ss)) {
+		tk_starttls_srv_tls_up(c->ss);
+		c->state = C_DIALOGUE;
+	} else if (c->lb != NULL) {
+		free(c->lb);
+		c->lb = NULL;
+	}
 	tk_loop_timer_start(srv->loop, &c->timer,
 	    (uint64_t)(srv->s.idle_timeout * 1000));
 	if (!srv->s.require_client_cert && !srv->s.request_client_cert) {
@@ -561,10 +690,13 @@ client_io(struct client *c)
 			return;
 		}
 		after_handshake(c);
-		echo_io(c);
+		client_io(c);
 		return;
 	case C_ECHO:
 		echo_io(c);
+		return;
+	case C_DIALOGUE:
+		dialogue_io(c);
 		return;
 	case C_DRAIN:
 		drain(c);
@@ -613,6 +745,8 @@ add_client(struct server *srv, int fd, const struct tk_addr *peer)
 		return;
 	}
 	if (srv->s.starttls != NULL) {
+		const char *greeting;
+
 		c->state = C_PLAIN;
 		c->lb = malloc(sizeof(*c->lb));
 		if (c->lb == NULL) {
@@ -622,6 +756,21 @@ add_client(struct server *srv, int fd, const struct tk_addr *peer)
 			return;
 		}
 		tk_linebuf_init(c->lb);
+		c->ss = tk_starttls_srv_new(srv->s.starttls, NULL, &c->err);
+		if (c->ss == NULL) {
+			client_free(c);
+			return;
+		}
+		greeting = tk_starttls_srv_greeting(c->ss);
+		if (greeting[0] != '\0') {
+			if (ensure_buf(c) < 0) {
+				client_free(c);
+				return;
+			}
+			c->len = strlen(greeting);
+			memcpy(c->buf, greeting, c->len);
+			tk_loop_rewatch(srv->loop, fd, TK_WRITE);
+		}
 		return;
 	}
 	start_tls(c);
@@ -812,6 +961,12 @@ main(int argc, char **argv)
 	if (srv.s.list_options) {
 		tk_opts_list(TK_TOOL_ECHO_SERVER, stdout);
 		return 0;
+	}
+	if (srv.s.starttls != NULL && !tk_starttls_srv_known(srv.s.starttls)) {
+		fprintf(stderr, "%s: --starttls takes one of %s for the server, "
+		    "not '%.64s'\n", TOOL, tk_starttls_srv_names(),
+		    srv.s.starttls);
+		return 2;
 	}
 	if (setup(&srv, &e) < 0 || tk_loop_run(srv.loop, &e) < 0) {
 		tk_report_error_line(TOOL, NULL, &e, stderr);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "opts.h"
+#include "starttls.h"
 
 #include "tk_test.h"
 
@@ -40,6 +41,22 @@ test_table(void)
 			EXPECT_TRUE(true);
 		}
 	}
+	/* --starttls offers exactly what lib/starttls.c speaks */
+	TK_CASE("starttls choices");
+	{
+		const struct tk_opt *o = tk_opt_find("starttls");
+		char list[256] = "";
+		size_t used = 0;
+
+		EXPECT_TRUE(o != NULL && o->choices != NULL);
+		for (size_t i = 0; o != NULL && o->choices[i] != NULL; i++) {
+			used += (size_t)snprintf(list + used,
+			    sizeof(list) - used, "%s%s", i ? " " : "",
+			    o->choices[i]);
+		}
+		EXPECT_EQ_STR(list, tk_starttls_names());
+	}
+
 	TK_CASE("tk_opt_find misses");
 	EXPECT_TRUE(tk_opt_find("nope") == NULL);
 	EXPECT_TRUE(tk_opt_find("") == NULL);
@@ -147,7 +164,7 @@ static const struct pcase bad[] = {
 	{"json twice", ECL, {"--json", "--json", "host"}, -1, 0},
 	{"cert empty", ECL, {"--cert", "", "host"}, -1, 0},
 	{"color purple", ECL, {"--color", "purple", "host"}, -1, 0},
-	{"starttls smtp", ECL, {"--starttls", "smtp", "host"}, -1, 0},
+	{"starttls bogus", ECL, {"--starttls", "bogus", "host"}, -1, 0},
 	{"no target", ECL, {"--json"}, -1, 0},
 	{"two targets", ECL, {"a", "b"}, -1, 0},
 	{"server target", SRV, {"--cert", "c", "x"}, -1, 0},

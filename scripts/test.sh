@@ -57,6 +57,7 @@ if [ "${TK_SANITIZE:-1}" = 1 ]; then
 	fi
 	if ninja -C build-asan >"$log/asan-build" 2>&1; then
 		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+		export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
 		export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 		meson test -C build-asan --suite unit >"$log/asan-unit" 2>&1
 		san_ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log/asan-unit")

@@ -8,7 +8,11 @@ pkgs=(
 	libgnutls28-dev libtasn1-6-dev libidn2-dev libjansson-dev libc-ares-dev
 	gnutls-bin openssl
 	bats bats-support bats-assert jq python3 groff-base man-db
-	nginx-light strace libtasn1-bin publicsuffix shellcheck
+	nginx-light strace libtasn1-bin publicsuffix shellcheck valgrind
+	# real STARTTLS peers for tests/starttls-real.bats (not inn2, not
+	# mariadb: a scripted NNTP server stands in for INN)
+	postfix dovecot-imapd dovecot-pop3d dovecot-managesieved dovecot-lmtpd
+	slapd ldap-utils postgresql prosody vsftpd
 )
 
 missing=()
@@ -32,6 +36,12 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 	$sudo chmod 755 /usr/sbin/policy-rc.d
 fi
 export DEBIAN_FRONTEND=noninteractive
+# no questions and no configuration of its own: the tests write their own
+# (postfix would otherwise want a mailer type, slapd an initial database)
+printf '%s\n' \
+    'postfix postfix/main_mailer_type select No configuration' \
+    'slapd slapd/no_configuration boolean true' |
+    $sudo debconf-set-selections
 if ! $sudo apt-get install -y -q --no-install-recommends --no-upgrade \
     "${missing[@]}" >/tmp/tlskit-apt.log 2>&1; then
 	$sudo apt-get update -q >/tmp/tlskit-apt-update.log 2>&1

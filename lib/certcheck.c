@@ -566,3 +566,47 @@ bad:
 	    "bad time '%s' (use ISO 8601, e.g. 2030-01-31 or "
 	    "2030-01-31T12:00:00Z, or @EPOCH)", s);
 }
+
+int
+tk_certcheck_session(gnutls_session_t session,
+    gnutls_x509_trust_list_t trust, const struct tk_certcheck_opts *o,
+    struct tk_chain *served_info, struct tk_verdict *v,
+    struct tk_findings *f, struct tk_ocsp_info *ocsp, struct tk_err *err)
+{
+	unsigned n = 0, got = 0;
+	const gnutls_datum_t *peers = gnutls_certificate_get_peers(session,
+	    &n);
+	gnutls_x509_crt_t *crts;
+	int rc = -1;
+
+	if (peers == NULL || n == 0) {
+		return tk_err_set(err, TK_TLS, "handshake",
+		    "the server sent no certificate");
+	}
+	crts = calloc(n, sizeof(*crts));
+	if (crts == NULL) {
+		return tk_err_set(err, TK_INTERNAL, "verify", "out of memory");
+	}
+	for (; got < n; got++) {
+		if (gnutls_x509_crt_init(&crts[got]) < 0) {
+			tk_err_set(err, TK_INTERNAL, "verify",
+			    "out of memory");
+			goto out;
+		}
+		if (gnutls_x509_crt_import(crts[got], &peers[got],
+		    GNUTLS_X509_FMT_DER) < 0) {
+			tk_err_set(err, TK_CHECK, "verify", "certificate #%u "
+			    "sent by the server cannot be parsed", got);
+			got++;
+			goto out;
+		}
+	}
+	rc = tk_certcheck(crts, n, trust, o, session, served_info, v, f,
+	    ocsp, err);
+out:
+	for (unsigned i = 0; i < got; i++) {
+		gnutls_x509_crt_deinit(crts[i]);
+	}
+	free(crts);
+	return rc;
+}

@@ -48,6 +48,16 @@ int tk_certcheck(gnutls_x509_crt_t *served, size_t n,
     struct tk_err *err);
 
 /*
+ * tk_certcheck() on the chain the server of a live session sent.  Returns
+ * 0, or -1 with err: TLS when the server sent no certificate, CHECK when
+ * one cannot be parsed, INTERNAL when out of memory.
+ */
+int tk_certcheck_session(gnutls_session_t session,
+    gnutls_x509_trust_list_t trust, const struct tk_certcheck_opts *o,
+    struct tk_chain *served_info, struct tk_verdict *v,
+    struct tk_findings *f, struct tk_ocsp_info *ocsp, struct tk_err *err);
+
+/*
  * Parses an ISO 8601 time ("2030-01-02", "2030-01-02T03:04:05Z",
  * "2030-01-02 03:04:05", with Z or +hh:mm) or "@EPOCH".  Returns 0 or -1
  * with err (USAGE).

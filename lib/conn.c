@@ -17,8 +17,13 @@ enum state {
 	S_CONNECT,
 	S_STARTTLS,
 	S_HANDSHAKE,
+	S_INJECTION,    /* waiting for an answer to the pipelined probe */
+	S_AFTER,        /* the dialogue's phase inside TLS */
 	S_DONE,
 };
+
+/* How long an answer to the injection probe is waited for. */
+#define INJECTION_WAIT_MS 1000
 
 struct tk_conn {
 	struct tk_loop *loop;
@@ -52,6 +57,10 @@ step_name(enum state s)
 		return "starttls";
 	case S_HANDSHAKE:
 		return "handshake";
+	case S_INJECTION:
+		return "injection";
+	case S_AFTER:
+		return "starttls";
 	case S_DONE:
 		return "done";
 	}
@@ -64,6 +73,18 @@ finish(struct tk_conn *c, bool ready)
 	c->state = S_DONE;
 	c->ready = ready;
 	tk_loop_timer_stop(c->loop, &c->deadline);
+	if (c->st != NULL) {
+		/* the report shows its transcript, capabilities and answer */
+		if (c->tls != NULL) {
+			/* bytes after the go-ahead; before it, just unread */
+			c->r->injected_bytes = tk_starttls_injected(c->st);
+		}
+		snprintf(c->r->transcript, sizeof(c->r->transcript), "%s",
+		    tk_starttls_transcript(c->st));
+		tk_starttls_free(c->r->st);
+		c->r->st = c->st;
+		c->st = NULL;
+	}
 	if (c->fd >= 0) {
 		tk_loop_unwatch(c->loop, c->fd);
 	}
@@ -87,6 +108,9 @@ begin_step(struct tk_conn *c, enum state s)
 	tk_loop_timer_start(c->loop, &c->deadline, c->conf.timeout_ms);
 }
 
+static void after_injection(struct tk_conn *c);
+static void after_tls(struct tk_conn *c);
+
 static void
 on_deadline(struct tk_loop *loop, void *arg)
 {
@@ -94,6 +118,11 @@ on_deadline(struct tk_loop *loop, void *arg)
 	struct tk_err e;
 
 	(void)loop;
+	if (c->state == S_INJECTION) {
+		/* no answer to the probe: what a correct server does */
+		after_injection(c);
+		return;
+	}
 	tk_err_clear(&e);
 	tk_err_set(&e, TK_NET, step_name(c->state),
 	    "timed out after %.3g s", c->conf.timeout_ms / 1000.0);
@@ -186,7 +215,7 @@ after_handshake(struct tk_conn *c)
 	r->handshake_done = true;
 	tk_tls_info(c->tls, &r->tls);
 	if (c->conf.no_verify) {
-		finish(c, true);
+		after_tls(c);
 		return;
 	}
 	if (tk_chain_from_session(tk_tls_session(c->tls), time(NULL),
@@ -208,6 +237,106 @@ after_handshake(struct tk_conn *c)
 		}
 	} else if (c->conf.insecure) {
 		r->verdict.status = TK_VERIFY_SKIPPED;
+	}
+	if (r->cls == TK_CHECK) {
+		/* the alert is sent: the session is over */
+		finish(c, true);
+		return;
+	}
+	after_tls(c);
+}
+
+static ssize_t
+tls_rd(void *io, void *buf, size_t len)
+{
+	return tk_tls_read(io, buf, len);
+}
+
+static ssize_t
+tls_wr(void *io, const void *buf, size_t len)
+{
+	return tk_tls_write(io, buf, len);
+}
+
+/*
+ * Inside TLS: first the wait for an answer to the injection probe, then
+ * the dialogue's own phase (EHLO again, PBSZ/PROT, the new stream).
+ */
+static void
+after_tls(struct tk_conn *c)
+{
+	if (c->st != NULL && c->conf.check_injection) {
+		c->r->injection.checked = true;
+		c->state = S_INJECTION;
+		c->tstep = tk_now_us();
+		tk_loop_timer_start(c->loop, &c->deadline,
+		    c->conf.timeout_ms < INJECTION_WAIT_MS ?
+		    c->conf.timeout_ms : INJECTION_WAIT_MS);
+		drive(c);
+		return;
+	}
+	after_injection(c);
+}
+
+static void
+after_injection(struct tk_conn *c)
+{
+	if (c->st == NULL || !c->conf.starttls_after ||
+	    !tk_starttls_has_after(c->st) || c->r->injection.vulnerable) {
+		/* a vulnerable server's replies are out of step: stop */
+		finish(c, true);
+		return;
+	}
+	begin_step(c, S_AFTER);
+	drive(c);
+}
+
+/* Anything readable inside TLS before we said a word answers the probe. */
+static void
+drive_injection(struct tk_conn *c)
+{
+	struct tk_injection *in = &c->r->injection;
+	char buf[512];
+	ssize_t n = tk_tls_read(c->tls, buf, sizeof(buf) - 1);
+
+	if (n == TK_WANT_READ || n == TK_WANT_WRITE) {
+		want(c, (int)n);
+		return;
+	}
+	if (n > 0) {
+		size_t l = strcspn(buf, "\r\n");
+
+		buf[n] = '\0';
+		in->vulnerable = true;
+		snprintf(in->evidence, sizeof(in->evidence), "%.*s",
+		    (int)(l < sizeof(in->evidence) ? l :
+		    sizeof(in->evidence) - 1), buf);
+	}
+	/* 0 (close_notify) or an error: no answer to the probe */
+	tk_loop_timer_stop(c->loop, &c->deadline);
+	after_injection(c);
+}
+
+static void
+drive_after(struct tk_conn *c)
+{
+	int rc = tk_starttls_after(c->st, tls_rd, tls_wr, c->tls);
+	struct tk_err e;
+
+	if (rc == TK_WANT_READ || rc == TK_WANT_WRITE) {
+		want(c, rc);
+		return;
+	}
+	c->r->t_after_us = tk_now_us() - c->tstep;
+	if (rc < 0) {
+		/* the session worked: the report still shows the chain */
+		e = *tk_starttls_error(c->st);
+		if (e.cls == TK_NET && tk_err_is_set(tk_tls_error(c->tls))) {
+			e = *tk_tls_error(c->tls);
+			e.step = "starttls";
+		}
+		c->r->err = e;
+		c->r->cls = e.cls;
 	}
 	finish(c, true);
 }
@@ -258,6 +387,12 @@ drive(struct tk_conn *c)
 		}
 		after_handshake(c);
 		return;
+	case S_INJECTION:
+		drive_injection(c);
+		return;
+	case S_AFTER:
+		drive_after(c);
+		return;
 	case S_IDLE:
 	case S_RESOLVE:
 	case S_CONNECT:
@@ -291,8 +426,15 @@ on_connected(void *arg, int fd, const struct tk_addr *addr,
 	c->connect = NULL;
 	c->fd = fd;
 	if (c->conf.starttls != NULL) {
+		struct tk_starttls_conf sc = {
+			.host = c->verify_name,
+			.xmpp_domain = c->conf.xmpp_domain,
+			.ehlo_name = c->conf.ehlo_name,
+			.check_injection = c->conf.check_injection,
+		};
+
 		tk_err_clear(&e);
-		c->st = tk_starttls_new(c->conf.starttls, &e);
+		c->st = tk_starttls_new_ex(c->conf.starttls, &sc, &e);
 		if (c->st == NULL) {
 			fail(c, &e);
 			return;

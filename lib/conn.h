@@ -24,6 +24,15 @@ struct tk_conn_conf {
 	int family;                 /* AF_UNSPEC, AF_INET, AF_INET6 */
 	unsigned timeout_ms;        /* per step */
 	const char *starttls;       /* protocol name or NULL */
+	const char *xmpp_domain;    /* XMPP stream 'to'; NULL: the name */
+	const char *ehlo_name;      /* EHLO/LHLO name; NULL: address literal */
+	bool starttls_after;        /* run the dialogue's phase inside TLS */
+	/*
+	 * Pipeline a harmless command after STARTTLS and wait (at most
+	 * 1 s, within timeout_ms) for an answer inside TLS: the
+	 * CVE-2011-0411 flaw.  result->injection says what was found.
+	 */
+	bool check_injection;
 	const char *priority;       /* built by tk_tls_priority() */
 	const struct tk_alpn *alpn; /* borrowed */
 	struct tk_creds *creds;     /* borrowed; the session takes a ref */

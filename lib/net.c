@@ -41,7 +41,9 @@ static const struct scheme schemes[] = {
 	{"smtp", 25, "smtp"},
 	{"smtps", 465, NULL},
 	{"submission", 587, "smtp"},
+	{"submissions", 465, NULL},
 	{"xmpp", 5222, "xmpp"},
+	{"xmpp-server", 5269, "xmpp-server"},
 };
 
 uint16_t

@@ -29,6 +29,7 @@ static const char *const starttls_choices[] = {"ftp", "imap", "ldap",
 #define ECL TK_TOOL_ECHO_CLIENT
 #define CHK TK_TOOL_CHECK_CERT
 #define APR TK_TOOL_ALPN_PROBE
+#define STL TK_TOOL_STARTTLS
 
 /* Sorted by long name: a unit test checks it (bsearch relies on it). */
 const struct tk_opt tk_opts[] = {
@@ -40,7 +41,7 @@ const struct tk_opt tk_opts[] = {
 	    "go on without ALPN when the client offers none of --alpn "
 	    "(default: refuse with no_application_protocol)",
 	    OFF(alpn_optional), 0, 0, NULL, false, false},
-	{"at", 0, TK_ARG_STRING, CHK, "TIME",
+	{"at", 0, TK_ARG_STRING, CHK | STL, "TIME",
 	    "check validity at TIME instead of now (ISO 8601, e.g. "
 	    "2030-01-31 or 2030-01-31T12:00:00Z, or @EPOCH)", OFF(at), 0, 0,
 	    NULL, false, false},
@@ -51,6 +52,10 @@ const struct tk_opt tk_opts[] = {
 	{"cert", 0, TK_ARG_FILE, ALL, "FILE",
 	    "own certificate chain (PEM); may also hold the key",
 	    OFF(cert), 0, 0, NULL, false, false},
+	{"check-injection", 0, TK_ARG_NONE, STL, NULL,
+	    "send a harmless command in the same packet as STARTTLS; exit 1 "
+	    "if the server answers it inside TLS (CVE-2011-0411)",
+	    OFF(check_injection), 0, 0, NULL, false, false},
 	{"color", 0, TK_ARG_CHOICE, ALL, "WHEN",
 	    "colour: auto (a terminal without NO_COLOR), always, never",
 	    OFF(color), 0, 0, color_choices, false, false},
@@ -58,10 +63,13 @@ const struct tk_opt tk_opts[] = {
 	    "load mode: send N blocks of --size bytes, one round trip each, "
 	    "and report throughput and round-trip percentiles", OFF(count),
 	    1, 1e9, NULL, false, false},
-	{"crit-days", 0, TK_ARG_UINT, CHK, "N",
+	{"crit-days", 0, TK_ARG_UINT, CHK | STL, "N",
 	    "fail (exit 1) when a certificate expires within N days "
 	    "(default 0: off)", OFF(crit_days), 0, 100000, NULL, false,
 	    false},
+	{"crlf", 0, TK_ARG_NONE, STL, NULL,
+	    "with --relay: send each line of stdin ending in CRLF",
+	    OFF(crlf), 0, 0, NULL, false, false},
 	{"debug", 0, TK_ARG_UINT, ALL, "N",
 	    "GnuTLS debug level (0-99), on stderr", OFF(debug), 0, 99, NULL,
 	    false, false},
@@ -72,6 +80,10 @@ const struct tk_opt tk_opts[] = {
 	    "offer each protocol alone and say which the server accepts "
 	    "(default list: the IANA ALPN registry)", OFF(each), 0, 0, NULL,
 	    false, false},
+	{"ehlo-name", 0, TK_ARG_STRING, CL, "NAME",
+	    "the name said in SMTP EHLO and LMTP LHLO (default: the address "
+	    "literal of the local end, RFC 5321)", OFF(ehlo_name), 0, 0,
+	    NULL, false, false},
 	{"expect", 0, TK_ARG_STRING, APR, "PROTO",
 	    "exit 1 unless the server selects PROTO for the offered list "
 	    "('none': unless it negotiates no ALPN)", OFF(expect), 0, 0, NULL,
@@ -94,7 +106,7 @@ const struct tk_opt tk_opts[] = {
 	{"idle-timeout", 0, TK_ARG_SECONDS, SRV, "SECONDS",
 	    "drop a connection idle this long (default 300)",
 	    OFF(idle_timeout), 0.001, 86400, NULL, false, false},
-	{"insecure", 'k', TK_ARG_NONE, ECL | APR, NULL,
+	{"insecure", 'k', TK_ARG_NONE, ECL | APR | STL, NULL,
 	    "do not verify the server's certificate (says so on stderr)",
 	    OFF(insecure), 0, 0, NULL, false, false},
 	{"ipv4", '4', TK_ARG_NONE, CL, NULL, "use IPv4 addresses only",
@@ -124,7 +136,7 @@ const struct tk_opt tk_opts[] = {
 	{"message", 'm', TK_ARG_STRING, ECL, "TEXT",
 	    "send TEXT and a newline instead of reading stdin",
 	    OFF(message), 0, 0, NULL, false, false},
-	{"min-key-bits", 0, TK_ARG_UINT, CHK, "BITS",
+	{"min-key-bits", 0, TK_ARG_UINT, CHK | STL, "BITS",
 	    "smallest RSA/DSA key accepted (default 2048)",
 	    OFF(min_key_bits), 512, 16384, NULL, false, false},
 	{"min-version", 0, TK_ARG_VERSION, ALL, "V",
@@ -152,9 +164,16 @@ const struct tk_opt tk_opts[] = {
 	{"priority", 0, TK_ARG_STRING, ALL, "STRING",
 	    "GnuTLS priority string for ciphers, groups and signatures "
 	    "(default NORMAL)", OFF(priority), 0, 0, NULL, false, false},
+	{"proto", 'p', TK_ARG_CHOICE, STL, "PROTO",
+	    "the plaintext protocol to upgrade (a URL's scheme says it too)",
+	    OFF(starttls), 0, 0, starttls_choices, false, false},
 	{"quiet", 'q', TK_ARG_NONE, ALL, NULL,
 	    "print nothing on stderr but errors", OFF(quiet), 0, 0, NULL,
 	    false, false},
+	{"relay", 0, TK_ARG_NONE, STL, NULL,
+	    "after the upgrade, send stdin to the server over TLS and print "
+	    "what it sends, until either side closes", OFF(relay), 0, 0,
+	    NULL, false, false},
 	{"request-client-cert", 0, TK_ARG_NONE, SRV, NULL,
 	    "ask clients for a certificate; verify and log it, but go on "
 	    "without one", OFF(request_client_cert), 0, 0, NULL, false,
@@ -162,7 +181,7 @@ const struct tk_opt tk_opts[] = {
 	{"require-client-cert", 0, TK_ARG_NONE, SRV, NULL,
 	    "refuse clients without a certificate trusted by --ca",
 	    OFF(require_client_cert), 0, 0, NULL, false, false},
-	{"require-staple", 0, TK_ARG_NONE, CHK, NULL,
+	{"require-staple", 0, TK_ARG_NONE, CHK | STL, NULL,
 	    "fail when the server staples no OCSP response",
 	    OFF(require_staple), 0, 0, NULL, false, false},
 	{"save-chain", 0, TK_ARG_FILE, CHK, "FILE",
@@ -197,10 +216,13 @@ const struct tk_opt tk_opts[] = {
 	{"version", 'V', TK_ARG_NONE, ALL, NULL,
 	    "show the version and what the linked GnuTLS supports",
 	    OFF(version), 0, 0, NULL, false, false},
-	{"warn-days", 0, TK_ARG_UINT, CHK, "N",
+	{"warn-days", 0, TK_ARG_UINT, CHK | STL, "N",
 	    "warn (exit 5) when a certificate expires within N days "
 	    "(default 30; 0: off)", OFF(warn_days), 0, 100000, NULL, false,
 	    false},
+	{"xmpp-domain", 0, TK_ARG_STRING, CL, "DOMAIN",
+	    "the XMPP stream's 'to' (default: --hostname or the target's "
+	    "host)", OFF(xmpp_domain), 0, 0, NULL, false, false},
 };
 const size_t tk_nopts = sizeof(tk_opts) / sizeof(tk_opts[0]);
 
@@ -213,6 +235,11 @@ const struct tk_tool_info tk_tools[] = {
 	    "[OPTIONS] TARGET... | --file CHAIN",
 	    "check a server's or a file's certificate chain for a name and "
 	    "say exactly why it fails", 0, TK_ARGS_MAX},
+	{TK_TOOL_STARTTLS, "tls-starttls",
+	    "[OPTIONS] --proto PROTO HOST[:PORT] | URL",
+	    "upgrade a plaintext protocol (SMTP, IMAP, POP3, LDAP, XMPP, "
+	    "...) to TLS and report the dialogue, the session and the "
+	    "certificate", 1, 1},
 	{TK_TOOL_ALPN_PROBE, "tls-alpn-probe", "[OPTIONS] TARGET",
 	    "which application protocols (ALPN) a server accepts, selects "
 	    "and prefers", 1, 1},

@@ -64,6 +64,8 @@ struct tk_settings {
 	const char *alpn;
 	bool alpn_optional;
 	const char *starttls;
+	const char *ehlo_name, *xmpp_domain;
+	bool check_injection, relay, crlf;
 	/* network */
 	double timeout;
 	bool ipv4, ipv6;

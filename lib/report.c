@@ -22,6 +22,8 @@ void
 tk_result_release(struct tk_result *r)
 {
 	tk_chain_clear(&r->chain);
+	tk_starttls_free(r->st);
+	r->st = NULL;
 }
 
 /* Length of the valid UTF-8 sequence at p (RFC 3629), or 0. */
@@ -204,6 +206,68 @@ json_ms(uint64_t us)
 	return json_real((double)(us / 10) / 100.0);
 }
 
+static json_t *
+json_caps(const char *const *caps)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; caps != NULL && caps[i] != NULL; i++) {
+		json_array_append_new(a, jstr(caps[i]));
+	}
+	return a;
+}
+
+/* The plaintext dialogue: tk_starttls's record, peer bytes escaped. */
+static json_t *
+json_starttls(const struct tk_result *r)
+{
+	json_t *v = json_object(), *a = json_array();
+	const struct tk_starttls_line *l = NULL;
+	size_t n = 0, dropped = 0;
+	int adv = -1;
+
+	json_object_set_new(v, "protocol", json_string(r->starttls));
+	if (r->st != NULL) {
+		adv = tk_starttls_advertised(r->st);
+		l = tk_starttls_lines(r->st, &n, &dropped);
+	}
+	json_object_set_new(v, "advertised", adv < 0 ? json_null() :
+	    json_boolean(adv == 1));
+	json_object_set_new(v, "answer", r->st != NULL ?
+	    jstr_or_null(tk_starttls_answer(r->st)) : json_null());
+	json_object_set_new(v, "caps_before", json_caps(r->st != NULL ?
+	    tk_starttls_caps(r->st) : NULL));
+	json_object_set_new(v, "caps_after", json_caps(r->st != NULL ?
+	    tk_starttls_caps_after(r->st) : NULL));
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "t_ms", json_ms(l[i].t_us));
+		json_object_set_new(e, "dir",
+		    json_string(l[i].client ? "C" : "S"));
+		json_object_set_new(e, "tls", json_boolean(l[i].tls));
+		json_object_set_new(e, "line", jstr(l[i].text));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(v, "transcript", a);
+	json_object_set_new(v, "transcript_dropped", json_integer(
+	    (json_int_t)dropped));
+	json_object_set_new(v, "injected_bytes",
+	    json_integer((json_int_t)r->injected_bytes));
+	if (r->injection.checked) {
+		json_t *in = json_object();
+
+		json_object_set_new(in, "vulnerable",
+		    json_boolean(r->injection.vulnerable));
+		json_object_set_new(in, "evidence",
+		    jstr_or_null(r->injection.evidence));
+		json_object_set_new(v, "injection", in);
+	} else {
+		json_object_set_new(v, "injection", json_null());
+	}
+	return v;
+}
+
 int
 tk_report_json(const struct tk_result *r, FILE *out)
 {
@@ -219,10 +283,7 @@ tk_report_json(const struct tk_result *r, FILE *out)
 	json_object_set_new(o, "hostname", jstr_or_null(r->hostname));
 	json_object_set_new(o, "sni", jstr_or_null(r->sni));
 	if (r->starttls[0] != '\0') {
-		v = json_object();
-		json_object_set_new(v, "protocol", json_string(r->starttls));
-		json_object_set_new(v, "transcript", jstr(r->transcript));
-		json_object_set_new(o, "starttls", v);
+		json_object_set_new(o, "starttls", json_starttls(r));
 	}
 	json_object_set_new(o, "tls", r->handshake_done ? json_tls(&r->tls) :
 	    json_null());
@@ -358,6 +419,10 @@ tk_report_json(const struct tk_result *r, FILE *out)
 		json_object_set_new(v, "starttls", json_ms(r->t_starttls_us));
 	}
 	json_object_set_new(v, "handshake", json_ms(r->t_handshake_us));
+	if (r->t_after_us > 0) {
+		/* the dialogue's phase inside TLS (EHLO again, PROT P) */
+		json_object_set_new(v, "after_tls", json_ms(r->t_after_us));
+	}
 	json_object_set_new(v, "total", json_ms(r->t_total_us));
 	json_object_set_new(o, "timings_ms", v);
 	rc = json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER |
@@ -480,6 +545,85 @@ tk_report_main_finding(const struct tk_result *r)
 #define GREEN "\033[32m"
 #define RESET "\033[0m"
 
+static void
+text_caps(const char *label, const char *const *caps, FILE *out)
+{
+	char esc[TK_STARTTLS_CAP_LEN * 4 + 1];
+
+	if (caps == NULL || caps[0] == NULL) {
+		return;
+	}
+	fprintf(out, "  %-9s", label);
+	for (size_t i = 0; caps[i] != NULL; i++) {
+		tk_escape(caps[i], strlen(caps[i]), esc, sizeof(esc));
+		fprintf(out, "%s%s", i ? ", " : " ", esc);
+	}
+	fputc('\n', out);
+}
+
+void
+tk_report_text_starttls(const struct tk_result *r, FILE *out)
+{
+	char esc[TK_STARTTLS_CAP_LEN * 4 + 1];
+	const char *answer;
+	int adv;
+
+	if (r->st == NULL) {
+		return;
+	}
+	adv = tk_starttls_advertised(r->st);
+	answer = tk_starttls_answer(r->st);
+	fprintf(out, "  starttls  %s", r->starttls);
+	if (adv >= 0) {
+		fprintf(out, ", %s", adv ? "advertised" : "not advertised");
+	}
+	if (answer != NULL) {
+		tk_escape(answer, strlen(answer), esc, sizeof(esc));
+		fprintf(out, ", answered '%s'", esc);
+	}
+	fputc('\n', out);
+	text_caps("before", tk_starttls_caps(r->st), out);
+	text_caps("inside", tk_starttls_caps_after(r->st), out);
+	if (r->injected_bytes > 0) {
+		fprintf(out, "  plaintext %zu bytes after the go-ahead, before "
+		    "TLS (discarded)\n", r->injected_bytes);
+	}
+	if (r->injection.checked) {
+		if (r->injection.vulnerable) {
+			tk_escape(r->injection.evidence,
+			    strlen(r->injection.evidence), esc, sizeof(esc));
+			fprintf(out, "  injection VULNERABLE: a command sent "
+			    "with STARTTLS was answered inside TLS ('%s')\n",
+			    esc);
+		} else {
+			fprintf(out, "  injection not vulnerable: a command "
+			    "sent with STARTTLS was not answered inside "
+			    "TLS\n");
+		}
+	}
+}
+
+void
+tk_report_text_transcript(const struct tk_result *r, FILE *out)
+{
+	char esc[TK_STARTTLS_CAP_LEN * 4 + 1];
+	const struct tk_starttls_line *l;
+	size_t n, dropped;
+
+	if (r->st == NULL) {
+		return;
+	}
+	l = tk_starttls_lines(r->st, &n, &dropped);
+	for (size_t i = 0; i < n; i++) {
+		tk_escape(l[i].text, strlen(l[i].text), esc, sizeof(esc));
+		fprintf(out, "%8.1f ms %s%s: %s\n", (double)l[i].t_us / 1000.0,
+		    l[i].client ? "C" : "S", l[i].tls ? "(tls)" : "", esc);
+	}
+	if (dropped > 0) {
+		fprintf(out, "(%zu more lines not kept)\n", dropped);
+	}
+}
+
 void
 tk_report_text_check(const struct tk_result *r, bool brief, bool color,
     FILE *out)
@@ -519,6 +663,7 @@ tk_report_text_check(const struct tk_result *r, bool brief, bool color,
 	if (brief) {
 		return;
 	}
+	tk_report_text_starttls(r, out);
 	for (size_t i = 0; i < r->chain.n; i++) {
 		const struct tk_certinfo *c = &r->chain.certs[i];
 		char t2[32];
@@ -576,8 +721,10 @@ tk_report_text_check(const struct tk_result *r, bool brief, bool color,
 		fputc('\n', out);
 	}
 	if (r->address[0] != '\0') {
-		fprintf(out, "  address   %s in %.1f ms\n", r->address,
-		    (double)r->t_total_us / 1000.0);
+		/* up to the end of the handshake: what a user waits for */
+		fprintf(out, "  address   %s, handshake done in %.1f ms\n",
+		    r->address, (double)(r->t_resolve_us + r->t_connect_us +
+		    r->t_starttls_us + r->t_handshake_us) / 1000.0);
 	}
 }
 

@@ -14,6 +14,7 @@
 #include "certcheck.h"
 #include "certinfo.h"
 #include "err.h"
+#include "starttls.h"
 #include "tls.h"
 #include "verify.h"
 
@@ -38,11 +39,19 @@ struct tk_result {
 	char hostname[256];     /* name verified, "" if none */
 	char sni[256];          /* sent, "" if none */
 	uint64_t t_resolve_us, t_connect_us, t_starttls_us, t_handshake_us,
-	    t_total_us;
+	    t_after_us, t_total_us;
 	bool handshake_done;
 	struct tk_tls_info tls;
 	char starttls[16];
-	char transcript[1024];
+	char transcript[1024];  /* the short form, for -v */
+	/* the dialogue (owned; NULL without STARTTLS): lines, caps, answer */
+	struct tk_starttls *st;
+	size_t injected_bytes;  /* plaintext after the go-ahead, discarded */
+	struct tk_injection {
+		bool checked;       /* --check-injection */
+		bool vulnerable;    /* the probe was answered inside TLS */
+		char evidence[200]; /* the answer's first line (peer bytes) */
+	} injection;
 	struct tk_chain chain;  /* owned */
 	struct tk_verdict verdict;
 	bool checked;           /* tls-check-cert: findings and ocsp filled */
@@ -72,6 +81,16 @@ void tk_report_text_session(const struct tk_result *r, FILE *out);
  */
 void tk_report_text_check(const struct tk_result *r, bool brief,
     bool color, FILE *out);
+
+/*
+ * The STARTTLS section of tk_report_text_check(): protocol, whether it
+ * was advertised, the server's answer, the capabilities before and inside
+ * TLS, plaintext injected and the injection probe.  Nothing without one.
+ */
+void tk_report_text_starttls(const struct tk_result *r, FILE *out);
+
+/* The plaintext dialogue line by line ("  12.3 ms S: 220 ..."), for -v. */
+void tk_report_text_transcript(const struct tk_result *r, FILE *out);
 
 /* The finding that explains the outcome best (first FAIL, then WARN). */
 const struct tk_finding *tk_report_main_finding(const struct tk_result *r);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tls.h"
@@ -226,6 +227,13 @@ struct proto {
 	const char *name;
 	const struct step *steps;
 	bool raw;             /* reads bytes, not lines: XML, BER, a byte */
+	uint16_t port;        /* the well-known port, 0: none */
+	/*
+	 * --check-injection: a harmless command sent in the same packet as
+	 * the STARTTLS command; NULL where the protocol has no such command
+	 * (XML, BER, binary).
+	 */
+	const char *probe;
 };
 
 /*
@@ -425,18 +433,18 @@ static const struct step postgres_steps[] = {
 };
 
 static const struct proto protos[] = {
-	{"ftp", ftp_steps, false},
-	{"imap", imap_steps, false},
-	{"ldap", ldap_steps, true},
-	{"line", line_steps, false},
-	{"lmtp", lmtp_steps, false},
-	{"nntp", nntp_steps, false},
-	{"pop3", pop3_steps, false},
-	{"postgres", postgres_steps, true},
-	{"sieve", sieve_steps, false},
-	{"smtp", smtp_steps, false},
-	{"xmpp", xmpp_steps, true},
-	{"xmpp-server", xmpp_server_steps, true},
+	{"ftp", ftp_steps, false, 21, "NOOP\r\n"},
+	{"imap", imap_steps, false, 143, "a9 NOOP\r\n"},
+	{"ldap", ldap_steps, true, 389, NULL},
+	{"line", line_steps, false, 0, "PING\r\n"},
+	{"lmtp", lmtp_steps, false, 24, "NOOP\r\n"},
+	{"nntp", nntp_steps, false, 119, "DATE\r\n"},
+	{"pop3", pop3_steps, false, 110, "NOOP\r\n"},
+	{"postgres", postgres_steps, true, 5432, NULL},
+	{"sieve", sieve_steps, false, 4190, "NOOP\r\n"},
+	{"smtp", smtp_steps, false, 25, "NOOP\r\n"},
+	{"xmpp", xmpp_steps, true, 5222, NULL},
+	{"xmpp-server", xmpp_server_steps, true, 5269, NULL},
 };
 
 /* The names of protos[], in its order (a unit test checks the two). */
@@ -462,6 +470,13 @@ struct caps {
 struct tk_starttls {
 	const struct proto *p;
 	size_t step;
+	size_t answer_step;   /* the read that answers the STARTTLS command */
+	bool probe;           /* --check-injection: pipeline p->probe */
+	int advertised;       /* -1 not known, 0 no, 1 yes */
+	char answer[TK_STARTTLS_CAP_LEN + 1];
+	uint64_t t0_us;       /* the first step, for the transcript */
+	struct tk_starttls_line *log;
+	size_t nlog, logcap, log_dropped;
 	const char *want;     /* the capability ST_HAVE_CAP needs, or NULL */
 	bool ready;           /* the go-ahead came */
 	bool after;           /* running the steps inside TLS */
@@ -487,6 +502,15 @@ struct tk_starttls {
 	struct tk_err err;
 	char transcript[TRANSCRIPT_MAX];
 };
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 static const struct proto *
 find_proto(const char *name)
@@ -538,7 +562,7 @@ struct tk_starttls *
 tk_starttls_new_ex(const char *proto, const struct tk_starttls_conf *conf,
     struct tk_err *err)
 {
-	static const struct tk_starttls_conf none = {NULL, NULL, NULL};
+	static const struct tk_starttls_conf none = {0};
 	const struct proto *p = find_proto(proto);
 	struct tk_starttls *st;
 	const char *domain;
@@ -588,10 +612,26 @@ tk_starttls_new_ex(const char *proto, const struct tk_starttls_conf *conf,
 	}
 	st->p = p;
 	st->fd = -1;
+	st->advertised = -1;
+	st->t0_us = now_us();
 	for (const struct step *s = p->steps; s->op != ST_END; s++) {
 		if (s->op == ST_HAVE_CAP) {
 			st->want = s->text;
 		}
+		if (s->op == ST_TLS && st->answer_step == 0) {
+			st->answer_step = (size_t)(s - p->steps) - 1;
+		}
+	}
+	if (conf->check_injection) {
+		if (p->probe == NULL) {
+			free(st->raw);
+			free(st);
+			tk_err_set(err, TK_USAGE, "options",
+			    "--check-injection needs a line protocol, not "
+			    "'%s'", p->name);
+			return NULL;
+		}
+		st->probe = true;
 	}
 	if (conf->ehlo_name != NULL) {
 		snprintf(st->ehlo, sizeof(st->ehlo), "%s", conf->ehlo_name);
@@ -617,6 +657,7 @@ tk_starttls_free(struct tk_starttls *st)
 		return;
 	}
 	free(st->raw);
+	free(st->log);
 	free(st);
 }
 
@@ -631,12 +672,60 @@ who(const struct tk_starttls *st, bool client)
 	return client ? "C" : "S";
 }
 
-/* Appends "who: text" (text cut at CR or LF and at 200 bytes). */
+/*
+ * One line of the transcript: what was sent or received, when, and
+ * whether inside TLS.  Past TK_STARTTLS_LOG_MAX lines only a count is
+ * kept; a failed allocation drops the line the same way.
+ */
+static void
+log_line(struct tk_starttls *st, bool client, const char *text, size_t len)
+{
+	struct tk_starttls_line *l;
+
+	if (st->nlog == st->logcap) {
+		size_t cap = st->logcap ? st->logcap * 2 : 16;
+		struct tk_starttls_line *g;
+
+		if (st->logcap >= TK_STARTTLS_LOG_MAX ||
+		    (g = realloc(st->log, cap * sizeof(*g))) == NULL) {
+			st->log_dropped++;
+			return;
+		}
+		st->log = g;
+		st->logcap = cap;
+	}
+	l = &st->log[st->nlog++];
+	l->t_us = now_us() - st->t0_us;
+	l->client = client;
+	l->tls = st->after;
+	len = strnlen(text, len);
+	if (len > TK_STARTTLS_CAP_LEN) {
+		len = TK_STARTTLS_CAP_LEN;
+	}
+	memcpy(l->text, text, len);
+	l->text[len] = '\0';
+}
+
+/*
+ * Appends "who: text" (text cut at CR or LF and at 200 bytes) to the
+ * summary.  Lines of line protocols go into the transcript as they are
+ * read (line_reply); here what we send and the raw protocols' units.
+ */
 static void
 note(struct tk_starttls *st, const char *w, const char *text)
 {
 	size_t len = strlen(st->transcript);
 	size_t tl = strcspn(text, "\r\n");
+	bool client = w[0] == 'C';
+
+	if (client || st->p->raw) {
+		log_line(st, client, text, tl);
+	}
+	if (!client && st->p->raw && st->step == st->answer_step) {
+		snprintf(st->answer, sizeof(st->answer), "%.*s",
+		    (int)(tl > TK_STARTTLS_CAP_LEN ? TK_STARTTLS_CAP_LEN : tl),
+		    text);
+	}
 
 	if (len + 8 >= sizeof(st->transcript)) {
 		return;
@@ -788,6 +877,7 @@ have_cap(struct tk_starttls *st, const struct step *s)
 	char list[200];
 	size_t o = 0;
 
+	st->advertised = c->want_seen ? 1 : 0;
 	if (c->want_seen) {
 		return 0;
 	}
@@ -893,6 +983,20 @@ build_send(struct tk_starttls *st, const struct step *s)
 		note_bytes(st, who(st, true), st->out, l);
 		snprintf(st->cmd, sizeof(st->cmd), "%.*s", (int)l,
 		    s->msg != NULL ? s->msg : (const char *)st->out);
+		if (st->probe && !st->after && st->step + 1 == st->answer_step) {
+			/* the same write, so the same TCP segment */
+			size_t pl = strlen(st->p->probe);
+
+			if (st->outlen + pl > sizeof(st->out)) {
+				return tk_err_set(&st->err, TK_INTERNAL,
+				    "starttls", "a command longer than %zu "
+				    "bytes", sizeof(st->out));
+			}
+			memcpy(st->out + st->outlen, st->p->probe, pl);
+			st->outlen += pl;
+			log_line(st, true, st->p->probe,
+			    strcspn(st->p->probe, "\r\n"));
+		}
 		return 0;
 	case ST_SEND_BIN:
 		if (s->len > sizeof(st->out)) {
@@ -1229,6 +1333,11 @@ line_reply(struct tk_starttls *st, const struct step *s)
 		    &st->err);
 		if (r <= 0) {
 			return r;
+		}
+		log_line(st, false, line, strlen(line));
+		if (st->step == st->answer_step && !st->after) {
+			snprintf(st->answer, sizeof(st->answer), "%.*s",
+			    TK_STARTTLS_CAP_LEN, line);
 		}
 		switch (s->op) {
 		case ST_EXPECT:
@@ -2211,4 +2320,48 @@ const char *
 tk_starttls_transcript(const struct tk_starttls *st)
 {
 	return st->transcript;
+}
+
+uint16_t
+tk_starttls_port(const char *proto)
+{
+	const struct proto *p = find_proto(proto);
+
+	return p != NULL ? p->port : 0;
+}
+
+bool
+tk_starttls_can_probe(const char *proto)
+{
+	const struct proto *p = find_proto(proto);
+
+	return p != NULL && p->probe != NULL;
+}
+
+const char *
+tk_starttls_protocol(const struct tk_starttls *st)
+{
+	return st->p->name;
+}
+
+int
+tk_starttls_advertised(const struct tk_starttls *st)
+{
+	return st->advertised;
+}
+
+const char *
+tk_starttls_answer(const struct tk_starttls *st)
+{
+	return st->answer[0] != '\0' ? st->answer : NULL;
+}
+
+const struct tk_starttls_line *
+tk_starttls_lines(const struct tk_starttls *st, size_t *n, size_t *dropped)
+{
+	*n = st->nlog;
+	if (dropped != NULL) {
+		*dropped = st->log_dropped;
+	}
+	return st->log;
 }

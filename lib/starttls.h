@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -89,10 +90,31 @@ struct tk_starttls_conf {
 	 * section 4.1.4), or "localhost" when that is not known.
 	 */
 	const char *ehlo_name;
+	/*
+	 * Sends a harmless command (NOOP, DATE, PING) in the same write as
+	 * the STARTTLS command: a server that answers it inside TLS has the
+	 * plaintext command injection flaw (CVE-2011-0411).  Line protocols
+	 * only (tk_starttls_can_probe()).
+	 */
+	bool check_injection;
+};
+
+#define TK_STARTTLS_LOG_MAX 256   /* transcript lines kept per dialogue */
+
+/* One line of the transcript. */
+struct tk_starttls_line {
+	uint64_t t_us;        /* since the dialogue was created */
+	bool client;          /* we sent it */
+	bool tls;             /* inside TLS */
+	char text[TK_STARTTLS_CAP_LEN + 1];  /* peer bytes: escape them */
 };
 
 /* true if name is a protocol this build speaks. */
 bool tk_starttls_known(const char *proto);
+/* The protocol's well-known port (smtp 25, imap 143, ...); 0: none. */
+uint16_t tk_starttls_port(const char *proto);
+/* true if --check-injection works with the protocol. */
+bool tk_starttls_can_probe(const char *proto);
 /* Space-separated list of the protocols, for messages. */
 const char *tk_starttls_names(void);
 
@@ -163,6 +185,25 @@ const char *const *tk_starttls_caps_after(const struct tk_starttls *st);
  */
 size_t tk_starttls_injected(const struct tk_starttls *st);
 const char *tk_starttls_injected_sample(const struct tk_starttls *st);
+const char *tk_starttls_protocol(const struct tk_starttls *st);
+/*
+ * Whether the server advertised STARTTLS (or STLS, or <starttls/>) among
+ * its capabilities: 1 yes, 0 no, -1 when the protocol has no such list
+ * (ftp, ldap, postgres, line) or the dialogue did not get that far.
+ */
+int tk_starttls_advertised(const struct tk_starttls *st);
+/*
+ * The server's answer to the STARTTLS command (its last line: "220 2.0.0
+ * Ready to start TLS", "<proceed/>", "S"), the refusal when it refused,
+ * or NULL when it never answered.  Peer bytes: escape them.
+ */
+const char *tk_starttls_answer(const struct tk_starttls *st);
+/*
+ * Every line sent and received, in order, with times; *dropped counts
+ * the lines past TK_STARTTLS_LOG_MAX.  Valid until the next step.
+ */
+const struct tk_starttls_line *tk_starttls_lines(
+    const struct tk_starttls *st, size_t *n, size_t *dropped);
 /*
  * A short transcript ("C: STARTTLS | S: READY"), capped, escaped later.
  * A multi-line reply shows its first and last lines and the count; the

@@ -9,7 +9,8 @@ bash scripts/build.sh
 B=build/tools
 T=testdata
 work=$(mktemp -d)
-trap 'kill "$srv" 2>/dev/null || true; rm -rf "$work"' EXIT
+srv= smtp=
+trap 'kill $srv $smtp 2>/dev/null || true; rm -rf "$work"' EXIT
 
 run() {
 	printf '\n$ %s\n' "$*"
@@ -40,6 +41,23 @@ run $B/tls-echo-client --ca $T/ca.crt --count 200 --size 16384 \
 printf '\n$ tls-echo-client --json ... | jq .tls\n'
 $B/tls-echo-client --ca $T/ca.crt --json --message json "localhost:$port" |
     jq .tls
+run $B/tls-check-cert --ca $T/ca.crt --warn-days 30 "localhost:$port"
+run $B/tls-alpn-probe --ca $T/ca.crt --each --order \
+    --alpn h2,http/1.1,spdy/3 "localhost:$port"
+
+# a second server speaking SMTP until STARTTLS, for tls-starttls
+$B/tls-echo-server --cert $T/localhost-rsa-chain.pem \
+    --key $T/localhost-rsa.key --listen 127.0.0.1:0 --starttls smtp \
+    </dev/null >"$work/smtp.out" 2>"$work/smtp.err" &
+smtp=$!
+for _ in $(seq 100); do
+	grep -q '^listening on' "$work/smtp.out" 2>/dev/null && break
+	sleep 0.05
+done
+sport=$(sed -n 's/^listening on .*://p' "$work/smtp.out" | head -n 1)
+run $B/tls-starttls --ca $T/ca.crt -v --check-injection "smtp://localhost:$sport"
+kill -TERM "$smtp"
+wait "$smtp" || true
 
 kill -TERM "$srv"
 wait "$srv" || true

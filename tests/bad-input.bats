@@ -396,3 +396,71 @@ bad_server() {
 	bad_server "localhost-rsa\.crt|DH" "${L[@]}" "${C[@]}" \
 	    --dh-params "$TD/localhost-rsa.crt"
 }
+
+# --- tls-starttls ------------------------------------------------------------
+
+# bad_starttls REGEX ARGS...: tls-starttls ARGS is refused before any I/O.
+bad_starttls() {
+	local regex=$1
+
+	shift
+	run -2 --separate-stderr traced "$TK_BUILD/tools/tls-starttls" "$@"
+	check_bad tls-starttls "$regex"
+}
+
+@test "starttls: no protocol (no --proto, no STARTTLS scheme)" {
+	bad_starttls "no protocol.*--proto" --ca "$TD/ca.crt" "$T"
+}
+
+@test "starttls: --proto gopher" {
+	bad_starttls "gopher" --proto gopher --ca "$TD/ca.crt" "$T"
+}
+
+@test "starttls: a TLS-from-the-start scheme (smtps://)" {
+	bad_starttls "smtps.*TLS-from-the-start" --ca "$TD/ca.crt" \
+	    "smtps://127.0.0.1:$CLOSED_PORT"
+}
+
+@test "starttls: --proto contradicting the URL's scheme" {
+	bad_starttls "contradicts" --proto imap --ca "$TD/ca.crt" \
+	    "smtp://127.0.0.1:$CLOSED_PORT"
+}
+
+@test "starttls: line without a port" {
+	bad_starttls "no port.*line" --proto line --ca "$TD/ca.crt" 127.0.0.1
+}
+
+@test "starttls: --check-injection with ldap" {
+	bad_starttls "check-injection.*ldap" --check-injection --ca "$TD/ca.crt" \
+	    "ldap://127.0.0.1:$CLOSED_PORT"
+}
+
+@test "starttls: --relay with --json" {
+	bad_starttls "relay.*json" --relay --json --ca "$TD/ca.crt" \
+	    "smtp://127.0.0.1:$CLOSED_PORT"
+}
+
+@test "starttls: --crlf without --relay" {
+	bad_starttls "crlf.*relay" --crlf --ca "$TD/ca.crt" \
+	    "smtp://127.0.0.1:$CLOSED_PORT"
+}
+
+@test "starttls: --ehlo-name with a CRLF injection" {
+	bad_starttls "EHLO name" --ehlo-name $'a\r\nRCPT TO:<x>' \
+	    --ca "$TD/ca.crt" "smtp://127.0.0.1:$CLOSED_PORT"
+}
+
+@test "starttls: --xmpp-domain with a quote" {
+	bad_starttls "XMPP domain" --xmpp-domain "a'b" --ca "$TD/ca.crt" \
+	    "xmpp://127.0.0.1:$CLOSED_PORT"
+}
+
+@test "starttls: two targets" {
+	bad_starttls "target|argument" --ca "$TD/ca.crt" \
+	    "smtp://127.0.0.1:$CLOSED_PORT" "smtp://127.0.0.1:$CLOSED_PORT"
+}
+
+@test "starttls: unreadable --ca" {
+	bad_starttls "ca|CA" --ca /nonexistent/ca.pem \
+	    "smtp://127.0.0.1:$CLOSED_PORT"
+}

@@ -110,7 +110,7 @@ drive(struct tk_starttls *st, struct feed *f, bool after)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tk_starttls_conf conf = {"example.org", NULL, NULL};
+	struct tk_starttls_conf conf = {"example.org", NULL, NULL, false};
 	const char *names = tk_starttls_names();
 	char proto[32];
 	struct tk_starttls *st;
@@ -135,6 +135,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		p += len;
 	}
+	/* the high bit of the cut byte turns the injection probe on */
+	conf.check_injection = (data[1] & 0x80) && tk_starttls_can_probe(proto);
 	tk_err_clear(&err);
 	st = tk_starttls_new_ex(proto, &conf, &err);
 	if (st == NULL) {
@@ -156,6 +158,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_caps(tk_starttls_caps(st));
 	if (strlen(tk_starttls_transcript(st)) >= 1024) {
 		abort();
+	}
+	{
+		size_t nl, dropped;
+		const struct tk_starttls_line *l =
+		    tk_starttls_lines(st, &nl, &dropped);
+		const char *ans = tk_starttls_answer(st);
+
+		if (nl > TK_STARTTLS_LOG_MAX || (nl > 0 && l == NULL)) {
+			abort();
+		}
+		for (size_t i = 0; i < nl; i++) {
+			if (strlen(l[i].text) > TK_STARTTLS_CAP_LEN ||
+			    (i > 0 && l[i].t_us < l[i - 1].t_us)) {
+				abort();
+			}
+		}
+		if (ans != NULL && strlen(ans) > TK_STARTTLS_CAP_LEN) {
+			abort();
+		}
+		if (tk_starttls_advertised(st) < -1 ||
+		    tk_starttls_advertised(st) > 1) {
+			abort();
+		}
 	}
 	tk_starttls_free(st);
 	return 0;

@@ -370,35 +370,42 @@ static const struct {
 	enum tk_class cls;
 	bool after;
 } conf_cases[] = {
-	{"smtp defaults", "smtp", {NULL, NULL, NULL}, TK_OK, true},
-	{"lmtp", "lmtp", {NULL, NULL, NULL}, TK_OK, true},
-	{"ftp", "ftp", {NULL, NULL, NULL}, TK_OK, true},
-	{"sieve", "sieve", {NULL, NULL, NULL}, TK_OK, true},
-	{"imap", "imap", {NULL, NULL, NULL}, TK_OK, false},
-	{"pop3", "pop3", {NULL, NULL, NULL}, TK_OK, false},
-	{"nntp", "nntp", {NULL, NULL, NULL}, TK_OK, false},
-	{"ldap", "ldap", {NULL, NULL, NULL}, TK_OK, false},
-	{"postgres", "postgres", {NULL, NULL, NULL}, TK_OK, false},
-	{"line", "line", {NULL, NULL, NULL}, TK_OK, false},
-	{"xmpp with host", "xmpp", {"example.org", NULL, NULL}, TK_OK, true},
+	{"smtp defaults", "smtp", {NULL, NULL, NULL, false}, TK_OK, true},
+	{"lmtp", "lmtp", {NULL, NULL, NULL, false}, TK_OK, true},
+	{"ftp", "ftp", {NULL, NULL, NULL, false}, TK_OK, true},
+	{"sieve", "sieve", {NULL, NULL, NULL, false}, TK_OK, true},
+	{"imap", "imap", {NULL, NULL, NULL, false}, TK_OK, false},
+	{"pop3", "pop3", {NULL, NULL, NULL, false}, TK_OK, false},
+	{"nntp", "nntp", {NULL, NULL, NULL, false}, TK_OK, false},
+	{"ldap", "ldap", {NULL, NULL, NULL, false}, TK_OK, false},
+	{"postgres", "postgres", {NULL, NULL, NULL, false}, TK_OK, false},
+	{"line", "line", {NULL, NULL, NULL, false}, TK_OK, false},
+	{"xmpp with host", "xmpp", {"example.org", NULL, NULL, false}, TK_OK, true},
 	{"xmpp-server with domain", "xmpp-server", {NULL, "example.org",
-	    NULL}, TK_OK, true},
-	{"xmpp without a domain", "xmpp", {NULL, NULL, NULL}, TK_USAGE,
+	    NULL, false}, TK_OK, true},
+	{"xmpp without a domain", "xmpp", {NULL, NULL, NULL, false}, TK_USAGE,
 	    false},
-	{"xmpp-server without a domain", "xmpp-server", {NULL, NULL, NULL},
+	{"xmpp-server without a domain", "xmpp-server", {NULL, NULL, NULL, false},
 	    TK_USAGE, false},
-	{"ehlo name", "smtp", {NULL, NULL, "client.example"}, TK_OK, true},
-	{"ehlo literal", "smtp", {NULL, NULL, "[IPv6:2001:db8::1]"}, TK_OK,
+	{"ehlo name", "smtp", {NULL, NULL, "client.example", false}, TK_OK, true},
+	{"ehlo literal", "smtp", {NULL, NULL, "[IPv6:2001:db8::1]", false}, TK_OK,
 	    true},
-	{"ehlo with a space", "smtp", {NULL, NULL, "a b"}, TK_USAGE, false},
-	{"ehlo with CRLF", "smtp", {NULL, NULL, "a\r\nRCPT TO:<x>"},
+	{"ehlo with a space", "smtp", {NULL, NULL, "a b", false}, TK_USAGE, false},
+	{"ehlo with CRLF", "smtp", {NULL, NULL, "a\r\nRCPT TO:<x>", false},
 	    TK_USAGE, false},
-	{"ehlo empty", "smtp", {NULL, NULL, ""}, TK_USAGE, false},
-	{"domain with a quote", "xmpp", {NULL, "a'b", NULL}, TK_USAGE,
+	{"ehlo empty", "smtp", {NULL, NULL, "", false}, TK_USAGE, false},
+	{"domain with a quote", "xmpp", {NULL, "a'b", NULL, false}, TK_USAGE,
 	    false},
-	{"host with an angle bracket", "xmpp", {"a>b", NULL, NULL},
+	{"host with an angle bracket", "xmpp", {"a>b", NULL, NULL, false},
 	    TK_USAGE, false},
-	{"unknown protocol", "smtps", {NULL, NULL, NULL}, TK_USAGE, false},
+	{"unknown protocol", "smtps", {NULL, NULL, NULL, false}, TK_USAGE,
+	    false},
+	{"injection probe smtp", "smtp", {NULL, NULL, NULL, true}, TK_OK,
+	    true},
+	{"injection probe ldap", "ldap", {NULL, NULL, NULL, true},
+	    TK_USAGE, false},
+	{"injection probe xmpp", "xmpp", {"example.org", NULL, NULL, true},
+	    TK_USAGE, false},
 };
 
 static void
@@ -433,7 +440,7 @@ test_conf(void)
 	}
 	TK_CASE("name too long");
 	{
-		struct tk_starttls_conf c = {NULL, NULL, longname};
+		struct tk_starttls_conf c = {NULL, NULL, longname, false};
 		struct tk_err err;
 
 		memset(longname, 'a', sizeof(longname) - 1);
@@ -1269,7 +1276,7 @@ play(struct tk_starttls *st, int sv[2], const struct exch *ex, bool after)
 static struct tk_starttls *
 new_case(const struct dcase *d)
 {
-	struct tk_starttls_conf conf = {"example.org", NULL, NULL};
+	struct tk_starttls_conf conf = {"example.org", NULL, NULL, false};
 	struct tk_starttls *st;
 	struct tk_err err;
 
@@ -1602,11 +1609,114 @@ static const struct {
 	{"xmpp-server", "", XMPP_C("jabber:server", "chat.example")},
 };
 
+/* The per-line transcript, the answer, "advertised" and the probe. */
+static void
+test_transcript(void)
+{
+	static const struct exch ok[MAXEX] = {
+		R("", "220 mx.example.org ESMTP\r\n"),
+		R("EHLO localhost\r\n", SMTP_EHLO),
+		R("STARTTLS\r\nNOOP\r\n", "220 2.0.0 Ready to start TLS\r\n"),
+	};
+	static const struct exch refused[MAXEX] = {
+		R("", "220 mx\r\n"),
+		R("EHLO localhost\r\n", SMTP_EHLO),
+		R("STARTTLS\r\n", "454 4.7.0 TLS not available\r\n"),
+	};
+	static const struct exch absent[MAXEX] = {
+		R("", "220 mx\r\n"),
+		R("EHLO localhost\r\n", "250-mx\r\n250 SIZE\r\n"),
+	};
+	static const char *const want[] = {
+		"S 220 mx.example.org ESMTP", "C EHLO localhost",
+		"S 250-mx.example.org", "S 250-PIPELINING",
+		"S 250-SIZE 10240000", "S 250-STARTTLS", "S 250 8BITMIME",
+		"C STARTTLS", "C NOOP", "S 220 2.0.0 Ready to start TLS",
+	};
+	struct tk_starttls_conf conf = {NULL, "localhost", "localhost", true};
+	const struct tk_starttls_line *l;
+	struct tk_starttls *st;
+	struct tk_err err;
+	size_t n, dropped;
+	int sv[2];
+
+	TK_CASE("transcript: every line, in order, the probe pipelined");
+	tk_err_clear(&err);
+	st = tk_starttls_new_ex("smtp", &conf, &err);
+	EXPECT_TRUE(st != NULL);
+	if (st == NULL || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK,
+	    0, sv) < 0) {
+		tk_starttls_free(st);
+		return;
+	}
+	EXPECT_EQ_INT(tk_starttls_advertised(st), -1);
+	EXPECT_TRUE(tk_starttls_answer(st) == NULL);
+	EXPECT_EQ_INT(play(st, sv, ok, false), 0);
+	l = tk_starttls_lines(st, &n, &dropped);
+	EXPECT_EQ_SIZE(n, sizeof(want) / sizeof(want[0]));
+	EXPECT_EQ_SIZE(dropped, 0);
+	for (size_t i = 0; i < n && i < sizeof(want) / sizeof(want[0]);
+	     i++) {
+		char got[300];
+
+		snprintf(got, sizeof(got), "%s %s", l[i].client ? "C" : "S",
+		    l[i].text);
+		EXPECT_EQ_STR(got, want[i]);
+		EXPECT_TRUE(!l[i].tls);
+		EXPECT_TRUE(i == 0 || l[i].t_us >= l[i - 1].t_us);
+	}
+	EXPECT_EQ_INT(tk_starttls_advertised(st), 1);
+	EXPECT_EQ_STR(tk_starttls_answer(st) ? tk_starttls_answer(st) : "",
+	    "220 2.0.0 Ready to start TLS");
+	tk_starttls_free(st);
+	close(sv[0]);
+	close(sv[1]);
+
+	TK_CASE("answer: the refusal");
+	conf.check_injection = false;
+	st = tk_starttls_new_ex("smtp", &conf, &err);
+	EXPECT_TRUE(st != NULL);
+	if (st != NULL && socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
+	    sv) == 0) {
+		EXPECT_EQ_INT(play(st, sv, refused, false), -1);
+		EXPECT_EQ_INT(tk_starttls_advertised(st), 1);
+		EXPECT_EQ_STR(tk_starttls_answer(st) ?
+		    tk_starttls_answer(st) : "", "454 4.7.0 TLS not available");
+		close(sv[0]);
+		close(sv[1]);
+	}
+	tk_starttls_free(st);
+
+	TK_CASE("advertised: no");
+	st = tk_starttls_new_ex("smtp", &conf, &err);
+	EXPECT_TRUE(st != NULL);
+	if (st != NULL && socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
+	    sv) == 0) {
+		EXPECT_EQ_INT(play(st, sv, absent, false), -1);
+		EXPECT_EQ_INT(tk_starttls_advertised(st), 0);
+		EXPECT_TRUE(tk_starttls_answer(st) == NULL);
+		close(sv[0]);
+		close(sv[1]);
+	}
+	tk_starttls_free(st);
+
+	TK_CASE("ports and probes");
+	EXPECT_EQ_INT(tk_starttls_port("smtp"), 25);
+	EXPECT_EQ_INT(tk_starttls_port("sieve"), 4190);
+	EXPECT_EQ_INT(tk_starttls_port("xmpp-server"), 5269);
+	EXPECT_EQ_INT(tk_starttls_port("line"), 0);
+	EXPECT_EQ_INT(tk_starttls_port("nope"), 0);
+	EXPECT_TRUE(tk_starttls_can_probe("imap"));
+	EXPECT_TRUE(!tk_starttls_can_probe("ldap"));
+	EXPECT_TRUE(!tk_starttls_can_probe("nope"));
+	TK_CASE(NULL);
+}
+
 static void
 test_named(void)
 {
 	struct tk_starttls_conf conf = {"example.org", "chat.example",
-	    "client.example"};
+	    "client.example", false};
 
 	for (size_t i = 0; i < sizeof(named_cases) / sizeof(named_cases[0]);
 	     i++) {
@@ -1653,6 +1763,7 @@ run(void)
 	test_protocols();
 	test_ehlo_literal();
 	test_named();
+	test_transcript();
 	test_caps_limits();
 }
 

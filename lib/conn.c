@@ -124,6 +124,28 @@ on_deadline(struct tk_loop *loop, void *arg)
 		return;
 	}
 	tk_err_clear(&e);
+	if (c->state == S_AFTER) {
+		/* the session worked: the report still shows the chain */
+		tk_err_set(&e, TK_NET, "starttls", "timed out after %.3g s "
+		    "inside TLS, waiting for the reply to '%.40s'",
+		    c->conf.timeout_ms / 1000.0,
+		    tk_starttls_last_command(c->st));
+		c->r->t_after_us = tk_now_us() - c->tstep;
+		c->r->err = e;
+		c->r->cls = e.cls;
+		finish(c, true);
+		return;
+	}
+	if (c->state == S_STARTTLS) {
+		c->r->t_starttls_us = tk_now_us() - c->tstep;
+		tk_err_set(&e, TK_NET, "starttls", "timed out after %.3g s "
+		    "in the plaintext dialogue%s%.40s%s",
+		    c->conf.timeout_ms / 1000.0,
+		    tk_starttls_last_command(c->st)[0] ? ", waiting for the "
+		    "reply to '" : " (waiting for the greeting)",
+		    tk_starttls_last_command(c->st),
+		    tk_starttls_last_command(c->st)[0] ? "'" : "");
+	}
 	tk_err_set(&e, TK_NET, step_name(c->state),
 	    "timed out after %.3g s", c->conf.timeout_ms / 1000.0);
 	tk_lookup_cancel(c->lookup);
@@ -355,11 +377,11 @@ drive(struct tk_conn *c)
 		}
 		snprintf(c->r->transcript, sizeof(c->r->transcript), "%s",
 		    tk_starttls_transcript(c->st));
+		c->r->t_starttls_us = tk_now_us() - c->tstep;
 		if (rc < 0) {
 			fail(c, tk_starttls_error(c->st));
 			return;
 		}
-		c->r->t_starttls_us = tk_now_us() - c->tstep;
 		start_handshake(c);
 		return;
 	case S_HANDSHAKE:

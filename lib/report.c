@@ -311,10 +311,16 @@ tk_report_json(const struct tk_result *r, FILE *out)
 		const struct tk_finding *mf = tk_report_main_finding(r);
 		char t[32];
 
+		/* checked, then a later step failed (the dialogue inside
+		 * TLS): an error, whatever the chain was */
+		bool error = r->cls != TK_OK && r->cls != TK_WARN &&
+		    r->cls != TK_CHECK;
+
 		json_object_set_new(o, "verdict", json_string(
-		    r->cls == TK_OK ? "ok" : r->cls == TK_WARN ? "warning" :
-		    "fail"));
-		json_object_set_new(o, "reason", mf != NULL ?
+		    error ? "error" : r->cls == TK_OK ? "ok" :
+		    r->cls == TK_WARN ? "warning" : "fail"));
+		json_object_set_new(o, "reason", error && r->err.step ?
+		    json_string(r->err.step) : mf != NULL ?
 		    json_string(mf->code) : json_null());
 		a = json_array();
 		for (size_t i = 0; i < r->findings.n; i++) {
@@ -645,7 +651,8 @@ tk_report_text_check(const struct tk_result *r, bool brief, bool color,
 	tk_escape(r->target, strlen(r->target), esc, sizeof(esc));
 	fprintf(out, "%s%-7s%s %s", color ? col : "", word,
 	    color ? RESET : "", esc);
-	if (tk_err_is_set(&r->err) && !r->checked) {
+	if (tk_err_is_set(&r->err) && (!r->checked || (r->cls != TK_OK &&
+	    r->cls != TK_WARN && r->cls != TK_CHECK))) {
 		tk_escape(r->err.msg, strlen(r->err.msg), esc, sizeof(esc));
 		fprintf(out, ": %s: %s\n", r->err.step ? r->err.step : "?",
 		    esc);
@@ -831,4 +838,32 @@ tk_report_nagios(const struct tk_result *const *rs, size_t n,
 	}
 	fputc('\n', out);
 	return code;
+}
+
+void
+tk_result_starttls_findings(struct tk_result *r)
+{
+	if (r->injected_bytes > 0) {
+		tk_findings_add(&r->findings, "starttls-plaintext-injected",
+		    TK_SEV_FAIL, "the server sent %zu bytes of plaintext after "
+		    "its go-ahead and before TLS (discarded; a careless client "
+		    "would read them as if they came over TLS)",
+		    r->injected_bytes);
+	}
+	if (r->injection.vulnerable) {
+		char esc[256];
+
+		tk_escape(r->injection.evidence, strlen(r->injection.evidence),
+		    esc, sizeof(esc));
+		tk_findings_add(&r->findings, "starttls-command-injection",
+		    TK_SEV_FAIL, "the server answered inside TLS a command "
+		    "sent in plaintext with STARTTLS ('%s'): CVE-2011-0411 "
+		    "command injection", esc);
+	}
+}
+
+const char *
+tk_finding_step(const struct tk_finding *f)
+{
+	return strncmp(f->code, "starttls-", 9) == 0 ? "starttls" : "verify";
 }

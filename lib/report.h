@@ -92,6 +92,16 @@ void tk_report_text_starttls(const struct tk_result *r, FILE *out);
 /* The plaintext dialogue line by line ("  12.3 ms S: 220 ..."), for -v. */
 void tk_report_text_transcript(const struct tk_result *r, FILE *out);
 
+/*
+ * Adds the findings of the STARTTLS dialogue, next to the certificate's:
+ * plaintext after the go-ahead (starttls-plaintext-injected) and an
+ * answered injection probe (starttls-command-injection), both FAIL.
+ */
+void tk_result_starttls_findings(struct tk_result *r);
+
+/* The step a finding belongs to: "starttls" or "verify". */
+const char *tk_finding_step(const struct tk_finding *f);
+
 /* The finding that explains the outcome best (first FAIL, then WARN). */
 const struct tk_finding *tk_report_main_finding(const struct tk_result *r);
 

@@ -2365,3 +2365,9 @@ tk_starttls_lines(const struct tk_starttls *st, size_t *n, size_t *dropped)
 	}
 	return st->log;
 }
+
+const char *
+tk_starttls_last_command(const struct tk_starttls *st)
+{
+	return st->cmd;
+}

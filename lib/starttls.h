@@ -198,6 +198,8 @@ int tk_starttls_advertised(const struct tk_starttls *st);
  * or NULL when it never answered.  Peer bytes: escape them.
  */
 const char *tk_starttls_answer(const struct tk_starttls *st);
+/* The command whose reply is awaited or was last read ("" before any). */
+const char *tk_starttls_last_command(const struct tk_starttls *st);
 /*
  * Every line sent and received, in order, with times; *dropped counts
  * the lines past TK_STARTTLS_LOG_MAX.  Valid until the next step.

@@ -286,11 +286,12 @@ check_chain(struct app *a, struct job *j, gnutls_x509_crt_t *crts, size_t n,
 		return;
 	}
 	r->checked = true;
+	tk_result_starttls_findings(r);
 	r->cls = tk_findings_class(&r->findings);
 	mf = tk_report_main_finding(r);
 	if (mf != NULL && r->cls == TK_CHECK) {
-		tk_err_set(&r->err, TK_CHECK, "verify", "%s: %s", mf->code,
-		    mf->message);
+		tk_err_set(&r->err, TK_CHECK, tk_finding_step(mf), "%s: %s",
+		    mf->code, mf->message);
 	}
 }
 

@@ -69,31 +69,6 @@ static void relay_update(struct app *a);
 
 /* --- the check ------------------------------------------------------------ */
 
-/* Findings of the dialogue itself, next to the certificate's. */
-static void
-starttls_findings(struct app *a)
-{
-	struct tk_result *r = &a->r;
-
-	if (r->injected_bytes > 0) {
-		tk_findings_add(&r->findings, "starttls-plaintext-injected",
-		    TK_SEV_FAIL, "the server sent %zu bytes of plaintext after "
-		    "its go-ahead and before TLS (discarded; a careless client "
-		    "would read them as if they came over TLS)",
-		    r->injected_bytes);
-	}
-	if (r->injection.vulnerable) {
-		char esc[256];
-
-		tk_escape(r->injection.evidence, strlen(r->injection.evidence),
-		    esc, sizeof(esc));
-		tk_findings_add(&r->findings, "starttls-command-injection",
-		    TK_SEV_FAIL, "the server answered inside TLS a command "
-		    "sent in plaintext with STARTTLS ('%s'): CVE-2011-0411 "
-		    "command injection", esc);
-	}
-}
-
 static void
 check_session(struct app *a)
 {
@@ -114,15 +89,15 @@ check_session(struct app *a)
 		return;
 	}
 	r->checked = true;
-	starttls_findings(a);
+	tk_result_starttls_findings(r);
 	r->cls = tk_findings_class(&r->findings);
 	if (a->s.insecure && r->cls == TK_CHECK) {
 		r->cls = TK_OK;
 	}
 	mf = tk_report_main_finding(r);
 	if (mf != NULL && r->cls == TK_CHECK) {
-		tk_err_set(&r->err, TK_CHECK, "verify", "%s: %s", mf->code,
-		    mf->message);
+		tk_err_set(&r->err, TK_CHECK, tk_finding_step(mf), "%s: %s",
+		    mf->code, mf->message);
 	}
 	if (tk_err_is_set(&after) &&
 	    tk_class_worst(after.cls, r->cls) == after.cls) {

@@ -1,0 +1,217 @@
+#!/usr/bin/env bats
+#
+# The verification matrix (issue 7, item 4): every chain in
+# testdata/matrix/manifest (made by testdata/gen-matrix.sh) is checked with
+# tls-check-cert --file and, where the manifest says so, served by
+# tls-echo-server and checked over TLS.  A bad chain must never be OK and
+# must carry its named reason; the positive controls must be OK, so the
+# test fails both ways.  Each run prints "N chains tried, 0 false OKs".
+
+load check-cert-helpers
+
+setup() {
+	cc_init
+	MX=$TD/matrix
+	MANIFEST=$MX/manifest
+	[[ -s $MANIFEST ]] || fail "$MANIFEST is missing (testdata/gen-matrix.sh)"
+}
+
+teardown() {
+	stop_servers
+}
+
+# der_hex CERT: the DER of a PEM certificate as one line of hex.
+der_hex() {
+	openssl x509 -in "$1" -outform DER | od -An -tx1 -v | tr -d ' \n'
+}
+
+# cases: the manifest's case lines, comments dropped.
+cases() {
+	grep -v -e '^#' -e '^[[:space:]]*$' "$MANIFEST"
+}
+
+# judge NAME WHY WANT CODES RC JSON: compares one tls-check-cert --json result
+# with the manifest.  Prints one line per problem, tagged FALSE-OK,
+# FALSE-FAIL or WRONG; prints nothing when the result is right.
+judge() {
+	local name="$1 ($2)" want=$3 codes=$4 rc=$5 json=$6 verdict code have
+
+	verdict=$(jq -r '.verdict' <<<"$json" 2>/dev/null) || verdict=
+	if [[ $want == 0 ]]; then
+		if [[ $verdict != ok || $rc != 0 ]]; then
+			echo "FALSE-FAIL $name: verdict '$verdict', exit $rc:" \
+			    "$(jq -c '[.findings[] | .code]' <<<"$json" 2>&1)"
+		elif ! jq -e 'all(.findings[]; .severity == "info") and
+		    .verification.status == "ok"' <<<"$json" >/dev/null; then
+			echo "WRONG $name: OK with findings above info:" \
+			    "$(jq -c '.findings' <<<"$json")"
+		fi
+		return 0
+	fi
+	if [[ $verdict == ok || $rc == 0 ]]; then
+		echo "FALSE-OK $name: verdict '$verdict', exit $rc"
+		return 0
+	fi
+	if [[ $rc != "$want" ]]; then
+		echo "WRONG $name: exit $rc, not $want"
+	fi
+	if ! jq -e ".exit_code == $rc and .reason != null" <<<"$json" \
+	    >/dev/null 2>&1; then
+		echo "WRONG $name: exit_code or reason: $json"
+	fi
+	# the headline reason is one of the expected codes
+	code=$(jq -r '.reason' <<<"$json" 2>/dev/null) || code=
+	if [[ ,$codes, != *,"$code",* ]]; then
+		echo "WRONG $name: the reason is '$code', not one of $codes"
+	fi
+	have=$(jq -r '[.findings[] | .code] | join(",")' <<<"$json")
+	for code in ${codes//,/ }; do
+		if [[ ,$have, != *,"$code",* ]]; then
+			echo "WRONG $name: no '$code' among the findings ($have)"
+		fi
+	done
+}
+
+# report MODE TRIED PROBLEMS...: the summary line (on the TAP stream) and
+# the verdict of the test.
+report() {
+	local mode=$1 tried=$2 falseok falsefail wrong
+
+	shift 2
+	falseok=$(printf '%s\n' "$@" | grep -c '^FALSE-OK ' || true)
+	falsefail=$(printf '%s\n' "$@" | grep -c '^FALSE-FAIL ' || true)
+	wrong=$(printf '%s\n' "$@" | grep -c '^WRONG ' || true)
+	echo "# $mode: $tried chains tried, $falseok false OKs," \
+	    "$wrong wrong reasons, $falsefail failed controls" >&3
+	((tried > 0)) || fail "no case was tried"
+	if (($# > 0)); then
+		fail "$(printf '%s\n' "$@")"
+	fi
+}
+
+@test "manifest: every kind of bad chain in issue 7 item 4 and the controls" {
+	local want=(ok-dns ok-ip ok-wildcard ok-nc ok-pathlen ok-idn
+	    expired-leaf notyet-leaf expired-int notyet-int expired-root
+	    notyet-root nc-dns-permitted nc-dns-excluded nc-ip-permitted
+	    nc-ip-excluded pathlen-exceeded issuer-no-bc issuer-ca-false
+	    eku-client eku-codesign wc-tld wc-inner wc-apex wc-two-labels
+	    idn-lookalike ip-in-dns-san ip-san-as-name cn-only cn-not-in-san
+	    nul-san nul-cn sha1-leaf md5-leaf rsa1024-leaf) n missing=()
+	local names
+
+	names=$(cases | awk '{ print $1 }')
+	for n in "${want[@]}"; do
+		grep -qx -- "$n" <<<"$names" || missing+=("$n")
+	done
+	((${#missing[@]} == 0)) || fail "cases missing: ${missing[*]}"
+	# names are unique; every line has all its fields
+	assert_equal "$(sort <<<"$names" | uniq -d)" ""
+	# shellcheck disable=SC2016 # awk's own $0
+	run -0 awk 'NF < 9 { print FILENAME ":" FNR ": " $0; bad = 1 }
+	    END { exit bad }' <(cases)
+	# the NUL cases really hold "example.com\0.evil.com" (in the SAN
+	# and CN of one, the CN of the other), and certificates still parse
+	for n in nul-san nul-cn; do
+		run -0 der_hex "$MX/$n.crt"
+		assert_output --partial 6578616d706c652e636f6d002e6576696c2e636f6d
+	done
+}
+
+@test "gen-matrix.sh --check: every file parses, keys match, controls verify" {
+	run -0 timeout 120 "$SRC/testdata/gen-matrix.sh" --check
+}
+
+@test "--file: no bad chain is OK, each names its reason, controls are OK" {
+	local name chain key ca host want codes live why rc json tried=0
+	local -a problems=()
+
+	while read -r -u 4 name chain key ca host want codes live why; do
+		tried=$((tried + 1))
+		rc=0
+		json=$(timeout 60 "$CHECK" --file "$MX/$chain" \
+		    --ca "$MX/$ca" --hostname "$host" --json \
+		    </dev/null 2>/dev/null) ||
+		    rc=$?
+		mapfile -t -O "${#problems[@]}" problems < <(judge "$name" \
+		    "$why" "$want" "$codes" "$rc" "$json")
+	done 4< <(cases)
+	report "--file" "$tried" "${problems[@]}"
+}
+
+@test "live: served by tls-echo-server, the same verdicts over TLS" {
+	local name chain key ca host want codes live why rc json tried=0 n
+	local -a problems=()
+
+	while read -r -u 4 name chain key ca host want codes live why; do
+		[[ $live == yes ]] || continue
+		tried=$((tried + 1))
+		start_echo "$name" "$MX/$chain" "$MX/$key"
+		rc=0
+		json=$(timeout 60 "$CHECK" -t 10 --ca "$MX/$ca" \
+		    --hostname "$host" --json "127.0.0.1:$PORT" \
+		    </dev/null 2>/dev/null) ||
+		    rc=$?
+		stop_servers
+		n=$(grep -c -- '-----BEGIN CERTIFICATE-----' "$MX/$chain")
+		if ! jq -e ".tls.version != null and (.chain | length) == $n" \
+		    <<<"$json" >/dev/null 2>&1; then
+			problems+=("WRONG $name: no handshake or not the" \
+			    "served chain: $json")
+			continue
+		fi
+		mapfile -t -O "${#problems[@]}" problems < <(judge "$name" \
+		    "$why" "$want" "$codes" "$rc" "$json")
+	done 4< <(cases)
+	report live "$tried" "${problems[@]}"
+}
+
+@test "--at: validity bounds are inclusive at both ends, one second matters" {
+	# RFC 5280 4.1.2.5: the certificate is valid from notBefore through
+	# notAfter, both included (the ok chain: 2020-01-01..2099-12-31)
+	local args=(--file "$MX/ok-chain.pem" --ca "$MX/root.crt"
+	    --hostname www.example.com --json)
+
+	run -0 --separate-stderr "$CHECK" "${args[@]}" --at 2020-01-01T00:00:00Z
+	run -1 --separate-stderr "$CHECK" "${args[@]}" --at 2019-12-31T23:59:59Z
+	jq -e 'any(.findings[]; .code == "not-yet-valid")' <<<"$output"
+	# the last second is still valid (a warning that it expires soon)
+	run -5 --separate-stderr "$CHECK" "${args[@]}" --at 2099-12-31T23:59:59Z
+	jq -e '.verdict == "warning" and
+	    all(.findings[]; .code != "expired")' <<<"$output"
+	run -1 --separate-stderr "$CHECK" "${args[@]}" --at 2100-01-01T00:00:00Z
+	jq -e 'any(.findings[]; .code == "expired")' <<<"$output"
+}
+
+@test "text output: a bad chain's first line is FAIL with its reason" {
+	# the human output agrees with the JSON (one case per kind of reason)
+	run -1 --separate-stderr "$CHECK" --file "$MX/nul-san-chain.pem" \
+	    --ca "$MX/root.crt" --hostname example.com
+	assert_line -n 0 --regexp '^FAIL +.*nul-san-chain\.pem: (name-mismatch|bad-san): '
+	# the NUL byte is shown escaped, never written raw
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	run -0 bash -c '"$1" --file "$2" --ca "$3" --hostname example.com \
+	    2>/dev/null |
+	    LC_ALL=C tr -dc "\\000" | wc -c' - "$CHECK" \
+	    "$MX/nul-san-chain.pem" "$MX/root.crt"
+	assert_output 0
+	run -1 --separate-stderr "$CHECK" --file "$MX/expired-int-chain.pem" \
+	    --ca "$MX/root.crt" --hostname www.example.com
+	assert_line -n 0 --regexp '^FAIL +.*: expired: '
+}
+
+@test "the judge itself: a false OK, a wrong reason and a failed control are caught" {
+	local ok='{"verdict":"ok","exit_code":0,"reason":null,"findings":[],"verification":{"status":"ok"}}'
+	local bad='{"verdict":"fail","exit_code":1,"reason":"expired","findings":[{"code":"expired","severity":"fail"}]}'
+
+	run -0 judge x why 1 expired 0 "$ok"
+	assert_output --regexp '^FALSE-OK x'
+	run -0 judge x why 1 name-mismatch 1 "$bad"
+	assert_line --regexp "^WRONG x .*the reason is 'expired'"
+	assert_line --regexp "^WRONG x .*no 'name-mismatch'"
+	run -0 judge x why 0 - 1 "$bad"
+	assert_output --regexp '^FALSE-FAIL x'
+	run -0 judge x why 1 expired 1 "$bad"
+	assert_output ''
+	run -0 judge x why 0 - 0 "$ok"
+	assert_output ''
+}

@@ -33,6 +33,8 @@
  *   no-staple            INFO  no stapled response
  *   staple-missing       FAIL  --require-staple and none
  *   must-staple-missing  FAIL  the leaf demands a staple (RFC 7633)
+ *   address-mismatch     FAIL  --all-addresses: the addresses of the name
+ *                              serve different leaves (tls-check-cert)
  */
 
 static bool

@@ -34,6 +34,7 @@ struct tk_conn {
 	enum state state;
 	struct tk_lookup *lookup;
 	struct tk_connect *connect;
+	struct tk_tunnel *tunnel;      /* CONNECT through conf.proxy */
 	struct tk_starttls *st;
 	struct tk_tls *tls;
 	int fd;
@@ -100,12 +101,34 @@ fail(struct tk_conn *c, const struct tk_err *e)
 	finish(c, false);
 }
 
+/* ms, or less when the whole run's --deadline comes sooner */
+static uint64_t
+step_ms(const struct tk_conn *c, uint64_t ms)
+{
+	uint64_t now = tk_now_ms();
+
+	if (c->conf.deadline_ms == 0) {
+		return ms;
+	}
+	if (now >= c->conf.deadline_ms) {
+		return 0;
+	}
+	return c->conf.deadline_ms - now < ms ? c->conf.deadline_ms - now : ms;
+}
+
+static bool
+past_deadline(const struct tk_conn *c)
+{
+	return c->conf.deadline_ms != 0 && tk_now_ms() >= c->conf.deadline_ms;
+}
+
 static void
 begin_step(struct tk_conn *c, enum state s)
 {
 	c->state = s;
 	c->tstep = tk_now_us();
-	tk_loop_timer_start(c->loop, &c->deadline, c->conf.timeout_ms);
+	tk_loop_timer_start(c->loop, &c->deadline,
+	    step_ms(c, c->conf.timeout_ms));
 }
 
 static void after_injection(struct tk_conn *c);
@@ -118,12 +141,26 @@ on_deadline(struct tk_loop *loop, void *arg)
 	struct tk_err e;
 
 	(void)loop;
+	tk_err_clear(&e);
+	if (past_deadline(c)) {
+		/* the whole run's bound, not this step's: name the step */
+		tk_err_set(&e, TK_NET, step_name(c->state), "--deadline of "
+		    "%.3g s ran out in the %s step%s", c->conf.deadline_total_ms /
+		    1000.0, step_name(c->state), c->tunnel != NULL ?
+		    " (waiting for the proxy's reply to CONNECT)" : "");
+		if (c->state == S_INJECTION || c->state == S_AFTER) {
+			/* the session worked: the report shows the chain */
+			c->r->err = e;
+			c->r->cls = e.cls;
+			finish(c, true);
+			return;
+		}
+	}
 	if (c->state == S_INJECTION) {
 		/* no answer to the probe: what a correct server does */
 		after_injection(c);
 		return;
 	}
-	tk_err_clear(&e);
 	if (c->state == S_AFTER) {
 		/* the session worked: the report still shows the chain */
 		tk_err_set(&e, TK_NET, "starttls", "timed out after %.3g s "
@@ -146,12 +183,19 @@ on_deadline(struct tk_loop *loop, void *arg)
 		    tk_starttls_last_command(c->st),
 		    tk_starttls_last_command(c->st)[0] ? "'" : "");
 	}
+	if (c->tunnel != NULL) {
+		tk_err_set(&e, TK_NET, "connect", "timed out after %.3g s "
+		    "waiting for the proxy's reply to CONNECT",
+		    c->conf.timeout_ms / 1000.0);
+	}
 	tk_err_set(&e, TK_NET, step_name(c->state),
 	    "timed out after %.3g s", c->conf.timeout_ms / 1000.0);
 	tk_lookup_cancel(c->lookup);
 	c->lookup = NULL;
 	tk_connect_free(c->connect);
 	c->connect = NULL;
+	tk_tunnel_free(c->tunnel);
+	c->tunnel = NULL;
 	fail(c, &e);
 }
 
@@ -291,9 +335,9 @@ after_tls(struct tk_conn *c)
 		c->r->injection.checked = true;
 		c->state = S_INJECTION;
 		c->tstep = tk_now_us();
-		tk_loop_timer_start(c->loop, &c->deadline,
+		tk_loop_timer_start(c->loop, &c->deadline, step_ms(c,
 		    c->conf.timeout_ms < INJECTION_WAIT_MS ?
-		    c->conf.timeout_ms : INJECTION_WAIT_MS);
+		    c->conf.timeout_ms : INJECTION_WAIT_MS));
 		drive(c);
 		return;
 	}
@@ -423,6 +467,22 @@ drive(struct tk_conn *c)
 	}
 }
 
+static void after_connect(struct tk_conn *c);
+
+static void
+on_tunnel(void *arg, const struct tk_err *err)
+{
+	struct tk_conn *c = arg;
+
+	c->tunnel = NULL;
+	c->r->t_connect_us = tk_now_us() - c->tstep;
+	if (err != NULL) {
+		fail(c, err);
+		return;
+	}
+	after_connect(c);
+}
+
 static void
 on_connected(void *arg, int fd, const struct tk_addr *addr,
     const struct tk_err *err)
@@ -447,6 +507,25 @@ on_connected(void *arg, int fd, const struct tk_addr *addr,
 	tk_connect_free(c->connect);
 	c->connect = NULL;
 	c->fd = fd;
+	if (c->conf.proxy != NULL) {
+		/* inside the connect step and its deadline */
+		tk_err_clear(&e);
+		c->tunnel = tk_tunnel_start(c->loop, fd, c->conf.proxy,
+		    c->conf.target.host, c->conf.target.port, on_tunnel, c,
+		    &e);
+		if (c->tunnel == NULL) {
+			fail(c, &e);
+		}
+		return;
+	}
+	after_connect(c);
+}
+
+static void
+after_connect(struct tk_conn *c)
+{
+	struct tk_err e;
+
 	if (c->conf.starttls != NULL) {
 		struct tk_starttls_conf sc = {
 			.host = c->verify_name,
@@ -527,8 +606,11 @@ tk_conn_start(struct tk_conn *c)
 	tk_err_clear(&e);
 	c->t0 = tk_now_us();
 	begin_step(c, S_RESOLVE);
-	c->lookup = tk_resolve(c->conf.resolver, c->conf.target.host,
-	    c->conf.target.port, c->conf.family, on_resolved, c, &e);
+	/* through a proxy, the proxy resolves the target's name */
+	c->lookup = tk_resolve(c->conf.resolver, c->conf.proxy != NULL ?
+	    c->conf.proxy->host : c->conf.target.host, c->conf.proxy != NULL ?
+	    c->conf.proxy->port : c->conf.target.port, c->conf.family,
+	    on_resolved, c, &e);
 	if (c->lookup == NULL) {
 		fail(c, &e);
 	}
@@ -561,6 +643,7 @@ tk_conn_free(struct tk_conn *c)
 	tk_loop_timer_stop(c->loop, &c->deadline);
 	tk_lookup_cancel(c->lookup);
 	tk_connect_free(c->connect);
+	tk_tunnel_free(c->tunnel);
 	tk_starttls_free(c->st);
 	tk_tls_free(c->tls);
 	if (c->fd >= 0) {

@@ -12,6 +12,7 @@
 #include "creds.h"
 #include "loop.h"
 #include "net.h"
+#include "proxy.h"
 #include "report.h"
 #include "tls.h"
 
@@ -23,6 +24,12 @@ struct tk_conn_conf {
 	bool no_verify;             /* the caller verifies the chain itself */
 	int family;                 /* AF_UNSPEC, AF_INET, AF_INET6 */
 	unsigned timeout_ms;        /* per step */
+	/*
+	 * --deadline: when the whole run ends (tk_now_ms() clock; 0: never)
+	 * and how long it was, for the message naming the step it ended.
+	 */
+	uint64_t deadline_ms;
+	unsigned deadline_total_ms;
 	const char *starttls;       /* protocol name or NULL */
 	const char *xmpp_domain;    /* XMPP stream 'to'; NULL: the name */
 	const char *ehlo_name;      /* EHLO/LHLO name; NULL: address literal */
@@ -37,6 +44,9 @@ struct tk_conn_conf {
 	const struct tk_alpn *alpn; /* borrowed */
 	struct tk_creds *creds;     /* borrowed; the session takes a ref */
 	struct tk_resolver *resolver;  /* borrowed, shared by conns */
+	/* borrowed; NULL: direct.  The proxy resolves the target's name,
+	 * and result->address is the proxy's */
+	const struct tk_proxy *proxy;
 };
 
 struct tk_conn;

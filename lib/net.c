@@ -396,6 +396,162 @@ literal_addr(const char *host, uint16_t port, struct tk_addr *a)
 	return false;
 }
 
+/* --resolve */
+
+/* One address, bare or in brackets; false when it is not an IP literal. */
+static bool
+parse_lite(const char *s, size_t len, struct tk_addr_lite *a)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+	}
+	if (len == 0 || len >= sizeof(buf)) {
+		return false;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, buf, a->bytes) == 1) {
+		a->family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, buf, a->bytes) == 1) {
+		a->family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+/* ADDR[,ADDR...] into e; the first bad one goes to *bad. */
+static bool
+parse_addr_list(const char *s, struct tk_resolve_entry *e, const char **bad,
+    size_t *badlen)
+{
+	e->n = 0;
+	for (;;) {
+		size_t len = strcspn(s, ",");
+
+		if (e->n == TK_RESOLVE_ADDRS || !parse_lite(s, len,
+		    &e->addrs[e->n])) {
+			*bad = s;
+			*badlen = len;
+			return false;
+		}
+		e->n++;
+		if (s[len] == '\0') {
+			return true;
+		}
+		s += len + 1;
+	}
+}
+
+int
+tk_resolve_map_add(struct tk_resolve_map *m, const char *spec,
+    struct tk_err *err)
+{
+	struct tk_resolve_entry e;
+	struct tk_target t;
+	struct tk_err inner;
+	const char *colon = strchr(spec, ':'), *rest, *bad = "";
+	char name[TK_HOST_MAX * 4];
+	size_t nlen, badlen = 0, digits;
+	bool ok = false;
+
+	memset(&e, 0, sizeof(e));
+	if (colon == NULL || colon[1] == '\0') {
+		return tk_err_set(err, TK_USAGE, "options",
+		    "--resolve '%.200s' has no address (use NAME:PORT:ADDR or "
+		    "NAME:ADDR)", spec);
+	}
+	nlen = (size_t)(colon - spec);
+	if (nlen == 0 || nlen >= sizeof(name)) {
+		return tk_err_set(err, TK_USAGE, "options",
+		    "--resolve '%.200s' has no name", spec);
+	}
+	memcpy(name, spec, nlen);
+	name[nlen] = '\0';
+	tk_err_clear(&inner);
+	if (tk_target_parse(name, 1, &t, &inner) < 0 || t.had_port ||
+	    t.scheme[0] != '\0' || t.ip_family != 0) {
+		return tk_err_set(err, TK_USAGE, "options",
+		    "--resolve '%.200s': '%.200s' is not a host name", spec,
+		    name);
+	}
+	snprintf(e.host, sizeof(e.host), "%s", t.host);
+	rest = colon + 1;
+	/* NAME:PORT:ADDR when a port and a colon come first */
+	digits = strspn(rest, "0123456789");
+	if (rest[digits] == '\0') {
+		return tk_err_set(err, TK_USAGE, "options",
+		    "--resolve '%.200s' has no address after the port (use "
+		    "NAME:PORT:ADDR)", spec);
+	}
+	if (digits > 0 && rest[digits] == ':') {
+		unsigned long port = strtoul(rest, NULL, 10);
+
+		if (rest[digits + 1] == '\0') {
+			return tk_err_set(err, TK_USAGE, "options",
+			    "--resolve '%.200s' has no address", spec);
+		}
+		ok = parse_addr_list(rest + digits + 1, &e, &bad, &badlen);
+		if (ok && (digits > 5 || port == 0 || port > 65535)) {
+			return tk_err_set(err, TK_USAGE, "options",
+			    "--resolve '%.200s': port out of range (1-65535)",
+			    spec);
+		}
+		if (ok) {
+			e.port = (uint16_t)port;
+		}
+	}
+	/* else NAME:ADDR (any port); also "1::2", which looked like a port */
+	if (!ok) {
+		const char *bad1 = bad;
+		size_t badlen1 = badlen;
+
+		ok = parse_addr_list(rest, &e, &bad, &badlen);
+		if (!ok && digits > 0 && rest[digits] == ':') {
+			bad = bad1;
+			badlen = badlen1;
+		}
+	}
+	if (!ok) {
+		if (badlen == 0) {
+			return tk_err_set(err, TK_USAGE, "options",
+			    "--resolve '%.200s' has an empty address", spec);
+		}
+		return tk_err_set(err, TK_USAGE, "options",
+		    "--resolve '%.200s': '%.*s' is not an IP address%s", spec,
+		    (int)(badlen > 64 ? 64 : badlen), bad,
+		    e.n == TK_RESOLVE_ADDRS ? " (or one too many)" : "");
+	}
+	/* entries for the same name and port add up */
+	for (size_t i = 0; i < m->n; i++) {
+		struct tk_resolve_entry *o = &m->e[i];
+
+		if (strcmp(o->host, e.host) != 0 || o->port != e.port) {
+			continue;
+		}
+		for (size_t k = 0; k < e.n; k++) {
+			if (o->n == TK_RESOLVE_ADDRS) {
+				return tk_err_set(err, TK_USAGE, "options",
+				    "--resolve: more than %d addresses for "
+				    "'%s'", TK_RESOLVE_ADDRS, e.host);
+			}
+			o->addrs[o->n++] = e.addrs[k];
+		}
+		return 0;
+	}
+	if (m->n == TK_RESOLVE_MAX) {
+		return tk_err_set(err, TK_USAGE, "options",
+		    "at most %d --resolve entries", TK_RESOLVE_MAX);
+	}
+	m->e[m->n++] = e;
+	return 0;
+}
+
 /* Resolver: c-ares driven by the loop's watches and one timer. */
 
 struct tk_resolver {
@@ -403,7 +559,14 @@ struct tk_resolver {
 	ares_channel ch;
 	bool ready;
 	struct tk_timer timer;
+	const struct tk_resolve_map *map;  /* borrowed; may be NULL */
 };
+
+void
+tk_resolver_set_map(struct tk_resolver *r, const struct tk_resolve_map *map)
+{
+	r->map = map;
+}
 
 #define TK_ADDRS_MAX 16
 
@@ -634,6 +797,62 @@ on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
 	tk_loop_timer_start(l->r->loop, &l->deliver, 0);
 }
 
+/*
+ * Answers l from the --resolve map: entries for its port first, then
+ * those for any port, in the order given.  False when no entry names it.
+ */
+static bool
+from_map(struct tk_lookup *l)
+{
+	const struct tk_resolve_map *m = l->r->map;
+	bool named = false;
+
+	for (int pass = 0; m != NULL && pass < 2; pass++) {
+		for (size_t i = 0; i < m->n; i++) {
+			const struct tk_resolve_entry *e = &m->e[i];
+
+			if (strcmp(e->host, l->host) != 0 ||
+			    (pass == 0 ? e->port != l->port : e->port != 0)) {
+				continue;
+			}
+			named = true;
+			for (size_t k = 0; k < e->n && l->n < TK_ADDRS_MAX;
+			     k++) {
+				struct tk_addr *a = &l->addrs[l->n];
+				struct sockaddr_in *s4 = (void *)&a->ss;
+				struct sockaddr_in6 *s6 = (void *)&a->ss;
+
+				if (l->family != AF_UNSPEC &&
+				    l->family != e->addrs[k].family) {
+					continue;
+				}
+				memset(a, 0, sizeof(*a));
+				if (e->addrs[k].family == AF_INET) {
+					s4->sin_family = AF_INET;
+					s4->sin_port = htons(l->port);
+					memcpy(&s4->sin_addr, e->addrs[k].bytes,
+					    4);
+					a->len = sizeof(*s4);
+				} else {
+					s6->sin6_family = AF_INET6;
+					s6->sin6_port = htons(l->port);
+					memcpy(&s6->sin6_addr,
+					    e->addrs[k].bytes, 16);
+					a->len = sizeof(*s6);
+				}
+				l->n++;
+			}
+		}
+	}
+	if (named && l->n == 0) {
+		tk_err_set(&l->err, TK_NET, "resolve",
+		    "'%s' has no %saddress in --resolve", l->host,
+		    l->family == AF_INET ? "IPv4 " :
+		    l->family == AF_INET6 ? "IPv6 " : "");
+	}
+	return named;
+}
+
 struct tk_lookup *
 tk_resolve(struct tk_resolver *r, const char *host, uint16_t port,
     int family, tk_resolve_cb cb, void *arg, struct tk_err *err)
@@ -663,6 +882,10 @@ tk_resolve(struct tk_resolver *r, const char *host, uint16_t port,
 		} else {
 			l->n = 1;
 		}
+		tk_loop_timer_start(r->loop, &l->deliver, 0);
+		return l;
+	}
+	if (from_map(l)) {
 		tk_loop_timer_start(r->loop, &l->deliver, 0);
 		return l;
 	}

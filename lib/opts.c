@@ -33,6 +33,10 @@ static const char *const starttls_choices[] = {"ftp", "imap", "ldap",
 
 /* Sorted by long name: a unit test checks it (bsearch relies on it). */
 const struct tk_opt tk_opts[] = {
+	{"all-addresses", 0, TK_ARG_NONE, CHK, NULL,
+	    "check every address the name resolves to (IPv4 and IPv6); "
+	    "different certificates or a failing address fail the check",
+	    OFF(all_addresses), 0, 0, NULL, false, false},
 	{"alpn", 0, TK_ARG_STRING, ALL, "LIST",
 	    "comma-separated ALPN protocols to offer (client) or select "
 	    "from, in preference order (server)", OFF(alpn), 0, 0, NULL,
@@ -59,6 +63,11 @@ const struct tk_opt tk_opts[] = {
 	{"color", 0, TK_ARG_CHOICE, ALL, "WHEN",
 	    "colour: auto (a terminal without NO_COLOR), always, never",
 	    OFF(color), 0, 0, color_choices, false, false},
+	{"connections", 0, TK_ARG_UINT, ECL, "C",
+	    "load mode: C connections at once, each a full handshake then "
+	    "--size blocks echoed (or none with --handshake-only), again "
+	    "until --duration ends", OFF(connections), 1, 100000, NULL,
+	    false, false},
 	{"count", 'n', TK_ARG_UINT, ECL, "N",
 	    "load mode: send N blocks of --size bytes, one round trip each, "
 	    "and report throughput and round-trip percentiles", OFF(count),
@@ -70,12 +79,19 @@ const struct tk_opt tk_opts[] = {
 	{"crlf", 0, TK_ARG_NONE, STL, NULL,
 	    "with --relay: send each line of stdin ending in CRLF",
 	    OFF(crlf), 0, 0, NULL, false, false},
+	{"deadline", 0, TK_ARG_SECONDS, CL, "SECONDS",
+	    "bound on the whole run; a target still running then fails, "
+	    "naming the step it was in (default: none)", OFF(deadline),
+	    0.001, 86400, NULL, false, false},
 	{"debug", 0, TK_ARG_UINT, ALL, "N",
 	    "GnuTLS debug level (0-99), on stderr", OFF(debug), 0, 99, NULL,
 	    false, false},
 	{"dh-params", 0, TK_ARG_FILE, SRV, "FILE",
 	    "Diffie-Hellman parameters (PEM PKCS#3) for TLS 1.2 DHE",
 	    OFF(dh_params), 0, 0, NULL, false, false},
+	{"duration", 0, TK_ARG_SECONDS, ECL, "SECONDS",
+	    "how long --connections runs (default 10)", OFF(duration), 0.01,
+	    3600, NULL, false, false},
 	{"each", 0, TK_ARG_NONE, APR, NULL,
 	    "offer each protocol alone and say which the server accepts "
 	    "(default list: the IANA ALPN registry)", OFF(each), 0, 0, NULL,
@@ -91,6 +107,11 @@ const struct tk_opt tk_opts[] = {
 	{"file", 'f', TK_ARG_FILE, CHK, "PATH",
 	    "check a local chain (PEM or DER, leaf first) instead of a "
 	    "server; no network", OFF(file), 0, 0, NULL, false, false},
+	{"fix-chain", 0, TK_ARG_NONE, CHK, NULL,
+	    "print the chain the server should send (PEM, one '#' line per "
+	    "change): reordered, root and strays dropped, missing "
+	    "intermediates from --intermediates, the trust store or the "
+	    "AIA caIssuers URL", OFF(fix_chain), 0, 0, NULL, false, false},
 	{"handshake-only", 0, TK_ARG_NONE, ECL, NULL,
 	    "connect, handshake, verify and close, sending no data",
 	    OFF(handshake_only), 0, 0, NULL, false, false},
@@ -109,6 +130,9 @@ const struct tk_opt tk_opts[] = {
 	{"insecure", 'k', TK_ARG_NONE, ECL | APR | STL, NULL,
 	    "do not verify the server's certificate (says so on stderr)",
 	    OFF(insecure), 0, 0, NULL, false, false},
+	{"intermediates", 0, TK_ARG_FILE, CHK, "FILE",
+	    "with --fix-chain: intermediate certificates (PEM) to fill a "
+	    "chain from", OFF(intermediates), 0, 0, NULL, false, false},
 	{"ipv4", '4', TK_ARG_NONE, CL, NULL, "use IPv4 addresses only",
 	    OFF(ipv4), 0, 0, NULL, false, false},
 	{"ipv6", '6', TK_ARG_NONE, CL, NULL, "use IPv6 addresses only",
@@ -167,6 +191,11 @@ const struct tk_opt tk_opts[] = {
 	{"proto", 'p', TK_ARG_CHOICE, STL, "PROTO",
 	    "the plaintext protocol to upgrade (a URL's scheme says it too)",
 	    OFF(starttls), 0, 0, starttls_choices, false, false},
+	{"proxy", 0, TK_ARG_STRING, CL, "URL",
+	    "connect through this HTTP proxy (http://HOST[:PORT], default "
+	    "port 1080) with CONNECT; default: https_proxy, no_proxy as curl; "
+	    "'' for none",
+	    OFF(proxy), 0, 0, NULL, false, false},
 	{"quiet", 'q', TK_ARG_NONE, ALL, NULL,
 	    "print nothing on stderr but errors", OFF(quiet), 0, 0, NULL,
 	    false, false},
@@ -184,6 +213,10 @@ const struct tk_opt tk_opts[] = {
 	{"require-staple", 0, TK_ARG_NONE, CHK | STL, NULL,
 	    "fail when the server staples no OCSP response",
 	    OFF(require_staple), 0, 0, NULL, false, false},
+	{"resolve", 0, TK_ARG_STRING, CL, "NAME:PORT:ADDR",
+	    "use ADDR (comma-separated list, [v6] allowed) for NAME on PORT "
+	    "instead of DNS (repeatable, like curl; NAME:ADDR: any port)",
+	    OFF(resolve), 0, 0, NULL, true, false},
 	{"save-chain", 0, TK_ARG_FILE, CHK, "FILE",
 	    "write the served chain as PEM to FILE (one target)",
 	    OFF(save_chain), 0, 0, NULL, false, false},
@@ -191,8 +224,8 @@ const struct tk_opt tk_opts[] = {
 	    "check only the K-th of N stable shares of the targets",
 	    OFF(shard), 0, 0, NULL, false, false},
 	{"size", 0, TK_ARG_UINT, ECL, "BYTES",
-	    "block size for --count (default 16384)", OFF(size), 1,
-	    16777216, NULL, false, false},
+	    "block size for --count and --connections (default 16384)",
+	    OFF(size), 1, 16777216, NULL, false, false},
 	{"starttls", 0, TK_ARG_CHOICE, SRV | ECL | CHK | APR, "PROTO",
 	    "plaintext phase first, upgraded by PROTO's STARTTLS dialogue "
 	    "('line': lines echoed until STARTTLS, answered READY)",
@@ -220,6 +253,10 @@ const struct tk_opt tk_opts[] = {
 	    "warn (exit 5) when a certificate expires within N days "
 	    "(default 30; 0: off)", OFF(warn_days), 0, 100000, NULL, false,
 	    false},
+	{"workers", 0, TK_ARG_UINT, SRV, "N|auto",
+	    "worker processes, each its own loop on the shared listeners "
+	    "('auto': one per core; default 1)", OFF(workers), 1, 1024, NULL,
+	    false, false},
 	{"xmpp-domain", 0, TK_ARG_STRING, CL, "DOMAIN",
 	    "the XMPP stream's 'to' (default: --hostname or the target's "
 	    "host)", OFF(xmpp_domain), 0, 0, NULL, false, false},
@@ -295,6 +332,8 @@ defaults(struct tk_settings *s)
 	s->idle_timeout = 300;
 	s->max_connections = 10000;
 	s->size = 16384;
+	s->duration = 10;
+	s->workers = 1;
 	s->warn_days = 30;
 	s->min_key_bits = TK_MIN_KEY_BITS;
 	s->parallel = 64;
@@ -369,7 +408,8 @@ set_value(const struct tk_opt *o, const char *v, struct tk_settings *s,
 	case TK_ARG_FILE:
 	case TK_ARG_PATH:
 	case TK_ARG_ADDR:
-		if (*v == '\0') {
+		/* --proxy "": no proxy, whatever the environment says (curl) */
+		if (*v == '\0' && o->off != OFF(proxy)) {
 			return tk_err_set(err, TK_USAGE, "options",
 			    "--%s needs a non-empty value", o->lname);
 		}
@@ -386,11 +426,22 @@ set_value(const struct tk_opt *o, const char *v, struct tk_settings *s,
 				    TK_LISTEN_MAX);
 			}
 			s->listen[s->nlisten++] = v;
+		} else if (o->off == OFF(resolve)) {
+			if (s->nresolve == TK_RESOLVE_MAX) {
+				return tk_err_set(err, TK_USAGE, "options",
+				    "at most %d --resolve options",
+				    TK_RESOLVE_MAX);
+			}
+			s->resolve[s->nresolve++] = v;
 		} else {
 			*(const char **)(void *)field = v;
 		}
 		return 0;
 	case TK_ARG_UINT:
+		if (o->off == OFF(workers) && strcmp(v, "auto") == 0) {
+			s->workers = 0;  /* one per core: the tool counts */
+			return 0;
+		}
 		return parse_uint(o, v, (uint64_t *)(void *)field, err);
 	case TK_ARG_SECONDS:
 		return parse_seconds(o, v, (double *)(void *)field, err);
@@ -444,6 +495,10 @@ tk_opts_parse(enum tk_tool tool, int argc, char **argv,
 	bool seen[sizeof(tk_opts) / sizeof(tk_opts[0])] = {0};
 	int idx, c;
 
+	if (ti == NULL) {
+		return tk_err_set(err, TK_INTERNAL, "options",
+		    "no tool %u in the tool table", (unsigned)tool);
+	}
 	defaults(s);
 	/* built from the table: no short-option string is written by hand */
 	shortopts[ns++] = ':';
@@ -481,11 +536,11 @@ tk_opts_parse(enum tk_tool tool, int argc, char **argv,
 			if (optopt != 0 && optopt < 256) {
 				return tk_err_set(err, TK_USAGE, "options",
 				    "unknown option '-%c' (see %s --help)", optopt,
-				    tk_tool_info(tool)->name);
+				    ti->name);
 			}
 			return tk_err_set(err, TK_USAGE, "options",
 			    "unknown option '%s' (see %s --help)",
-			    argv[optind - 1], tk_tool_info(tool)->name);
+			    argv[optind - 1], ti->name);
 		}
 		if (c == ':') {
 			return tk_err_set(err, TK_USAGE, "options",
@@ -724,6 +779,18 @@ tk_settings_derive(enum tk_tool tool, const struct tk_settings *s,
 	if (s->hostname != NULL && tk_hostname_check(s->hostname,
 	    d->hostname, sizeof(d->hostname), err) < 0) {
 		return -1;
+	}
+	if (!server && tk_proxy_conf_init(&d->proxy, s->proxy, err) < 0) {
+		return -1;
+	}
+	if (s->deadline > 0) {
+		d->deadline_total_ms = (unsigned)(s->deadline * 1000);
+		d->deadline_ms = tk_now_ms() + d->deadline_total_ms;
+	}
+	for (size_t i = 0; i < s->nresolve; i++) {
+		if (tk_resolve_map_add(&d->resolve, s->resolve[i], err) < 0) {
+			return -1;
+		}
 	}
 	if (tk_tls_priority(d->priority, sizeof(d->priority), s->priority,
 	    s->min_version, s->max_version, err) < 0) {

@@ -14,6 +14,8 @@
 
 #include "creds.h"
 #include "err.h"
+#include "net.h"
+#include "proxy.h"
 #include "tls.h"
 
 enum tk_tool {
@@ -67,22 +69,29 @@ struct tk_settings {
 	const char *ehlo_name, *xmpp_domain;
 	bool check_injection, relay, crlf;
 	/* network */
-	double timeout;
+	double timeout, deadline;
 	bool ipv4, ipv6;
+	const char *resolve[TK_RESOLVE_MAX];
+	size_t nresolve;
+	const char *proxy;
 	/* server */
 	const char *listen[TK_LISTEN_MAX];
 	size_t nlisten;
 	bool request_client_cert, require_client_cert, once;
 	uint64_t max_connections;
+	uint64_t workers;  /* 0: auto, one per core */
 	double handshake_timeout, idle_timeout;
 	/* echo client */
 	const char *message;
-	uint64_t count, size;
+	uint64_t count, size, connections;
+	double duration;
 	bool handshake_only;
 	/* certificate checks */
 	const char *at, *file, *targets, *shard, *save_chain;
 	uint64_t warn_days, crit_days, min_key_bits, parallel;
 	bool stream, nagios, pem, require_staple;
+	bool all_addresses, fix_chain;
+	const char *intermediates;
 	/* ALPN probing */
 	bool each, order;
 	const char *expect;
@@ -161,6 +170,12 @@ struct tk_derived {
 	char priority[512];
 	struct tk_alpn alpn;
 	char hostname[TK_NAME_BUF];
+	struct tk_resolve_map resolve;  /* --resolve */
+	struct tk_proxy_conf proxy;     /* --proxy, https_proxy, no_proxy */
+	/* --deadline: the end of the whole run on tk_now_ms()'s clock, set
+	 * when the options are derived (0: none), and its length */
+	uint64_t deadline_ms;
+	unsigned deadline_total_ms;
 };
 int tk_settings_derive(enum tk_tool tool, const struct tk_settings *s,
     struct tk_derived *d, struct tk_err *err);

@@ -21,6 +21,8 @@ tk_result_init(struct tk_result *r, const char *tool, const char *target)
 void
 tk_result_release(struct tk_result *r)
 {
+	tk_fixchain_free(r->fixed);
+	r->fixed = NULL;
 	tk_chain_clear(&r->chain);
 	tk_starttls_free(r->st);
 	r->st = NULL;
@@ -261,6 +263,12 @@ json_starttls(const struct tk_result *r)
 		    json_boolean(r->injection.vulnerable));
 		json_object_set_new(in, "evidence",
 		    jstr_or_null(r->injection.evidence));
+		/* the server took the probe for TLS bytes and ended the
+		 * handshake; the report is from a second session */
+		json_object_set_new(in, "handshake_broken",
+		    json_boolean(r->injection.retried));
+		json_object_set_new(in, "detail",
+		    jstr_or_null(r->injection.detail));
 		json_object_set_new(v, "injection", in);
 	} else {
 		json_object_set_new(v, "injection", json_null());
@@ -379,6 +387,40 @@ tk_report_json(const struct tk_result *r, FILE *out)
 		json_object_set_new(o, "days_left", json_null());
 		json_object_set_new(o, "not_after", json_null());
 		json_object_set_new(o, "ocsp", json_null());
+	}
+	if (r->group.count > 0) {
+		v = json_object();
+		json_object_set_new(v, "count",
+		    json_integer((json_int_t)r->group.count));
+		json_object_set_new(v, "certificates",
+		    json_integer((json_int_t)r->group.certificates));
+		json_object_set_new(v, "failed",
+		    json_integer((json_int_t)r->group.failed));
+		json_object_set_new(v, "consistent", json_boolean(
+		    r->group.certificates <= 1 && r->group.failed == 0));
+		json_object_set_new(o, "all_addresses", v);
+	}
+	if (r->fixed != NULL) {
+		v = json_object();
+		json_object_set_new(v, "complete",
+		    json_boolean(r->fixed->complete));
+		json_object_set_new(v, "changed",
+		    json_boolean(r->fixed->changed));
+		json_object_set_new(v, "certificates",
+		    json_integer((json_int_t)r->fixed->ncerts));
+		a = json_array();
+		for (size_t i = 0; i < r->fixed->nnotes; i++) {
+			json_t *e = json_object();
+
+			json_object_set_new(e, "action",
+			    json_string(r->fixed->notes[i].action));
+			json_object_set_new(e, "message",
+			    jstr(r->fixed->notes[i].message));
+			json_array_append_new(a, e);
+		}
+		json_object_set_new(v, "changes", a);
+		json_object_set_new(v, "pem", json_string(r->fixed->pem));
+		json_object_set_new(o, "fixed_chain", v);
 	}
 	if (r->echo.used) {
 		v = json_object();
@@ -601,6 +643,11 @@ tk_report_text_starttls(const struct tk_result *r, FILE *out)
 			fprintf(out, "  injection VULNERABLE: a command sent "
 			    "with STARTTLS was answered inside TLS ('%s')\n",
 			    esc);
+		} else if (r->injection.retried) {
+			fprintf(out, "  injection not vulnerable: the server "
+			    "took the command sent with STARTTLS for TLS "
+			    "bytes and ended the handshake (checked again "
+			    "without it)\n");
 		} else {
 			fprintf(out, "  injection not vulnerable: a command "
 			    "sent with STARTTLS was not answered inside "
@@ -651,6 +698,10 @@ tk_report_text_check(const struct tk_result *r, bool brief, bool color,
 	tk_escape(r->target, strlen(r->target), esc, sizeof(esc));
 	fprintf(out, "%s%-7s%s %s", color ? col : "", word,
 	    color ? RESET : "", esc);
+	if (r->group.count > 0 && r->address[0] != '\0') {
+		/* --all-addresses: which of the name's addresses this is */
+		fprintf(out, " at %s", r->address);
+	}
 	if (tk_err_is_set(&r->err) && (!r->checked || (r->cls != TK_OK &&
 	    r->cls != TK_WARN && r->cls != TK_CHECK))) {
 		tk_escape(r->err.msg, strlen(r->err.msg), esc, sizeof(esc));
@@ -729,9 +780,14 @@ tk_report_text_check(const struct tk_result *r, bool brief, bool color,
 	}
 	if (r->address[0] != '\0') {
 		/* up to the end of the handshake: what a user waits for */
-		fprintf(out, "  address   %s, handshake done in %.1f ms\n",
-		    r->address, (double)(r->t_resolve_us + r->t_connect_us +
-		    r->t_starttls_us + r->t_handshake_us) / 1000.0);
+		if (r->handshake_done) {
+			fprintf(out, "  address   %s, handshake done in "
+			    "%.1f ms\n", r->address, (double)(r->t_resolve_us +
+			    r->t_connect_us + r->t_starttls_us +
+			    r->t_handshake_us) / 1000.0);
+		} else {
+			fprintf(out, "  address   %s\n", r->address);
+		}
 	}
 }
 

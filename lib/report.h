@@ -14,6 +14,7 @@
 #include "certcheck.h"
 #include "certinfo.h"
 #include "err.h"
+#include "fixchain.h"
 #include "starttls.h"
 #include "tls.h"
 #include "verify.h"
@@ -51,6 +52,9 @@ struct tk_result {
 		bool checked;       /* --check-injection */
 		bool vulnerable;    /* the probe was answered inside TLS */
 		char evidence[200]; /* the answer's first line (peer bytes) */
+		bool retried;       /* the probe broke the handshake: again
+				     * without it, for the session */
+		char detail[300];   /* how the handshake with the probe ended */
 	} injection;
 	struct tk_chain chain;  /* owned */
 	struct tk_verdict verdict;
@@ -62,6 +66,14 @@ struct tk_result {
 	struct tk_load_stats load;
 	struct tk_err err;      /* cls OK when nothing failed */
 	enum tk_class cls;      /* the outcome (exit code class) */
+	/* tls-check-cert --all-addresses: one of the addresses of a name */
+	struct tk_addr_group {
+		size_t count;         /* addresses checked; 0: not used */
+		size_t certificates;  /* distinct leaf certificates seen */
+		size_t failed;        /* addresses that showed none */
+	} group;
+	/* tls-check-cert --fix-chain (owned; NULL when not asked) */
+	struct tk_fixed_chain *fixed;
 };
 
 void tk_result_init(struct tk_result *r, const char *tool,

@@ -297,6 +297,10 @@ static const struct step imap_steps[] = {
 	{ST_SEND, "a2 STARTTLS\r\n", 0, 0, NULL},
 	{ST_TAGGED, "a2", 0, 0, "the server refused STARTTLS"},
 	{ST_TLS, NULL, 0, 0, NULL},
+	/* section 6.2.1: capabilities learnt before TLS are void */
+	{ST_SEND, "a3 CAPABILITY\r\n", 0, 0, NULL},
+	{ST_TAGGED, "a3", 0, F_CAPS,
+	    "the server refused CAPABILITY inside TLS"},
 	{ST_END, NULL, 0, 0, NULL},
 };
 
@@ -311,6 +315,10 @@ static const struct step pop3_steps[] = {
 	{ST_SEND, "STLS\r\n", 0, 0, NULL},
 	{ST_POP, NULL, 0, 0, "the server refused STLS"},
 	{ST_TLS, NULL, 0, 0, NULL},
+	/* RFC 2595 section 4: the client must discard what CAPA said */
+	{ST_SEND, "CAPA\r\n", 0, 0, NULL},
+	{ST_POP, NULL, 0, 0, "the server refused CAPA inside TLS"},
+	{ST_DOTLIST, NULL, 0, F_CAPS, NULL},
 	{ST_END, NULL, 0, 0, NULL},
 };
 
@@ -347,6 +355,11 @@ static const struct step nntp_steps[] = {
 	{ST_SEND, "STARTTLS\r\n", 0, 0, NULL},
 	{ST_CODE, "382", 0, 0, "the server refused STARTTLS"},
 	{ST_TLS, NULL, 0, 0, NULL},
+	/* RFC 4642 section 2.2.2: the capabilities may change */
+	{ST_SEND, "CAPABILITIES\r\n", 0, 0, NULL},
+	{ST_CODE, "101", 0, 0,
+	    "the server refused CAPABILITIES inside TLS"},
+	{ST_DOTLIST, NULL, 0, F_CAPS, NULL},
 	{ST_END, NULL, 0, 0, NULL},
 };
 
@@ -2347,6 +2360,20 @@ tk_starttls_protocol(const struct tk_starttls *st)
 int
 tk_starttls_advertised(const struct tk_starttls *st)
 {
+	/*
+	 * FTP: FEAT decides nothing (RFC 4217 servers need not list AUTH),
+	 * but an "AUTH TLS" line there is an advertisement.
+	 */
+	if (st->advertised < 0 && strcmp(st->p->name, "ftp") == 0) {
+		for (size_t i = 0; i < st->caps[0].n; i++) {
+			const char *c = st->caps[0].v[i];
+
+			if (strncasecmp(c, "AUTH ", 5) == 0 &&
+			    strcasestr(c + 5, "TLS") != NULL) {
+				return 1;
+			}
+		}
+	}
 	return st->advertised;
 }
 

@@ -5,6 +5,9 @@
 #   testdata/gen.sh --check   only check the committed fixtures (exist, parse, keys match,
 #                             good chains verify, malformed inputs still malformed);
 #                             regenerates nothing, exits non-zero on any problem
+#   testdata/gen.sh --new     make only the fixtures added since the PKI was first
+#                             committed (ADDED below) that are missing, signed by the
+#                             committed CAs; every existing file stays as it is
 #
 # Everything is made with GnuTLS certtool from templates written to a temp dir.
 # openssl is NOT needed: certtool 3.7.9 can sign with SHA-1 itself (--hash SHA1),
@@ -33,7 +36,12 @@ CHAINED=(localhost-rsa localhost-ecdsa example-rsa example-ecdsa
          expired notyet wrongname rsa1024 sha1 wildcard idn ip-only
          client client-expired)
 # leaves whose NAME-chain.pem holds the leaf only (the case is about the chain)
-LEAF_ONLY_CHAIN=(selfsigned unknownca missing-intermediate)
+LEAF_ONLY_CHAIN=(selfsigned unknownca missing-intermediate aia)
+# added later: made by generate_added(), which --new runs alone
+ADDED=(aia)
+# the AIA caIssuers URL in aia.crt: a name that never resolves (.test, RFC
+# 6761) on a fixed port; tests map it with --resolve to a loopback address
+AIA_URL=http://aia.tlskit.test:48080/tlskit/intermediate.der
 # leaves with no chain file at all
 NO_CHAIN=(client-other)
 # positive cases: chain must verify against ca.crt (other-ca.crt for client-other)
@@ -84,6 +92,7 @@ tmpl() {
             case $san in
                 dns:*) printf 'dns_name = "%s"\n' "${san#dns:}" ;;
                 ip:*)  printf 'ip_address = "%s"\n' "${san#ip:}" ;;
+                aia:*) printf 'ca_issuers_uri = "%s"\n' "${san#aia:}" ;;
                 *) die "tmpl: bad SAN $san" ;;
             esac
         done
@@ -220,6 +229,8 @@ generate() {
     tmpl "$T/client-expired.tmpl" "tlskit test client (expired)" 3003 expired client
     sign client-expired intermediate
 
+    generate_added
+
     # --- chain files ------------------------------------------------------
     local n
     for n in "${CHAINED[@]}"; do cat "$n.crt" intermediate.crt >"$n-chain.pem"; done
@@ -233,6 +244,17 @@ generate() {
     : >empty.pem
     # BEGIN line + 9 full base64 lines + half of the 10th; no END line.
     awk 'NR <= 10 { print; next } { print substr($0, 1, 32); exit }' localhost-rsa.crt >truncated.pem
+}
+
+# Fixtures added after the first commit.  They need only the CAs, so --new
+# can make them next to the committed PKI without touching it.
+generate_added() {
+    # a leaf that names its issuer's URL (AIA caIssuers, RFC 5280 4.2.2.1),
+    # served without the intermediate: tls-check-cert --fix-chain fetches it
+    genkey aia.key rsa2048
+    tmpl "$T/aia.tmpl" localhost 2012 long server-rsa "${LOCAL[@]}" "aia:$AIA_URL"
+    sign aia intermediate
+    cp aia.crt aia-chain.pem
 }
 
 # every file the script owns
@@ -327,6 +349,33 @@ case ${1:-} in
         check
         if ((ERRORS)); then echo "gen.sh --check: $ERRORS problem(s)" >&2; exit 1; fi
         echo "gen.sh --check: $(all_files | wc -l) files OK"
+        ;;
+    --new)
+        WORK=$(mktemp -d "${TMPDIR:-/tmp}/tlskit-testdata.XXXXXX")
+        trap 'rm -rf -- "$WORK"' EXIT
+        T=$WORK/tmpl
+        mkdir -p "$T" "$WORK/out"
+        LOG=$WORK/certtool.log
+        : >"$LOG"
+        cd "$WORK/out"
+        for f in ca.crt ca.key intermediate.crt intermediate.key; do
+            cp -- "$HERE/$f" .
+        done
+        generate_added
+        for n in "${ADDED[@]}"; do
+            for f in "$n.crt" "$n.key" "$n-chain.pem"; do
+                if [[ -e $HERE/$f ]]; then
+                    echo "gen.sh: $f exists, kept" >&2
+                else
+                    chmod 0644 "$f"
+                    cp -- "$f" "$HERE/$f"
+                    echo "gen.sh: wrote $f"
+                fi
+            done
+        done
+        cd "$HERE"
+        check
+        if ((ERRORS)); then echo "gen.sh --new: $ERRORS problem(s)" >&2; exit 1; fi
         ;;
     "")
         WORK=$(mktemp -d "${TMPDIR:-/tmp}/tlskit-testdata.XXXXXX")

@@ -131,6 +131,10 @@ start_probe(struct app *a, struct probe *p, char **names, size_t n)
 	cc.alpn = &p->offer;
 	cc.creds = a->creds;
 	cc.resolver = a->res;
+	cc.proxy = tk_proxy_use(&a->d.proxy, cc.target.host) ?
+	    &a->d.proxy.proxy : NULL;
+	cc.deadline_ms = a->d.deadline_ms;
+	cc.deadline_total_ms = a->d.deadline_total_ms;
 	a->running++;
 	p->conn = tk_conn_new(a->loop, &cc, &p->r, on_conn, p, &e);
 	if (p->conn == NULL) {
@@ -659,6 +663,7 @@ run(struct app *a, struct tk_err *e)
 	if (a->res == NULL) {
 		return -1;
 	}
+	tk_resolver_set_map(a->res, &a->d.resolve);
 	if (a->s.each || a->s.order) {
 		/* --order needs to know what is accepted: it implies --each */
 		a->each = calloc(a->list.n, sizeof(*a->each));

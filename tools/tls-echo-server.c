@@ -3,7 +3,9 @@
  * one loop; echo with back-pressure; optional plaintext phase upgraded by
  * STARTTLS (the line protocol, or minimal smtp, imap and pop3 dialogues
  * from lib/starttls_srv.c, which go on inside TLS); client certificates;
- * ALPN; SIGHUP reloads credentials.
+ * ALPN; SIGHUP reloads credentials.  --workers N forks N workers after
+ * the credentials are loaded and the listeners bound; each runs its own
+ * loop on the shared listeners, and the parent only supervises.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -13,7 +15,9 @@
 #include <string.h>
 #include <strings.h>
 #include <netinet/tcp.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +36,7 @@
 #define BUF_CAP (64u << 10)   /* echo bytes held per client at most */
 #define ACCEPT_BURST 64
 #define EMFILE_PAUSE_MS 100
+#define WORKERS_MAX 1024
 
 /*
  * C_PLAIN: the plaintext phase (--starttls); C_DIALOGUE: the smtp, imap or
@@ -84,6 +89,10 @@ struct server {
 	bool stopping;
 	enum tk_class once_outcome;
 	bool once_done;
+	/* --workers */
+	unsigned nworkers;
+	pid_t pid;                    /* this process: the "worker" field */
+	char prog[48];                /* TOOL, or TOOL[PID] in a worker */
 };
 
 static void client_io(struct client *c);
@@ -105,6 +114,10 @@ log_connection(struct client *c)
 		json_t *o = json_object();
 
 		json_object_set_new(o, "event", json_string("connection"));
+		if (srv->nworkers > 1) {
+			json_object_set_new(o, "worker",
+			    json_integer(srv->pid));
+		}
 		json_object_set_new(o, "peer", json_string(c->peer));
 		json_object_set_new(o, "version", info.version[0] ?
 		    json_string(info.version) : json_null());
@@ -802,7 +815,7 @@ on_accept(struct tk_loop *loop, int lfd, unsigned events, void *arg)
 				/* out of descriptors: pause, keep serving */
 				if (!srv->s.quiet) {
 					fprintf(stderr, "%s: accept: %s; "
-					    "pausing new connections\n", TOOL,
+					    "pausing new connections\n", srv->prog,
 					    strerror(errno));
 				}
 				set_accepting(srv, false);
@@ -866,19 +879,23 @@ on_reload(struct tk_loop *loop, int signo, void *arg)
 	tk_err_clear(&e);
 	fresh = tk_creds_new(&srv->d.creds, &e);
 	if (fresh == NULL) {
-		tk_report_error_line(TOOL, NULL, &e, stderr);
+		tk_report_error_line(srv->prog, NULL, &e, stderr);
 		fprintf(stderr, "%s: reload failed; keeping the old "
-		    "credentials\n", TOOL);
+		    "credentials\n", srv->prog);
 		return;
 	}
 	tk_creds_unref(srv->creds);
 	srv->creds = fresh;
 	if (!srv->s.quiet) {
-		fprintf(stderr, "%s: reloaded credentials from '%s'\n", TOOL,
-		    srv->s.cert);
+		fprintf(stderr, "%s: reloaded credentials from '%s'\n",
+		    srv->prog, srv->s.cert);
 	}
 }
 
+/*
+ * Everything a worker shares: options, credentials (loaded once) and the
+ * bound listeners, with the ready lines printed once.
+ */
 static int
 setup(struct server *srv, struct tk_err *e)
 {
@@ -893,11 +910,6 @@ setup(struct server *srv, struct tk_err *e)
 		return -1;
 	}
 	tk_tls_set_debug((int)srv->s.debug);
-	srv->loop = tk_loop_new(e);
-	if (srv->loop == NULL) {
-		return -1;
-	}
-	tk_timer_init(&srv->resume, on_resume, srv);
 	for (size_t i = 0; i < nspec; i++) {
 		struct tk_addr bound[2];
 		const char *spec = srv->s.nlisten ? srv->s.listen[i] :
@@ -912,10 +924,6 @@ setup(struct server *srv, struct tk_err *e)
 		for (int k = 0; k < n; k++) {
 			char a[TK_ADDRSTR_MAX];
 
-			if (tk_loop_watch(srv->loop, srv->lfds[srv->nl + k],
-			    TK_READ, on_accept, srv, e) < 0) {
-				return -1;
-			}
 			tk_sockaddr_str((const struct sockaddr *)&bound[k].ss,
 			    a, sizeof(a));
 			if (srv->s.json) {
@@ -927,7 +935,27 @@ setup(struct server *srv, struct tk_err *e)
 		}
 		srv->nl += n;
 	}
+	/* before any fork: nothing buffered may be written twice */
 	fflush(stdout);
+	fflush(stderr);
+	return 0;
+}
+
+/* One process's loop: in the only process, or in each worker. */
+static int
+setup_loop(struct server *srv, struct tk_err *e)
+{
+	srv->loop = tk_loop_new(e);
+	if (srv->loop == NULL) {
+		return -1;
+	}
+	tk_timer_init(&srv->resume, on_resume, srv);
+	for (int i = 0; i < srv->nl; i++) {
+		if (tk_loop_watch(srv->loop, srv->lfds[i], TK_READ, on_accept,
+		    srv, e) < 0) {
+			return -1;
+		}
+	}
 	srv->accepting = true;
 	if (tk_loop_signal(srv->loop, SIGINT, on_stop_signal, srv, e) < 0 ||
 	    tk_loop_signal(srv->loop, SIGTERM, on_stop_signal, srv, e) < 0 ||
@@ -935,6 +963,169 @@ setup(struct server *srv, struct tk_err *e)
 		return -1;
 	}
 	return 0;
+}
+
+/* Runs the loop until stopped; returns the process's exit status. */
+static int
+serve(struct server *srv)
+{
+	struct tk_err e;
+	int code = 0;
+
+	tk_err_clear(&e);
+	if (setup_loop(srv, &e) < 0 || tk_loop_run(srv->loop, &e) < 0) {
+		tk_report_error_line(srv->prog, NULL, &e, stderr);
+		code = tk_err_exit_code(e.cls);
+	} else if (srv->s.once && srv->once_done) {
+		code = tk_err_exit_code(srv->once_outcome);
+	}
+	while (srv->clients != NULL) {
+		if (!tk_err_is_set(&srv->clients->err)) {
+			tk_err_set(&srv->clients->err, TK_NET, "stop",
+			    "server stopped");
+		}
+		client_free(srv->clients);
+	}
+	fflush(stdout);
+	return code;
+}
+
+/*
+ * The supervisor of --workers: it only waits for signals.  SIGINT, SIGTERM
+ * and SIGHUP go to every live worker; a worker that ends when no stop was
+ * asked for is logged and not replaced; the parent ends when the last
+ * worker is gone, with 0 when each ended with 0, 70 when one was killed by
+ * a signal, else the first non-zero status.
+ */
+static int
+supervise(pid_t *pids, unsigned n, const sigset_t *set)
+{
+	unsigned live = n;
+	bool stopping = false;
+	int code = 0;
+
+	while (live > 0) {
+		siginfo_t si;
+		int signo = sigwaitinfo(set, &si);
+
+		if (signo < 0) {
+			continue;  /* EINTR */
+		}
+		if (signo != SIGCHLD) {
+			stopping = stopping || signo != SIGHUP;
+			for (unsigned i = 0; i < n; i++) {
+				if (pids[i] > 0) {
+					kill(pids[i], signo);
+				}
+			}
+			continue;
+		}
+		for (;;) {
+			int st, wcode;
+			pid_t p = waitpid(-1, &st, WNOHANG);
+			unsigned i;
+
+			if (p <= 0) {
+				break;
+			}
+			for (i = 0; i < n && pids[i] != p; i++) {
+			}
+			if (i == n) {
+				continue;
+			}
+			pids[i] = 0;
+			live--;
+			wcode = WIFEXITED(st) ? WEXITSTATUS(st) : 70;
+			if (wcode != 0 && code == 0) {
+				code = wcode;
+			}
+			if (WIFSIGNALED(st) && code != 70) {
+				code = 70;
+			}
+			if (WIFSIGNALED(st) || wcode != 0 || !stopping) {
+				char how[64];
+
+				if (WIFSIGNALED(st)) {
+					snprintf(how, sizeof(how),
+					    "killed by signal %d",
+					    WTERMSIG(st));
+				} else {
+					snprintf(how, sizeof(how),
+					    "exited with status %d", wcode);
+				}
+				fprintf(stderr, "%s: worker %u (pid %ld) %s; "
+				    "%u of %u left, not restarted\n", TOOL,
+				    i + 1, (long)p, how, live, n);
+			}
+		}
+	}
+	return code;
+}
+
+/*
+ * --workers N > 1: the children inherit the credentials and the shared
+ * listeners (one accept queue per address: an idle worker takes the next
+ * connection, and a worker that dies strands none).  Each builds its own
+ * epoll loop and signalfd after the fork.
+ */
+static int
+run_workers(struct server *srv)
+{
+	static pid_t pids[WORKERS_MAX];
+	pid_t parent = getpid();
+	sigset_t set, old;
+	unsigned n = srv->nworkers;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	/* blocked before the fork: a signal early in a worker waits for its
+	 * signalfd instead of killing it */
+	sigprocmask(SIG_BLOCK, &set, &old);
+	for (unsigned i = 0; i < n; i++) {
+		pid_t p = fork();
+
+		if (p < 0) {
+			fprintf(stderr, "%s: cannot start worker %u: %s\n",
+			    TOOL, i + 1, strerror(errno));
+			for (unsigned k = 0; k < i; k++) {
+				kill(pids[k], SIGTERM);
+			}
+			n = i;
+			if (n == 0) {
+				return 70;
+			}
+			break;
+		}
+		if (p == 0) {
+			int code;
+			sigset_t chld;
+
+			sigemptyset(&chld);
+			sigaddset(&chld, SIGCHLD);
+			sigprocmask(SIG_UNBLOCK, &chld, NULL);
+			/* never outlive the supervisor */
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			if (getppid() != parent) {
+				_exit(0);
+			}
+			srv->pid = getpid();
+			snprintf(srv->prog, sizeof(srv->prog), "%s[%ld]", TOOL,
+			    (long)srv->pid);
+			code = serve(srv);
+			fflush(stdout);
+			fflush(stderr);
+			_exit(code);
+		}
+		pids[i] = p;
+		if (!srv->s.quiet) {
+			fprintf(stderr, "%s: worker %u pid %ld\n", TOOL, i + 1,
+			    (long)p);
+		}
+	}
+	return supervise(pids, n, &set);
 }
 
 int
@@ -968,18 +1159,27 @@ main(int argc, char **argv)
 		    srv.s.starttls);
 		return 2;
 	}
-	if (setup(&srv, &e) < 0 || tk_loop_run(srv.loop, &e) < 0) {
+	srv.nworkers = (unsigned)srv.s.workers;
+	if (srv.s.workers == 0) {
+		long nc = sysconf(_SC_NPROCESSORS_ONLN);
+
+		srv.nworkers = nc < 1 ? 1 : nc > WORKERS_MAX ? WORKERS_MAX :
+		    (unsigned)nc;
+	}
+	if (srv.s.once && srv.nworkers > 1) {
+		fprintf(stderr, "%s: --once and --workers %u exclude each "
+		    "other\n", TOOL, srv.nworkers);
+		return 2;
+	}
+	srv.pid = getpid();
+	snprintf(srv.prog, sizeof(srv.prog), "%s", TOOL);
+	if (setup(&srv, &e) < 0) {
 		tk_report_error_line(TOOL, NULL, &e, stderr);
 		code = tk_err_exit_code(e.cls);
-	} else if (srv.s.once && srv.once_done) {
-		code = tk_err_exit_code(srv.once_outcome);
-	}
-	while (srv.clients != NULL) {
-		if (!tk_err_is_set(&srv.clients->err)) {
-			tk_err_set(&srv.clients->err, TK_NET, "stop",
-			    "server stopped");
-		}
-		client_free(srv.clients);
+	} else if (srv.nworkers > 1) {
+		code = run_workers(&srv);
+	} else {
+		code = serve(&srv);
 	}
 	for (int i = 0; i < srv.nl; i++) {
 		close(srv.lfds[i]);

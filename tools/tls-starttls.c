@@ -129,11 +129,59 @@ print_report(struct app *a)
 	}
 }
 
+static int start_conn(struct app *a, bool probe, struct tk_err *e);
+
+/*
+ * Many servers (dovecot, vsftpd) take the probe pipelined after STARTTLS
+ * as the first bytes of the handshake and end it: they did not run the
+ * command, so they are not vulnerable, but the session is lost.
+ */
+static bool
+probe_broke_handshake(const struct app *a)
+{
+	const struct tk_result *r = &a->r;
+
+	return a->s.check_injection && !r->injection.retried &&
+	    r->err.step != NULL && strcmp(r->err.step, "handshake") == 0 &&
+	    (r->cls == TK_TLS || r->cls == TK_NET);
+}
+
+/* The same target again without the probe, for the session and chain. */
+static void
+retry_without_probe(struct app *a)
+{
+	struct tk_injection in = a->r.injection;
+	struct tk_err e;
+
+	tk_escape(a->r.err.msg, strlen(a->r.err.msg), in.detail,
+	    sizeof(in.detail));
+	in.checked = true;
+	in.vulnerable = false;
+	in.retried = true;
+	tk_conn_free(a->conn);
+	a->conn = NULL;
+	tk_result_release(&a->r);
+	tk_result_init(&a->r, TOOL, a->s.args[0]);
+	a->r.verdict_always = true;
+	a->r.injection = in;
+	tk_err_clear(&e);
+	if (start_conn(a, false, &e) < 0) {
+		a->r.err = e;
+		a->r.cls = e.cls;
+		print_report(a);
+		tk_loop_stop(a->loop);
+	}
+}
+
 static void
 on_conn(struct tk_conn *c, void *arg)
 {
 	struct app *a = arg;
 
+	if (!tk_conn_ready(c) && probe_broke_handshake(a)) {
+		retry_without_probe(a);
+		return;
+	}
 	if (tk_conn_ready(c)) {
 		check_session(a);
 	}
@@ -312,7 +360,13 @@ on_relay_fd(struct tk_loop *loop, int fd, unsigned events, void *arg)
 			return;
 		}
 		if (rc < 0) {
-			relay_end(a, tk_tls_error(tk_conn_tls(a->conn)));
+			/*
+			 * after our close_notify a server may close or
+			 * reset at once (postfix after QUIT): the end of
+			 * the conversation, not a failure
+			 */
+			relay_end(a, a->rl.stdin_eof ? NULL :
+			    tk_tls_error(tk_conn_tls(a->conn)));
 			return;
 		}
 	} while (a->rl.downlen > 0 ||
@@ -525,11 +579,11 @@ prepare(struct app *a, struct tk_err *e)
 	return 0;
 }
 
+static int start_conn(struct app *a, bool probe, struct tk_err *e);
+
 static int
 run(struct app *a, struct tk_err *e)
 {
-	struct tk_conn_conf cc;
-
 	tk_tls_set_debug((int)a->s.debug);
 	a->loop = tk_loop_new(e);
 	if (a->loop == NULL) {
@@ -539,6 +593,18 @@ run(struct app *a, struct tk_err *e)
 	if (a->res == NULL || (a->s.relay && relay_probe(a, e) < 0)) {
 		return -1;
 	}
+	tk_resolver_set_map(a->res, &a->d.resolve);
+	if (start_conn(a, a->s.check_injection, e) < 0) {
+		return -1;
+	}
+	return tk_loop_run(a->loop, e);
+}
+
+static int
+start_conn(struct app *a, bool probe, struct tk_err *e)
+{
+	struct tk_conn_conf cc;
+
 	memset(&cc, 0, sizeof(cc));
 	cc.target = a->target;
 	cc.hostname = a->s.hostname != NULL ? a->d.hostname : NULL;
@@ -550,17 +616,21 @@ run(struct app *a, struct tk_err *e)
 	cc.xmpp_domain = a->s.xmpp_domain;
 	cc.ehlo_name = a->s.ehlo_name;
 	cc.starttls_after = true;
-	cc.check_injection = a->s.check_injection;
+	cc.check_injection = probe;
 	cc.priority = a->d.priority;
 	cc.alpn = &a->d.alpn;
 	cc.creds = a->creds;
 	cc.resolver = a->res;
+	cc.proxy = tk_proxy_use(&a->d.proxy, cc.target.host) ?
+	    &a->d.proxy.proxy : NULL;
+	cc.deadline_ms = a->d.deadline_ms;
+	cc.deadline_total_ms = a->d.deadline_total_ms;
 	a->conn = tk_conn_new(a->loop, &cc, &a->r, on_conn, a, e);
 	if (a->conn == NULL) {
 		return -1;
 	}
 	tk_conn_start(a->conn);
-	return tk_loop_run(a->loop, e);
+	return 0;
 }
 
 int

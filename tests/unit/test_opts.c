@@ -200,6 +200,17 @@ test_parse_bad(void)
 		EXPECT_EQ_INT(err.cls, TK_USAGE);
 		EXPECT_TRUE(err.msg[0] != '\0');
 	}
+	/* a tool missing from tk_tools[] is a bug, not a crash */
+	TK_CASE("tool not in the table");
+	{
+		char *argv[] = {"x", "--bogus", NULL};
+		struct tk_err err;
+
+		tk_err_clear(&err);
+		EXPECT_EQ_INT(tk_opts_parse((enum tk_tool)(1u << 30), 2, argv,
+		    &s, &err), -1);
+		EXPECT_EQ_INT(err.cls, TK_INTERNAL);
+	}
 	TK_CASE(NULL);
 }
 

@@ -374,9 +374,9 @@ static const struct {
 	{"lmtp", "lmtp", {NULL, NULL, NULL, false}, TK_OK, true},
 	{"ftp", "ftp", {NULL, NULL, NULL, false}, TK_OK, true},
 	{"sieve", "sieve", {NULL, NULL, NULL, false}, TK_OK, true},
-	{"imap", "imap", {NULL, NULL, NULL, false}, TK_OK, false},
-	{"pop3", "pop3", {NULL, NULL, NULL, false}, TK_OK, false},
-	{"nntp", "nntp", {NULL, NULL, NULL, false}, TK_OK, false},
+	{"imap", "imap", {NULL, NULL, NULL, false}, TK_OK, true},
+	{"pop3", "pop3", {NULL, NULL, NULL, false}, TK_OK, true},
+	{"nntp", "nntp", {NULL, NULL, NULL, false}, TK_OK, true},
 	{"ldap", "ldap", {NULL, NULL, NULL, false}, TK_OK, false},
 	{"postgres", "postgres", {NULL, NULL, NULL, false}, TK_OK, false},
 	{"line", "line", {NULL, NULL, NULL, false}, TK_OK, false},
@@ -750,18 +750,22 @@ static const struct dcase dcases[] = {
 		    "LOGINDISABLED\r\na1 OK done\r\n"),
 		R("a2 STARTTLS\r\n", "a2 OK Begin TLS negotiation now\r\n")},
 	    0, NULL, "IMAP4rev1|STARTTLS|LOGINDISABLED", 0,
-	    {{X_END, NULL, 0, NULL, 0}}, 0, TK_OK, NULL, "",
+	    {R("a3 CAPABILITY\r\n", "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n"
+		"a3 OK done\r\n")}, 0, TK_OK, NULL, "IMAP4rev1|AUTH=PLAIN",
 	    "S: * OK [CAPABILITY IMAP4rev1 STARTTLS] ready | "
 	    "C: a1 CAPABILITY | S: * CAPABILITY IMAP4rev1 STARTTLS "
 	    "LOGINDISABLED ... a1 OK done (2 lines) | C: a2 STARTTLS | "
-	    "S: a2 OK Begin TLS negotiation now"},
+	    "S: a2 OK Begin TLS negotiation now | C(tls): a3 CAPABILITY | "
+	    "S(tls): * CAPABILITY IMAP4rev1 AUTH=PLAIN ... a3 OK done "
+	    "(2 lines)"},
 	{"imap lower case, untagged noise", "imap", {
 		R("", "* ok hi\r\n"),
 		R("a1 CAPABILITY\r\n", "* capability imap4rev1 starttls\r\n"
 		    "* 3 EXISTS\r\na1 ok\r\n"),
 		R("a2 STARTTLS\r\n", "a2 ok\r\n")},
-	    0, NULL, "imap4rev1|starttls", 0, {{X_END, NULL, 0, NULL, 0}}, 0,
-	    TK_OK, NULL, "", NULL},
+	    0, NULL, "imap4rev1|starttls", 0,
+	    {R("a3 CAPABILITY\r\n", "a3 ok\r\n")}, 0, TK_OK, NULL, "",
+	    NULL},
 	{"imap not advertised", "imap", {
 		R("", "* OK ready\r\n"), R("a1 CAPABILITY\r\n",
 		    "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\na1 OK done\r\n")},
@@ -815,10 +819,12 @@ static const struct dcase dcases[] = {
 		    "STLS\r\nSASL PLAIN\r\n..odd\r\n.\r\n"),
 		R("STLS\r\n", "+OK Begin TLS negotiation\r\n")},
 	    0, NULL, "TOP|UIDL|STLS|SASL PLAIN|.odd", 0,
-	    {{X_END, NULL, 0, NULL, 0}}, 0, TK_OK, NULL, "",
+	    {R("CAPA\r\n", "+OK\r\nUSER\r\nSASL PLAIN\r\n.\r\n")}, 0,
+	    TK_OK, NULL, "USER|SASL PLAIN",
 	    "S: +OK POP3 ready | C: CAPA | S: +OK Capability list follows | "
 	    "S: TOP ... . (6 lines) | C: STLS | S: +OK Begin TLS "
-	    "negotiation"},
+	    "negotiation | C(tls): CAPA | S(tls): +OK | "
+	    "S(tls): USER ... . (3 lines)"},
 	{"pop3 CAPA refused", "pop3", {
 		R("", "+OK\r\n"), R("CAPA\r\n", "-ERR unknown command\r\n")},
 	    -1, "refused CAPA, so it does not advertise STLS", "", 0,
@@ -849,8 +855,8 @@ static const struct dcase dcases[] = {
 	{"pop3 injected", "pop3", {
 		R("", "+OK\r\n"), R("CAPA\r\n", "+OK\r\nSTLS\r\n.\r\n"),
 		R("STLS\r\n", "+OK\r\n+OK fake\r\n")},
-	    0, NULL, "STLS", 10, {{X_END, NULL, 0, NULL, 0}}, 0, TK_OK, NULL,
-	    "", NULL},
+	    0, NULL, "STLS", 10, {R("CAPA\r\n", "+OK\r\n.\r\n")}, 0,
+	    TK_OK, NULL, "", NULL},
 
 	/* sieve */
 	{"sieve", "sieve", {
@@ -895,13 +901,14 @@ static const struct dcase dcases[] = {
 		    "READER\r\nSTARTTLS\r\n.\r\n"),
 		R("STARTTLS\r\n", "382 Continue with TLS negotiation\r\n")},
 	    0, NULL, "VERSION 2|READER|STARTTLS", 0,
-	    {{X_END, NULL, 0, NULL, 0}}, 0, TK_OK, NULL, "", NULL},
+	    {R("CAPABILITIES\r\n", "101 list\r\nVERSION 2\r\nREADER\r\n"
+		".\r\n")}, 0, TK_OK, NULL, "VERSION 2|READER", NULL},
 	{"nntp 201", "nntp", {
 		R("", "201 no posting\r\n"),
 		R("CAPABILITIES\r\n", "101\r\nSTARTTLS\r\n.\r\n"),
 		R("STARTTLS\r\n", "382 go\r\n")},
-	    0, NULL, "STARTTLS", 0, {{X_END, NULL, 0, NULL, 0}}, 0, TK_OK,
-	    NULL, "", NULL},
+	    0, NULL, "STARTTLS", 0, {R("CAPABILITIES\r\n", "101\r\n.\r\n")},
+	    0, TK_OK, NULL, "", NULL},
 	{"nntp 400 greeting", "nntp", {R("", "400 service unavailable\r\n")},
 	    -1, "greeting is not 200 or 201", "", 0,
 	    {{X_END, NULL, 0, NULL, 0}}, 0, TK_OK, NULL, "", NULL},

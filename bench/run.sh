@@ -1,0 +1,433 @@
+#!/usr/bin/env bash
+# The tlskit benchmark: builds tlskit optimised (build-bench, release),
+# starts each server on loopback, drives load with tls-echo-client's load
+# generator (--connections/--duration) and openssl s_time, and prints a
+# table of medians over REPS runs with tlskit's ratio to each peer, all
+# measured in the same run, interleaved (rep 1 of every cell, then rep 2,
+# ...), so that a noisy machine hurts every server alike.
+#
+#   - full TLS 1.3 handshakes/s, ECDSA P-256 certificate + x25519, at
+#     concurrency 1, 16 and 256: tls-echo-server (--workers 1 and auto) vs
+#     gnutls-serv vs openssl s_server; with each server's own CPU time per
+#     handshake (from /proc/PID/stat, workers included) and the load
+#     generator's CPU share (to show whether it is the bottleneck);
+#   - the crypto bound: gnutls-cli --benchmark-tls-kx, same key exchange
+#     and signature (client and server in one process);
+#   - echo throughput, 16 KiB blocks, 1 and 64 connections: tls-echo-server
+#     vs gnutls-serv --echo;
+#   - openssl s_time -new (one connection at a time) against each server,
+#     as a load generator that is not tlskit's.
+#
+# Usage: bench/run.sh [--quick] [--reps N] [--secs S] [--no-build]
+#   --quick: 1 rep of 1 s, no kx benchmark (under a minute)
+#   default: 5 reps of 2 s (handshakes), 1.5 s (echo), 1 s (s_time); about
+#   4-5 minutes.  Output: the table on stdout and in bench/out/results.md,
+#   the raw samples in bench/out/samples.tsv, the plot in bench/out/bench.png
+#   (when gnuplot is installed).
+#
+# Bounded: every command runs under `timeout`, REPS is at most 20, and the
+# run stops after DEADLINE seconds (default 480).  Servers are stopped by
+# their PIDs on exit.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+SRC=$PWD
+BUILD=${TK_BENCH_BUILD:-$SRC/build-bench}
+TD=$SRC/testdata
+OUT=$SRC/bench/out
+QUICK=0
+REPS=5
+HS_SECS=2
+ECHO_SECS=1.5
+STIME_SECS=1
+BUILD_IT=1
+DEADLINE=${DEADLINE:-480}
+START=$SECONDS
+PRIO='NORMAL:-GROUP-ALL:+GROUP-X25519'
+CONCS=(1 16 256)
+ECHO_CONNS=(1 64)
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+while (($#)); do
+	case $1 in
+	--quick) QUICK=1 REPS=1 HS_SECS=1 ECHO_SECS=1 ;;
+	--reps) REPS=${2:-}; shift ;;
+	--secs) HS_SECS=${2:-}; ECHO_SECS=${2:-}; shift ;;
+	--no-build) BUILD_IT=0 ;;
+	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument '$1' (see --help)" ;;
+	esac
+	shift
+done
+if ! [[ $REPS =~ ^[0-9]+$ ]] || ((REPS < 1 || REPS > 20)); then
+	die "--reps must be 1 to 20"
+fi
+[[ $HS_SECS =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--secs takes seconds"
+for t in gnutls-serv gnutls-cli openssl python3 timeout; do
+	command -v "$t" >/dev/null || die "$t is missing (scripts/deps.sh)"
+done
+
+if ((BUILD_IT)); then
+	if [[ ! -f $BUILD/build.ninja ]]; then
+		meson setup "$BUILD" --buildtype=release >/dev/null ||
+		    die "meson setup $BUILD failed"
+	fi
+	ninja -C "$BUILD" tools/tls-echo-server tools/tls-echo-client \
+	    >/dev/null || die "build failed"
+fi
+SERVER=$BUILD/tools/tls-echo-server
+CLIENT=$BUILD/tools/tls-echo-client
+[[ -x $SERVER && -x $CLIENT ]] || die "tlskit is not built in $BUILD"
+
+mkdir -p "$OUT"
+DIR=$(mktemp -d /tmp/tlskit-bench.XXXXXX)
+SAMPLES=$OUT/samples.tsv
+: >"$SAMPLES"
+declare -A PID PORT
+CLK=$(getconf CLK_TCK)
+
+gone() {
+	local state
+
+	[[ -r /proc/$1/stat ]] || return 0
+	state=$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
+	[[ -z $state || $state == Z || $state == X ]]
+}
+
+cleanup() {
+	local name p i
+
+	for name in "${!PID[@]}"; do
+		p=${PID[$name]}
+		kill -TERM "$p" 2>/dev/null || true
+		for ((i = 0; i < 100; i++)); do
+			gone "$p" && break
+			sleep 0.05
+		done
+		gone "$p" || kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+check_deadline() {
+	((SECONDS - START < DEADLINE)) ||
+	    die "stopped after DEADLINE=$DEADLINE s; partial samples in $SAMPLES"
+}
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_port NAME: poll (at most 10 s) until server NAME accepts on its port.
+wait_port() {
+	local name=$1 i
+
+	for ((i = 0; i < 200; i++)); do
+		gone "${PID[$name]}" && die "server $name exited: $(cat "$DIR/$name.err")"
+		if timeout 1 bash -c ": </dev/tcp/127.0.0.1/${PORT[$name]}" \
+		    2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	die "server $name does not listen"
+}
+
+# spawn NAME CMD...: a server in its own session, its output in DIR.
+spawn() {
+	local name=$1
+
+	shift
+	setsid "$@" </dev/null >"$DIR/$name.out" 2>"$DIR/$name.err" &
+	PID[$name]=$!
+}
+
+start_tlskit() {
+	local name=$1 workers=$2 i
+
+	spawn "$name" "$SERVER" -q --workers "$workers" --listen 127.0.0.1:0 \
+	    --max-connections 100000 --cert "$TD/localhost-ecdsa-chain.pem" \
+	    --key "$TD/localhost-ecdsa.key"
+	for ((i = 0; i < 200; i++)); do
+		PORT[$name]=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' \
+		    "$DIR/$name.out")
+		[[ -n ${PORT[$name]} ]] && return 0
+		gone "${PID[$name]}" && die "$name exited: $(cat "$DIR/$name.err")"
+		sleep 0.05
+	done
+	die "$name printed no ready line"
+}
+
+start_gnutls() {
+	PORT[gnutls-serv]=$(free_port)
+	# no session tickets, like the others: a full handshake each time
+	spawn gnutls-serv gnutls-serv --echo -q --noticket \
+	    -p "${PORT[gnutls-serv]}" \
+	    --x509certfile "$TD/localhost-ecdsa-chain.pem" \
+	    --x509keyfile "$TD/localhost-ecdsa.key"
+	wait_port gnutls-serv
+}
+
+start_openssl() {
+	PORT[s_server]=$(free_port)
+	spawn s_server openssl s_server -quiet -naccept 100000000 \
+	    -accept "127.0.0.1:${PORT[s_server]}" -num_tickets 0 \
+	    -cert "$TD/localhost-ecdsa.crt" -key "$TD/localhost-ecdsa.key" \
+	    -cert_chain "$TD/intermediate.crt"
+	wait_port s_server
+}
+
+# ticks NAME: CPU clock ticks (user + system) of server NAME and its
+# worker processes, from /proc/PID/stat.
+ticks() {
+	local p=${PID[$1]} kids k total=0 f
+
+	kids=$(cat "/proc/$p/task/$p/children" 2>/dev/null || true)
+	for k in $p $kids; do
+		f=$(sed 's/^.*) //' "/proc/$k/stat" 2>/dev/null) || continue
+		# fields 14 and 15 of stat are the 12th and 13th after "comm)"
+		total=$((total + $(awk '{ print $12 + $13 }' <<<"$f")))
+	done
+	echo "$total"
+}
+
+# sample KIND SERVER PARAM METRIC VALUE
+sample() {
+	printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$SAMPLES"
+}
+
+# load_run KIND NAME CONC SECS [ARGS...]: one run of tls-echo-client's load
+# generator against server NAME; records the rate, the server's CPU per
+# operation and the generator's CPU share.
+load_run() {
+	local kind=$1 name=$2 conc=$3 secs=$4 t0 t1 json u s r rate ops
+	local cpu_us gen
+
+	shift 4
+	check_deadline
+	t0=$(ticks "$name")
+	{
+		TIMEFORMAT='%U %S %R'
+		time timeout 60 "$CLIENT" -q --json --ca "$TD/ca.crt" \
+		    --hostname localhost --priority "$PRIO" \
+		    --connections "$conc" --duration "$secs" "$@" \
+		    "127.0.0.1:${PORT[$name]}" >"$DIR/run.json" 2>"$DIR/run.err"
+	} 2>"$DIR/time" || true
+	t1=$(ticks "$name")
+	json=$(cat "$DIR/run.json")
+	if ! jq -e '.load' >/dev/null 2>&1 <<<"$json"; then
+		echo "bench: $kind $name c=$conc failed: $(cat "$DIR/run.err")" >&2
+		return 0
+	fi
+	read -r u s r <"$DIR/time"
+	gen=$(awk -v u="$u" -v s="$s" -v r="$r" \
+	    'BEGIN { printf "%.0f", (r > 0 ? 100 * (u + s) / r : 0) }')
+	if [[ $kind == hs ]]; then
+		rate=$(jq '.load.handshakes_per_s' <<<"$json")
+		ops=$(jq '.load.handshakes' <<<"$json")
+	else
+		rate=$(jq '.load.mbps' <<<"$json")
+		ops=$(jq '.load.count' <<<"$json")
+	fi
+	cpu_us=$(awk -v t=$((t1 - t0)) -v k="$CLK" -v n="$ops" \
+	    'BEGIN { printf "%.1f", (n > 0 ? t / k * 1e6 / n : 0) }')
+	sample "$kind" "$name" "$conc" rate "$rate"
+	sample "$kind" "$name" "$conc" cpu_us "$cpu_us"
+	sample "$kind" "$name" "$conc" gen_cpu "$gen"
+	sample "$kind" "$name" "$conc" errors "$(jq '.load.errors' <<<"$json")"
+}
+
+# stime_run NAME: openssl s_time -new against server NAME.
+stime_run() {
+	local name=$1 t0 t1 n u s r rate cpu_us
+
+	check_deadline
+	t0=$(ticks "$name")
+	{
+		TIMEFORMAT='%U %S %R'
+		time timeout 30 openssl s_time -new -connect \
+		    "127.0.0.1:${PORT[$name]}" -time "$STIME_SECS" \
+		    >"$DIR/stime.out" 2>&1
+	} 2>"$DIR/time" || true
+	t1=$(ticks "$name")
+	n=$(sed -n 's/^\([0-9]*\) connections in .* real seconds.*/\1/p' \
+	    "$DIR/stime.out")
+	[[ -n $n ]] || { echo "bench: s_time $name failed" >&2; return 0; }
+	read -r u s r <"$DIR/time"
+	rate=$(awk -v n="$n" -v r="$r" 'BEGIN { printf "%.1f", n / r }')
+	cpu_us=$(awk -v t=$((t1 - t0)) -v k="$CLK" -v n="$n" \
+	    'BEGIN { printf "%.1f", (n > 0 ? t / k * 1e6 / n : 0) }')
+	sample stime "$name" 1 rate "$rate"
+	sample stime "$name" 1 cpu_us "$cpu_us"
+	sample stime "$name" 1 gen_cpu "$(awk -v u="$u" -v s="$s" -v r="$r" \
+	    'BEGIN { printf "%.0f", 100 * (u + s) / r }')"
+}
+
+# median KIND SERVER PARAM METRIC
+median() {
+	awk -F'\t' -v k="$1" -v n="$2" -v p="$3" -v m="$4" \
+	    '$1 == k && $2 == n && $3 == p && $4 == m { print $5 }' "$SAMPLES" |
+	    sort -g | awk '{ v[NR] = $1 } END {
+		    if (NR == 0) { print "-"; exit }
+		    if (NR % 2) print v[(NR + 1) / 2]
+		    else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "-" || b == "-" || b == 0) print "-"
+		else printf "%.2f", a / b }'
+}
+
+fmt() {
+	awk -v v="$1" -v f="$2" 'BEGIN { if (v == "-") print "-"; else printf f, v }'
+}
+
+# --- run -------------------------------------------------------------------
+
+NPROC=$(nproc)
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+echo "bench: $NPROC cores, $CPU; $REPS rep(s); servers starting" >&2
+start_tlskit tlskit-w1 1
+start_tlskit tlskit-auto auto
+start_gnutls
+start_openssl
+HS_SERVERS=(tlskit-w1 tlskit-auto gnutls-serv s_server)
+ECHO_SERVERS=(tlskit-w1 tlskit-auto gnutls-serv)
+
+KX="-"
+if ((!QUICK)); then
+	echo "bench: crypto bound (gnutls-cli --benchmark-tls-kx, ~1 min)" >&2
+	timeout 180 gnutls-cli --benchmark-tls-kx >"$DIR/kx.out" 2>&1 || true
+	KX=$(awk '/\(TLS1.3\)-\(ECDHE-X25519\)-\(ECDSA-SECP256R1-SHA256\)/ {
+		    getline; print $2; exit }' "$DIR/kx.out")
+	KX=${KX:--}
+fi
+
+for ((rep = 1; rep <= REPS; rep++)); do
+	echo "bench: rep $rep/$REPS ($((SECONDS - START)) s)" >&2
+	for conc in "${CONCS[@]}"; do
+		for name in "${HS_SERVERS[@]}"; do
+			load_run hs "$name" "$conc" "$HS_SECS" --handshake-only
+		done
+	done
+	for conns in "${ECHO_CONNS[@]}"; do
+		for name in "${ECHO_SERVERS[@]}"; do
+			load_run echo "$name" "$conns" "$ECHO_SECS" --size 16384
+		done
+	done
+	for name in tlskit-auto gnutls-serv s_server; do
+		stime_run "$name"
+	done
+done
+
+# --- report ----------------------------------------------------------------
+
+{
+	echo "Machine: $NPROC cores, $CPU; $(uname -sr); $(date -u +%Y-%m-%d)."
+	echo "Medians of $REPS run(s); ratios are tlskit's figure over the peer's, measured in the same run."
+	echo
+	echo "Full TLS 1.3 handshakes/s (ECDSA P-256, x25519), tls-echo-client --connections C --handshake-only:"
+	echo
+	echo "| C | tlskit w1 | tlskit auto | gnutls-serv | s_server | auto/gnutls-serv | auto/s_server | w1/gnutls-serv | server CPU µs/hs: w1, auto, gnutls-serv, s_server | generator CPU % (auto) |"
+	echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"
+	for conc in "${CONCS[@]}"; do
+		w1=$(median hs tlskit-w1 "$conc" rate)
+		au=$(median hs tlskit-auto "$conc" rate)
+		gs=$(median hs gnutls-serv "$conc" rate)
+		os=$(median hs s_server "$conc" rate)
+		cpu=""
+		for name in "${HS_SERVERS[@]}"; do
+			cpu+="$(fmt "$(median hs "$name" "$conc" cpu_us)" '%.0f'), "
+		done
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+		    "$conc" "$(fmt "$w1" '%.0f')" "$(fmt "$au" '%.0f')" \
+		    "$(fmt "$gs" '%.0f')" "$(fmt "$os" '%.0f')" \
+		    "$(ratio "$au" "$gs")" "$(ratio "$au" "$os")" \
+		    "$(ratio "$w1" "$gs")" "${cpu%, }" \
+		    "$(median hs tlskit-auto "$conc" gen_cpu)"
+	done
+	echo
+	echo "Crypto bound, gnutls-cli --benchmark-tls-kx, (TLS1.3)-(ECDHE-X25519)-(ECDSA-SECP256R1-SHA256), client and server in one process: $KX handshakes/s (one core)."
+	echo
+	echo "Echo, 16 KiB blocks, one outstanding per connection, MB/s (one way), tls-echo-client --connections C --size 16384:"
+	echo
+	echo "| C | tlskit w1 | tlskit auto | gnutls-serv --echo | w1/gnutls-serv | auto/gnutls-serv | server CPU µs per 16 KiB echoed: w1, auto, gnutls-serv | generator CPU % (auto) |"
+	echo "| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"
+	for conns in "${ECHO_CONNS[@]}"; do
+		w1=$(median echo tlskit-w1 "$conns" rate)
+		au=$(median echo tlskit-auto "$conns" rate)
+		gs=$(median echo gnutls-serv "$conns" rate)
+		cpu=""
+		for name in "${ECHO_SERVERS[@]}"; do
+			cpu+="$(fmt "$(median echo "$name" "$conns" cpu_us)" '%.1f'), "
+		done
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$conns" \
+		    "$(fmt "$w1" '%.0f')" "$(fmt "$au" '%.0f')" \
+		    "$(fmt "$gs" '%.0f')" "$(ratio "$w1" "$gs")" \
+		    "$(ratio "$au" "$gs")" "${cpu%, }" \
+		    "$(median echo tlskit-auto "$conns" gen_cpu)"
+	done
+	echo
+	echo "Cross-check with another generator: openssl s_time -new (one connection at a time, TLS 1.3, x25519):"
+	echo
+	echo "| server | handshakes/s | ratio tlskit auto / server | server CPU µs/hs | s_time CPU % |"
+	echo "| --- | ---: | ---: | ---: | ---: |"
+	au=$(median stime tlskit-auto 1 rate)
+	for name in tlskit-auto gnutls-serv s_server; do
+		r=$(median stime "$name" 1 rate)
+		printf '| %s | %s | %s | %s | %s |\n' "$name" "$(fmt "$r" '%.0f')" \
+		    "$(ratio "$au" "$r")" \
+		    "$(fmt "$(median stime "$name" 1 cpu_us)" '%.0f')" \
+		    "$(median stime "$name" 1 gen_cpu)"
+	done
+	errs=$(awk -F'\t' '$4 == "errors" { s += $5 } END { print s + 0 }' "$SAMPLES")
+	echo
+	echo "Load generator errors over all runs: $errs."
+} | tee "$OUT/results.md"
+
+# --- plot ------------------------------------------------------------------
+
+if command -v gnuplot >/dev/null; then
+	for name in "${HS_SERVERS[@]}"; do
+		for conc in "${CONCS[@]}"; do
+			printf '%s %s\n' "$conc" "$(median hs "$name" "$conc" rate)"
+		done >"$DIR/hs-$name.dat"
+	done
+	for name in "${ECHO_SERVERS[@]}"; do
+		for conns in "${ECHO_CONNS[@]}"; do
+			printf '%s %s\n' "$conns" "$(median echo "$name" "$conns" rate)"
+		done >"$DIR/echo-$name.dat"
+	done
+	timeout 60 gnuplot <<EOF || echo "bench: gnuplot failed" >&2
+set terminal pngcairo size 1000,420 noenhanced
+set output "$OUT/bench.png"
+set multiplot layout 1,2 title "tlskit bench: $NPROC cores, $CPU (medians of $REPS)"
+set logscale x 2
+set grid
+set key top left font ",9"
+set xlabel "concurrent connections"
+set ylabel "full TLS 1.3 handshakes/s"
+set title "handshakes (ECDSA P-256, x25519)"
+set xrange [0.8:320]
+plot "$DIR/hs-tlskit-w1.dat" with linespoints title "tls-echo-server --workers 1", \
+     "$DIR/hs-tlskit-auto.dat" with linespoints title "tls-echo-server --workers auto", \
+     "$DIR/hs-gnutls-serv.dat" with linespoints title "gnutls-serv", \
+     "$DIR/hs-s_server.dat" with linespoints title "openssl s_server"
+set title "echo, 16 KiB blocks"
+set ylabel "MB/s (one way)"
+set xrange [0.8:80]
+plot "$DIR/echo-tlskit-w1.dat" with linespoints title "tls-echo-server --workers 1", \
+     "$DIR/echo-tlskit-auto.dat" with linespoints title "tls-echo-server --workers auto", \
+     "$DIR/echo-gnutls-serv.dat" with linespoints title "gnutls-serv --echo"
+unset multiplot
+EOF
+	echo "bench: plot in $OUT/bench.png" >&2
+fi
+echo "bench: done in $((SECONDS - START)) s; samples in $SAMPLES" >&2

@@ -14,16 +14,31 @@
 #   - the crypto bound: gnutls-cli --benchmark-tls-kx, same key exchange
 #     and signature (client and server in one process);
 #   - echo throughput, 16 KiB blocks, 1 and 64 connections: tls-echo-server
-#     vs gnutls-serv --echo;
+#     vs gnutls-serv --echo vs a 20-line Twisted echo server
+#     (bench/twisted-echo.py); and the AES-128-GCM bound from
+#     gnutls-cli --benchmark-ciphers;
 #   - openssl s_time -new (one connection at a time) against each server,
-#     as a load generator that is not tlskit's.
+#     as a load generator that is not tlskit's;
+#   - 10 000 idle TLS connections held at once, RSS per connection:
+#     tls-echo-server vs gnutls-serv (bench/idle.sh);
+#   - tls-check-cert against one local server, whole-process wall time, vs
+#     openssl s_client and gnutls-cli --print-cert (bench/check-one.sh);
+#   - 1000 targets: tls-check-cert --targets vs a sequential openssl
+#     s_client loop and xargs -P 32 of it (bench/check-many.sh);
+#   - the goals of issue 8, item 6, each with its measured ratio.
 #
 # Usage: bench/run.sh [--quick] [--reps N] [--secs S] [--no-build]
-#   --quick: 1 rep of 1 s, no kx benchmark (under a minute)
-#   default: 5 reps of 2 s (handshakes), 1.5 s (echo), 1 s (s_time); about
-#   4-5 minutes.  Output: the table on stdout and in bench/out/results.md,
+#                     [--no-install]
+#   --quick: 1 rep of 1 s, no kx or cipher benchmark, 500 idle connections,
+#   5 single checks, 100 targets (under a minute)
+#   default: 4 reps of 2 s (handshakes), 1.5 s (echo), 1 s (s_time), 10 000
+#   idle connections, 20 single checks, 3 reps of 1000 targets; about 7.5
+#   minutes.  Output: the table on stdout and in bench/out/results.md,
 #   the raw samples in bench/out/samples.tsv, the plot in bench/out/bench.png
 #   (when gnuplot is installed).
+#   --no-install: do not apt-get install the bench's own tools
+#   (python3-twisted, python3-openssl, gnuplot-nox; never in scripts/deps.sh:
+#   the bench is not part of CI); without Twisted its column stays empty.
 #
 # Bounded: every command runs under `timeout`, REPS is at most 20, and the
 # run stops after DEADLINE seconds (default 480).  Servers are stopped by
@@ -36,7 +51,7 @@ BUILD=${TK_BENCH_BUILD:-$SRC/build-bench}
 TD=$SRC/testdata
 OUT=$SRC/bench/out
 QUICK=0
-REPS=5
+REPS=4
 HS_SECS=2
 ECHO_SECS=1.5
 STIME_SECS=1
@@ -44,8 +59,16 @@ BUILD_IT=1
 DEADLINE=${DEADLINE:-480}
 START=$SECONDS
 PRIO='NORMAL:-GROUP-ALL:+GROUP-X25519'
+# echo: AES-128-GCM for every server (the OpenSSL- and GnuTLS-based servers
+# would otherwise pick AES-256-GCM or not alike), the cipher of the bound
+ECHO_PRIO="$PRIO:-CIPHER-ALL:+AES-128-GCM"
 CONCS=(1 16 256)
 ECHO_CONNS=(1 64)
+INSTALL=1
+IDLE_N=10000
+ONE_REPS=20
+MANY_N=1000
+MANY_REPS=3
 
 die() {
 	echo "bench: $*" >&2
@@ -54,10 +77,14 @@ die() {
 
 while (($#)); do
 	case $1 in
-	--quick) QUICK=1 REPS=1 HS_SECS=1 ECHO_SECS=1 ;;
+	--quick)
+		QUICK=1 REPS=1 HS_SECS=1 ECHO_SECS=1
+		IDLE_N=500 ONE_REPS=5 MANY_N=100 MANY_REPS=1
+		;;
 	--reps) REPS=${2:-}; shift ;;
 	--secs) HS_SECS=${2:-}; ECHO_SECS=${2:-}; shift ;;
 	--no-build) BUILD_IT=0 ;;
+	--no-install) INSTALL=0 ;;
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
@@ -67,9 +94,28 @@ if ! [[ $REPS =~ ^[0-9]+$ ]] || ((REPS < 1 || REPS > 20)); then
 	die "--reps must be 1 to 20"
 fi
 [[ $HS_SECS =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--secs takes seconds"
-for t in gnutls-serv gnutls-cli openssl python3 timeout; do
+for t in gnutls-serv gnutls-cli openssl python3 timeout jq xargs; do
 	command -v "$t" >/dev/null || die "$t is missing (scripts/deps.sh)"
 done
+
+# The bench's own tools, installed here only (idempotent: nothing is done
+# when they are present).  Debian's python3-twisted imports only under
+# /usr/bin/python3 (python3 on PATH may be another interpreter).
+TWISTED_PY=/usr/bin/python3
+have_twisted() {
+	"$TWISTED_PY" -c 'import twisted.internet.ssl, OpenSSL' 2>/dev/null
+}
+if ((INSTALL)) && { ! have_twisted || ! command -v gnuplot >/dev/null; }; then
+	if ((EUID == 0)) && command -v apt-get >/dev/null; then
+		echo "bench: apt-get install python3-twisted python3-openssl gnuplot-nox" >&2
+		DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -q \
+		    --no-install-recommends --no-upgrade python3-twisted \
+		    python3-openssl gnuplot-nox >/dev/null ||
+		    echo "bench: apt-get install failed; going on without" >&2
+	else
+		echo "bench: not root: install python3-twisted and gnuplot-nox yourself" >&2
+	fi
+fi
 
 if ((BUILD_IT)); then
 	if [[ ! -f $BUILD/build.ninja ]]; then
@@ -77,7 +123,7 @@ if ((BUILD_IT)); then
 		    die "meson setup $BUILD failed"
 	fi
 	ninja -C "$BUILD" tools/tls-echo-server tools/tls-echo-client \
-	    >/dev/null || die "build failed"
+	    tools/tls-check-cert >/dev/null || die "build failed"
 fi
 SERVER=$BUILD/tools/tls-echo-server
 CLIENT=$BUILD/tools/tls-echo-client
@@ -114,6 +160,7 @@ cleanup() {
 	rm -rf "$DIR"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 check_deadline() {
 	((SECONDS - START < DEADLINE)) ||
@@ -144,6 +191,7 @@ spawn() {
 	local name=$1
 
 	shift
+	: >"$DIR/$name.out"
 	setsid "$@" </dev/null >"$DIR/$name.out" 2>"$DIR/$name.err" &
 	PID[$name]=$!
 }
@@ -172,6 +220,22 @@ start_gnutls() {
 	    --x509certfile "$TD/localhost-ecdsa-chain.pem" \
 	    --x509keyfile "$TD/localhost-ecdsa.key"
 	wait_port gnutls-serv
+}
+
+start_twisted() {
+	local i
+
+	spawn twisted "$TWISTED_PY" "$SRC/bench/twisted-echo.py" \
+	    "$TD/localhost-ecdsa.crt" "$TD/intermediate.crt" \
+	    "$TD/localhost-ecdsa.key"
+	for ((i = 0; i < 200; i++)); do
+		PORT[twisted]=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' \
+		    "$DIR/twisted.out")
+		[[ -n ${PORT[twisted]} ]] && return 0
+		gone "${PID[twisted]}" && die "twisted exited: $(cat "$DIR/twisted.err")"
+		sleep 0.05
+	done
+	die "twisted printed no ready line"
 }
 
 start_openssl() {
@@ -207,15 +271,16 @@ sample() {
 # operation and the generator's CPU share.
 load_run() {
 	local kind=$1 name=$2 conc=$3 secs=$4 t0 t1 json u s r rate ops
-	local cpu_us gen
+	local cpu_us gen prio=$PRIO
 
+	[[ $kind == echo ]] && prio=$ECHO_PRIO
 	shift 4
 	check_deadline
 	t0=$(ticks "$name")
 	{
 		TIMEFORMAT='%U %S %R'
 		time timeout 60 "$CLIENT" -q --json --ca "$TD/ca.crt" \
-		    --hostname localhost --priority "$PRIO" \
+		    --hostname localhost --priority "$prio" \
 		    --connections "$conc" --duration "$secs" "$@" \
 		    "127.0.0.1:${PORT[$name]}" >"$DIR/run.json" 2>"$DIR/run.err"
 	} 2>"$DIR/time" || true
@@ -269,6 +334,54 @@ stime_run() {
 	    'BEGIN { printf "%.0f", 100 * (u + s) / r }')"
 }
 
+# kx_bound FILE: handshakes/s of gnutls-cli --benchmark-tls-kx for
+# (TLS1.3)-(ECDHE-X25519)-(ECDSA-SECP256R1-SHA256); stopped (by its PID)
+# once that result is complete, i.e. the next key exchange began: the
+# rest of its list (FFDHE, RSA, GOST) would take another minute.
+kx_bound() {
+	local f=$1 p i v
+
+	timeout 180 gnutls-cli --benchmark-tls-kx >"$f" 2>&1 &
+	p=$!
+	for ((i = 0; i < 1800; i++)); do
+		awk 'f && /^\(/ { n = 1; exit }
+		    index($0, "(TLS1.3)-(ECDHE-X25519)-(ECDSA-SECP256R1-SHA256)") {
+			    f = 1 }
+		    END { exit !n }' "$f" && break
+		gone "$p" && break
+		sleep 0.1
+	done
+	kill -TERM "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+	v=$(awk '/\(TLS1.3\)-\(ECDHE-X25519\)-\(ECDSA-SECP256R1-SHA256\)/ {
+		    getline; print $2; exit }' "$f")
+	echo "${v:--}"
+}
+
+# aes_bound FILE: AES-128-GCM encryption speed of `gnutls-cli
+# --benchmark-ciphers` (16 KiB payloads, one core) in MB/s (10^6 bytes).
+# It benchmarks AES-128-GCM first and then a dozen more: it is stopped (by
+# its PID) once the AES-128-GCM line is complete, i.e. the next one began.
+aes_bound() {
+	local f=$1 p i v="-"
+
+	timeout 120 gnutls-cli --benchmark-ciphers >"$f" 2>&1 &
+	p=$!
+	for ((i = 0; i < 300; i++)); do
+		grep -q 'AES-128-CCM' "$f" && break
+		gone "$p" && break
+		sleep 0.1
+	done
+	kill -TERM "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+	# "AES-128-GCM 1.23 GB/sec": GnuTLS's units are powers of 1024
+	v=$(awk '$1 == "AES-128-GCM" && $3 ~ /B\/sec$/ {
+		m = ($3 ~ /^GB/ ? 1073741824 : $3 ~ /^MB/ ? 1048576 : \
+		    $3 ~ /^KB/ ? 1024 : 1)
+		printf "%.0f", $2 * m / 1e6; exit }' "$f")
+	echo "${v:--}"
+}
+
 # median KIND SERVER PARAM METRIC
 median() {
 	awk -F'\t' -v k="$1" -v n="$2" -v p="$3" -v m="$4" \
@@ -300,14 +413,22 @@ start_gnutls
 start_openssl
 HS_SERVERS=(tlskit-w1 tlskit-auto gnutls-serv s_server)
 ECHO_SERVERS=(tlskit-w1 tlskit-auto gnutls-serv)
+if have_twisted; then
+	start_twisted
+	ECHO_SERVERS+=(twisted)
+else
+	echo "bench: no Twisted under $TWISTED_PY: its column stays empty" >&2
+fi
 
 KX="-"
+AES="-"
 if ((!QUICK)); then
 	echo "bench: crypto bound (gnutls-cli --benchmark-tls-kx, ~1 min)" >&2
-	timeout 180 gnutls-cli --benchmark-tls-kx >"$DIR/kx.out" 2>&1 || true
-	KX=$(awk '/\(TLS1.3\)-\(ECDHE-X25519\)-\(ECDSA-SECP256R1-SHA256\)/ {
-		    getline; print $2; exit }' "$DIR/kx.out")
-	KX=${KX:--}
+	KX=$(kx_bound "$DIR/kx.out")
+	echo "bench: AES-128-GCM bound (gnutls-cli --benchmark-ciphers)" >&2
+	timeout 180 gnutls-cli --benchmark-ciphers >"$DIR/ciphers.out" 2>&1 ||
+	    true
+	AES=$(aes_bound "$DIR/ciphers.out")
 fi
 
 for ((rep = 1; rep <= REPS; rep++)); do
@@ -327,7 +448,143 @@ for ((rep = 1; rep <= REPS; rep++)); do
 	done
 done
 
+# --- idle connections, one target, many targets ------------------------------
+
+# sub NAME ARGS...: a sibling script, its samples into SAMPLES, bounded by
+# what is left of DEADLINE
+sub() {
+	local left=$((DEADLINE - (SECONDS - START))) script=$1
+
+	shift
+	((left > 10)) || { echo "bench: no time left for $script" >&2; return 0; }
+	echo "bench: $script $* ($((SECONDS - START)) s)" >&2
+	TK_BUILD=$BUILD SAMPLES_OUT=$SAMPLES DEADLINE=$left N=$MANY_N \
+	    timeout "$left" "$SRC/bench/$script" "$@" >&2 ||
+	    echo "bench: bench/$script failed" >&2
+}
+sub idle.sh "$IDLE_N"
+sub check-one.sh "$ONE_REPS"
+sub check-many.sh "$MANY_REPS"
+
 # --- report ----------------------------------------------------------------
+
+report_idle() {
+	local tk gs
+
+	echo "Idle TLS connections held at once (bench/idle.sh: bench/hold.py opens $IDLE_N TLS 1.3 connections, 64 handshakes in flight, and holds them; VmRSS from /proc/PID/status before and while held):"
+	echo
+	echo "| server | attempted | held at once | server after the ramp | VmRSS KiB per connection (at N held) |"
+	echo "| --- | ---: | ---: | --- | ---: |"
+	for name in tlskit gnutls-serv; do
+		printf '| %s | %s | %s | %s | %s (%s) |\n' \
+		    "$([[ $name == tlskit ]] && echo "tls-echo-server --workers 1" || echo "gnutls-serv --echo")" \
+		    "$IDLE_N" "$(median idle "$name" "$IDLE_N" held)" \
+		    "$(case $(median idle "$name" "$IDLE_N" alive) in 1) echo alive ;; 0) echo died ;; *) echo - ;; esac)" \
+		    "$(median idle "$name" "$IDLE_N" rss_kib_per_conn)" \
+		    "$(median idle "$name" "$IDLE_N" rss_at)"
+	done
+	tk=$(median idle tlskit "$IDLE_N" rss_kib_per_conn)
+	gs=$(median idle gnutls-serv "$IDLE_N" rss_kib_per_conn)
+	echo
+	echo "RSS per connection, tlskit / gnutls-serv: $(ratio "$tk" "$gs")."
+	echo
+}
+
+report_one() {
+	local tk os gc
+
+	tk=$(median one tls-check-cert 1 wall_ms)
+	os=$(median one openssl 1 wall_ms)
+	gc=$(median one gnutls-cli 1 wall_ms)
+	echo "One target, whole-process wall time, verified against the test CA and the name localhost (bench/check-one.sh, median of $ONE_REPS, interleaved):"
+	echo
+	echo "| tool | wall ms | tls-check-cert / tool |"
+	echo "| --- | ---: | ---: |"
+	printf '| tls-check-cert --ca CA localhost:P | %s | 1.00 |\n' "$(fmt "$tk" '%.1f')"
+	printf '| openssl s_client -connect localhost:P ... </dev/null | %s | %s |\n' \
+	    "$(fmt "$os" '%.1f')" "$(ratio "$tk" "$os")"
+	printf '| gnutls-cli --print-cert ... </dev/null | %s | %s |\n' \
+	    "$(fmt "$gc" '%.1f')" "$(ratio "$tk" "$gc")"
+	echo
+}
+
+report_many() {
+	local tk os xa
+
+	tk=$(median many tls-check-cert "$MANY_N" wall_ms)
+	os=$(median many openssl-loop "$MANY_N" wall_ms)
+	xa=$(median many xargs "$MANY_N" wall_ms)
+	echo "$MANY_N targets, 6 local servers on 6 ports, each as localhost:P and 127.0.0.1:P, half of them expired (bench/check-many.sh, median of $MANY_REPS):"
+	echo
+	echo "| way | wall ms | speed-up of tls-check-cert |"
+	echo "| --- | ---: | ---: |"
+	printf '| tls-check-cert --targets FILE (default --parallel 64) | %s | 1.0 |\n' "$(fmt "$tk" '%.0f')"
+	printf '| openssl s_client, one per target, in turn | %s | %s |\n' \
+	    "$(fmt "$os" '%.0f')" "$(ratio "$os" "$tk")"
+	printf '| xargs -P 32 openssl s_client | %s | %s |\n' \
+	    "$(fmt "$xa" '%.0f')" "$(ratio "$xa" "$tk")"
+	echo
+}
+
+# goal TEXT VALUE OP LIMIT: one row of the goals table
+goal() {
+	local met
+
+	met=$(awk -v v="$2" -v op="$3" -v l="$4" 'BEGIN {
+		if (v == "-" || v == "") { print "not measured"; exit }
+		ok = (op == "<=" ? v <= l : v >= l)
+		print (ok ? "**met**" : "not met") }')
+	printf '| %s | %s | %s %s | %s |\n' "$1" "$2" "$3" "$4" "$met"
+}
+
+report_goals() {
+	local c=256 w1 gs au hs_au hs_gs tw fast one held rss tk
+
+	w1=$(median hs tlskit-w1 "$c" cpu_us)
+	au=$(median hs tlskit-auto "$c" cpu_us)
+	gs=$(median hs gnutls-serv "$c" cpu_us)
+	hs_au=$(median hs tlskit-auto "$c" rate)
+	hs_gs=$(median hs gnutls-serv "$c" rate)
+	echo "Goals of issue 8, item 6, as measured in this run:"
+	echo
+	echo "| goal | measured | goal | |"
+	echo "| --- | ---: | ---: | --- |"
+	goal "server CPU per full handshake, tlskit w1 / gnutls-serv (C=256)" \
+	    "$(ratio "$w1" "$gs")" "<=" 0.7
+	goal "server CPU per full handshake, tlskit auto / gnutls-serv (C=256)" \
+	    "$(ratio "$au" "$gs")" "<=" 0.7
+	if [[ $KX != - ]]; then
+		goal "server CPU per handshake (w1, C=256) / one kx-benchmark handshake (client + server: a loose bound)" \
+		    "$(awk -v u="$w1" -v k="$KX" 'BEGIN { if (u == "-") print "-"; else printf "%.2f", u / (1e6 / k) }')" "<=" 1.25
+	fi
+	goal "handshakes/s, --workers auto / gnutls-serv (C=256)" \
+	    "$(ratio "$hs_au" "$hs_gs")" ">=" 1.5
+	for conns in "${ECHO_CONNS[@]}"; do
+		w1=$(median echo tlskit-w1 "$conns" rate)
+		goal "echo MB/s, tlskit w1 / gnutls-serv --echo (C=$conns)" \
+		    "$(ratio "$w1" "$(median echo gnutls-serv "$conns" rate)")" ">=" 2
+		tw=$(median echo twisted "$conns" rate)
+		goal "echo MB/s, tlskit w1 / Twisted (C=$conns)" \
+		    "$(ratio "$w1" "$tw")" ">=" 1.5
+	done
+	held=$(median idle tlskit "$IDLE_N" held)
+	goal "idle connections held at once by tls-echo-server (of $IDLE_N)" \
+	    "$held" ">=" "$IDLE_N"
+	rss=$(median idle tlskit "$IDLE_N" rss_kib_per_conn)
+	goal "VmRSS KiB per idle connection, tls-echo-server" "$rss" "<=" 20
+	one=$(median one tls-check-cert 1 wall_ms)
+	fast=$(awk -v a="$(median one openssl 1 wall_ms)" \
+	    -v b="$(median one gnutls-cli 1 wall_ms)" 'BEGIN {
+		if (a == "-" || b == "-") print "-"; else print (a < b ? a : b) }')
+	goal "one target: tls-check-cert / the faster of s_client and gnutls-cli" \
+	    "$(ratio "$one" "$fast")" "<=" 0.8
+	tk=$(median many tls-check-cert "$MANY_N" wall_ms)
+	goal "$MANY_N targets: speed-up over the sequential s_client loop" \
+	    "$(ratio "$(median many openssl-loop "$MANY_N" wall_ms)" "$tk")" ">=" 20
+	goal "$MANY_N targets: speed-up over xargs -P 32" \
+	    "$(ratio "$(median many xargs "$MANY_N" wall_ms)" "$tk")" ">=" 1.5
+	echo
+}
 
 {
 	echo "Machine: $NPROC cores, $CPU; $(uname -sr); $(date -u +%Y-%m-%d)."
@@ -356,24 +613,35 @@ done
 	echo
 	echo "Crypto bound, gnutls-cli --benchmark-tls-kx, (TLS1.3)-(ECDHE-X25519)-(ECDSA-SECP256R1-SHA256), client and server in one process: $KX handshakes/s (one core)."
 	echo
-	echo "Echo, 16 KiB blocks, one outstanding per connection, MB/s (one way), tls-echo-client --connections C --size 16384:"
+	echo "Echo, 16 KiB blocks, one outstanding per connection, AES-128-GCM, MB/s (one way), tls-echo-client --connections C --size 16384:"
 	echo
-	echo "| C | tlskit w1 | tlskit auto | gnutls-serv --echo | w1/gnutls-serv | auto/gnutls-serv | server CPU µs per 16 KiB echoed: w1, auto, gnutls-serv | generator CPU % (auto) |"
-	echo "| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"
+	echo "| C | tlskit w1 | tlskit auto | gnutls-serv --echo | Twisted | w1/gnutls-serv | auto/gnutls-serv | w1/Twisted | auto/Twisted | server CPU µs per 16 KiB echoed: w1, auto, gnutls-serv, Twisted | generator CPU % (w1) |"
+	echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"
 	for conns in "${ECHO_CONNS[@]}"; do
 		w1=$(median echo tlskit-w1 "$conns" rate)
 		au=$(median echo tlskit-auto "$conns" rate)
 		gs=$(median echo gnutls-serv "$conns" rate)
+		tw=$(median echo twisted "$conns" rate)
 		cpu=""
-		for name in "${ECHO_SERVERS[@]}"; do
+		for name in tlskit-w1 tlskit-auto gnutls-serv twisted; do
 			cpu+="$(fmt "$(median echo "$name" "$conns" cpu_us)" '%.1f'), "
 		done
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$conns" \
-		    "$(fmt "$w1" '%.0f')" "$(fmt "$au" '%.0f')" \
-		    "$(fmt "$gs" '%.0f')" "$(ratio "$w1" "$gs")" \
-		    "$(ratio "$au" "$gs")" "${cpu%, }" \
-		    "$(median echo tlskit-auto "$conns" gen_cpu)"
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+		    "$conns" "$(fmt "$w1" '%.0f')" "$(fmt "$au" '%.0f')" \
+		    "$(fmt "$gs" '%.0f')" "$(fmt "$tw" '%.0f')" \
+		    "$(ratio "$w1" "$gs")" "$(ratio "$au" "$gs")" \
+		    "$(ratio "$w1" "$tw")" "$(ratio "$au" "$tw")" "${cpu%, }" \
+		    "$(median echo tlskit-w1 "$conns" gen_cpu)"
 	done
+	echo
+	if [[ $AES != - ]]; then
+		awk -v a="$AES" -v n="$NPROC" 'BEGIN {
+			printf "AES-128-GCM bound, gnutls-cli --benchmark-ciphers (16 KiB, one core): %.0f MB/s.  ", a
+			printf "A 16 KiB block echoed costs the server one decryption and one encryption: at least %.1f µs of server CPU per block; ", 2 * 16384 / a
+			printf "the whole echo (4 passes per byte, client and server) on %d cores: at most %.0f MB/s one way.\n", n, a * n / 4 }'
+	else
+		echo "AES-128-GCM bound: not measured (--quick)."
+	fi
 	echo
 	echo "Cross-check with another generator: openssl s_time -new (one connection at a time, TLS 1.3, x25519):"
 	echo
@@ -387,6 +655,11 @@ done
 		    "$(fmt "$(median stime "$name" 1 cpu_us)" '%.0f')" \
 		    "$(median stime "$name" 1 gen_cpu)"
 	done
+	echo
+	report_idle
+	report_one
+	report_many
+	report_goals
 	errs=$(awk -F'\t' '$4 == "errors" { s += $5 } END { print s + 0 }' "$SAMPLES")
 	echo
 	echo "Load generator errors over all runs: $errs."
@@ -395,6 +668,10 @@ done
 # --- plot ------------------------------------------------------------------
 
 if command -v gnuplot >/dev/null; then
+	twplot=""
+	if [[ " ${ECHO_SERVERS[*]} " == *" twisted "* ]]; then
+		twplot=", \"$DIR/echo-twisted.dat\" with linespoints title \"Twisted (bench/twisted-echo.py)\""
+	fi
 	for name in "${HS_SERVERS[@]}"; do
 		for conc in "${CONCS[@]}"; do
 			printf '%s %s\n' "$conc" "$(median hs "$name" "$conc" rate)"
@@ -420,12 +697,12 @@ plot "$DIR/hs-tlskit-w1.dat" with linespoints title "tls-echo-server --workers 1
      "$DIR/hs-tlskit-auto.dat" with linespoints title "tls-echo-server --workers auto", \
      "$DIR/hs-gnutls-serv.dat" with linespoints title "gnutls-serv", \
      "$DIR/hs-s_server.dat" with linespoints title "openssl s_server"
-set title "echo, 16 KiB blocks"
+set title "echo, 16 KiB blocks, AES-128-GCM"
 set ylabel "MB/s (one way)"
 set xrange [0.8:80]
 plot "$DIR/echo-tlskit-w1.dat" with linespoints title "tls-echo-server --workers 1", \
      "$DIR/echo-tlskit-auto.dat" with linespoints title "tls-echo-server --workers auto", \
-     "$DIR/echo-gnutls-serv.dat" with linespoints title "gnutls-serv --echo"
+     "$DIR/echo-gnutls-serv.dat" with linespoints title "gnutls-serv --echo"$twplot
 unset multiplot
 EOF
 	echo "bench: plot in $OUT/bench.png" >&2

@@ -261,8 +261,13 @@ tk_tls_new(int fd, const struct tk_tls_conf *conf, struct tk_creds *creds,
 		return NULL;
 	}
 	t->creds = tk_creds_ref(creds);
-	rc = gnutls_priority_set_direct(t->s,
-	    conf->priority != NULL ? conf->priority : "NORMAL", &errpos);
+	if (conf->priority_cache != NULL) {
+		rc = gnutls_priority_set(t->s, conf->priority_cache);
+	} else {
+		rc = gnutls_priority_set_direct(t->s,
+		    conf->priority != NULL ? conf->priority : "NORMAL",
+		    &errpos);
+	}
 	if (rc < 0) {
 		tk_err_set(err, TK_USAGE, "handshake",
 		    "bad priority string at '%.40s': %s",

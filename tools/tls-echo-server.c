@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <netinet/tcp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -37,6 +38,7 @@
 #define ACCEPT_BURST 64
 #define EMFILE_PAUSE_MS 100
 #define WORKERS_MAX 1024
+#define FD_RESERVE 64        /* stdio, listeners, epoll, signalfd, files */
 
 /*
  * C_PLAIN: the plaintext phase (--starttls); C_DIALOGUE: the smtp, imap or
@@ -79,6 +81,7 @@ struct server {
 	struct tk_derived d;
 	struct tk_loop *loop;
 	struct tk_creds *creds;       /* new sessions take a reference */
+	gnutls_priority_t prio;       /* d.priority parsed once, or NULL */
 	int lfds[TK_LISTEN_MAX * 2];
 	int nl;
 	bool accepting;
@@ -293,6 +296,7 @@ start_tls(struct client *c)
 
 	tc.server = true;
 	tc.priority = srv->d.priority;
+	tc.priority_cache = srv->prio;
 	tc.alpn = &srv->d.alpn;
 	tc.alpn_mandatory = !srv->s.alpn_optional;
 	tc.client_cert = srv->s.require_client_cert ? TK_CLIENT_CERT_REQUIRE :
@@ -619,6 +623,15 @@ echo_io(struct client *c)
 				return;
 			}
 		}
+		if (c->buf != NULL && c->off == c->len) {
+			/*
+			 * Nothing held after the read either (it would block):
+			 * an idle client keeps no 64 KiB buffer
+			 */
+			free(c->buf);
+			c->buf = NULL;
+			c->off = c->len = 0;
+		}
 		if (c->peer_closed && (c->buf == NULL || c->off == c->len)) {
 			c->state = C_CLOSING;
 			client_io(c);
@@ -910,6 +923,14 @@ setup(struct server *srv, struct tk_err *e)
 		return -1;
 	}
 	tk_tls_set_debug((int)srv->s.debug);
+	/*
+	 * Parsed once for every session: gnutls_priority_set_direct() per
+	 * accept cost each idle connection 8 KiB of heap.  On failure the
+	 * sessions parse it themselves and report the error.
+	 */
+	if (gnutls_priority_init(&srv->prio, srv->d.priority, NULL) < 0) {
+		srv->prio = NULL;
+	}
 	for (size_t i = 0; i < nspec; i++) {
 		struct tk_addr bound[2];
 		const char *spec = srv->s.nlisten ? srv->s.listen[i] :
@@ -1128,6 +1149,38 @@ run_workers(struct server *srv)
 	return supervise(pids, n, &set);
 }
 
+/*
+ * --max-connections is a promise only if the process may open that many
+ * descriptors: the soft RLIMIT_NOFILE is often 1024 while the hard one is
+ * far higher, and a server left at 1024 stops accepting (EMFILE) near 1000
+ * clients whatever --max-connections says.  Raise the soft limit to what
+ * the option needs, up to the hard limit (never the hard limit itself),
+ * and say so when even the hard limit is too low.  Each worker is its own
+ * process with its own --max-connections clients, so the need is per
+ * process.
+ */
+static void
+raise_fd_limit(const struct server *srv)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)srv->s.max_connections + FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need) {
+		return;
+	}
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ?
+	    rl.rlim_max : need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < need) {
+		getrlimit(RLIMIT_NOFILE, &rl);
+		fprintf(stderr, "%s: warning: open-file limit %llu; about "
+		    "%llu clients at once, not --max-connections %llu\n", TOOL,
+		    (unsigned long long)rl.rlim_cur,
+		    rl.rlim_cur > FD_RESERVE ?
+		    (unsigned long long)(rl.rlim_cur - FD_RESERVE) : 0ULL,
+		    (unsigned long long)srv->s.max_connections);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1173,6 +1226,7 @@ main(int argc, char **argv)
 	}
 	srv.pid = getpid();
 	snprintf(srv.prog, sizeof(srv.prog), "%s", TOOL);
+	raise_fd_limit(&srv);
 	if (setup(&srv, &e) < 0) {
 		tk_report_error_line(TOOL, NULL, &e, stderr);
 		code = tk_err_exit_code(e.cls);
@@ -1185,6 +1239,9 @@ main(int argc, char **argv)
 		close(srv.lfds[i]);
 	}
 	tk_loop_free(srv.loop);
+	if (srv.prio != NULL) {
+		gnutls_priority_deinit(srv.prio);
+	}
 	tk_creds_unref(srv.creds);
 	tk_alpn_clear(&srv.d.alpn);
 	return code;

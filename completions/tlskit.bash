@@ -48,6 +48,10 @@ _tlskit()
 		mapfile -t COMPREPLY < <(compgen -P "$pfx" -W '1.0 1.1 1.2 1.3' -- "$val")
 		return 0
 		;;
+	--profile)
+		mapfile -t COMPREPLY < <(compgen -P "$pfx" -W 'auto web rfc5280' -- "$val")
+		return 0
+		;;
 	--proto|-p)
 		mapfile -t COMPREPLY < <(compgen -P "$pfx" -W 'ftp imap ldap line lmtp nntp pop3 postgres sieve smtp xmpp xmpp-server' -- "$val")
 		return 0
@@ -56,7 +60,7 @@ _tlskit()
 		mapfile -t COMPREPLY < <(compgen -P "$pfx" -W 'ftp imap ldap line lmtp nntp pop3 postgres sieve smtp xmpp xmpp-server' -- "$val")
 		return 0
 		;;
-	--alpn|--at|--connections|--count|-n|--crit-days|--deadline|--debug|--duration|--ehlo-name|--expect|--handshake-timeout|--hostname|--idle-timeout|--listen|-l|--max-connections|--message|-m|--min-key-bits|--parallel|-j|--priority|--proxy|--resolve|--shard|--size|--timeout|-t|--warn-days|--workers|--xmpp-domain)
+	--alpn|--at|--connections|--count|-n|--crit-days|--deadline|--debug|--duration|--ehlo-name|--expect|--handshake-timeout|--hostname|--idle-timeout|--ignore|--listen|-l|--max-connections|--message|-m|--min-key-bits|--parallel|-j|--priority|--proxy|--resolve|--shard|--size|--timeout|-t|--warn-days|--workers|--xmpp-domain)
 		# a value there is no list of
 		return 0
 		;;
@@ -65,33 +69,33 @@ _tlskit()
 	case ${COMP_WORDS[0]##*/} in
 	tls-echo-server)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--alpn --alpn-optional --ca --cert --color --debug --dh-params --handshake-timeout --help --idle-timeout --json --key --listen --max-connections --max-version --min-version --once --priority --quiet --request-client-cert --require-client-cert --starttls --system-trust --verbose --version --workers' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--alpn --alpn-optional --ca --cert --color --debug --dh-params --handshake-timeout --help --idle-timeout --ignore --json --key --listen --max-connections --max-version --min-version --once --priority --profile --quiet --request-client-cert --require-client-cert --starttls --system-trust --verbose --version --workers' -- "$cur")
 		fi
 		;;
 	tls-echo-client)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--alpn --ca --cert --color --connections --count --deadline --debug --duration --ehlo-name --handshake-only --help --hostname --insecure --ipv4 --ipv6 --json --key --max-version --message --min-version --no-sni --priority --proxy --quiet --resolve --size --starttls --system-trust --timeout --verbose --version --xmpp-domain' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--alpn --ca --cert --color --connections --count --deadline --debug --duration --ehlo-name --handshake-only --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --message --min-version --no-sni --priority --profile --proxy --quiet --resolve --size --starttls --system-trust --timeout --verbose --version --xmpp-domain' -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
 		fi
 		;;
 	tls-check-cert)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--all-addresses --alpn --at --ca --cert --color --crit-days --deadline --debug --ehlo-name --file --fix-chain --help --hostname --intermediates --ipv4 --ipv6 --json --key --max-version --min-key-bits --min-version --nagios --no-sni --parallel --pem --priority --proxy --quiet --require-staple --resolve --save-chain --shard --starttls --stream --system-trust --targets --timeout --verbose --version --warn-days --xmpp-domain' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--all-addresses --alpn --at --ca --cert --color --crit-days --deadline --debug --ehlo-name --file --fix-chain --help --hostname --ignore --intermediates --ipv4 --ipv6 --json --key --max-version --min-key-bits --min-version --nagios --no-sni --parallel --pem --priority --profile --proxy --quiet --require-staple --resolve --save-chain --shard --starttls --stream --system-trust --targets --timeout --verbose --version --warn-days --xmpp-domain' -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
 		fi
 		;;
 	tls-starttls)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--alpn --at --ca --cert --check-injection --color --crit-days --crlf --deadline --debug --ehlo-name --help --hostname --insecure --ipv4 --ipv6 --json --key --max-version --min-key-bits --min-version --no-sni --priority --proto --proxy --quiet --relay --require-staple --resolve --system-trust --timeout --verbose --version --warn-days --xmpp-domain' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--alpn --at --ca --cert --check-injection --color --crit-days --crlf --deadline --debug --ehlo-name --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --min-key-bits --min-version --no-sni --priority --profile --proto --proxy --quiet --relay --require-staple --resolve --system-trust --timeout --verbose --version --warn-days --xmpp-domain' -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
 		fi
 		;;
 	tls-alpn-probe)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--alpn --ca --cert --color --deadline --debug --each --ehlo-name --expect --help --hostname --insecure --ipv4 --ipv6 --json --key --max-version --min-version --no-sni --order --parallel --priority --proxy --quiet --resolve --starttls --system-trust --timeout --verbose --version --xmpp-domain' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--alpn --ca --cert --color --deadline --debug --each --ehlo-name --expect --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --min-version --no-sni --order --parallel --priority --profile --proxy --quiet --resolve --starttls --system-trust --timeout --verbose --version --xmpp-domain' -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
 		fi

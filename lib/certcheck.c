@@ -11,30 +11,9 @@
 #include "banned.h"
 
 /*
- * Finding codes of the chain as served (the path verdict's codes come
- * from chainval.c):
- *   chain-order          WARN  certificates not in issuing order
- *   missing-intermediate FAIL  the issuer of #k was not sent
- *   incomplete-chain     WARN  path completed from the trust store only
- *   root-sent            INFO  a self-signed root was sent needlessly
- *   unused-certificate   WARN  a certificate not on the path was sent
- *   leaf-is-ca           FAIL  the leaf has CA:TRUE
- *   expired / not-yet-valid    (path verdict)
- *   expires-soon         WARN past --warn-days, FAIL past --crit-days
- *   weak-key             FAIL  RSA/DSA under --min-key-bits, EC < 256
- *   weak-signature       FAIL  SHA-1 or MD5 signature below the anchor
- *   ocsp-good            INFO  stapled response says good
- *   ocsp-revoked         FAIL  stapled response says revoked
- *   ocsp-unknown         WARN  stapled response says unknown
- *   ocsp-stale           FAIL  stapled response past its nextUpdate
- *   ocsp-bad-signature   FAIL  stapled response not signed by the issuer
- *   ocsp-other-cert      FAIL  stapled response is for another certificate
- *   ocsp-unparsable      FAIL  stapled response cannot be parsed
- *   no-staple            INFO  no stapled response
- *   staple-missing       FAIL  --require-staple and none
- *   must-staple-missing  FAIL  the leaf demands a staple (RFC 7633)
- *   address-mismatch     FAIL  --all-addresses: the addresses of the name
- *                              serve different leaves (tls-check-cert)
+ * The codes, severities and descriptions are in lib/codes.c; this file
+ * adds the findings of the chain as served, expiry, strength and the OCSP
+ * staple to the path verdict's.
  */
 
 static bool
@@ -71,6 +50,46 @@ path_pos(const struct tk_chain *path, const struct tk_certinfo *ci)
 	return -1;
 }
 
+static bool
+is_ca(gnutls_x509_crt_t c)
+{
+	unsigned ca = 0;
+
+	return gnutls_x509_crt_get_basic_constraints(c, NULL, &ca, NULL) >= 0 &&
+	    ca != 0;
+}
+
+/*
+ * A chain that starts with a CA certificate which issued another of the
+ * certificates sent, itself not a CA, is in reverse order: the real leaf
+ * comes later (`cat intermediate.crt leaf.crt`).  Clients take the first
+ * certificate for the leaf (RFC 8446 4.4.2), so this fails, and saying so
+ * explains the name-mismatch and ca-as-leaf that follow.
+ */
+static void
+check_reversed(gnutls_x509_crt_t *served, size_t n,
+    const struct tk_chain *info, struct tk_findings *f)
+{
+	if (n < 2 || !is_ca(served[0])) {
+		return;
+	}
+	for (size_t i = 1; i < n && i < info->n; i++) {
+		if (!is_ca(served[i]) && issues(served[0], served[i]) &&
+		    gnutls_x509_crt_verify(served[i], &served[0], 1,
+		    GNUTLS_VERIFY_ALLOW_BROKEN | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 |
+		    GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
+		    GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS,
+		    &(unsigned){0}) >= 0) {
+			tk_findings_add(f, "chain-reversed", TK_SEV_FAIL,
+			    "the chain is in reverse order: it starts with "
+			    "the CA '%s', which issued certificate #%zu '%s', "
+			    "the leaf; put the leaf first, then each issuer",
+			    label(info, 0), i, label(info, i));
+			return;
+		}
+	}
+}
+
 /*
  * The chain as served, judged against the path that validated (when one
  * did) or, failing that, against the issuers found among what was sent.
@@ -94,6 +113,7 @@ check_served(gnutls_x509_crt_t *served, size_t n,
 	if (n > info->n) {
 		n = info->n;
 	}
+	check_reversed(served, n, info, f);
 	if (path != NULL && path->n > 0) {
 		int last = 0;
 		bool stray = false;
@@ -449,21 +469,30 @@ tk_certcheck(gnutls_x509_crt_t *served, size_t n,
 	co.hostname = o->hostname;
 	co.at = o->at;
 	co.min_rsa_bits = o->min_key_bits;
+	co.purpose_oid = o->purpose_oid;
+	co.judging = &o->judging;
+	co.anchor_private = o->anchor_private;
+	co.anchor_arg = o->anchor_arg;
 	if (tk_chainval(served, n, trust, &co, v, &path, err) < 0) {
 		return -1;
 	}
+	f->judging = o->judging;
+	f->profile = v->profile;
 	/* the chain as served first: "missing-intermediate" explains an
 	 * "unknown-issuer" better than the verdict can */
 	check_served(served, n, trust, info,
 	    v->status == TK_VERIFY_OK ? &path : NULL, f);
 	for (size_t i = 0; i < v->n; i++) {
+		const struct tk_code *tc = tk_code_find(v->reasons[i].code);
+
 		/* said once: the served-chain check already named it */
 		if (strcmp(v->reasons[i].code, "ca-as-leaf") == 0 &&
 		    tk_findings_has(f, "leaf-is-ca")) {
 			continue;
 		}
-		tk_findings_add(f, v->reasons[i].code, TK_SEV_FAIL, "%s",
-		    v->reasons[i].message);
+		/* judged again the same way: the demotion is kept */
+		tk_findings_add(f, v->reasons[i].code, tc != NULL ? tc->sev :
+		    TK_SEV_FAIL, "%s", v->reasons[i].message);
 	}
 	check_time(info, o, f);
 	check_strength(info, v->status == TK_VERIFY_OK ? &path : NULL, o, v,

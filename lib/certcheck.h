@@ -1,9 +1,10 @@
 /*
- * Everything tls-check-cert says about a served chain: the path
- * validation verdict (chainval), the chain as served (order, missing
- * intermediates, roots and strays), expiry thresholds, key and signature
- * strength, and the stapled OCSP response.  Each finding has a stable
- * code (see tls-check-cert(1)).
+ * Everything a client tool says about a served chain, the same in every
+ * tool: the path validation verdict (chainval), the chain as served (order,
+ * missing intermediates, roots and strays), expiry thresholds, key and
+ * signature strength, and the stapled OCSP response.  Each finding has a
+ * stable code and severity (lib/codes.c), judged under the profile in
+ * force and --ignore.
  */
 #ifndef TK_CERTCHECK_H
 #define TK_CERTCHECK_H
@@ -24,6 +25,11 @@ struct tk_certcheck_opts {
 	unsigned crit_days;      /* 0: off */
 	unsigned min_key_bits;   /* RSA/DSA; 0: 2048 */
 	bool require_staple;
+	const char *purpose_oid; /* NULL: serverAuth; clientAuth for clients */
+	struct tk_judging judging;  /* --profile (AUTO default), --ignore */
+	/* AUTO: is this anchor the user's own (tk_creds_anchor_private)? */
+	bool (*anchor_private)(const gnutls_datum_t *der, void *arg);
+	void *anchor_arg;
 };
 
 struct tk_ocsp_info {

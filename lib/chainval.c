@@ -5,97 +5,9 @@
  * so that each defect is its own named reason and so that a failing first
  * path does not end the search (RFC 4158 path building).
  *
- * Reason codes (stable, part of tls-check-cert's output; most important
- * first, the order in which reasons are reported):
- *
- *   code                          meaning
- *   unknown-issuer                no path reaches a trust anchor: the issuer
- *                                 of the last certificate is neither sent
- *                                 nor trusted
- *   self-signed                   the leaf is self-signed and not trusted
- *   path-limit                    path building stopped at its bounds
- *                                 (depth, paths, signatures) without
- *                                 finding a valid path
- *   expired                       a certificate on the path is past its
- *                                 notAfter (RFC 5280 4.1.2.5, inclusive)
- *   not-yet-valid                 a certificate on the path is before its
- *                                 notBefore
- *   name-mismatch                 no subjectAltName of the leaf matches the
- *                                 host name (RFC 6125; the CN is never used)
- *   bad-wildcard                  a wildcard SAN that would cover the name
- *                                 is not honoured: '*' not the whole
- *                                 left-most label (so never inside an
- *                                 A-label), more than one label, or a
- *                                 public suffix after it (BR 3.2.2.6)
- *   no-san                        CA/B: leaf has no subjectAltName (BR
- *                                 7.1.2.7.12)
- *   bad-san                       a SAN of the leaf is malformed: a dNSName
- *                                 not in preferred name syntax (RFC 5280
- *                                 4.2.1.6), an IP address in a dNSName, an
- *                                 iPAddress of the wrong length
- *   bad-cn                        CA/B: the leaf's CN spells a SAN entry
- *                                 differently (letter case, IP address
- *                                 form) or is not ASCII (BR 7.1.4.3 wants a
- *                                 character-for-character copy; a CN naming
- *                                 another host is tolerated)
- *   bad-signature                 a signature on the path does not verify,
- *                                 or the issuer's key cannot check it
- *   insecure-algorithm            a certificate is signed with MD5, SHA-1 or
- *                                 another algorithm unfit for certificates
- *   signature-algorithm-mismatch  signatureAlgorithm differs from
- *                                 tbsCertificate.signature (RFC 5280 4.1.1.2)
- *   issuer-not-ca                 an issuer has no basicConstraints or cA
- *                                 FALSE (RFC 5280 4.2.1.9)
- *   basic-constraints-not-critical  a CA's basicConstraints is not critical
- *                                 (RFC 5280 4.2.1.9)
- *   ca-as-leaf                    CA/B: the leaf has cA TRUE (BR 7.1.2.7.8)
- *   path-length                   a CA's pathLenConstraint is exceeded
- *   name-constraints              a name on the path is outside a CA's
- *                                 permitted subtrees or inside its excluded
- *                                 ones (RFC 5280 4.2.1.10)
- *   bad-name-constraints          name constraints that are malformed, in a
- *                                 leaf, or too large to check
- *   eku-missing                   CA/B: the leaf has no extKeyUsage (BR
- *                                 7.1.2.7.10)
- *   any-eku                       CA/B: the leaf's extKeyUsage includes
- *                                 anyExtendedKeyUsage (BR 7.1.2.7.10)
- *   purpose-mismatch              the leaf's (or a CA's) extKeyUsage does not
- *                                 allow the purpose (serverAuth by default)
- *   root-has-eku                  CA/B: a root carries extKeyUsage (BR
- *                                 7.1.2.1.2)
- *   bad-key-usage                 keyUsage contradicts the role: a CA
- *                                 without keyCertSign, a leaf with it
- *                                 (RFC 5280 4.2.1.3, 4.2.1.9)
- *   unknown-critical-extension    a critical extension that is not
- *                                 understood (RFC 5280 4.2)
- *   weak-key                      an RSA/DSA key under the minimum (2048
- *                                 bits unless set), an EC key under 256 bits
- *   bad-key                       a key the BR forbid: DSA, an RSA modulus
- *                                 not a multiple of 8 bits, explicit or
- *                                 unknown curves, an unreadable key (BR
- *                                 6.1.5, 7.1.3.1)
- *   duplicate-extension           an extension appears twice (RFC 5280 4.2)
- *   malformed-extension           an extension that does not decode, or that
- *                                 is empty where it must not be
- *   bad-criticality               an extension marked critical or not
- *                                 against RFC 5280 / the BR (AKI, SKI, AIA,
- *                                 policy constraints, SAN, leaf EKU)
- *   missing-aki                   no authorityKeyIdentifier keyIdentifier in
- *                                 a certificate below the anchor that is
- *                                 not self-issued (RFC 5280 4.2.1.1)
- *   bad-aki                       a root's authorityKeyIdentifier lacks the
- *                                 keyIdentifier or differs from its SKI (BR
- *                                 7.1.2.1.3)
- *   missing-ski                   an intermediate CA without
- *                                 subjectKeyIdentifier (RFC 5280 4.2.1.2)
- *   bad-serial                    a serial number below the anchor that is
- *                                 zero, negative or longer than 20 octets
- *                                 (RFC 5280 4.1.2.2)
- *   bad-version                   not an X.509 v3 certificate (BR 7.1.1)
- *   empty-name                    an empty issuer, or a CA with an empty
- *                                 subject (RFC 5280 4.1.2.4, 4.1.2.6)
- *   malformed-certificate         a certificate GnuTLS read but whose DER
- *                                 structure is not a certificate
+ * The reason codes, their severities and the rule set each comes from
+ * (RFC 5280, the BR, tlskit's own) are in lib/codes.c; the profile in
+ * force decides whether BR-only reasons fail (docs/verification.md).
  *
  * Trust anchors are judged like the other CA certificates (validity,
  * basicConstraints, keyUsage, key, extensions, name constraints), as
@@ -115,17 +27,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "banned.h"
+#include <libpsl.h>
 
-#ifndef TK_PSL_FILE
-#define TK_PSL_FILE "/usr/share/publicsuffix/public_suffix_list.dat"
-#endif
+#include "dn.h"
+#include "policy.h"
+
+#include "banned.h"
 
 #define DEPTH_MAX 12        /* certificates in one path, leaf and anchor too */
 #define VISITS_MAX 1024     /* path-building steps per validation */
 #define SIGS_MAX 512        /* signatures checked per validation */
 #define EVALS_MAX 128       /* complete or dead-end paths judged */
-#define NC_WORK_MAX 250000  /* name x constraint comparisons per path */
+/*
+ * One budget per validation for everything that grows with the product of
+ * two hostile lists: names x constraints, SANs x the host name, policy
+ * graph edges.  Enough for any real chain by orders of magnitude; a
+ * pathological one stops with a named reason in well under 0.5 s.
+ */
+#define WORK_MAX 2000000
 #define EXT_MAX 48          /* extensions kept per certificate */
 #define LOOKUPS_MAX 16      /* anchors asked of the trust list by issuer */
 
@@ -138,8 +57,10 @@ enum prio {
 	P_USE,
 	P_KEY,
 	P_FORM,
+	P_INFO,     /* never fails: what the reader should know */
 };
 
+/* How important each code is (the order reasons are reported in). */
 static const struct code_info {
 	const char *code;
 	enum prio prio;
@@ -148,10 +69,12 @@ static const struct code_info {
 	{"unknown-issuer", P_TRUST, GNUTLS_CERT_SIGNER_NOT_FOUND},
 	{"self-signed", P_TRUST, GNUTLS_CERT_SIGNER_NOT_FOUND},
 	{"path-limit", P_TRUST, GNUTLS_CERT_SIGNER_NOT_FOUND},
+	{"engine-disagreement", P_TRUST, 0},
 	{"expired", P_TIME, GNUTLS_CERT_EXPIRED},
 	{"not-yet-valid", P_TIME, GNUTLS_CERT_NOT_ACTIVATED},
 	{"name-mismatch", P_NAME, GNUTLS_CERT_UNEXPECTED_OWNER},
 	{"bad-wildcard", P_NAME, GNUTLS_CERT_UNEXPECTED_OWNER},
+	{"name-from-cn", P_NAME, 0},
 	{"no-san", P_NAME, GNUTLS_CERT_UNEXPECTED_OWNER},
 	{"bad-san", P_NAME, GNUTLS_CERT_UNEXPECTED_OWNER},
 	{"bad-cn", P_NAME, GNUTLS_CERT_UNEXPECTED_OWNER},
@@ -165,6 +88,7 @@ static const struct code_info {
 	{"name-constraints", P_CHAIN, GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE},
 	{"bad-name-constraints", P_CHAIN,
 	    GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE},
+	{"policy", P_CHAIN, GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE},
 	{"eku-missing", P_USE, GNUTLS_CERT_PURPOSE_MISMATCH},
 	{"any-eku", P_USE, GNUTLS_CERT_PURPOSE_MISMATCH},
 	{"purpose-mismatch", P_USE, GNUTLS_CERT_PURPOSE_MISMATCH},
@@ -174,9 +98,11 @@ static const struct code_info {
 	    GNUTLS_CERT_UNKNOWN_CRIT_EXTENSIONS},
 	{"weak-key", P_KEY, GNUTLS_CERT_INSECURE_ALGORITHM},
 	{"bad-key", P_KEY, GNUTLS_CERT_INSECURE_ALGORITHM},
+	{"unusable-key", P_KEY, GNUTLS_CERT_INSECURE_ALGORITHM},
 	{"duplicate-extension", P_FORM, 0},
 	{"malformed-extension", P_FORM, 0},
 	{"bad-criticality", P_FORM, 0},
+	{"br-criticality", P_FORM, 0},
 	{"missing-aki", P_FORM, 0},
 	{"bad-aki", P_FORM, 0},
 	{"missing-ski", P_FORM, 0},
@@ -184,6 +110,8 @@ static const struct code_info {
 	{"bad-version", P_FORM, 0},
 	{"empty-name", P_FORM, 0},
 	{"malformed-certificate", P_FORM, 0},
+	{"gnutls-differs", P_INFO, 0},
+	{"pinned-leaf", P_INFO, 0},
 };
 
 /* ---- DER reading ---------------------------------------------------- */
@@ -329,30 +257,43 @@ enum ext_id {
 	X_COUNT,
 };
 
-/* The extensions understood (so they may be critical), RFC 5280 4.2. */
+/*
+ * The extensions tlskit recognises.  RFC 5280 4.2: a critical extension
+ * must be rejected unless it is processed, so only those marked processed
+ * may be critical; those RFC 5280 says MUST be non-critical are named so
+ * (critical is then bad-criticality, not unknown-critical-extension).
+ */
+enum crit_rule {
+	C_PROCESSED,  /* acted on: may be critical */
+	C_IGNORED,    /* recognised but not acted on: critical is unknown */
+	C_NONCRIT,    /* MUST be non-critical (RFC 5280 4.2.1.x, 4.2.2.x) */
+};
+
 static const struct {
 	const char *oid;
 	const char *name;
+	enum crit_rule crit;
 } known[X_COUNT] = {
-	[X_BC] = {"2.5.29.19", "basicConstraints"},
-	[X_KU] = {"2.5.29.15", "keyUsage"},
-	[X_EKU] = {"2.5.29.37", "extKeyUsage"},
-	[X_SAN] = {"2.5.29.17", "subjectAltName"},
-	[X_IAN] = {"2.5.29.18", "issuerAltName"},
-	[X_NC] = {"2.5.29.30", "nameConstraints"},
-	[X_AKI] = {"2.5.29.35", "authorityKeyIdentifier"},
-	[X_SKI] = {"2.5.29.14", "subjectKeyIdentifier"},
-	[X_PC] = {"2.5.29.36", "policyConstraints"},
-	[X_CP] = {"2.5.29.32", "certificatePolicies"},
-	[X_PM] = {"2.5.29.33", "policyMappings"},
-	[X_IAP] = {"2.5.29.54", "inhibitAnyPolicy"},
-	[X_CRLDP] = {"2.5.29.31", "cRLDistributionPoints"},
-	[X_FRESHEST] = {"2.5.29.46", "freshestCRL"},
-	[X_AIA] = {"1.3.6.1.5.5.7.1.1", "authorityInfoAccess"},
-	[X_SIA] = {"1.3.6.1.5.5.7.1.11", "subjectInfoAccess"},
-	[X_TLSFEAT] = {"1.3.6.1.5.5.7.1.24", "TLS feature"},
-	[X_SCT] = {"1.3.6.1.4.1.11129.2.4.2", "SCT list"},
-	[X_SDA] = {"2.5.29.9", "subjectDirectoryAttributes"},
+	[X_BC] = {"2.5.29.19", "basicConstraints", C_PROCESSED},
+	[X_KU] = {"2.5.29.15", "keyUsage", C_PROCESSED},
+	[X_EKU] = {"2.5.29.37", "extKeyUsage", C_PROCESSED},
+	[X_SAN] = {"2.5.29.17", "subjectAltName", C_PROCESSED},
+	[X_IAN] = {"2.5.29.18", "issuerAltName", C_IGNORED},
+	[X_NC] = {"2.5.29.30", "nameConstraints", C_PROCESSED},
+	[X_AKI] = {"2.5.29.35", "authorityKeyIdentifier", C_NONCRIT},
+	[X_SKI] = {"2.5.29.14", "subjectKeyIdentifier", C_NONCRIT},
+	[X_PC] = {"2.5.29.36", "policyConstraints", C_PROCESSED},
+	[X_CP] = {"2.5.29.32", "certificatePolicies", C_PROCESSED},
+	[X_PM] = {"2.5.29.33", "policyMappings", C_PROCESSED},
+	[X_IAP] = {"2.5.29.54", "inhibitAnyPolicy", C_PROCESSED},
+	[X_CRLDP] = {"2.5.29.31", "cRLDistributionPoints", C_IGNORED},
+	[X_FRESHEST] = {"2.5.29.46", "freshestCRL", C_NONCRIT},
+	[X_AIA] = {"1.3.6.1.5.5.7.1.1", "authorityInfoAccess", C_NONCRIT},
+	[X_SIA] = {"1.3.6.1.5.5.7.1.11", "subjectInfoAccess", C_NONCRIT},
+	/* processed: tls-check-cert requires the staple it asks for */
+	[X_TLSFEAT] = {"1.3.6.1.5.5.7.1.24", "TLS feature", C_PROCESSED},
+	[X_SCT] = {"1.3.6.1.4.1.11129.2.4.2", "SCT list", C_IGNORED},
+	[X_SDA] = {"2.5.29.9", "subjectDirectoryAttributes", C_NONCRIT},
 };
 
 #define KU_DIGITAL_SIGNATURE 0x8000u
@@ -377,11 +318,16 @@ struct node {
 	gnutls_datum_t der;         /* owned (gnutls_free) */
 	gnutls_pubkey_t pk;         /* imported on first use */
 	int pk_state;               /* 0 not tried, 1 ok, -1 unusable */
+	int priv;                   /* anchor_private(): 0 not asked, 1, -1 */
 	bool ok;                    /* the DER is a certificate */
 	char why[96];               /* what is wrong with it otherwise */
 	char label[128];            /* CN or subject, printable */
 	struct slice tbs, outer_alg, inner_alg, sig, serial, issuer, subject;
 	struct slice spki;
+	/* issuer and subject in RFC 5280 7.1 canonical form (lib/dn.c), or
+	 * the raw TLVs when they do not canonicalise */
+	struct slice icanon, scanon;
+	unsigned char *canon;       /* owned: both canonical forms */
 	unsigned version;           /* 1, 2 or 3 */
 	struct ext ext[EXT_MAX];
 	size_t next;
@@ -404,6 +350,9 @@ struct node {
 struct pathres {
 	struct tk_verdict v;
 	enum prio prio[TK_REASONS_MAX];
+	size_t nfail;               /* reasons of severity FAIL */
+	const struct tk_judging *j; /* borrowed: --ignore */
+	enum tk_profile profile;    /* WEB or RFC5280: this path's */
 	bool complete;
 	size_t len;
 	size_t idx[DEPTH_MAX];
@@ -428,14 +377,23 @@ struct ctx {
 		size_t child, parent;
 		enum sig_state state;
 	} sig[SIGS_MAX];             /* the signatures checked so far */
-	struct pathres name;         /* host name reasons, found once */
+	/* host name reasons, found once per profile (the CN counts only
+	 * under rfc5280) */
+	struct pathres name[2];
 	struct pathres cur;          /* scratch for the path being judged */
 	struct pathres best;
 	bool have_best, found;
 	size_t path[DEPTH_MAX];
 	size_t visits, sigs, evals;
-	bool limit;
-	size_t nc_work;
+	bool limit;                  /* a bound stopped the search */
+	bool depth_hit;              /* a path reached DEPTH_MAX */
+	size_t work;                 /* WORK_MAX budget spent */
+	bool work_out;
+	int psl_memo;                /* the host's parent: -1 not asked, 0, 1 */
+	const psl_ctx_t *psl;
+	struct tk_judging none;      /* when o->judging is NULL */
+	bool name_done[2];
+	bool any_public;             /* an anchor is not the user's own */
 };
 
 static const struct code_info *
@@ -454,15 +412,20 @@ add(struct pathres *r, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /*
- * Adds a reason.  When the list is full, a more important reason replaces
- * the least important one.  The same code with the same message is kept
- * once.
+ * Adds a reason, with the severity this path's profile and --ignore give
+ * its code.  When the list is full, a more important reason replaces the
+ * least important one (an info one first).  The same code with the same
+ * message is kept once.
  */
 static void
 add(struct pathres *r, const char *code, const char *fmt, ...)
 {
 	const struct code_info *ci = code_find(code);
+	const struct tk_code *tc = tk_code_find(code);
 	enum prio p = ci != NULL ? ci->prio : P_FORM;
+	enum tk_demotion why = TK_DEMOTED_NONE;
+	enum tk_severity sev = tk_judge_severity(r->j, r->profile, code,
+	    tc != NULL ? tc->sev : TK_SEV_FAIL, &why);
 	char msg[sizeof(r->v.reasons[0].message)];
 	size_t slot = r->v.n;
 	va_list ap;
@@ -480,21 +443,47 @@ add(struct pathres *r, const char *code, const char *fmt, ...)
 		size_t worst = 0;
 
 		for (size_t i = 1; i < r->v.n; i++) {
-			if (r->prio[i] >= r->prio[worst]) {
+			bool wi = r->v.reasons[i].sev < r->v.reasons[worst].sev;
+			bool eq = r->v.reasons[i].sev ==
+			    r->v.reasons[worst].sev;
+
+			if (wi || (eq && r->prio[i] >= r->prio[worst])) {
 				worst = i;
 			}
 		}
-		if (r->prio[worst] <= p) {
+		if (r->v.reasons[worst].sev > sev ||
+		    (r->v.reasons[worst].sev == sev && r->prio[worst] <= p)) {
 			return;
+		}
+		if (r->v.reasons[worst].sev == TK_SEV_FAIL) {
+			r->nfail--;
 		}
 		slot = worst;
 	} else {
 		r->v.n++;
 	}
-	r->v.reasons[slot].code = ci != NULL ? ci->code : code;
+	r->v.reasons[slot].code = tc != NULL ? tc->code : ci != NULL ?
+	    ci->code : code;
+	r->v.reasons[slot].sev = sev;
+	r->v.reasons[slot].demoted = why;
 	r->prio[slot] = p;
+	if (sev == TK_SEV_FAIL) {
+		r->nfail++;
+	}
 	snprintf(r->v.reasons[slot].message,
 	    sizeof(r->v.reasons[slot].message), "%s", msg);
+}
+
+/* Spends n units of the validation's work budget; false once it is out. */
+static bool
+spend(struct ctx *c, size_t n)
+{
+	if (c->work_out || n > WORK_MAX - c->work) {
+		c->work_out = true;
+		return false;
+	}
+	c->work += n;
+	return true;
 }
 
 /* Copies text for a message: printable ASCII, the rest as '?'. */
@@ -813,6 +802,39 @@ parse_extensions(struct node *nd, struct slice exts)
 	return true;
 }
 
+/*
+ * The issuer and subject in the form RFC 5280 7.1 compares (lib/dn.c):
+ * names chain when these are equal bytes.
+ */
+static void
+canonicalise(struct node *nd)
+{
+	unsigned char ib[TK_DN_CANON_MAX], sb[TK_DN_CANON_MAX];
+	ssize_t a, b;
+
+	nd->icanon = nd->issuer;
+	nd->scanon = nd->subject;
+	/* each name on its own: one that does not canonicalise (malformed)
+	 * is compared as its bytes */
+	a = tk_dn_canon(nd->issuer.p, nd->issuer.n, ib, sizeof(ib));
+	b = tk_dn_canon(nd->subject.p, nd->subject.n, sb, sizeof(sb));
+	nd->canon = malloc((a > 0 ? (size_t)a : 0) + (b > 0 ? (size_t)b : 0) +
+	    1);
+	if (nd->canon == NULL) {
+		return;
+	}
+	if (a >= 0) {
+		memcpy(nd->canon, ib, (size_t)a);
+		nd->icanon.p = nd->canon;
+		nd->icanon.n = (size_t)a;
+	}
+	if (b >= 0) {
+		memcpy(nd->canon + (a > 0 ? a : 0), sb, (size_t)b);
+		nd->scanon.p = nd->canon + (a > 0 ? a : 0);
+		nd->scanon.n = (size_t)b;
+	}
+}
+
 /* Splits the DER of a certificate (RFC 5280 4.1) into its fields. */
 static bool
 parse_der(struct node *nd)
@@ -867,7 +889,8 @@ parse_der(struct node *nd)
 		    "trailing data in tbsCertificate");
 		return false;
 	}
-	nd->self_issued = slice_eq(nd->issuer, nd->subject);
+	canonicalise(nd);
+	nd->self_issued = slice_eq(nd->icanon, nd->scanon);
 	decode_extensions(nd);
 	return true;
 }
@@ -905,6 +928,7 @@ node_release(struct node *nd)
 	if (nd->owned) {
 		gnutls_x509_crt_deinit(nd->crt);
 	}
+	free(nd->canon);
 	gnutls_free(nd->der.data);
 }
 
@@ -1045,58 +1069,23 @@ glob_match(const char *p, size_t pn, const char *s, size_t sn)
 
 /*
  * Whether dom (ASCII, lower case, no trailing dot) is a public suffix by
- * the Public Suffix List, private section included, as browsers read it.
- * The list is read from TK_PSL_FILE only when a wildcard is about to be
- * honoured.  Without the file, only single labels count as suffixes.
+ * the Public Suffix List, private section included, as browsers read it:
+ * libpsl's built-in list, so no file is read and a missing file cannot
+ * make it fail open.  A single label always is one.
  */
 static bool
-public_suffix(const char *dom)
+public_suffix(struct ctx *c, const char *dom)
 {
-	char line[512];
-	size_t dn = strlen(dom);
-	const char *parent = strchr(dom, '.');
-	bool idn = strstr(dom, "xn--") != NULL;
-	bool rule = false, exception = false;
-	FILE *f;
-
-	if (count_labels(dom, dn) < 2) {
+	if (count_labels(dom, strlen(dom)) < 2) {
 		return true;
 	}
-	f = fopen(TK_PSL_FILE, "re");
-	if (f == NULL) {
-		return false;
+	if (c->psl == NULL) {
+		c->psl = psl_builtin();
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *r = line, *ascii = NULL;
-		size_t n = strcspn(line, " \t\r\n");
-		bool high = false;
-
-		line[n] = '\0';
-		if (n == 0 || (line[0] == '/' && line[1] == '/')) {
-			continue;
-		}
-		for (size_t i = 0; i < n; i++) {
-			high |= (unsigned char)line[i] >= 0x80;
-		}
-		if (high) {
-			if (!idn || idn2_to_ascii_8z(line, &ascii,
-			    IDN2_NONTRANSITIONAL) != IDN2_OK) {
-				continue;
-			}
-			r = ascii;
-		}
-		if (r[0] == '!') {
-			exception |= strcmp(r + 1, dom) == 0;
-		} else if (r[0] == '*' && r[1] == '.') {
-			rule |= parent != NULL &&
-			    strcmp(r + 2, parent + 1) == 0;
-		} else {
-			rule |= strcmp(r, dom) == 0;
-		}
-		idn2_free(ascii);
+	if (c->psl == NULL) {
+		return true;    /* no list at all: refuse rather than guess */
 	}
-	fclose(f);
-	return rule && !exception;
+	return psl_is_public_suffix2(c->psl, dom, PSL_TYPE_ANY) != 0;
 }
 
 /* Calls fn for each GeneralName of a SAN contents slice. */
@@ -1164,114 +1153,196 @@ san_list(const struct node *leaf, char *buf, size_t len)
 	}
 }
 
+/* The reference identifier being checked, prepared once. */
+struct hostref {
+	char host[TK_NAME_MAX];    /* lower case, no brackets or final dot */
+	char shown[TK_NAME_MAX];
+	size_t hn;
+	unsigned char ip[16];
+	size_t iplen;              /* 4 or 16 for an IP address, else 0 */
+	const char *dot;           /* the first '.' of host, or NULL */
+	char refused[TK_NAME_MAX]; /* the first wildcard refused, and why */
+	char why[96];
+};
+
 /*
- * RFC 6125 6.4 / RFC 9525 host name check against the SANs only.  A
- * wildcard is honoured only as the whole left-most label of a name with
- * at least two more labels that are not a public suffix, and never for IP
- * addresses.  Found once per validation; merged into every path's result.
+ * One presented DNS identifier (a dNSName, or a CN under RFC 6125 6.4.4)
+ * against the host.  A wildcard is honoured only as the whole left-most
+ * label of a name with at least two more labels that are not a public
+ * suffix (RFC 6125 6.4.3 as RFC 9525 narrows it, and 7.2).
+ */
+static bool
+dns_id_matches(struct ctx *c, struct hostref *h, const char *s, size_t sn)
+{
+	const char *dot = h->dot;
+	char why[96] = "";
+
+	if (memchr(s, '\0', sn) != NULL) {
+		return false;
+	}
+	if (memchr(s, '*', sn) == NULL) {
+		return caseeq(s, sn, h->host, h->hn);
+	}
+	if (sn > 2 && s[0] == '*' && s[1] == '.' &&
+	    memchr(s + 1, '*', sn - 1) == NULL && dot != NULL &&
+	    dot != h->host && caseeq(s + 2, sn - 2, dot + 1,
+	    h->hn - (size_t)(dot + 1 - h->host))) {
+		if (count_labels(s + 2, sn - 2) < 2) {
+			snprintf(why, sizeof(why), "it covers a whole "
+			    "top-level domain");
+		} else {
+			if (c->psl_memo < 0) {
+				c->psl_memo = public_suffix(c, dot + 1);
+			}
+			if (!c->psl_memo) {
+				return true;
+			}
+			snprintf(why, sizeof(why), "'%s' is a public suffix",
+			    dot + 1);
+		}
+	} else if (!glob_match(s, sn, h->host, h->hn)) {
+		return false;
+	} else if (sn == 1) {
+		snprintf(why, sizeof(why), "a lone '*' covers every name");
+	} else if (s[0] == '*' && s[1] == '.') {
+		snprintf(why, sizeof(why), "a wildcard covers exactly one "
+		    "label");
+	} else {
+		snprintf(why, sizeof(why), "the '*' must be the whole "
+		    "left-most label");
+	}
+	if (h->refused[0] == '\0') {
+		printable(h->refused, sizeof(h->refused), s, sn);
+		snprintf(h->why, sizeof(h->why), "%s", why);
+	}
+	return false;
+}
+
+/*
+ * The leaf's last (most specific) CN, for RFC 6125 6.4.4.  false when it
+ * has none.
+ */
+static bool
+last_cn(const struct node *leaf, char *cn, size_t len, size_t *n)
+{
+	bool found = false;
+
+	for (unsigned k = 0; k < 64; k++) {
+		char buf[TK_NAME_MAX];
+		size_t sz = sizeof(buf);
+
+		if (gnutls_x509_crt_get_dn_by_oid(leaf->crt, OID_CN, k, 0, buf,
+		    &sz) < 0) {
+			break;
+		}
+		if (sz >= len) {
+			continue;
+		}
+		memcpy(cn, buf, sz);
+		cn[sz] = '\0';
+		*n = sz;
+		found = true;
+	}
+	return found;
+}
+
+/*
+ * RFC 6125 6.4 / RFC 9525 host name check.  Under the web profile (r is
+ * c->name[0]) only the SANs count; under rfc5280 (c->name[1]) a leaf with
+ * no subjectAltName at all is matched by its CN (RFC 6125 6.4.4), never
+ * for an IP address.  Found once per validation and profile; merged into
+ * every path's result.
  */
 static void
-check_hostname(struct ctx *c, const struct node *leaf)
+check_hostname(struct ctx *c, const struct node *leaf, struct pathres *r,
+    bool cn_fallback)
 {
-	char host[TK_NAME_MAX], shown[TK_NAME_MAX], names[300];
-	unsigned char ip[16];
-	size_t hn, iplen = 0;
+	struct hostref *h = calloc(1, sizeof(*h));
+	char names[300];
 	struct slice it;
 	struct gname g;
-	const char *dot;
 	bool matched = false;
-	char refused[TK_NAME_MAX] = "", why[96] = "";
+	size_t hn;
 
-	if (c->o->hostname == NULL || c->o->hostname[0] == '\0') {
+	if (h == NULL) {
+		add(r, "name-mismatch", "out of memory checking the name");
 		return;
 	}
 	hn = strlen(c->o->hostname);
 	if (c->o->hostname[0] == '[' && hn > 2 &&
 	    c->o->hostname[hn - 1] == ']') {
-		snprintf(host, sizeof(host), "%.*s", (int)(hn - 2),
+		snprintf(h->host, sizeof(h->host), "%.*s", (int)(hn - 2),
 		    c->o->hostname + 1);
 	} else {
-		snprintf(host, sizeof(host), "%s", c->o->hostname);
+		snprintf(h->host, sizeof(h->host), "%s", c->o->hostname);
 	}
-	hn = strlen(host);
-	if (inet_pton(AF_INET, host, ip) == 1) {
-		iplen = 4;
-	} else if (inet_pton(AF_INET6, host, ip) == 1) {
-		iplen = 16;
+	h->hn = strlen(h->host);
+	if (inet_pton(AF_INET, h->host, h->ip) == 1) {
+		h->iplen = 4;
+	} else if (inet_pton(AF_INET6, h->host, h->ip) == 1) {
+		h->iplen = 16;
 	} else {
-		if (hn > 1 && host[hn - 1] == '.') {
-			host[--hn] = '\0';    /* RFC 6125 6.2.1 */
+		if (h->hn > 1 && h->host[h->hn - 1] == '.') {
+			h->host[--h->hn] = '\0';    /* RFC 6125 6.2.1 */
 		}
-		for (size_t i = 0; i < hn; i++) {
-			host[i] = lower(host[i]);
+		for (size_t i = 0; i < h->hn; i++) {
+			h->host[i] = lower(h->host[i]);
+		}
+		h->dot = strchr(h->host, '.');
+	}
+	printable(h->shown, sizeof(h->shown), h->host, h->hn);
+	if (leaf->x[X_SAN] == NULL && cn_fallback && h->iplen == 0) {
+		char cn[TK_NAME_MAX];
+		size_t cnn = 0;
+
+		if (last_cn(leaf, cn, sizeof(cn), &cnn) &&
+		    dns_id_matches(c, h, cn, cnn)) {
+			add(r, "name-from-cn", "the leaf has no "
+			    "subjectAltName, so its CN '%s' was matched (RFC "
+			    "6125 6.4.4; the web profile would refuse it)",
+			    h->shown);
+			goto out;
 		}
 	}
-	printable(shown, sizeof(shown), host, hn);
 	if (leaf->x[X_SAN] == NULL || (leaf->bad_ext & (1u << X_SAN))) {
-		add(&c->name, "name-mismatch", "the certificate has no usable "
-		    "subjectAltName, so it is for no name (the CN is not "
-		    "used), not '%s'", shown);
-		return;
+		add(r, "name-mismatch", "the certificate has no usable "
+		    "subjectAltName, so it is for no name%s, not '%s'",
+		    !cn_fallback ? " (the CN is not used)" : h->iplen ?
+		    " (an IP address is never matched against the CN)" :
+		    " (nor does its CN match)", h->shown);
+		if (h->refused[0] != '\0') {
+			add(r, "bad-wildcard", "the wildcard CN '%s' does not "
+			    "cover '%s': %s", h->refused, h->shown, h->why);
+		}
+		goto out;
 	}
-	dot = strchr(host, '.');
 	it = leaf->san;
 	while (!matched && next_gname(&it, &g)) {
-		const char *s = (const char *)g.v.p;
-		size_t sn = g.v.n;
-
-		if (iplen > 0) {
-			matched = g.tag == 0x87 && g.v.n == iplen &&
-			    memcmp(g.v.p, ip, iplen) == 0;
-			continue;
+		if (!spend(c, 1 + g.v.n / 64)) {
+			break;
 		}
-		if (g.tag != 0x82 || memchr(s, '\0', sn) != NULL) {
-			continue;
-		}
-		if (memchr(s, '*', sn) == NULL) {
-			matched = caseeq(s, sn, host, hn);
-			continue;
-		}
-		if (sn > 2 && s[0] == '*' && s[1] == '.' &&
-		    memchr(s + 1, '*', sn - 1) == NULL && dot != NULL &&
-		    dot != host && caseeq(s + 2, sn - 2, dot + 1,
-		    hn - (size_t)(dot + 1 - host))) {
-			if (count_labels(s + 2, sn - 2) < 2) {
-				snprintf(why, sizeof(why), "it covers a whole "
-				    "top-level domain");
-			} else if (public_suffix(dot + 1)) {
-				snprintf(why, sizeof(why), "'%s' is a public "
-				    "suffix", dot + 1);
-			} else {
-				matched = true;
-				continue;
-			}
-		} else if (!glob_match(s, sn, host, hn)) {
-			continue;
-		} else if (sn == 1) {
-			snprintf(why, sizeof(why), "a lone '*' covers every "
-			    "name");
-		} else if (s[0] == '*' && s[1] == '.') {
-			snprintf(why, sizeof(why), "a wildcard covers exactly "
-			    "one label");
-		} else {
-			snprintf(why, sizeof(why), "the '*' must be the whole "
-			    "left-most label");
-		}
-		if (refused[0] == '\0') {
-			printable(refused, sizeof(refused), s, sn);
+		if (h->iplen > 0) {
+			matched = g.tag == 0x87 && g.v.n == h->iplen &&
+			    memcmp(g.v.p, h->ip, h->iplen) == 0;
+		} else if (g.tag == 0x82) {
+			matched = dns_id_matches(c, h, (const char *)g.v.p,
+			    g.v.n);
 		}
 	}
 	if (matched) {
-		return;
+		goto out;
 	}
 	san_list(leaf, names, sizeof(names));
-	add(&c->name, "name-mismatch", "the certificate is for %s, not '%s'%s",
-	    names, shown, iplen > 0 ? " (an IP address matches IP SANs "
-	    "only)" : "");
-	if (refused[0] != '\0') {
-		add(&c->name, "bad-wildcard", "the wildcard '%s' does not "
-		    "cover '%s': %s", refused, shown, why);
+	add(r, "name-mismatch", "the certificate is for %s, not '%s'%s%s",
+	    names, h->shown, h->iplen > 0 ? " (an IP address matches IP "
+	    "SANs only)" : "", c->work_out ? " (stopped at the work budget "
+	    "before the last SAN)" : "");
+	if (h->refused[0] != '\0') {
+		add(r, "bad-wildcard", "the wildcard '%s' does not cover '%s': "
+		    "%s", h->refused, h->shown, h->why);
 	}
+out:
+	free(h);
 }
 
 /* ---- checks of one certificate -------------------------------------- */
@@ -1282,15 +1353,25 @@ enum role {
 	R_ANCHOR,
 };
 
+/* The X_* of an extension of nd, or -1 when tlskit does not know it. */
+static int
+ext_id_of(const struct node *nd, const struct ext *x)
+{
+	(void)nd;
+	for (int id = 0; id < X_COUNT; id++) {
+		if (strcmp(known[id].oid, x->oidtext) == 0) {
+			return id;
+		}
+	}
+	return -1;
+}
+
 static const char *
 ext_name(const struct ext *x)
 {
-	for (int id = 0; id < X_COUNT; id++) {
-		if (strcmp(known[id].oid, x->oidtext) == 0) {
-			return known[id].name;
-		}
-	}
-	return x->oidtext;
+	int id = ext_id_of(NULL, x);
+
+	return id >= 0 ? known[id].name : x->oidtext;
 }
 
 /* Structure: version, serial, extensions, names, algorithm fields. */
@@ -1298,7 +1379,6 @@ static void
 check_form(const struct node *nd, size_t i, enum role role,
     struct pathres *r)
 {
-	static const int noncrit[] = {X_AKI, X_SKI, X_AIA, X_SIA};
 	static const int crit[] = {X_PC, X_IAP};
 	const struct slice s = nd->serial;
 	bool zero = true;
@@ -1339,16 +1419,22 @@ check_form(const struct node *nd, size_t i, enum role role,
 	}
 	for (size_t k = 0; k < nd->next; k++) {
 		const struct ext *x = &nd->ext[k];
-		bool known_ext = false;
+		int id = ext_id_of(nd, x);
 
-		for (int id = 0; id < X_COUNT; id++) {
-			known_ext |= nd->x[id] != NULL &&
-			    strcmp(known[id].oid, x->oidtext) == 0;
+		if (!x->critical) {
+			continue;
 		}
-		if (x->critical && !known_ext) {
+		if (id >= 0 && known[id].crit == C_NONCRIT) {
+			add(r, "bad-criticality", "certificate #%zu '%s' marks "
+			    "%s critical (RFC 5280 requires non-critical)", i,
+			    nd->label, known[id].name);
+		} else if (id < 0 || known[id].crit == C_IGNORED) {
 			add(r, "unknown-critical-extension", "certificate #%zu "
-			    "'%s' has the unknown critical extension %s", i,
-			    nd->label, x->oidtext);
+			    "'%s' has the critical extension %s%s%s%s, which "
+			    "tlskit does not process (RFC 5280 4.2)", i,
+			    nd->label, id >= 0 ? known[id].name : x->oidtext,
+			    id >= 0 ? " (" : "", id >= 0 ? x->oidtext : "",
+			    id >= 0 ? ")" : "");
 		}
 	}
 	for (int id = 0; id < X_COUNT; id++) {
@@ -1356,16 +1442,6 @@ check_form(const struct node *nd, size_t i, enum role role,
 			add(r, "malformed-extension", "certificate #%zu '%s' "
 			    "has a malformed or empty %s extension", i,
 			    nd->label, known[id].name);
-		}
-	}
-	/* RFC 5280 4.2.1.1, 4.2.1.2, 4.2.2.1: MUST be non-critical */
-	for (size_t k = 0; k < sizeof(noncrit) / sizeof(noncrit[0]); k++) {
-		const struct ext *x = nd->x[noncrit[k]];
-
-		if (x != NULL && x->critical) {
-			add(r, "bad-criticality", "certificate #%zu '%s' marks "
-			    "%s critical (RFC 5280 requires non-critical)", i,
-			    nd->label, known[noncrit[k]].name);
 		}
 	}
 	/* RFC 5280 4.2.1.11, 4.2.1.14: MUST be critical */
@@ -1393,7 +1469,7 @@ check_form(const struct node *nd, size_t i, enum role role,
 		}
 	} else if (role == R_LEAF && nd->x[X_SAN] != NULL &&
 	    nd->x[X_SAN]->critical) {
-		add(r, "bad-criticality", "certificate #%zu '%s' marks "
+		add(r, "br-criticality", "certificate #%zu '%s' marks "
 		    "subjectAltName critical although its subject is not "
 		    "empty (BR 7.1.2.7.12)", i, nd->label);
 	}
@@ -1474,12 +1550,13 @@ check_key(struct ctx *c, struct node *nd, size_t i, struct pathres *r)
 	    oid_text(oid, oidt, sizeof(oidt)) &&
 	    strcmp(oidt, OID_EC_PUBLIC_KEY) == 0 &&
 	    (!der_want(&alg, 0x06, &params, NULL) || alg.n != 0)) {
-		add(r, "bad-key", "certificate #%zu '%s' has an EC key without "
-		    "a named curve (BR 7.1.3.1.2)", i, nd->label);
+		add(r, "unusable-key", "certificate #%zu '%s' has an EC key "
+		    "without a named curve (RFC 5480 2.1.1)", i, nd->label);
 		return;
 	}
 	if (pk == NULL) {
-		add(r, "bad-key", "certificate #%zu '%s' has a public key that "
+		add(r, "unusable-key", "certificate #%zu '%s' has a public key "
+		    "that "
 		    "cannot be read", i, nd->label);
 		return;
 	}
@@ -1569,6 +1646,17 @@ check_ca(struct ctx *c, const struct node *nd, size_t i, enum role role,
 		add(r, "basic-constraints-not-critical", "CA certificate #%zu "
 		    "'%s' does not mark basicConstraints critical (RFC 5280 "
 		    "4.2.1.9)", i, nd->label);
+	}
+	/*
+	 * RFC 5280 4.2.1.10: conforming CAs MUST mark nameConstraints
+	 * critical; the BR (7.1.2.5.2) allow it non-critical, so only the
+	 * rfc5280 profile holds a CA to it.
+	 */
+	if (nd->x[X_NC] != NULL && !nd->x[X_NC]->critical &&
+	    r->profile == TK_PROFILE_RFC5280) {
+		add(r, "bad-criticality", "CA certificate #%zu '%s' does not "
+		    "mark nameConstraints critical (RFC 5280 4.2.1.10)", i,
+		    nd->label);
 	}
 	if (nd->x[X_KU] != NULL && !(nd->bad_ext & (1u << X_KU)) &&
 	    !(nd->ku & KU_KEY_CERT_SIGN)) {
@@ -1702,8 +1790,44 @@ check_cn(const struct node *nd, struct pathres *r)
 	}
 }
 
+#define KU_KEY_ENCIPHERMENT 0x2000u
+#define KU_KEY_AGREEMENT 0x0800u
+
+/*
+ * The leaf's keyUsage, when present, must allow what a TLS peer does with
+ * its key (RFC 5280 4.2.1.3 and 4.2.1.12; RFC 8446 4.4.2.2, RFC 5246
+ * 7.4.2): sign the handshake (digitalSignature), or for an RSA server key
+ * also decrypt the premaster secret (keyEncipherment, TLS 1.2 key
+ * transport).  keyAgreement alone never lets an RSA, ECDSA or EdDSA key
+ * authenticate a TLS peer.  Only for the two TLS purposes.
+ */
 static void
-check_leaf(struct ctx *c, const struct node *nd, struct pathres *r)
+check_leaf_ku(struct ctx *c, struct node *nd, struct pathres *r)
+{
+	bool server = strcmp(c->purpose, GNUTLS_KP_TLS_WWW_SERVER) == 0;
+	bool client = strcmp(c->purpose, GNUTLS_KP_TLS_WWW_CLIENT) == 0;
+	gnutls_pubkey_t pk;
+	int algo;
+
+	if (nd->x[X_KU] == NULL || (nd->bad_ext & (1u << X_KU)) ||
+	    (!server && !client) || (nd->ku & KU_DIGITAL_SIGNATURE)) {
+		return;
+	}
+	pk = node_pubkey(nd);
+	algo = pk != NULL ? gnutls_pubkey_get_pk_algorithm(pk, NULL) : -1;
+	if (server && algo == GNUTLS_PK_RSA && (nd->ku & KU_KEY_ENCIPHERMENT)) {
+		return;    /* RSA key transport (TLS 1.2 and earlier) */
+	}
+	add(r, "bad-key-usage", "the leaf '%s' has a keyUsage without "
+	    "digitalSignature%s, so its %s key cannot authenticate a TLS %s "
+	    "(RFC 5280 4.2.1.3)", nd->label, server && algo == GNUTLS_PK_RSA ?
+	    " or keyEncipherment" : "", algo >= 0 ?
+	    gnutls_pk_get_name((gnutls_pk_algorithm_t)algo) : "unreadable",
+	    server ? "server" : "client");
+}
+
+static void
+check_leaf(struct ctx *c, struct node *nd, struct pathres *r)
 {
 	if (nd->has_bc && nd->bc_ca) {
 		add(r, "ca-as-leaf", "CA/B: the leaf '%s' is a CA certificate "
@@ -1729,10 +1853,11 @@ check_leaf(struct ctx *c, const struct node *nd, struct pathres *r)
 			    "%s (extKeyUsage)", nd->label, c->purpose);
 		}
 		if (nd->x[X_EKU]->critical) {
-			add(r, "bad-criticality", "the leaf '%s' marks "
+			add(r, "br-criticality", "the leaf '%s' marks "
 			    "extKeyUsage critical (BR 7.1.2.7.10)", nd->label);
 		}
 	}
+	check_leaf_ku(c, nd, r);
 	check_leaf_names(nd, r);
 	check_cn(nd, r);
 }
@@ -1932,7 +2057,8 @@ nc_validate(struct slice v)
 				}
 				break;
 			case 0xa4:
-				if (base.n == 0) {
+				if (base.n == 0 ||
+				    tk_dn_count_rdns(base.p, base.n) < 0) {
 					return "a directoryName constraint "
 					    "does not decode";
 				}
@@ -1982,30 +2108,16 @@ uri_host(struct slice u)
 	return h;
 }
 
-/* RDN-wise prefix: does constraint name c cover name n? */
+/*
+ * RDN-wise prefix: does constraint name c cover name n?  Both are Name
+ * TLVs; attribute values compare as RFC 5280 7.1 says (lib/dn.c), so a
+ * re-encoded name (UTF8String for PrintableString, other case, extra
+ * spaces) cannot slip past an excluded subtree.
+ */
 static bool
 dn_within(struct slice n, struct slice c)
 {
-	struct slice nr, cr, a, b, seq;
-	unsigned char t;
-
-	if (!der_want(&n, 0x30, &seq, NULL)) {
-		return false;
-	}
-	nr = seq;
-	if (!der_want(&c, 0x30, &seq, NULL)) {
-		return false;
-	}
-	cr = seq;
-	while (cr.n > 0) {
-		struct slice x, y;
-
-		if (!der_get(&cr, &t, &x, &a) || !der_get(&nr, &t, &y, &b) ||
-		    !slice_eq(a, b)) {
-			return false;
-		}
-	}
-	return true;
+	return tk_dn_within(n.p, n.n, c.p, c.n);
 }
 
 static bool
@@ -2098,7 +2210,10 @@ covers(unsigned char tag, struct slice name, struct slice base,
 	case 0x86:
 		return uri_within(name, base);
 	case 0xa4:
-		return dn_within(name, base);
+		/* a name that cannot be compared counts as excluded (fail
+		 * closed) and as not permitted */
+		return excluded ? tk_dn_subtree(name.p, name.n, base.p,
+		    base.n) != 0 : dn_within(name, base);
 	default:
 		return false;
 	}
@@ -2129,11 +2244,12 @@ nc_check_name(struct ctx *c, struct slice nc, unsigned char tag,
 		while (der_want(&subs, 0x30, &st, NULL)) {
 			struct gname g;
 
+			/* every subtree costs, of whatever type */
+			if (!spend(c, 1 + name.n / 64)) {
+				return NC_TOO_MUCH;
+			}
 			if (!next_gname(&st, &g) || g.tag != tag) {
 				continue;
-			}
-			if (++c->nc_work > NC_WORK_MAX) {
-				return NC_TOO_MUCH;
 			}
 			if (!supported_type(tag)) {
 				return NC_UNSUPPORTED;
@@ -2195,8 +2311,8 @@ nc_report(struct pathres *r, enum nc_result res, const struct node *nd,
 	if (res == NC_TOO_MUCH) {
 		add(r, "bad-name-constraints", "the name constraints of #%zu "
 		    "'%s' are too many to check against the names of the "
-		    "path (more than %d comparisons)", o, owner->label,
-		    NC_WORK_MAX);
+		    "path (the work budget of %d comparisons is spent)", o,
+		    owner->label, WORK_MAX);
 		return;
 	}
 	name_text(tag, name, text, sizeof(text));
@@ -2205,6 +2321,43 @@ nc_report(struct pathres *r, enum nc_result res, const struct node *nd,
 	    res == NC_EXCLUDED ? "is excluded by" :
 	    res == NC_UNSUPPORTED ? "is of a type that cannot be checked "
 	    "against" : "is not permitted by", o, owner->label);
+}
+
+/*
+ * RFC 5280 4.2.1.10: rfc822Name constraints apply to every emailAddress
+ * attribute (1.2.840.113549.1.9.1) of the subject, whatever their number
+ * or length, read straight from the DER.  false when the budget is spent.
+ */
+static bool
+nc_check_emails(struct ctx *c, struct slice nc, const struct node *nd,
+    size_t i, const struct node *ow, size_t opos, struct pathres *r)
+{
+	static const unsigned char email_oid[] = {0x2a, 0x86, 0x48, 0x86,
+	    0xf7, 0x0d, 0x01, 0x09, 0x01};
+	struct slice name = nd->subject, rdns, rdn, ava, oid, val;
+	unsigned char t;
+
+	if (!der_want(&name, 0x30, &rdns, NULL)) {
+		return true;
+	}
+	while (der_want(&rdns, 0x31, &rdn, NULL)) {
+		while (der_want(&rdn, 0x30, &ava, NULL)) {
+			enum nc_result res;
+
+			if (!der_want(&ava, 0x06, &oid, NULL) ||
+			    oid.n != sizeof(email_oid) ||
+			    memcmp(oid.p, email_oid, oid.n) != 0 ||
+			    !der_get(&ava, &t, &val, NULL)) {
+				continue;
+			}
+			res = nc_check_name(c, nc, 0x81, val);
+			nc_report(r, res, nd, i, ow, opos, 0x81, val);
+			if (res == NC_TOO_MUCH) {
+				return false;
+			}
+		}
+	}
+	return true;
 }
 
 /* The names of certificate #i against the constraints above it. */
@@ -2229,20 +2382,9 @@ nc_check_cert(struct ctx *c, const struct node *nd, size_t i,
 				return false;
 			}
 		}
-		/* legacy emailAddress attributes in the subject */
-		for (unsigned e = 0; e < 4; e++) {
-			char mail[TK_NAME_MAX];
-			size_t sz = sizeof(mail);
-			struct slice s;
-
-			if (gnutls_x509_crt_get_dn_by_oid(nd->crt, OID_EMAIL,
-			    e, 0, mail, &sz) < 0) {
-				break;
-			}
-			s.p = (const unsigned char *)mail;
-			s.n = sz;
-			res = nc_check_name(c, nc, 0x81, s);
-			nc_report(r, res, nd, i, ow, owner_pos[k], 0x81, s);
+		/* every legacy emailAddress attribute of the subject */
+		if (!nc_check_emails(c, nc, nd, i, ow, owner_pos[k], r)) {
+			return false;
 		}
 		while (next_gname(&it, &g)) {
 			res = nc_check_name(c, nc, g.tag, g.v);
@@ -2261,7 +2403,6 @@ check_name_constraints(struct ctx *c, const size_t *path, size_t len,
 {
 	size_t owners[DEPTH_MAX], owner_pos[DEPTH_MAX], nown = 0;
 
-	c->nc_work = 0;
 	for (size_t k = len; k-- > 0;) {
 		const struct node *nd = &c->nodes[path[k]];
 		const char *bad;
@@ -2325,15 +2466,100 @@ check_path_length(struct ctx *c, const size_t *path, size_t len,
 	}
 }
 
+/* Did the user bring this anchor (rfc5280 under AUTO)?  Asked once. */
+static bool
+anchor_private(struct ctx *c, struct node *nd)
+{
+	if (nd->priv == 0) {
+		nd->priv = c->o->anchor_private == NULL ||
+		    c->o->anchor_private(&nd->der, c->o->anchor_arg) ? 1 : -1;
+	}
+	return nd->priv > 0;
+}
+
+/*
+ * The profile a path is judged by.  AUTO: web when its anchor came from
+ * the system store, rfc5280 when it came from the user's own --ca; a
+ * path that reaches no anchor, web when any anchor is the system's.
+ */
+static enum tk_profile
+path_profile(struct ctx *c, size_t len, bool complete)
+{
+	enum tk_profile p = c->o->judging != NULL ? c->o->judging->profile :
+	    TK_PROFILE_WEB;
+
+	if (p != TK_PROFILE_AUTO) {
+		return p;
+	}
+	if (complete) {
+		struct node *a = &c->nodes[c->path[len - 1]];
+
+		return anchor_private(c, a) ? TK_PROFILE_RFC5280 :
+		    TK_PROFILE_WEB;
+	}
+	return c->any_public ? TK_PROFILE_WEB : TK_PROFILE_RFC5280;
+}
+
+/*
+ * RFC 5280 6.1 policy processing over the path below its anchor, with
+ * lib/policy.c's bounded graph (RFC 9618).
+ */
+static void
+check_policies(struct ctx *c, size_t len, struct pathres *r)
+{
+	struct tk_policy_cert pc[DEPTH_MAX];
+	struct tk_policy_opts po = {.number_from_leaf = true};
+	struct tk_policy_result res;
+	size_t n = len - 1;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct node *nd = &c->nodes[c->path[n - 1 - k]];
+		const struct ext *x;
+
+		memset(&pc[k], 0, sizeof(pc[k]));
+		if ((x = nd->x[X_CP]) != NULL) {
+			pc[k].cp = x->val.p;
+			pc[k].cp_len = x->val.n;
+			pc[k].cp_critical = x->critical;
+		}
+		if ((x = nd->x[X_PM]) != NULL) {
+			pc[k].pm = x->val.p;
+			pc[k].pm_len = x->val.n;
+		}
+		if ((x = nd->x[X_PC]) != NULL) {
+			pc[k].pc = x->val.p;
+			pc[k].pc_len = x->val.n;
+		}
+		if ((x = nd->x[X_IAP]) != NULL) {
+			pc[k].iap = x->val.p;
+			pc[k].iap_len = x->val.n;
+		}
+		pc[k].self_issued = nd->self_issued;
+		pc[k].name = nd->label;
+	}
+	if (tk_policy_check(pc, n, &po, &res) < 0) {
+		add(r, "policy", "out of memory processing the certificate "
+		    "policies");
+		return;
+	}
+	if (!res.ok) {
+		add(r, "policy", "%s", res.message);
+	}
+}
+
 /* Judges the path c->path[0..len-1]; complete: it ends at an anchor. */
 static void
 judge(struct ctx *c, size_t len, bool complete, struct pathres *r)
 {
 	const struct node *top = &c->nodes[c->path[len - 1]];
+	int ni;
 
 	memset(r, 0, sizeof(*r));
 	r->complete = complete;
 	r->len = len;
+	r->j = c->o->judging != NULL ? c->o->judging : &c->none;
+	r->profile = path_profile(c, len, complete);
+	r->v.profile = r->profile;
 	memcpy(r->idx, c->path, len * sizeof(c->path[0]));
 	if (!complete) {
 		if (len == 1 && top->self_issued) {
@@ -2342,6 +2568,10 @@ judge(struct ctx *c, size_t len, bool complete, struct pathres *r)
 		} else if (top->self_issued) {
 			add(r, "unknown-issuer", "the root '%s' sent by the "
 			    "peer is not trusted", top->label);
+		} else if (len == DEPTH_MAX) {
+			add(r, "path-limit", "the path is longer than %d "
+			    "certificates without reaching a trusted root",
+			    DEPTH_MAX);
 		} else if (c->limit) {
 			add(r, "path-limit", "path building stopped at its "
 			    "limits before reaching a trusted root");
@@ -2359,6 +2589,9 @@ judge(struct ctx *c, size_t len, bool complete, struct pathres *r)
 			    "certificate #%zu is not trusted (unknown CA, or "
 			    "an intermediate is missing)", issuer, len - 1);
 		}
+	} else if (len == 1) {
+		add(r, "pinned-leaf", "the leaf '%s' is itself a trust anchor "
+		    "(pinned): trusted as given", top->label);
 	}
 	for (size_t i = 0; i < len; i++) {
 		struct node *nd = &c->nodes[c->path[i]];
@@ -2384,19 +2617,57 @@ judge(struct ctx *c, size_t len, bool complete, struct pathres *r)
 	}
 	check_path_length(c, c->path, len, r);
 	check_name_constraints(c, c->path, len, r);
-	for (size_t i = 0; i < c->name.v.n; i++) {
-		add(r, c->name.v.reasons[i].code, "%s",
-		    c->name.v.reasons[i].message);
+	if (complete && len > 1) {
+		check_policies(c, len, r);
+	}
+	if (c->o->hostname != NULL && c->o->hostname[0] != '\0') {
+		ni = r->profile == TK_PROFILE_RFC5280 ? 1 : 0;
+		if (!c->name_done[ni]) {
+			c->name[ni].j = r->j;
+			c->name[ni].profile = r->profile;
+			check_hostname(c, &c->nodes[c->path[0]], &c->name[ni],
+			    ni == 1);
+			c->name_done[ni] = true;
+		}
+		for (size_t i = 0; i < c->name[ni].v.n; i++) {
+			add(r, c->name[ni].v.reasons[i].code, "%s",
+			    c->name[ni].v.reasons[i].message);
+		}
 	}
 }
 
+/* The importance of a path's most important failing reason. */
+static enum prio
+worst_prio(const struct pathres *r)
+{
+	enum prio w = P_INFO;
+
+	for (size_t i = 0; i < r->v.n; i++) {
+		if (r->v.reasons[i].sev == TK_SEV_FAIL && r->prio[i] < w) {
+			w = r->prio[i];
+		}
+	}
+	return w;
+}
+
+/*
+ * Is a closer to valid than b?  A path to an anchor beats a dead end;
+ * then fewer failing reasons; then failing reasons of less importance;
+ * then, among dead ends, the one that got further.
+ */
 static bool
 better(const struct pathres *a, const struct pathres *b)
 {
 	if (a->complete != b->complete) {
 		return a->complete;
 	}
-	return a->v.n < b->v.n;
+	if (a->nfail != b->nfail) {
+		return a->nfail < b->nfail;
+	}
+	if (worst_prio(a) != worst_prio(b)) {
+		return worst_prio(a) > worst_prio(b);
+	}
+	return !a->complete && a->len > b->len;
 }
 
 /* Judges the current path; true when it is valid. */
@@ -2411,7 +2682,7 @@ evaluate(struct ctx *c, size_t len, bool complete)
 		c->best = c->cur;
 		c->have_best = true;
 	}
-	if (c->cur.v.n == 0) {
+	if (c->cur.nfail == 0) {
 		c->found = true;
 	}
 	return c->found;
@@ -2422,7 +2693,7 @@ static bool
 names_chain(const struct node *child, const struct node *parent)
 {
 	return child->ok && parent->ok &&
-	    slice_eq(child->issuer, parent->subject);
+	    slice_eq(child->icanon, parent->scanon);
 }
 
 static bool
@@ -2623,27 +2894,282 @@ fill_path(struct ctx *c, const struct pathres *r, struct tk_chain *path,
 	return 0;
 }
 
-/* Stable sort by importance, then the GnuTLS-like status bits. */
+/*
+ * GnuTLS applies dNSName constraints to the leaf's CN even when the leaf
+ * has a subjectAltName; RFC 5280 4.2.1.10 constrains the SANs and the
+ * subject as a directoryName, and RFC 6125 never reads that CN.  True when
+ * a CN of the leaf, read as a dNSName, is outside a constraint of the path
+ * while the leaf has SANs.
+ */
+static bool
+gnutls_cn_constrained(struct ctx *c, const struct pathres *r)
+{
+	const struct node *leaf = &c->nodes[r->idx[0]];
+
+	if (leaf->x[X_SAN] == NULL) {
+		return false;
+	}
+	for (size_t k = 1; k < r->len; k++) {
+		const struct node *ca = &c->nodes[r->idx[k]];
+
+		if (ca->x[X_NC] == NULL) {
+			continue;
+		}
+		for (unsigned i = 0; i < 8; i++) {
+			char cn[TK_NAME_MAX];
+			size_t sz = sizeof(cn);
+			struct slice name;
+
+			if (gnutls_x509_crt_get_dn_by_oid(leaf->crt, OID_CN, i,
+			    0, cn, &sz) < 0) {
+				break;
+			}
+			name.p = (const unsigned char *)cn;
+			name.n = sz;
+			if (nc_check_name(c, ca->x[X_NC]->val, 0x82, name) !=
+			    NC_OK) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * GnuTLS 3.7 does not process policyConstraints, policyMappings or
+ * inhibitAnyPolicy, so it calls them unknown when critical, as RFC 5280
+ * requires the first and last to be.  tlskit processes them (RFC 5280
+ * 6.1, lib/policy.c).  True when such an extension is critical on the
+ * path.
+ */
+static bool
+gnutls_policy_unknown(struct ctx *c, const struct pathres *r)
+{
+	static const int ids[] = {X_PC, X_PM, X_IAP};
+
+	for (size_t k = 0; k < r->len; k++) {
+		const struct node *nd = &c->nodes[r->idx[k]];
+
+		for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+			if (nd->x[ids[i]] != NULL && nd->x[ids[i]]->critical) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * GnuTLS counts self-issued intermediates against pathLenConstraint;
+ * RFC 5280 6.1.4 (l) does not.  True when the path has a self-issued
+ * intermediate below a CA with a pathLenConstraint.
+ */
+static bool
+gnutls_self_issued_pathlen(struct ctx *c, const struct pathres *r)
+{
+	bool self_below = false;
+
+	for (size_t k = 1; k < r->len; k++) {
+		const struct node *nd = &c->nodes[r->idx[k]];
+
+		if (nd->has_bc && nd->pathlen >= 0 && self_below) {
+			return true;
+		}
+		self_below |= nd->self_issued && k + 1 < r->len;
+	}
+	return false;
+}
+
+/*
+ * GnuTLS refuses name constraints on name types it does not implement
+ * (otherName, x400Address, ediPartyName, registeredID) even when the
+ * leaf has no name of that type; RFC 5280 4.2.1.10 applies a constraint
+ * only to names of its own type.  True when such a subtree is on the path
+ * and no certificate below carries a name of its type (chainval reports
+ * the other case itself).
+ */
+static bool
+gnutls_nc_unsupported(struct ctx *c, const struct pathres *r)
+{
+	for (size_t k = 1; k < r->len; k++) {
+		const struct node *ca = &c->nodes[r->idx[k]];
+		struct slice v, seq, subs, st;
+
+		if (ca->x[X_NC] == NULL) {
+			continue;
+		}
+		v = ca->x[X_NC]->val;
+		if (!der_want(&v, 0x30, &seq, NULL)) {
+			continue;
+		}
+		for (unsigned char want = 0xa0; want <= 0xa1; want++) {
+			if (!der_want(&seq, want, &subs, NULL)) {
+				continue;
+			}
+			while (der_want(&subs, 0x30, &st, NULL)) {
+				struct gname g;
+
+				if (next_gname(&st, &g) &&
+				    !supported_type(g.tag)) {
+					return true;
+				}
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * Where GnuTLS, asked to verify a path tlskit accepted, is known to be
+ * wrong: the status bits it sets, when the case applies, and why
+ * (docs/verification.md keeps the same table).  A refusal whose every
+ * bit is not explained by an entry that applies fails the check.
+ */
+static const struct gnutls_wrong {
+	unsigned status;
+	bool (*applies)(struct ctx *c, const struct pathres *r);
+	const char *reason;
+} gnutls_wrong[] = {
+	{GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, gnutls_cn_constrained,
+	    "GnuTLS checks the CN against dNSName constraints although the "
+	    "leaf has a subjectAltName"},
+	{GNUTLS_CERT_UNKNOWN_CRIT_EXTENSIONS, gnutls_policy_unknown,
+	    "GnuTLS 3.7 does not process the policy constraint extensions"},
+	{GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, gnutls_self_issued_pathlen,
+	    "GnuTLS counts self-issued intermediates against "
+	    "pathLenConstraint"},
+	{GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, gnutls_nc_unsupported,
+	    "GnuTLS refuses constraints on name types it does not implement"},
+};
+
+/*
+ * Defence in depth: GnuTLS verifies exactly the path chainval accepted
+ * (the ordered certificates below the anchor, and the anchor alone as its
+ * trust).  What chainval judges by itself is left out of GnuTLS's check:
+ * time (the --at time), the host name (RFC 6125 differs from GnuTLS's),
+ * signature algorithm strength and key sizes (insecure-algorithm,
+ * weak-key).  Any other refusal is a finding that fails the check.
+ */
+static void
+cross_check(struct ctx *c, struct pathres *r)
+{
+	gnutls_x509_trust_list_t tl = NULL;
+	gnutls_x509_crt_t chain[DEPTH_MAX], anchor = NULL;
+	gnutls_typed_vdata_st vd;
+	gnutls_datum_t out = {NULL, 0};
+	const struct node *an = &c->nodes[r->idx[r->len - 1]];
+	char purpose[64];
+	unsigned status = 0, flags, nchain, explained = 0;
+	int rc;
+
+	if (!r->complete || c->o->no_cross_check) {
+		return;
+	}
+	/* fresh copies from the DER: what GnuTLS sees is what was judged */
+	nchain = r->len > 1 ? (unsigned)r->len - 1 : 1;
+	for (unsigned i = 0; i < nchain; i++) {
+		chain[i] = NULL;
+		if (gnutls_x509_crt_init(&chain[i]) < 0 ||
+		    gnutls_x509_crt_import(chain[i], &c->nodes[r->idx[i]].der,
+		    GNUTLS_X509_FMT_DER) < 0) {
+			nchain = i + 1;
+			goto fail;
+		}
+	}
+	if (gnutls_x509_trust_list_init(&tl, 0) < 0 ||
+	    gnutls_x509_crt_init(&anchor) < 0) {
+		goto fail;
+	}
+	if (gnutls_x509_crt_import(anchor, &an->der, GNUTLS_X509_FMT_DER) < 0 ||
+	    gnutls_x509_trust_list_add_cas(tl, &anchor, 1, 0) != 1) {
+		gnutls_x509_crt_deinit(anchor);
+		goto fail;
+	}
+	snprintf(purpose, sizeof(purpose), "%s", c->purpose);
+	vd.type = GNUTLS_DT_KEY_PURPOSE_OID;
+	vd.data = (unsigned char *)purpose;
+	vd.size = 0;
+	flags = GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
+	    GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS |
+	    GNUTLS_VERIFY_ALLOW_BROKEN | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 |
+	    GNUTLS_VERIFY_DISABLE_CRL_CHECKS;
+	rc = gnutls_x509_trust_list_verify_crt2(tl, chain, nchain, &vd, 1,
+	    flags, &status, NULL);
+	if (rc < 0) {
+		add(r, "engine-disagreement", "GnuTLS could not verify the "
+		    "path tlskit accepted: %s", gnutls_strerror(rc));
+		goto out;
+	}
+	if (status == 0) {
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(gnutls_wrong) / sizeof(gnutls_wrong[0]);
+	     i++) {
+		if ((status & gnutls_wrong[i].status) &&
+		    gnutls_wrong[i].applies(c, r)) {
+			explained |= gnutls_wrong[i].status;
+		}
+	}
+	if ((status & ~(explained | GNUTLS_CERT_INVALID)) == 0) {
+		for (size_t i = 0; i < sizeof(gnutls_wrong) /
+		    sizeof(gnutls_wrong[0]); i++) {
+			if ((status & gnutls_wrong[i].status) &&
+			    gnutls_wrong[i].applies(c, r)) {
+				add(r, "gnutls-differs", "GnuTLS refuses this "
+				    "path, wrongly: %s", gnutls_wrong[i].reason);
+			}
+		}
+		goto out;
+	}
+	if (gnutls_certificate_verification_status_print(status,
+	    GNUTLS_CRT_X509, &out, 0) < 0) {
+		out.data = NULL;
+	}
+	add(r, "engine-disagreement", "tlskit accepted the path, but GnuTLS "
+	    "refuses exactly that path: %s (status 0x%x)", out.data != NULL ?
+	    (const char *)out.data : "no reason given", status);
+	gnutls_free(out.data);
+	goto out;
+fail:
+	add(r, "engine-disagreement", "out of memory asking GnuTLS to verify "
+	    "the path");
+out:
+	for (unsigned i = 0; i < nchain; i++) {
+		if (chain[i] != NULL) {
+			gnutls_x509_crt_deinit(chain[i]);
+		}
+	}
+	if (tl != NULL) {
+		gnutls_x509_trust_list_deinit(tl, 1);
+	}
+}
+
+/* Stable sort by importance and severity, then GnuTLS-like bits. */
 static void
 finish(const struct pathres *r, struct tk_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
-	for (int p = P_TRUST; p <= P_FORM; p++) {
-		for (size_t i = 0; i < r->v.n; i++) {
-			const struct code_info *ci;
+	v->profile = r->profile;
+	for (int sev = TK_SEV_FAIL; sev >= TK_SEV_INFO; sev--) {
+		for (int p = P_TRUST; p <= P_INFO; p++) {
+			for (size_t i = 0; i < r->v.n; i++) {
+				const struct tk_reason *re = &r->v.reasons[i];
+				const struct code_info *ci;
 
-			if ((int)r->prio[i] != p) {
-				continue;
-			}
-			v->reasons[v->n++] = r->v.reasons[i];
-			ci = code_find(r->v.reasons[i].code);
-			if (ci != NULL) {
-				v->gnutls_status |= ci->bits |
-				    GNUTLS_CERT_INVALID;
+				if ((int)r->prio[i] != p ||
+				    (int)re->sev != sev) {
+					continue;
+				}
+				v->reasons[v->n++] = *re;
+				ci = code_find(re->code);
+				if (ci != NULL && re->sev == TK_SEV_FAIL) {
+					v->gnutls_status |= ci->bits |
+					    GNUTLS_CERT_INVALID;
+				}
 			}
 		}
 	}
-	v->status = v->n == 0 ? TK_VERIFY_OK : TK_VERIFY_FAILED;
+	v->status = r->nfail == 0 ? TK_VERIFY_OK : TK_VERIFY_FAILED;
 }
 
 int
@@ -2669,6 +3195,8 @@ tk_chainval(gnutls_x509_crt_t *served, size_t n,
 	}
 	c->o = o;
 	c->trust = trust;
+	c->psl_memo = -1;
+	c->none.profile = TK_PROFILE_WEB;
 	c->purpose = o->purpose_oid != NULL ? o->purpose_oid :
 	    GNUTLS_KP_TLS_WWW_SERVER;
 	c->min_rsa = o->min_rsa_bits != 0 ? o->min_rsa_bits : TK_MIN_RSA_BITS;
@@ -2684,6 +3212,11 @@ tk_chainval(gnutls_x509_crt_t *served, size_t n,
 	    0), err) < 0) {
 		goto out;
 	}
+	if (o->judging != NULL && o->judging->profile == TK_PROFILE_AUTO) {
+		for (size_t i = 0; i < c->nn && !c->any_public; i++) {
+			c->any_public = !anchor_private(c, &c->nodes[i]);
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		size_t idx;
 
@@ -2694,10 +3227,12 @@ tk_chainval(gnutls_x509_crt_t *served, size_t n,
 			c->path[0] = idx;
 		}
 	}
-	check_hostname(c, &c->nodes[c->path[0]]);
 	build(c, 1);
 	if (!c->have_best) {
 		evaluate(c, 1, false);
+	}
+	if (c->best.nfail == 0) {
+		cross_check(c, &c->best);
 	}
 	finish(&c->best, v);
 	if (path != NULL && fill_path(c, &c->best, path, err) < 0) {

@@ -245,14 +245,16 @@ start_handshake(struct tk_conn *c)
 
 /* The alert a client sends when it refuses a chain (RFC 8446 6.2). */
 static gnutls_alert_description_t
-alert_for(const struct tk_verdict *v)
+alert_for(const struct tk_findings *f)
 {
-	const char *code = v->n > 0 ? v->reasons[0].code : "";
+	const char *code = "";
 
-	for (size_t i = 0; i < v->n; i++) {
-		if (strcmp(v->reasons[i].code, "name-mismatch") != 0) {
-			code = v->reasons[i].code;
-			break;
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->f[i].sev == TK_SEV_FAIL) {
+			code = f->f[i].code;
+			if (strcmp(code, "name-mismatch") != 0) {
+				break;
+			}
 		}
 	}
 	if (strcmp(code, "expired") == 0 ||
@@ -260,19 +262,30 @@ alert_for(const struct tk_verdict *v)
 		return GNUTLS_A_CERTIFICATE_EXPIRED;
 	}
 	if (strcmp(code, "unknown-issuer") == 0 ||
-	    strcmp(code, "self-signed") == 0) {
+	    strcmp(code, "self-signed") == 0 ||
+	    strcmp(code, "missing-intermediate") == 0) {
 		return GNUTLS_A_UNKNOWN_CA;
 	}
-	if (strcmp(code, "revoked") == 0) {
+	if (strcmp(code, "ocsp-revoked") == 0) {
 		return GNUTLS_A_CERTIFICATE_REVOKED;
 	}
 	return GNUTLS_A_BAD_CERTIFICATE;
 }
 
+/*
+ * The one verification engine (lib/certcheck.c) judges the chain the
+ * server sent, as in every other tool: the same findings, the same
+ * verdict.  A failing chain gets an alert and ends the session unless
+ * --insecure; warnings make the outcome WARN (exit 5) when nothing else
+ * goes wrong.
+ */
 static void
 after_handshake(struct tk_conn *c)
 {
 	struct tk_result *r = c->r;
+	struct tk_certcheck_opts co;
+	gnutls_x509_trust_list_t trust = NULL;
+	enum tk_class cls;
 	struct tk_err e;
 	char sum[1024];
 
@@ -284,30 +297,40 @@ after_handshake(struct tk_conn *c)
 		after_tls(c);
 		return;
 	}
-	if (tk_chain_from_session(tk_tls_session(c->tls), time(NULL),
-	    &r->chain, &e) < 0 ||
-	    tk_verify_peer(tk_tls_session(c->tls), c->verify_name, true,
-	    &r->chain, &r->verdict, &e) < 0) {
+	if (c->conf.check != NULL) {
+		co = *c->conf.check;
+	} else {
+		memset(&co, 0, sizeof(co));
+		co.at = time(NULL);
+	}
+	co.hostname = c->verify_name;
+	if (co.anchor_private == NULL) {
+		co.anchor_private = tk_creds_anchor_private;
+		co.anchor_arg = c->conf.creds;
+	}
+	gnutls_certificate_get_trust_list(tk_creds_gnutls(c->conf.creds),
+	    &trust);
+	if (tk_certcheck_session(tk_tls_session(c->tls), trust, &co,
+	    &r->chain, &r->verdict, &r->findings, &r->ocsp, &e) < 0) {
 		fail(c, &e);
 		return;
 	}
-	if (r->verdict.status == TK_VERIFY_FAILED) {
-		if (c->conf.insecure) {
-			r->verdict.status = TK_VERIFY_SKIPPED;
-		} else {
-			tk_tls_alert(c->tls, alert_for(&r->verdict));
-			tk_verdict_summary(&r->verdict, sum, sizeof(sum));
-			tk_err_set(&r->err, TK_CHECK, "verify",
-			    "certificate verification failed: %s", sum);
-			r->cls = TK_CHECK;
-		}
-	} else if (c->conf.insecure) {
+	r->checked = true;
+	cls = tk_findings_class(&r->findings);
+	if (c->conf.insecure) {
 		r->verdict.status = TK_VERIFY_SKIPPED;
-	}
-	if (r->cls == TK_CHECK) {
+	} else if (cls == TK_CHECK) {
+		tk_tls_alert(c->tls, alert_for(&r->findings));
+		tk_findings_summary(&r->findings, TK_SEV_FAIL, sum,
+		    sizeof(sum));
+		tk_err_set(&r->err, TK_CHECK, "verify",
+		    "certificate verification failed: %s", sum);
+		r->cls = TK_CHECK;
 		/* the alert is sent: the session is over */
 		finish(c, true);
 		return;
+	} else if (cls == TK_WARN) {
+		r->cls = TK_WARN;
 	}
 	after_tls(c);
 }

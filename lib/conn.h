@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "certcheck.h"
 #include "creds.h"
 #include "loop.h"
 #include "net.h"
@@ -22,6 +23,8 @@ struct tk_conn_conf {
 	bool no_sni;
 	bool insecure;              /* verify, but do not fail on it */
 	bool no_verify;             /* the caller verifies the chain itself */
+	/* how the chain is judged (borrowed; NULL: defaults, now) */
+	const struct tk_certcheck_opts *check;
 	int family;                 /* AF_UNSPEC, AF_INET, AF_INET6 */
 	unsigned timeout_ms;        /* per step */
 	/*

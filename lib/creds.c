@@ -1,6 +1,7 @@
 #include "creds.h"
 
 #include <errno.h>
+#include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,11 @@
 
 #include "banned.h"
 
+/* SHA-256 of one trust anchor the user brought (--ca). */
+struct anchor_id {
+	unsigned char sha[32];
+};
+
 struct tk_creds {
 	unsigned refs;
 	gnutls_certificate_credentials_t cred;
@@ -16,7 +22,59 @@ struct tk_creds {
 	bool has_cert;
 	unsigned ntrust;
 	char trust_source[256];
+	bool system_loaded;     /* the system store or SSL_CERT_FILE/DIR */
+	struct anchor_id *own;  /* the anchors from --ca */
+	size_t nown, capown;
 };
+
+/* Remembers crt as one of the user's own anchors. */
+static int
+note_own(struct tk_creds *c, gnutls_x509_crt_t crt, struct tk_err *err)
+{
+	size_t sz = sizeof(c->own[0].sha);
+
+	if (c->nown == c->capown) {
+		size_t cap = c->capown ? 2 * c->capown : 16;
+		struct anchor_id *n = realloc(c->own, cap * sizeof(*n));
+
+		if (n == NULL) {
+			return tk_err_set(err, TK_INTERNAL, "load",
+			    "out of memory");
+		}
+		c->own = n;
+		c->capown = cap;
+	}
+	if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256,
+	    c->own[c->nown].sha, &sz) == 0 && sz == 32) {
+		c->nown++;
+	}
+	return 0;
+}
+
+/* The anchors of a --ca directory, as GnuTLS loads them. */
+static int
+note_own_dir(struct tk_creds *c, const char *path, struct tk_err *err)
+{
+	gnutls_x509_trust_list_t tl;
+	gnutls_x509_trust_list_iter_t it = NULL;
+	gnutls_x509_crt_t crt;
+	int rc = 0;
+
+	if (gnutls_x509_trust_list_init(&tl, 0) < 0) {
+		return tk_err_set(err, TK_INTERNAL, "load", "out of memory");
+	}
+	if (gnutls_x509_trust_list_add_trust_dir(tl, path, NULL,
+	    GNUTLS_X509_FMT_PEM, 0, 0) >= 0) {
+		while (rc == 0 &&
+		    gnutls_x509_trust_list_iter_get_ca(tl, &it, &crt) == 0) {
+			rc = note_own(c, crt, err);
+			gnutls_x509_crt_deinit(crt);
+		}
+		gnutls_x509_trust_list_iter_deinit(it);
+	}
+	gnutls_x509_trust_list_deinit(tl, 1);
+	return rc;
+}
 
 int
 tk_read_file(const char *path, const char *what, gnutls_datum_t *data,
@@ -197,7 +255,7 @@ note_source(struct tk_creds *c, const char *src)
 }
 
 static int
-load_ca(struct tk_creds *c, const char *path, struct tk_err *err)
+load_ca(struct tk_creds *c, const char *path, bool own, struct tk_err *err)
 {
 	struct stat st;
 	gnutls_datum_t data = {NULL, 0};
@@ -223,7 +281,7 @@ load_ca(struct tk_creds *c, const char *path, struct tk_err *err)
 		}
 		c->ntrust += (unsigned)rc;
 		note_source(c, path);
-		return 0;
+		return own ? note_own_dir(c, path, err) : 0;
 	}
 	if (tk_read_file(path, "CA file", &data, err) < 0) {
 		return -1;
@@ -233,6 +291,13 @@ load_ca(struct tk_creds *c, const char *path, struct tk_err *err)
 		return -1;
 	}
 	rc = gnutls_certificate_set_x509_trust(c->cred, list, (int)n);
+	for (unsigned i = 0; own && rc >= 0 && i < n; i++) {
+		if (note_own(c, list[i], err) < 0) {
+			free_certs(list, n);
+			gnutls_free(data.data);
+			return -1;
+		}
+	}
 	free_certs(list, n);
 	gnutls_free(data.data);
 	if (rc < 0) {
@@ -253,7 +318,7 @@ load_env_trust(struct tk_creds *c, bool *used, struct tk_err *err)
 
 	*used = false;
 	if (file != NULL && *file != '\0') {
-		if (load_ca(c, file, err) < 0) {
+		if (load_ca(c, file, false, err) < 0) {
 			return -1;
 		}
 		*used = true;
@@ -265,7 +330,7 @@ load_env_trust(struct tk_creds *c, bool *used, struct tk_err *err)
 		snprintf(buf, sizeof(buf), "%s", dirs);
 		for (p = strtok_r(buf, ":", &save); p != NULL;
 		     p = strtok_r(NULL, ":", &save)) {
-			if (load_ca(c, p, err) < 0) {
+			if (load_ca(c, p, false, err) < 0) {
 				return -1;
 			}
 			*used = true;
@@ -347,7 +412,7 @@ tk_creds_new(const struct tk_creds_conf *conf, struct tk_err *err)
 		goto fail;
 	}
 	for (size_t i = 0; i < conf->nca; i++) {
-		if (load_ca(c, conf->ca[i], err) < 0) {
+		if (load_ca(c, conf->ca[i], true, err) < 0) {
 			goto fail;
 		}
 	}
@@ -358,8 +423,13 @@ tk_creds_new(const struct tk_creds_conf *conf, struct tk_err *err)
 		if (!env && load_system(c, err) < 0) {
 			goto fail;
 		}
-	} else if (conf->system_trust && load_system(c, err) < 0) {
-		goto fail;
+		/* SSL_CERT_FILE/DIR stand in for the system store */
+		c->system_loaded = true;
+	} else if (conf->system_trust) {
+		if (load_system(c, err) < 0) {
+			goto fail;
+		}
+		c->system_loaded = true;
 	}
 	if (conf->dh_file != NULL && load_dh(c, conf->dh_file, err) < 0) {
 		goto fail;
@@ -384,6 +454,7 @@ tk_creds_unref(struct tk_creds *c)
 		return;
 	}
 	gnutls_certificate_free_credentials(c->cred);
+	free(c->own);
 	if (c->dh != NULL) {
 		gnutls_dh_params_deinit(c->dh);
 	}
@@ -412,4 +483,25 @@ const char *
 tk_creds_trust_source(const struct tk_creds *c)
 {
 	return c->trust_source[0] ? c->trust_source : "none";
+}
+
+bool
+tk_creds_anchor_private(const gnutls_datum_t *der, void *arg)
+{
+	const struct tk_creds *c = arg;
+	unsigned char sha[32];
+
+	if (!c->system_loaded) {
+		return true;     /* every anchor is the user's own */
+	}
+	if (c->nown == 0 || gnutls_hash_fast(GNUTLS_DIG_SHA256, der->data,
+	    der->size, sha) < 0) {
+		return false;
+	}
+	for (size_t i = 0; i < c->nown; i++) {
+		if (memcmp(c->own[i].sha, sha, sizeof(sha)) == 0) {
+			return true;
+		}
+	}
+	return false;
 }

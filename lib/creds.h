@@ -45,6 +45,14 @@ unsigned tk_creds_trust_count(const struct tk_creds *c);
 const char *tk_creds_trust_source(const struct tk_creds *c);
 
 /*
+ * Did this trust anchor (DER) come from the user's own --ca rather than
+ * the system store (or SSL_CERT_FILE/SSL_CERT_DIR, which stand in for
+ * it)?  arg is the tk_creds.  The auto profile judges a path by its
+ * anchor's origin (docs/verification.md).
+ */
+bool tk_creds_anchor_private(const gnutls_datum_t *der, void *arg);
+
+/*
  * Reads a whole file of at most TK_FILE_MAX bytes.  what names the file's
  * role in messages ("certificate file").  Caller frees data->data with
  * gnutls_free().  Returns 0 or -1 with err (USAGE).

@@ -36,6 +36,15 @@ self_signed(gnutls_x509_crt_t c)
 	return gnutls_x509_crt_check_issuer(c, c) != 0;
 }
 
+/* basicConstraints cA TRUE; absent means an end entity (RFC 5280 4.2.1.9) */
+static bool
+is_ca(gnutls_x509_crt_t c)
+{
+	unsigned crit = 0;
+
+	return gnutls_x509_crt_get_ca_status(c, &crit) > 0;
+}
+
 /* The CN, or the whole subject, for notes (peer bytes: escaped later). */
 static void
 label(gnutls_x509_crt_t c, char *buf, size_t len)
@@ -235,16 +244,131 @@ out:
 	return rc;
 }
 
+/* served[i] issues another certificate that was served, not a copy. */
+static bool
+issues_another(const struct tk_fix_input *in, size_t i)
+{
+	for (size_t j = 0; j < in->nserved; j++) {
+		if (j != i && !gnutls_x509_crt_equals(in->served[i],
+		    in->served[j]) && issues(in->served[i], in->served[j])) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* served[i] is the first of its copies in what was served. */
+static bool
+first_copy(const struct tk_fix_input *in, size_t i)
+{
+	for (size_t k = 0; k < i; k++) {
+		if (gnutls_x509_crt_equals(in->served[k], in->served[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The leaf candidates of one kind (not a CA, or a CA), for find_leaf. */
+struct cands {
+	size_t n;
+	size_t idx[3];           /* the first three, for the note */
+};
+
+/* "#1 'a', #2 'b'" for the note on an ambiguous leaf. */
+static void
+cand_list(const struct tk_fix_input *in, const struct cands *c, char *buf,
+    size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < c->n && k < 3; k++) {
+		char lb[256];
+		int w;
+
+		label(in->served[c->idx[k]], lb, sizeof(lb));
+		w = snprintf(buf + used, len - used, "%s#%zu '%.48s'",
+		    k ? ", " : "", c->idx[k], lb);
+		if (w < 0 || (size_t)w >= len - used) {
+			return;
+		}
+		used += (size_t)w;
+	}
+	if (c->n > 3) {
+		snprintf(buf + used, len - used, " and %zu more", c->n - 3);
+	}
+}
+
+/*
+ * Which certificate is the leaf.  TLS sends it first (RFC 8446 4.4.2),
+ * but a chain file may hold it anywhere (cat intermediate.crt leaf.crt).
+ * The leaf issues no other certificate of the set (name and signature,
+ * copies ignored), and a non-CA one is preferred, since a CA is never a
+ * server's leaf.  #0 stays the leaf when it is such a certificate, or
+ * issues nothing and no non-CA certificate does either.  Otherwise the
+ * leaf is the one non-CA certificate that issues nothing, or failing
+ * that the one CA that issues nothing.  Returns its index, or -1 with
+ * why filled when there is no such single certificate: guessing could
+ * print a chain without its leaf, which breaks the server it is put on.
+ */
+static long
+find_leaf(const struct tk_fix_input *in, bool *leaf_ca, char *why,
+    size_t len)
+{
+	struct cands c[2] = {{0, {0}}, {0, {0}}};  /* [1]: the CAs */
+	bool first_free;
+	char list[320];
+
+	*leaf_ca = is_ca(in->served[0]);
+	first_free = !issues_another(in, 0);
+	if (first_free && !*leaf_ca) {
+		return 0;
+	}
+	for (size_t i = 0; i < in->nserved; i++) {
+		size_t k;
+
+		if (!first_copy(in, i) || issues_another(in, i)) {
+			continue;
+		}
+		k = is_ca(in->served[i]) ? 1 : 0;
+		if (c[k].n < 3) {
+			c[k].idx[c[k].n] = i;
+		}
+		c[k].n++;
+	}
+	if (first_free && c[0].n == 0) {
+		return 0;
+	}
+	if (c[0].n == 1) {
+		*leaf_ca = false;
+		return (long)c[0].idx[0];
+	}
+	if (c[0].n == 0 && c[1].n == 1) {
+		*leaf_ca = true;
+		return (long)c[1].idx[0];
+	}
+	if (c[0].n == 0 && c[1].n == 0) {
+		snprintf(why, len, "each certificate sent issues another of "
+		    "them, so none of them can be the leaf");
+		return -1;
+	}
+	cand_list(in, &c[c[0].n > 0 ? 0 : 1], list, sizeof(list));
+	snprintf(why, len, "%s issue none of the others%s", list,
+	    c[0].n > 0 ? " and are not CAs" : ", and all are CAs");
+	return -1;
+}
+
 /* The notes on what was served: order, duplicates, the root, strays. */
 static void
 served_notes(struct tk_fixed_chain *f, const struct tk_fix_input *in,
-    const struct link *ch, size_t n, long root)
+    const struct link *ch, size_t n, long root, bool leaf_ca)
 {
 	char order[128], lb[256];
 	size_t used = 0;
 	long last = 0, seq[TK_FIX_DEPTH_MAX + 1];
 	size_t nseq = 0;
-	bool reordered = false;
+	bool reordered = ch[0].served != 0;
 
 	/* the issuing order of what was sent, the root (if sent) last */
 	for (size_t k = 0; k < n; k++) {
@@ -272,11 +396,21 @@ served_notes(struct tk_fixed_chain *f, const struct tk_fix_input *in,
 			}
 			used += (size_t)w;
 		}
+	}
+	if (reordered && ch[0].served != 0) {
+		label(ch[0].crt, lb, sizeof(lb));
+		note(f, "reordered", "the leaf is #%ld '%.120s', not #0: it "
+		    "issues none of the others%s; the issuing order is %s: "
+		    "the leaf goes first, each certificate followed by the "
+		    "one that issued it (RFC 8446 4.4.2)", ch[0].served, lb,
+		    leaf_ca ? " (though it is a CA)" : " and is not a CA",
+		    order);
+	} else if (reordered) {
 		note(f, "reordered", "the certificates were not sent in "
 		    "issuing order, which is %s: each must be followed by the "
 		    "one that issued it (RFC 8446 4.4.2)", order);
 	}
-	for (size_t i = 1; i < in->nserved; i++) {
+	for (size_t i = 0; i < in->nserved; i++) {
 		bool used_here = false;
 		size_t dup = i;
 
@@ -316,9 +450,9 @@ tk_fixchain_build(const struct tk_fix_input *in,
 	struct tk_fixed_chain *f;
 	gnutls_x509_crt_t owned[TK_FIX_DEPTH_MAX];
 	size_t n = 0, nowned = 0;
-	bool complete = false;
-	long root = -1;          /* the root's index, when it was sent */
-	char missing[512] = "";
+	bool complete = false, leaf_ca;
+	long leaf, root = -1;    /* the root's index, when it was sent */
+	char missing[512] = "", noleaf[320];
 	int rc = -1;
 
 	*out = NULL;
@@ -331,8 +465,18 @@ tk_fixchain_build(const struct tk_fix_input *in,
 		tk_err_set(err, TK_INTERNAL, "fix", "out of memory");
 		return -1;
 	}
-	ch[n++] = (struct link){in->served[0], TK_FIX_SERVED, NULL, 0};
-	while (n < TK_FIX_DEPTH_MAX) {
+	leaf = find_leaf(in, &leaf_ca, noleaf, sizeof(noleaf));
+	if (leaf >= 0) {
+		ch[n++] = (struct link){in->served[leaf], TK_FIX_SERVED,
+		    NULL, leaf};
+	} else {
+		/* no chain at all rather than one that may lack its leaf */
+		snprintf(missing, sizeof(missing), "cannot tell which "
+		    "certificate is the leaf: %.280s; no chain is printed, "
+		    "since one without its leaf breaks the server: put the "
+		    "leaf first", noleaf);
+	}
+	while (n > 0 && n < TK_FIX_DEPTH_MAX) {
 		gnutls_x509_crt_t cur = ch[n - 1].crt, iss = NULL;
 		struct link next = {NULL, TK_FIX_SERVED, NULL, -1};
 		char lb[256], ib[512], why[512];
@@ -344,7 +488,7 @@ tk_fixchain_build(const struct tk_fix_input *in,
 			break;
 		}
 		/* what was served first, then --intermediates and fetches */
-		for (size_t i = 1; i < in->nserved && next.crt == NULL; i++) {
+		for (size_t i = 0; i < in->nserved && next.crt == NULL; i++) {
 			if (!in_chain(ch, n, in->served[i]) &&
 			    issues(in->served[i], cur)) {
 				next = (struct link){in->served[i],
@@ -404,7 +548,9 @@ tk_fixchain_build(const struct tk_fix_input *in,
 		    why);
 		break;
 	}
-	served_notes(f, in, ch, n, root);
+	if (n > 0) {
+		served_notes(f, in, ch, n, root, leaf_ca);
+	}
 	for (size_t k = 1; k < n; k++) {
 		char lb[256], sub[256];
 
@@ -437,7 +583,8 @@ tk_fixchain_build(const struct tk_fix_input *in,
 		note(f, "incomplete", "%s", missing);
 	}
 	f->complete = complete;
-	f->changed = n != in->nserved;
+	/* with no leaf there is no fixed chain, so nothing changed */
+	f->changed = n > 0 && n != in->nserved;
 	for (size_t k = 0; k < n && !f->changed; k++) {
 		f->changed = ch[k].served != (long)k;
 	}

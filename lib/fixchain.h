@@ -22,7 +22,10 @@
 
 /*
  * The result: the certificates in order as PEM (no root), and one note
- * per change.  complete is false when an issuer could not be found.
+ * per change.  complete is false when an issuer could not be found, or
+ * when the leaf could not be told (then ncerts is 0, pem is "", changed
+ * is false and an "incomplete" note says why): a chain is never given
+ * without its leaf.
  */
 struct tk_fixed_chain {
 	char *pem;              /* owned; "" when empty */
@@ -54,7 +57,14 @@ struct tk_fix_tried {
 };
 
 struct tk_fix_input {
-	gnutls_x509_crt_t *served;    /* [0] is the leaf; borrowed */
+	/*
+	 * As sent, or as read from a chain file; borrowed.  [0] is taken
+	 * as the leaf when it issues none of the others and is not a CA
+	 * (or no non-CA certificate issues none of them either); otherwise
+	 * the leaf is the one certificate that issues none of the others,
+	 * a non-CA one preferred, and the chain is reordered from it.
+	 */
+	gnutls_x509_crt_t *served;
 	size_t nserved;
 	const struct tk_fix_extra *extra;
 	size_t nextra;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "net.h"
 
@@ -15,6 +16,8 @@
 #define OFF(field) offsetof(struct tk_settings, field)
 
 static const char *const color_choices[] = {"auto", "always", "never", NULL};
+static const char *const profile_choices[] = {"auto", "web", "rfc5280",
+    NULL};
 /*
  * What the clients speak (lib/starttls.c, a unit test keeps the two lists
  * equal); tls-echo-server serves a subset and refuses the rest itself.
@@ -127,6 +130,9 @@ const struct tk_opt tk_opts[] = {
 	{"idle-timeout", 0, TK_ARG_SECONDS, SRV, "SECONDS",
 	    "drop a connection idle this long (default 300)",
 	    OFF(idle_timeout), 0.001, 86400, NULL, false, false},
+	{"ignore", 0, TK_ARG_STRING, ALL, "CODE[,CODE]",
+	    "report these finding codes as info, never failing (repeatable; "
+	    "codes in FINDINGS)", OFF(ignore), 0, 0, NULL, true, false},
 	{"insecure", 'k', TK_ARG_NONE, ECL | APR | STL, NULL,
 	    "do not verify the server's certificate (says so on stderr)",
 	    OFF(insecure), 0, 0, NULL, false, false},
@@ -188,6 +194,12 @@ const struct tk_opt tk_opts[] = {
 	{"priority", 0, TK_ARG_STRING, ALL, "STRING",
 	    "GnuTLS priority string for ciphers, groups and signatures "
 	    "(default NORMAL)", OFF(priority), 0, 0, NULL, false, false},
+	{"profile", 0, TK_ARG_CHOICE, ALL, "PROFILE",
+	    "rules a chain is judged by: web (RFC 5280 and the CA/Browser "
+	    "Forum BR), rfc5280 (RFC 5280 and RFC 6125 only: BR findings are "
+	    "info), auto (default: web when the anchor is from the system "
+	    "store, rfc5280 when it is from your own --ca)", OFF(profile), 0,
+	    0, profile_choices, false, false},
 	{"proto", 'p', TK_ARG_CHOICE, STL, "PROTO",
 	    "the plaintext protocol to upgrade (a URL's scheme says it too)",
 	    OFF(starttls), 0, 0, starttls_choices, false, false},
@@ -426,6 +438,13 @@ set_value(const struct tk_opt *o, const char *v, struct tk_settings *s,
 				    TK_LISTEN_MAX);
 			}
 			s->listen[s->nlisten++] = v;
+		} else if (o->off == OFF(ignore)) {
+			if (s->nignore == TK_IGNORE_MAX) {
+				return tk_err_set(err, TK_USAGE, "options",
+				    "at most %d --ignore options",
+				    TK_IGNORE_MAX);
+			}
+			s->ignore[s->nignore++] = v;
 		} else if (o->off == OFF(resolve)) {
 			if (s->nresolve == TK_RESOLVE_MAX) {
 				return tk_err_set(err, TK_USAGE, "options",
@@ -740,6 +759,44 @@ tk_use_color(const struct tk_settings *s, FILE *stream)
 	return isatty(fileno(stream)) != 0;
 }
 
+/* The chain-judging options every tool shares (struct tk_derived). */
+static int
+derive_check(enum tk_tool tool, const struct tk_settings *s,
+    struct tk_certcheck_opts *co, struct tk_err *err)
+{
+	memset(co, 0, sizeof(*co));
+	if (s->crit_days > 0 && s->warn_days > 0 &&
+	    s->crit_days > s->warn_days) {
+		return tk_err_set(err, TK_USAGE, "options",
+		    "--crit-days %llu is above --warn-days %llu",
+		    (unsigned long long)s->crit_days,
+		    (unsigned long long)s->warn_days);
+	}
+	co->at = time(NULL);
+	if (s->at != NULL && tk_time_parse(s->at, &co->at, err) < 0) {
+		return -1;
+	}
+	co->warn_days = (unsigned)s->warn_days;
+	co->crit_days = (unsigned)s->crit_days;
+	co->min_key_bits = (unsigned)s->min_key_bits;
+	co->require_staple = s->require_staple;
+	co->purpose_oid = tool == TK_TOOL_ECHO_SERVER ?
+	    GNUTLS_KP_TLS_WWW_CLIENT : GNUTLS_KP_TLS_WWW_SERVER;
+	co->judging.profile = TK_PROFILE_AUTO;
+	for (size_t i = 0; s->profile != NULL && profile_choices[i] != NULL;
+	     i++) {
+		if (strcmp(s->profile, profile_choices[i]) == 0) {
+			co->judging.profile = (enum tk_profile)i;
+		}
+	}
+	for (size_t i = 0; i < s->nignore; i++) {
+		if (tk_judging_ignore(&co->judging, s->ignore[i], err) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 tk_settings_derive(enum tk_tool tool, const struct tk_settings *s,
     struct tk_derived *d, struct tk_err *err)
@@ -804,6 +861,10 @@ tk_settings_derive(enum tk_tool tool, const struct tk_settings *s,
 			tk_alpn_clear(&d->alpn);
 			return -1;
 		}
+	}
+	if (derive_check(tool, s, &d->check, err) < 0) {
+		tk_alpn_clear(&d->alpn);
+		return -1;
 	}
 	d->creds.cert_file = s->cert;
 	d->creds.key_file = s->key;

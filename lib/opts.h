@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "certcheck.h"
 #include "creds.h"
 #include "err.h"
 #include "net.h"
@@ -49,6 +50,7 @@ enum tk_color { TK_COLOR_AUTO, TK_COLOR_ALWAYS, TK_COLOR_NEVER };
 #define TK_ARGS_MAX 4096
 #define TK_NAME_BUF 256
 #define TK_MIN_KEY_BITS 2048
+#define TK_IGNORE_MAX 16
 
 /* Everything the command line can say, for every tool. */
 struct tk_settings {
@@ -90,6 +92,9 @@ struct tk_settings {
 	const char *at, *file, *targets, *shard, *save_chain;
 	uint64_t warn_days, crit_days, min_key_bits, parallel;
 	bool stream, nagios, pem, require_staple;
+	const char *profile;           /* "auto", "web", "rfc5280" */
+	const char *ignore[TK_IGNORE_MAX];
+	size_t nignore;
 	bool all_addresses, fix_chain;
 	const char *intermediates;
 	/* ALPN probing */
@@ -176,6 +181,13 @@ struct tk_derived {
 	 * when the options are derived (0: none), and its length */
 	uint64_t deadline_ms;
 	unsigned deadline_total_ms;
+	/*
+	 * How every tool judges a chain: --at, --warn-days, --crit-days,
+	 * --min-key-bits, --require-staple, --profile, --ignore, and the
+	 * purpose (clientAuth for tls-echo-server's clients).  The tool adds
+	 * the anchor origin (tk_creds_anchor_private) once its creds exist.
+	 */
+	struct tk_certcheck_opts check;
 };
 int tk_settings_derive(enum tk_tool tool, const struct tk_settings *s,
     struct tk_derived *d, struct tk_err *err);

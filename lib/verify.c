@@ -283,7 +283,8 @@ tk_findings_add(struct tk_findings *fs, const char *code,
 	}
 	f = &fs->f[fs->n++];
 	f->code = code;
-	f->sev = sev;
+	f->sev = tk_judge_severity(&fs->judging, fs->profile, code, sev,
+	    &f->demoted);
 	va_start(ap, fmt);
 	vsnprintf(f->message, sizeof(f->message), fmt, ap);
 	va_end(ap);
@@ -319,16 +320,18 @@ tk_findings_class(const struct tk_findings *fs)
 	return c;
 }
 
-const char *
-tk_severity_name(enum tk_severity s)
+void
+tk_findings_summary(const struct tk_findings *fs, enum tk_severity sev,
+    char *buf, size_t len)
 {
-	switch (s) {
-	case TK_SEV_INFO:
-		return "info";
-	case TK_SEV_WARN:
-		return "warning";
-	case TK_SEV_FAIL:
-		return "fail";
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < fs->n && o + 1 < len; i++) {
+		if (fs->f[i].sev != sev) {
+			continue;
+		}
+		o += (size_t)snprintf(buf + o, len - o, "%s%s: %s",
+		    o ? "; " : "", fs->f[i].code, fs->f[i].message);
 	}
-	return "info";
 }

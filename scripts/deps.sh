@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(
 	gcc clang pkg-config meson ninja-build
 	libgnutls28-dev libtasn1-6-dev libidn2-dev libjansson-dev libc-ares-dev
+	libpsl-dev
 	gnutls-bin openssl
 	bats bats-support bats-assert jq python3 groff-base man-db
 	nginx-light strace libtasn1-bin publicsuffix shellcheck valgrind

@@ -7,6 +7,11 @@
 #                                   self-check, install into testdata/matrix/
 #   testdata/gen-matrix.sh --check  only check the committed files (present,
 #                                   parse, keys match, controls verify)
+#   testdata/gen-matrix.sh --new    make only the cases added later
+#                                   (generate_added) whose files are missing,
+#                                   under the committed root and int; every
+#                                   existing file stays as it is, and the
+#                                   new cases' lines go to the manifest's end
 #
 # The matrix has a root CA of its own (root.crt): nothing here is signed by
 # testdata/ca.crt, and nothing outside testdata/matrix/ is read or written.
@@ -16,6 +21,13 @@
 #   - an MD5 signature (GnuTLS refuses to sign with MD5);
 #   - a NUL byte inside a CN or dNSName ("example.com\0.evil.com");
 #   - a CA certificate without basicConstraints (certtool always adds one).
+# The cases added later (generate_added) also need what certtool cannot
+# write: a UTF8String where it writes a PrintableString, several
+# emailAddress attributes, an issuer field that re-encodes the issuer's
+# subject, rfc822Name SANs.  The second helper, der, builds those Names
+# and extension values; certtool's add_extension and add_critical_extension
+# template lines put the extensions in (policies, policy constraints and
+# mappings, inhibitAnyPolicy, extensions critical against RFC 5280).
 #
 # The file `manifest` lists the cases, one a line; tests/verify-matrix.bats
 # reads it.  Validity is 2020-01-01..2099-12-31 wherever validity is not the
@@ -33,6 +45,9 @@ for tool in certtool openssl python3; do
 	command -v "$tool" >/dev/null ||
 	    { echo "gen-matrix.sh: $tool not found" >&2; exit 1; }
 done
+# the der helper: the system Python, standard library only
+PY=/usr/bin/python3
+[[ -x $PY ]] || PY=python3
 
 die() { echo "gen-matrix.sh: $*" >&2; exit 1; }
 
@@ -198,6 +213,212 @@ with open(dst, "w") as f:
 EOF
 }
 
+# der name RDN... | der ext KIND ARG... | der resign IN OUT KEY EDIT...
+# The DER helper of the cases added later (Python, standard library only):
+#   name:   prints the hex of a Name, one RDN per argument, "K:TYPE=VALUE"
+#           with K p (PrintableString), u (UTF8String) or i (IA5String),
+#           TYPE a dotted OID or c, o, ou, cn, email;
+#   ext:    prints the hex of an extension value (extnValue's contents),
+#           see ext_value below for the KINDs;
+#   resign: replaces the issuer (issuer=HEX) and/or the subject
+#           (subject=HEX) of the TBSCertificate of IN, or sets an extension
+#           (ext=OID:crit|noncrit:HEX, in place of one with that OID, else
+#           at the end), and signs it again with KEY (sha256; the signature
+#           algorithm of IN is kept, so KEY must be of the kind that signed
+#           IN).
+der() {
+	[[ -s $T/der.py ]] || cat >"$T/der.py" <<'EOF'
+import base64, socket, subprocess, sys
+
+def enc(tag, body):
+    n = len(body)
+    if n < 0x80:
+        h = bytes([n])
+    else:
+        lb = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        h = bytes([0x80 | len(lb)]) + lb
+    return bytes([tag]) + h + body
+
+def tlv(b, i):
+    """(start of contents, end) of the TLV at b[i]."""
+    n, j = b[i + 1], i + 2
+    if n & 0x80:
+        k = n & 0x7F
+        n, j = int.from_bytes(b[j:j + k], "big"), j + k
+    return j, j + n
+
+def items(b):
+    out, i = [], 0
+    while i < len(b):
+        s, e = tlv(b, i)
+        out.append(b[i:e])
+        i = e
+    return out
+
+def body(x):
+    s, e = tlv(x, 0)
+    return x[s:e]
+
+SHORT = {"c": "2.5.4.6", "o": "2.5.4.10", "ou": "2.5.4.11",
+         "cn": "2.5.4.3", "email": "1.2.840.113549.1.9.1",
+         "any": "2.5.29.32.0"}
+
+def oid(s):
+    a = [int(x) for x in SHORT.get(s, s).split(".")]
+    out = bytes([40 * a[0] + a[1]])
+    for v in a[2:]:
+        b = [v & 0x7F]
+        v >>= 7
+        while v:
+            b.append(0x80 | (v & 0x7F))
+            v >>= 7
+        out += bytes(reversed(b))
+    return enc(0x06, out)
+
+def uint(v):
+    """the contents octets of a non-negative INTEGER"""
+    return v.to_bytes(v.bit_length() // 8 + 1, "big")
+
+STR = {"p": 0x13, "u": 0x0C, "i": 0x16}
+
+def name(rdns):
+    out = b""
+    for r in rdns:
+        k, rest = r.split(":", 1)
+        t, v = rest.split("=", 1)
+        out += enc(0x31, enc(0x30, oid(t) + enc(STR[k], v.encode())))
+    return enc(0x30, out)
+
+def ext_value(kind, a):
+    if kind == "policies":            # OID... (any = anyPolicy)
+        return enc(0x30, b"".join(enc(0x30, oid(p)) for p in a))
+    if kind == "policy-qualifier":    # POLICY QUALIFIER-ID TEXT
+        q = enc(0x30, oid(a[1]) + enc(0x16, a[2].encode()))
+        return enc(0x30, enc(0x30, oid(a[0]) + enc(0x30, q)))
+    if kind == "policy-constraints":  # REQUIRE INHIBIT, '-' = absent
+        out = b""
+        if a[0] != "-":
+            out += enc(0x80, uint(int(a[0])))
+        if a[1] != "-":
+            out += enc(0x81, uint(int(a[1])))
+        return enc(0x30, out)
+    if kind == "inhibit-any":         # SKIPCERTS
+        return enc(0x02, uint(int(a[0])))
+    if kind == "policy-mappings":     # ISSUER-POLICY=SUBJECT-POLICY...
+        return enc(0x30, b"".join(
+            enc(0x30, oid(m.split("=")[0]) + oid(m.split("=")[1]))
+            for m in a))
+    if kind == "nc-excluded-dn":      # the RDNs of one directoryName
+        return enc(0x30, enc(0xA1, enc(0x30, enc(0xA4, name(a)))))
+    if kind == "san":                 # dns:NAME ip:ADDR email:ADDR...
+        out = b""
+        for g in a:
+            t, v = g.split(":", 1)
+            if t == "dns":
+                out += enc(0x82, v.encode())
+            elif t == "email":
+                out += enc(0x81, v.encode())
+            elif t == "ip":
+                fam = socket.AF_INET6 if ":" in v else socket.AF_INET
+                out += enc(0x87, socket.inet_pton(fam, v))
+            else:
+                sys.exit("der: bad SAN " + g)
+        return enc(0x30, out)
+    if kind == "key-usage":           # the named bits of RFC 5280 4.2.1.3
+        bits = ["digitalSignature", "nonRepudiation", "keyEncipherment",
+                "dataEncipherment", "keyAgreement", "keyCertSign",
+                "cRLSign", "encipherOnly", "decipherOnly"]
+        v = 0
+        for b in a:
+            v |= 1 << bits.index(b)
+        n = v.bit_length()                # DER: no trailing zero bits
+        nbytes = (n + 7) // 8
+        r = int("{:0{}b}".format(v, n)[::-1], 2) << (nbytes * 8 - n)
+        return enc(0x03, bytes([nbytes * 8 - n]) + r.to_bytes(nbytes, "big"))
+    if kind == "sda":                 # subjectDirectoryAttributes with
+        # one countryOfCitizenship (RFC 3739 3.2.2) "US"
+        return enc(0x30, enc(0x30, oid("1.3.6.1.5.5.7.9.4") +
+                             enc(0x31, enc(0x13, b"US"))))
+    if kind == "freshest":            # URL: one distributionPoint fullName
+        gn = enc(0x86, a[0].encode())
+        return enc(0x30, enc(0x30, enc(0xA0, enc(0xA0, gn))))
+    if kind == "sct":                 # a SignedCertificateTimestampList
+        # (RFC 6962 3.3) holding one made-up v1 SCT: log id all zero,
+        # 2020-01-01, no extensions, ecdsa-with-SHA256 "signature" r=s=1
+        sig = bytes.fromhex("3006020101020101")
+        sct = (b"\0" + bytes(32) + (1577836800000).to_bytes(8, "big") +
+               b"\0\0" + b"\x04\x03" + len(sig).to_bytes(2, "big") + sig)
+        lst = len(sct).to_bytes(2, "big") + sct
+        return enc(0x04, len(lst).to_bytes(2, "big") + lst)
+    sys.exit("der: bad extension kind " + kind)
+
+def resign(src, dst, key, edits):
+    pem = open(src).read()
+    der = base64.b64decode("".join(
+        l for l in pem.split("-----END")[0].splitlines()
+        if l and not l.startswith("-----")))
+    cert = items(body(der))
+    tbs = items(body(cert[0]))
+    v = 1 if tbs[0][0] == 0xA0 else 0    # tbs[v+2] issuer, [v+4] subject
+    for ed in edits:
+        what, arg = ed.split("=", 1)
+        if what == "issuer":
+            tbs[v + 2] = bytes.fromhex(arg)
+        elif what == "subject":
+            tbs[v + 4] = bytes.fromhex(arg)
+        elif what == "ext":                # OID:crit|noncrit:HEX
+            o, c, h = arg.split(":")
+            e = enc(0x30, oid(o) + (b"\x01\x01\xff" if c == "crit" else b"") +
+                    enc(0x04, bytes.fromhex(h)))
+            x = [i for i, t in enumerate(tbs) if t[0] == 0xA3][0]
+            exts = items(body(body(tbs[x])))
+            same = [i for i, t in enumerate(exts) if body(t).startswith(oid(o))]
+            if same:
+                exts[same[0]] = e
+            else:
+                exts.append(e)
+            tbs[x] = enc(0xA3, enc(0x30, b"".join(exts)))
+        else:
+            sys.exit("der resign: bad edit " + ed)
+    tbsder = enc(0x30, b"".join(tbs))
+    sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key],
+                         input=tbsder, capture_output=True,
+                         check=True).stdout
+    out = enc(0x30, tbsder + cert[1] + enc(0x03, b"\0" + sig))
+    b64 = base64.b64encode(out).decode()
+    with open(dst, "w") as f:
+        f.write("-----BEGIN CERTIFICATE-----\n")
+        for i in range(0, len(b64), 64):
+            f.write(b64[i:i + 64] + "\n")
+        f.write("-----END CERTIFICATE-----\n")
+
+cmd, args = sys.argv[1], sys.argv[2:]
+if cmd == "name":
+    print(name(args).hex())
+elif cmd == "ext":
+    print(ext_value(args[0], args[1:]).hex())
+elif cmd == "resign":
+    resign(args[0], args[1], args[2], args[3:])
+else:
+    sys.exit("der: bad command " + cmd)
+EOF
+	"$PY" "$T/der.py" "$@"
+}
+
+# xline crit|noncrit OID KIND ARG...: a certtool template line that adds
+# the extension OID with the value `der ext KIND ARG...`.  Call it in an
+# assignment of its own (x=$(xline ...)), so that a failure stops the script.
+xline() {
+	local hex
+	hex=$(der ext "${@:3}")
+	[[ $hex =~ ^[0-9a-f]+$ ]] || die "xline: no value for $*"
+	case $1 in
+	crit) printf 'add_critical_extension = "%s 0x%s"\n' "$2" "$hex" ;;
+	noncrit) printf 'add_extension = "%s 0x%s"\n' "$2" "$hex" ;;
+	*) die "xline: $1 is not crit or noncrit" ;;
+	esac
+}
+
 # chain NAME CERT...: NAME-chain.pem, the certificates as served, leaf first.
 chain() {
 	local name=$1
@@ -222,7 +443,7 @@ MANIFEST_HEAD='# tlskit verification matrix (made by testdata/gen-matrix.sh)
 # codes: comma-separated finding codes that must all be in .findings[].code;
 #        the headline .reason must be one of them.
 # live:  yes = also served by tls-echo-server and checked over TLS (every
-#        case: the server loads each chain, the client side is the same).
+#        case the server can serve; the why of a "no" says why not).
 # ca:    the trust anchor given with --ca (root.crt unless the case is
 #        about the root itself: root-expired.crt and root-notyet.crt have
 #        the subject and key of root.crt).'
@@ -596,6 +817,8 @@ generate() {
 	    www.example.com 1 unknown-issuer,missing-intermediate yes \
 	    "the intermediate is not sent"
 
+	generate_added
+
 	{
 		printf '%s\n' "$MANIFEST_HEAD"
 		printf '%s\n' "${CASES[@]}"
@@ -603,9 +826,269 @@ generate() {
 }
 
 # ---------------------------------------------------------------------------
+# Cases added after the first matrix: RFC 5280 rules that the verifier did
+# not check when they were added (policies, extensions critical against the
+# RFC, names compared as RFC 5280 7.1 says, emailAddress attributes, key
+# usage against the TLS server role), and three controls.  They need only
+# root.crt/.key, int.crt/.key and leaf.key, so --new makes them next to the
+# committed matrix.  Their keys are reused when present (--new copies the
+# committed ones in), and every new CA has an RSA key, whose PKCS #1 v1.5
+# signatures are deterministic: with the same keys, a file made again is
+# the same file.
+# ---------------------------------------------------------------------------
+ADDED_KEYS=(leaf-rsa.key int-pol.key int-pol-map.key int-pol-inhibit.key
+    int-nc-dn.key int-nc-email.key)
+
+# ku_leaf NAME KEY BIT: a serverAuth leaf from int for www.example.com
+# whose keyUsage (critical) has the one named BIT, and NAME-chain.pem
+ku_leaf() {
+	local name=$1 key=$2 bit=$3 hex text
+	tmpl "$name" www.example.com long leaf dns:www.example.com \
+	    dns:example.com ip:127.0.0.1
+	sign "$name" "$key" int.crt int.key
+	hex=$(der ext key-usage "$bit")
+	der resign "$name.crt" "$name.crt" int.key "ext=2.5.29.15:crit:$hex"
+	# openssl's words for the bit: Data Encipherment, CRL Sign, ...
+	text=$(openssl x509 -in "$name.crt" -noout -ext keyUsage | tail -n 1)
+	case $bit:$text in
+	cRLSign:*'CRL Sign' | dataEncipherment:*'Data Encipherment' | \
+	    keyAgreement:*'Key Agreement') ;;
+	*) die "$name: keyUsage is '$text', not $bit alone" ;;
+	esac
+	chain "$name" "$name.crt" int.crt
+}
+
+generate_added() {
+	local k x_pc x_pm x_iap x_cp x_nc x_san x_e x_big i
+	# policy OIDs under the documentation arc of RFC 5612
+	local P1=1.3.6.1.4.1.32473.1.1 P2=1.3.6.1.4.1.32473.1.2
+	local ANY=2.5.29.32.0
+	local WWW=(dns:www.example.com dns:example.com ip:127.0.0.1)
+
+	SERIAL=500
+	for k in "${ADDED_KEYS[@]}"; do
+		[[ -s $k ]] || genkey "$k" rsa2048
+	done
+
+	# --- certificate policies (RFC 5280 4.2.1.4, 4.2.1.5, 4.2.1.11,
+	# 4.2.1.14, 6.1) --------------------------------------------------------
+	# int-pol: asserts P1 and requires an explicit policy from here on
+	x_pc=$(xline crit 2.5.29.36 policy-constraints 0 -)
+	tmpl int-pol "tlskit Matrix Policy CA" long ca 'path_len = 0' \
+	    "policy1 = $P1" "$x_pc"
+	sign int-pol int-pol.key root.crt root.key
+	tmpl ok-policy www.example.com long leaf "${WWW[@]}" "policy1 = $P1"
+	sign ok-policy leaf.key int-pol.crt int-pol.key
+	chain ok-policy ok-policy.crt int-pol.crt
+	case_ ok-policy ok-policy-chain.pem leaf.key root.crt \
+	    www.example.com 0 - yes \
+	    "control: the intermediate asserts $P1 and requires an" \
+	    "explicit policy (requireExplicitPolicy 0), the leaf asserts $P1"
+	tmpl policy-require-explicit www.example.com long leaf "${WWW[@]}"
+	sign policy-require-explicit leaf.key int-pol.crt int-pol.key
+	chain policy-require-explicit policy-require-explicit.crt int-pol.crt
+	case_ policy-require-explicit policy-require-explicit-chain.pem \
+	    leaf.key root.crt www.example.com 1 policy yes \
+	    "the intermediate requires an explicit policy" \
+	    "(requireExplicitPolicy 0, critical) and the leaf has no" \
+	    "certificatePolicies: no valid policy (RFC 5280 6.1.5 (g))"
+	# a critical certificatePolicies whose one qualifier is not id-qt-cps
+	# or id-qt-unotice; P1 itself is valid, only the qualifier is wrong
+	x_cp=$(xline crit 2.5.29.32 policy-qualifier "$P1" \
+	    1.3.6.1.5.5.7.2.99 "tlskit made-up qualifier")
+	tmpl policy-critical-qualifier www.example.com long leaf "${WWW[@]}" \
+	    "$x_cp"
+	sign policy-critical-qualifier leaf.key int-pol.crt int-pol.key
+	chain policy-critical-qualifier policy-critical-qualifier.crt \
+	    int-pol.crt
+	case_ policy-critical-qualifier policy-critical-qualifier-chain.pem \
+	    leaf.key root.crt www.example.com 1 policy yes \
+	    "the leaf's certificatePolicies ($P1) is critical and has a" \
+	    "qualifier of unknown id 1.3.6.1.5.5.7.2.99 (RFC 5280 4.2.1.4:" \
+	    "interpret it or reject the certificate)"
+
+	# int-pol-map: asserts anyPolicy and maps anyPolicy to P2
+	x_pm=$(xline crit 2.5.29.33 policy-mappings "any=$P2")
+	tmpl int-pol-map "tlskit Matrix Policy Mapping CA" long ca \
+	    'path_len = 0' "policy1 = $ANY" "$x_pm"
+	sign int-pol-map int-pol-map.key root.crt root.key
+	tmpl policy-map-any www.example.com long leaf "${WWW[@]}" \
+	    "policy1 = $P2"
+	sign policy-map-any leaf.key int-pol-map.crt int-pol-map.key
+	chain policy-map-any policy-map-any.crt int-pol-map.crt
+	case_ policy-map-any policy-map-any-chain.pem leaf.key root.crt \
+	    www.example.com 1 policy yes \
+	    "the intermediate's policyMappings maps anyPolicy to $P2" \
+	    "(RFC 5280 6.1.4 (a)); the leaf asserts $P2"
+
+	# int-pol-inhibit: asserts anyPolicy, requires an explicit policy and
+	# inhibits anyPolicy below itself
+	x_pc=$(xline crit 2.5.29.36 policy-constraints 0 -)
+	x_iap=$(xline crit 2.5.29.54 inhibit-any 0)
+	tmpl int-pol-inhibit "tlskit Matrix Inhibit anyPolicy CA" long ca \
+	    'path_len = 0' "policy1 = $ANY" "$x_pc" "$x_iap"
+	sign int-pol-inhibit int-pol-inhibit.key root.crt root.key
+	tmpl policy-inhibit-any www.example.com long leaf "${WWW[@]}" \
+	    "policy1 = $ANY"
+	sign policy-inhibit-any leaf.key int-pol-inhibit.crt \
+	    int-pol-inhibit.key
+	chain policy-inhibit-any policy-inhibit-any.crt int-pol-inhibit.crt
+	case_ policy-inhibit-any policy-inhibit-any-chain.pem leaf.key \
+	    root.crt www.example.com 1 policy yes \
+	    "the intermediate has inhibitAnyPolicy 0 and" \
+	    "requireExplicitPolicy 0 (both critical); the leaf asserts" \
+	    "only anyPolicy, which no longer counts (RFC 5280 6.1.3 (d)(2))"
+
+	# --- extensions critical against RFC 5280 or not understood ----------
+	x_e=$(xline crit 1.3.6.1.4.1.11129.2.4.2 sct)
+	tmpl crit-sct www.example.com long leaf "${WWW[@]}" "$x_e"
+	sign crit-sct leaf.key int.crt int.key
+	chain crit-sct crit-sct.crt int.crt
+	case_ crit-sct crit-sct-chain.pem leaf.key root.crt www.example.com \
+	    1 unknown-critical-extension yes \
+	    "the leaf's SCT list (1.3.6.1.4.1.11129.2.4.2, RFC 6962 3.3) is" \
+	    "critical, and tlskit does not process SCTs"
+	x_e=$(xline crit 2.5.29.9 sda)
+	tmpl crit-sda www.example.com long leaf "${WWW[@]}" "$x_e"
+	sign crit-sda leaf.key int.crt int.key
+	chain crit-sda crit-sda.crt int.crt
+	case_ crit-sda crit-sda-chain.pem leaf.key root.crt www.example.com \
+	    1 bad-criticality yes \
+	    "subjectDirectoryAttributes is critical (RFC 5280 4.2.1.8:" \
+	    "MUST be non-critical)"
+	x_e=$(xline crit 2.5.29.46 freshest http://crl.example.com/delta.crl)
+	tmpl crit-freshest www.example.com long leaf "${WWW[@]}" "$x_e"
+	sign crit-freshest leaf.key int.crt int.key
+	chain crit-freshest crit-freshest.crt int.crt
+	case_ crit-freshest crit-freshest-chain.pem leaf.key root.crt \
+	    www.example.com 1 bad-criticality yes \
+	    "freshestCRL is critical (RFC 5280 4.2.1.15: MUST be non-critical)"
+
+	# --- names compared as RFC 5280 7.1 says -----------------------------
+	# the leaf's issuer field: int's subject (CN PrintableString "tlskit
+	# Matrix Intermediate CA") as a UTF8String in other letter case
+	tmpl ok-reencoded www.example.com long leaf "${WWW[@]}"
+	sign ok-reencoded leaf.key int.crt int.key
+	x_e=$(der name "u:cn=tlskit MATRIX intermediate ca")
+	der resign ok-reencoded.crt ok-reencoded.crt int.key "issuer=$x_e"
+	chain ok-reencoded ok-reencoded.crt int.crt
+	# not live: GnuTLS matches the names byte for byte when it loads the
+	# chain, so tls-echo-server would send the leaf alone
+	case_ ok-reencoded ok-reencoded-chain.pem leaf.key root.crt \
+	    www.example.com 0 - no \
+	    "control: the leaf's issuer is the intermediate's subject" \
+	    "re-encoded (UTF8String 'tlskit MATRIX intermediate ca' for" \
+	    "PrintableString 'tlskit Matrix Intermediate CA'), the same name" \
+	    "under RFC 5280 7.1 (not live: GnuTLS compares the bytes, and" \
+	    "tls-echo-server would send the leaf alone)"
+
+	# excluded directoryName O=Evil Corp (PrintableString); the leaf's
+	# subject O is a UTF8String in other case with a double space
+	x_nc=$(xline crit 2.5.29.30 nc-excluded-dn "p:o=Evil Corp")
+	tmpl int-nc-dn "tlskit Matrix NC DirName CA" long ca 'path_len = 0' \
+	    "$x_nc"
+	sign int-nc-dn int-nc-dn.key root.crt root.key
+	tmpl nc-dn-reencoded www.example.com long leaf "${WWW[@]}"
+	sign nc-dn-reencoded leaf.key int-nc-dn.crt int-nc-dn.key
+	x_e=$(der name "u:o=evil  corp" "u:cn=www.example.com")
+	der resign nc-dn-reencoded.crt nc-dn-reencoded.crt int-nc-dn.key \
+	    "subject=$x_e"
+	chain nc-dn-reencoded nc-dn-reencoded.crt int-nc-dn.crt
+	case_ nc-dn-reencoded nc-dn-reencoded-chain.pem leaf.key root.crt \
+	    www.example.com 1 name-constraints yes \
+	    "the subject O=evil  corp (UTF8String) is the excluded" \
+	    "directoryName O=Evil Corp (PrintableString) under RFC 4518" \
+	    "(case folded, inner spaces one)"
+
+	# rfc822Name constraints: excluded evil.example (every mailbox at that
+	# host), nothing else
+	tmpl int-nc-email "tlskit Matrix NC Email CA" long ca 'path_len = 0' \
+	    'nc_exclude_email = evil.example'
+	sign int-nc-email int-nc-email.key root.crt root.key
+	x_san=$(xline noncrit 2.5.29.17 san "${WWW[@]}" \
+	    email:webmaster@example.com email:hostmaster@example.com)
+	tmpl ok-nc-email www.example.com long leaf "$x_san"
+	sign ok-nc-email leaf.key int-nc-email.crt int-nc-email.key
+	x_e=$(der name "p:cn=www.example.com" "i:email=admin@example.com" \
+	    "i:email=security@example.com")
+	der resign ok-nc-email.crt ok-nc-email.crt int-nc-email.key \
+	    "subject=$x_e"
+	chain ok-nc-email ok-nc-email.crt int-nc-email.crt
+	case_ ok-nc-email ok-nc-email-chain.pem leaf.key root.crt \
+	    www.example.com 0 - yes \
+	    "control: two emailAddress attributes and two rfc822Name SANs" \
+	    "at example.com, none inside the excluded evil.example"
+	tmpl nc-email-many www.example.com long leaf "${WWW[@]}"
+	sign nc-email-many leaf.key int-nc-email.crt int-nc-email.key
+	x_e=$(der name "p:cn=www.example.com" "i:email=a@example.com" \
+	    "i:email=b@example.com" "i:email=c@example.com" \
+	    "i:email=d@example.com" "i:email=x@evil.example")
+	der resign nc-email-many.crt nc-email-many.crt int-nc-email.key \
+	    "subject=$x_e"
+	chain nc-email-many nc-email-many.crt int-nc-email.crt
+	case_ nc-email-many nc-email-many-chain.pem leaf.key root.crt \
+	    www.example.com 1 name-constraints yes \
+	    "five emailAddress attributes in the subject, the fifth" \
+	    "x@evil.example inside the excluded evil.example"
+	tmpl nc-email-long www.example.com long leaf "${WWW[@]}"
+	sign nc-email-long leaf.key int-nc-email.crt int-nc-email.key
+	# 300 characters: a 287-character local part, '@', evil.example
+	x_big=$(printf 'x%.0s' {1..287})@evil.example
+	((${#x_big} == 300)) || die "nc-email-long: ${#x_big} characters"
+	x_e=$(der name "p:cn=www.example.com" "i:email=$x_big")
+	der resign nc-email-long.crt nc-email-long.crt int-nc-email.key \
+	    "subject=$x_e"
+	chain nc-email-long nc-email-long.crt int-nc-email.crt
+	case_ nc-email-long nc-email-long-chain.pem leaf.key root.crt \
+	    www.example.com 1 name-constraints yes \
+	    "an emailAddress of 300 characters (over ub-emailaddress-length" \
+	    "255) at the excluded evil.example"
+	x_e=()
+	for i in 1 2 3 4 5 6 7 8 9; do
+		x_e+=("email:user$i@example.com")
+	done
+	x_san=$(xline noncrit 2.5.29.17 san "${WWW[@]}" "${x_e[@]}" \
+	    email:x@evil.example)
+	tmpl nc-email-san www.example.com long leaf "$x_san"
+	sign nc-email-san leaf.key int-nc-email.crt int-nc-email.key
+	chain nc-email-san nc-email-san.crt int-nc-email.crt
+	case_ nc-email-san nc-email-san-chain.pem leaf.key root.crt \
+	    www.example.com 1 name-constraints yes \
+	    "ten rfc822Name SANs, the tenth x@evil.example inside the" \
+	    "excluded evil.example"
+
+	# --- keyUsage that does not allow a TLS server -----------------------
+	# certtool writes no keyUsage for cRLSign without cA and adds
+	# digitalSignature to an EC key's: the leaves are made with the leaf
+	# profile (digitalSignature), whose keyUsage is then replaced
+	# none is live: tls-echo-server (GnuTLS) refuses to serve each, 'no
+	# cipher suite in common'
+	ku_leaf ku-crlsign-only leaf-rsa.key cRLSign
+	case_ ku-crlsign-only ku-crlsign-only-chain.pem leaf-rsa.key root.crt \
+	    www.example.com 1 bad-key-usage no \
+	    "an RSA leaf whose keyUsage is cRLSign only (not live: GnuTLS" \
+	    "will not serve it, 'no cipher suite in common')"
+	ku_leaf ku-dataenc-only leaf-rsa.key dataEncipherment
+	case_ ku-dataenc-only ku-dataenc-only-chain.pem leaf-rsa.key root.crt \
+	    www.example.com 1 bad-key-usage no \
+	    "an RSA leaf whose keyUsage is dataEncipherment only (not live:" \
+	    "GnuTLS will not serve it, 'no cipher suite in common')"
+	ku_leaf ku-ecdsa-keyagreement leaf.key keyAgreement
+	case_ ku-ecdsa-keyagreement ku-ecdsa-keyagreement-chain.pem leaf.key \
+	    root.crt www.example.com 1 bad-key-usage no \
+	    "an ECDSA P-256 leaf whose keyUsage is keyAgreement only (not" \
+	    "live: GnuTLS will not serve it, 'no cipher suite in common')"
+}
+
+# ---------------------------------------------------------------------------
 # check (in the directory to check)
 # ---------------------------------------------------------------------------
 ERRORS=0
+# controls that GnuTLS 3.7 rejects, checked with openssl instead: ok-policy
+# (certtool knows no policyConstraints: "unknown critical extension") and
+# ok-reencoded (certtool matches issuer names byte for byte: "issuer is
+# unknown")
+NOT_CERTTOOL=(ok-policy ok-reencoded)
 bad() { echo "FAIL: $*" >&2; ERRORS=$((ERRORS + 1)); }
 
 check() {
@@ -639,7 +1122,14 @@ check() {
 		[[ $(openssl x509 -in "$chain" -noout -pubkey) == \
 		    "$(openssl pkey -in "$key" -pubout 2>/dev/null)" ]] ||
 		    bad "$name: $key is not the key of the leaf in $chain"
-		if [[ $want == 0 ]]; then
+		if [[ $want == 0 && " ${NOT_CERTTOOL[*]} " == *" $name "* ]]
+		then
+			openssl verify -CAfile "$ca" -untrusted "$chain" \
+			    -verify_hostname "$host" -x509_strict \
+			    -policy_check -policy 2.5.29.32.0 \
+			    <(openssl x509 -in "$chain") >/dev/null 2>&1 ||
+			    bad "$name: control does not verify with openssl"
+		elif [[ $want == 0 ]]; then
 			certtool --verify --load-ca-certificate "$ca" \
 			    --verify-hostname "$host" --infile "$chain" \
 			    >/dev/null 2>&1 ||
@@ -674,11 +1164,58 @@ case ${1:-} in
 	cp -- ./* "$OUT"/
 	echo "gen-matrix.sh: wrote $(find . -type f | wc -l) files to $OUT"
 	;;
+--new)
+	[[ -s $OUT/manifest ]] || die "--new: no $OUT/manifest to add to"
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/tlskit-matrix.XXXXXX")
+	trap 'rm -rf -- "$WORK"' EXIT
+	T=$WORK/tmpl
+	mkdir -p "$T" "$WORK/out"
+	LOG=$WORK/tools.log
+	: >"$LOG"
+	cd "$WORK/out"
+	for f in root.crt root.key int.crt int.key leaf.key; do
+		cp -- "$OUT/$f" . || die "--new: $OUT/$f is missing"
+	done
+	for f in "${ADDED_KEYS[@]}"; do
+		[[ ! -e $OUT/$f ]] || cp -- "$OUT/$f" .
+	done
+	generate_added
+	# the self-check of the added cases alone, in the work directory
+	{
+		printf '%s\n' "$MANIFEST_HEAD"
+		printf '%s\n' "${CASES[@]}"
+	} >manifest
+	check
+	((ERRORS == 0)) ||
+	    die "self-check of the new files failed; nothing installed"
+	chmod 0644 ./*
+	n=0
+	for f in *; do
+		[[ $f != manifest ]] || continue
+		if [[ ! -e $OUT/$f ]]; then
+			cp -- "$f" "$OUT/$f"
+			n=$((n + 1))
+		elif ! cmp -s -- "$f" "$OUT/$f"; then
+			echo "gen-matrix.sh: $f exists and differs, kept" >&2
+		fi
+	done
+	m=0
+	for line in "${CASES[@]}"; do
+		awk -v n="${line%% *}" '$1 == n { f = 1 } END { exit !f }' \
+		    "$OUT/manifest" && continue
+		printf '%s\n' "$line" >>"$OUT/manifest"
+		m=$((m + 1))
+	done
+	cd "$OUT"
+	check
+	((ERRORS == 0)) || die "--new: $ERRORS problem(s) in $OUT"
+	echo "gen-matrix.sh --new: wrote $n files, $m manifest lines to $OUT"
+	;;
 -h | --help)
-	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
 	;;
 *)
-	echo "usage: $0 [--check]" >&2
+	echo "usage: $0 [--check | --new]" >&2
 	exit 2
 	;;
 esac

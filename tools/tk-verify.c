@@ -193,7 +193,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: %s --file CHAIN --ca CA [--hostname NAME] "
 	    "[--at ISO8601|EPOCH]\n"
-	    "       [--purpose OID] [--min-rsa-bits N]\n", TOOL);
+	    "       [--purpose OID] [--min-rsa-bits N] "
+	    "[--profile auto|web|rfc5280]\n", TOOL);
 }
 
 static void
@@ -202,14 +203,23 @@ print_verdict(const struct tk_verdict *v, const struct tk_chain *path)
 	if (v->status == TK_VERIFY_OK) {
 		printf("valid\n");
 	} else {
+		bool first = true;
+
 		printf("invalid:");
 		for (size_t i = 0; i < v->n; i++) {
-			printf("%s %s", i ? "," : "", v->reasons[i].code);
+			if (v->reasons[i].sev == TK_SEV_FAIL) {
+				printf("%s %s", first ? "" : ",",
+				    v->reasons[i].code);
+				first = false;
+			}
 		}
 		printf("\n");
 	}
+	printf("  profile: %s\n", tk_profile_name(v->profile));
 	for (size_t i = 0; i < v->n; i++) {
-		printf("  %s: %s\n", v->reasons[i].code, v->reasons[i].message);
+		printf("  %s%s: %s\n", v->reasons[i].code,
+		    v->reasons[i].sev == TK_SEV_INFO ? " (info)" : "",
+		    v->reasons[i].message);
 	}
 	for (size_t i = 0; path != NULL && i < path->n; i++) {
 		const struct tk_certinfo *c = &path->certs[i];
@@ -229,11 +239,13 @@ main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"hostname", required_argument, NULL, 'n'},
 		{"min-rsa-bits", required_argument, NULL, 'm'},
+		{"profile", required_argument, NULL, 'P'},
 		{"purpose", required_argument, NULL, 'p'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *file = NULL, *ca = NULL;
 	struct tk_chainval_opts o = {0};
+	struct tk_judging j = {.profile = TK_PROFILE_AUTO};
 	struct certs chain = {0}, anchors = {0};
 	gnutls_x509_trust_list_t trust = NULL;
 	struct tk_verdict v;
@@ -243,6 +255,7 @@ main(int argc, char **argv)
 
 	tk_err_clear(&e);
 	o.at = time(NULL);
+	o.judging = &j;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
@@ -279,6 +292,18 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			o.purpose_oid = optarg;
+			break;
+		case 'P':
+			if (strcmp(optarg, "web") == 0) {
+				j.profile = TK_PROFILE_WEB;
+			} else if (strcmp(optarg, "rfc5280") == 0) {
+				j.profile = TK_PROFILE_RFC5280;
+			} else if (strcmp(optarg, "auto") != 0) {
+				tk_err_set(&e, TK_USAGE, "options",
+				    "bad --profile '%s' (auto, web, rfc5280)",
+				    optarg);
+				goto fail;
+			}
 			break;
 		default:
 			usage(stderr);

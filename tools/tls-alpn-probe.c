@@ -124,6 +124,7 @@ start_probe(struct app *a, struct probe *p, char **names, size_t n)
 	cc.hostname = a->s.hostname != NULL ? a->d.hostname : NULL;
 	cc.no_sni = a->s.no_sni;
 	cc.insecure = a->s.insecure;
+	cc.check = &a->d.check;
 	cc.family = a->s.ipv4 ? AF_INET : a->s.ipv6 ? AF_INET6 : AF_UNSPEC;
 	cc.timeout_ms = (unsigned)(a->s.timeout * 1000);
 	cc.starttls = a->s.starttls;

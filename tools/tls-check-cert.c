@@ -944,26 +944,11 @@ static int
 prepare(struct app *a, struct tk_err *e)
 {
 	unsigned k = 0, n = 0;
-	time_t now = time(NULL);
 
 	if (tk_settings_derive(TK_TOOL_CHECK_CERT, &a->s, &a->d, e) < 0) {
 		return -1;
 	}
-	a->co.at = now;
-	if (a->s.at != NULL && tk_time_parse(a->s.at, &a->co.at, e) < 0) {
-		return -1;
-	}
-	a->co.warn_days = (unsigned)a->s.warn_days;
-	a->co.crit_days = (unsigned)a->s.crit_days;
-	a->co.min_key_bits = (unsigned)a->s.min_key_bits;
-	a->co.require_staple = a->s.require_staple;
-	if (a->s.crit_days > 0 && a->s.warn_days > 0 &&
-	    a->s.crit_days > a->s.warn_days) {
-		return tk_err_set(e, TK_USAGE, "options",
-		    "--crit-days %llu is above --warn-days %llu",
-		    (unsigned long long)a->s.crit_days,
-		    (unsigned long long)a->s.warn_days);
-	}
+	a->co = a->d.check;
 	if (a->s.shard != NULL && parse_shard(a->s.shard, &k, &n, e) < 0) {
 		return -1;
 	}
@@ -1044,6 +1029,8 @@ prepare(struct app *a, struct tk_err *e)
 	}
 	gnutls_certificate_get_trust_list(tk_creds_gnutls(a->creds),
 	    &a->trust);
+	a->co.anchor_private = tk_creds_anchor_private;
+	a->co.anchor_arg = a->creds;
 	return 0;
 }
 

@@ -1164,6 +1164,7 @@ run(struct app *a)
 	cc.hostname = a->s.hostname != NULL ? a->d.hostname : NULL;
 	cc.no_sni = a->s.no_sni;
 	cc.insecure = a->s.insecure;
+	cc.check = &a->d.check;
 	cc.family = a->s.ipv4 ? AF_INET : a->s.ipv6 ? AF_INET6 : AF_UNSPEC;
 	cc.timeout_ms = a->timeout_ms;
 	cc.starttls = a->s.starttls;

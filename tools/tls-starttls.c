@@ -535,21 +535,7 @@ prepare(struct app *a, struct tk_err *e)
 		return tk_err_set(e, TK_USAGE, "options",
 		    "--crlf goes with --relay");
 	}
-	a->co.at = time(NULL);
-	if (a->s.at != NULL && tk_time_parse(a->s.at, &a->co.at, e) < 0) {
-		return -1;
-	}
-	a->co.warn_days = (unsigned)a->s.warn_days;
-	a->co.crit_days = (unsigned)a->s.crit_days;
-	a->co.min_key_bits = (unsigned)a->s.min_key_bits;
-	a->co.require_staple = a->s.require_staple;
-	if (a->s.crit_days > 0 && a->s.warn_days > 0 &&
-	    a->s.crit_days > a->s.warn_days) {
-		return tk_err_set(e, TK_USAGE, "options",
-		    "--crit-days %llu is above --warn-days %llu",
-		    (unsigned long long)a->s.crit_days,
-		    (unsigned long long)a->s.warn_days);
-	}
+	a->co = a->d.check;
 	/* the dialogue's names are checked before any network I/O */
 	{
 		struct tk_starttls_conf sc = {
@@ -575,6 +561,8 @@ prepare(struct app *a, struct tk_err *e)
 	}
 	gnutls_certificate_get_trust_list(tk_creds_gnutls(a->creds),
 	    &a->trust);
+	a->co.anchor_private = tk_creds_anchor_private;
+	a->co.anchor_arg = a->creds;
 	a->color = tk_use_color(&a->s, a->s.relay ? stderr : stdout);
 	return 0;
 }

@@ -42,11 +42,22 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 results=${LIMBO_RESULTS:-$tmp/results.jsonl}
 
-"$py" "$limbo/run-limbo.py" \
-	--cmd "$verifier --file {chain} --ca {ca} [--hostname {dns}] [--hostname {ip}] [--at {at}]" \
-	--supports ip --verdict exit --success-codes "${LIMBO_OK_CODES:-0}" \
-	--failure-codes 1 \
-	--group-depth 2 --jobs "${LIMBO_JOBS:-$(nproc 2>/dev/null || echo 2)}" \
-	--results "$results"
+# x509-limbo's rfc5280:: cases judge RFC 5280 alone, the rest (webpki::,
+# BetterTLS, CVEs, path length) the public web PKI: each part runs under
+# the matching profile (docs/verification.md)
+run_part() {
+	profile=$1 out=$2
+	shift 2
+	"$py" "$limbo/run-limbo.py" \
+		--cmd "$verifier --profile $profile --file {chain} --ca {ca} [--hostname {dns}] [--hostname {ip}] [--at {at}]" \
+		--supports ip --verdict exit --success-codes "${LIMBO_OK_CODES:-0}" \
+		--failure-codes 1 \
+		--group-depth 2 --jobs "${LIMBO_JOBS:-$(nproc 2>/dev/null || echo 2)}" \
+		--results "$out" "$@"
+}
+run_part rfc5280 "$tmp/rfc5280.jsonl" --include rfc5280::
+echo
+run_part web "$tmp/web.jsonl" --exclude rfc5280::
+cat "$tmp/rfc5280.jsonl" "$tmp/web.jsonl" >"$results"
 echo
 "$py" "$here/gate.py" "$results" "$here/gate" "$here/protected"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "chainval.h"
+#include "dn.h"
 
 #include "banned.h"
 
@@ -16,10 +17,27 @@
  * staple to the path verdict's.
  */
 
+/*
+ * Does issuer's subject name cert's issuer?  Compared as RFC 5280 7.1
+ * says (lib/dn.c), as the path builder does, so a re-encoded name is the
+ * same name here too.
+ */
 static bool
 issues(gnutls_x509_crt_t issuer, gnutls_x509_crt_t cert)
 {
-	return gnutls_x509_crt_check_issuer(cert, issuer) != 0;
+	gnutls_datum_t in = {NULL, 0}, sn = {NULL, 0};
+	bool same;
+
+	if (gnutls_x509_crt_get_raw_issuer_dn(cert, &in) < 0 ||
+	    gnutls_x509_crt_get_raw_dn(issuer, &sn) < 0) {
+		gnutls_free(in.data);
+		return gnutls_x509_crt_check_issuer(cert, issuer) != 0;
+	}
+	same = tk_dn_equal(in.data, in.size, sn.data, sn.size) ||
+	    (in.size == sn.size && memcmp(in.data, sn.data, in.size) == 0);
+	gnutls_free(in.data);
+	gnutls_free(sn.data);
+	return same;
 }
 
 static bool

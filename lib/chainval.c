@@ -1615,6 +1615,19 @@ check_key(struct ctx *c, struct node *nd, size_t i, struct pathres *r)
 	}
 }
 
+/* The purpose in words, for messages. */
+static const char *
+purpose_text(const char *oid)
+{
+	if (strcmp(oid, GNUTLS_KP_TLS_WWW_SERVER) == 0) {
+		return "TLS server authentication (serverAuth)";
+	}
+	if (strcmp(oid, GNUTLS_KP_TLS_WWW_CLIENT) == 0) {
+		return "TLS client authentication (clientAuth)";
+	}
+	return oid;
+}
+
 /* Whether an EKU contents slice lists oid. */
 static bool
 eku_has(struct slice eku, const char *oid)
@@ -1674,7 +1687,7 @@ check_ca(struct ctx *c, const struct node *nd, size_t i, enum role role,
 		    !eku_has(nd->eku, OID_ANY_EKU)) {
 			add(r, "purpose-mismatch", "CA certificate #%zu '%s' "
 			    "restricts its extKeyUsage to purposes without %s",
-			    i, nd->label, c->purpose);
+			    i, nd->label, purpose_text(c->purpose));
 		}
 	}
 }
@@ -1850,7 +1863,8 @@ check_leaf(struct ctx *c, struct node *nd, struct pathres *r)
 			    "anyExtendedKeyUsage (BR 7.1.2.7.10)", nd->label);
 		} else if (!eku_has(nd->eku, c->purpose)) {
 			add(r, "purpose-mismatch", "the leaf '%s' is not for "
-			    "%s (extKeyUsage)", nd->label, c->purpose);
+			    "%s (extKeyUsage)", nd->label,
+			    purpose_text(c->purpose));
 		}
 		if (nd->x[X_EKU]->critical) {
 			add(r, "br-criticality", "the leaf '%s' marks "
@@ -3020,6 +3034,27 @@ gnutls_nc_unsupported(struct ctx *c, const struct pathres *r)
 }
 
 /*
+ * GnuTLS finds an issuer by comparing name bytes; RFC 5280 7.1 compares
+ * names case-insensitively, spaces folded, PrintableString as UTF8String.
+ * True when a certificate on the path names its issuer by a different
+ * encoding of the issuer's subject (chainval checked that link's
+ * signature itself).
+ */
+static bool
+gnutls_reencoded_name(struct ctx *c, const struct pathres *r)
+{
+	for (size_t k = 0; k + 1 < r->len; k++) {
+		const struct node *ch = &c->nodes[r->idx[k]];
+		const struct node *pa = &c->nodes[r->idx[k + 1]];
+
+		if (!slice_eq(ch->issuer, pa->subject)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
  * Where GnuTLS, asked to verify a path tlskit accepted, is known to be
  * wrong: the status bits it sets, when the case applies, and why
  * (docs/verification.md keeps the same table).  A refusal whose every
@@ -3038,6 +3073,9 @@ static const struct gnutls_wrong {
 	{GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, gnutls_self_issued_pathlen,
 	    "GnuTLS counts self-issued intermediates against "
 	    "pathLenConstraint"},
+	{GNUTLS_CERT_SIGNER_NOT_FOUND, gnutls_reencoded_name,
+	    "GnuTLS compares issuer names byte for byte, not as RFC 5280 7.1 "
+	    "says"},
 	{GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, gnutls_nc_unsupported,
 	    "GnuTLS refuses constraints on name types it does not implement"},
 };

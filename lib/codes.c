@@ -151,8 +151,6 @@ const struct tk_code tk_codes[] = {
 	    "wrong (the message names it; docs/verification.md)"},
 	{"pinned-leaf", TK_GROUP_PATH, INFO, RFC,
 	    "the leaf is itself a trust anchor (pinned): trusted as given"},
-	{"no-certificate", TK_GROUP_PATH, FAIL, RFC,
-	    "the peer sent no certificate"},
 	/* ---- the chain as served ---- */
 	{"chain-reversed", TK_GROUP_CHAIN, FAIL, RFC,
 	    "the chain starts with an issuer of the leaf instead of the leaf "

@@ -276,6 +276,14 @@ json_starttls(const struct tk_result *r)
 	return v;
 }
 
+/* null, "profile" or "ignore": why a finding is below its severity */
+static json_t *
+jdemoted(enum tk_demotion d)
+{
+	return d == TK_DEMOTED_NONE ? json_null() :
+	    json_string(tk_demotion_name(d));
+}
+
 int
 tk_report_json(const struct tk_result *r, FILE *out)
 {
@@ -304,12 +312,22 @@ tk_report_json(const struct tk_result *r, FILE *out)
 
 		json_object_set_new(e, "code",
 		    json_string(r->verdict.reasons[i].code));
+		json_object_set_new(e, "severity", json_string(
+		    tk_severity_name(r->verdict.reasons[i].sev)));
+		json_object_set_new(e, "demoted", jdemoted(
+		    r->verdict.reasons[i].demoted));
 		json_object_set_new(e, "message",
 		    jstr(r->verdict.reasons[i].message));
 		json_array_append_new(a, e);
 	}
 	json_object_set_new(v, "reasons", a);
+	json_object_set_new(v, "profile", r->verdict.status ==
+	    TK_VERIFY_NOT_DONE ? json_null() :
+	    json_string(tk_profile_name(r->verdict.profile)));
 	json_object_set_new(o, "verification", v);
+	json_object_set_new(o, "profile", r->verdict.status ==
+	    TK_VERIFY_NOT_DONE ? json_null() :
+	    json_string(tk_profile_name(r->verdict.profile)));
 	a = json_array();
 	for (size_t i = 0; i < r->chain.n; i++) {
 		json_array_append_new(a, json_cert(&r->chain.certs[i]));
@@ -338,6 +356,7 @@ tk_report_json(const struct tk_result *r, FILE *out)
 			json_object_set_new(e, "code", json_string(f->code));
 			json_object_set_new(e, "severity",
 			    json_string(tk_severity_name(f->sev)));
+			json_object_set_new(e, "demoted", jdemoted(f->demoted));
 			json_object_set_new(e, "message", jstr(f->message));
 			json_array_append_new(a, e);
 		}
@@ -763,9 +782,19 @@ tk_report_text_check(const struct tk_result *r, bool brief, bool color,
 		    f->sev == TK_SEV_WARN ? YELLOW : "";
 
 		tk_escape(f->message, strlen(f->message), esc, sizeof(esc));
-		fprintf(out, "  %s%-7s%s %s: %s\n", color ? fc : "",
+		fprintf(out, "  %s%-7s%s %s: %s%s\n", color ? fc : "",
 		    tk_severity_name(f->sev), color && fc[0] ? RESET : "",
-		    f->code, esc);
+		    f->code, esc, f->demoted == TK_DEMOTED_PROFILE ?
+		    " [BR rule: info under the rfc5280 profile]" :
+		    f->demoted == TK_DEMOTED_IGNORE ? " [--ignore]" : "");
+	}
+	if (r->verdict.status == TK_VERIFY_OK ||
+	    r->verdict.status == TK_VERIFY_FAILED) {
+		fprintf(out, "  profile   %s\n",
+		    r->verdict.profile == TK_PROFILE_RFC5280 ?
+		    "rfc5280 (RFC 5280 and RFC 6125; CA/Browser Forum rules "
+		    "are info)" : "web (RFC 5280, RFC 6125 and the "
+		    "CA/Browser Forum Baseline Requirements)");
 	}
 	if (r->handshake_done) {
 		fprintf(out, "  session   %s, %s, group %s, ALPN %s",

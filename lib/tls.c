@@ -18,7 +18,24 @@ struct tk_tls {
 	bool bye_sent;
 	int fatal_alert;         /* received, or -1 */
 	char last_alert[64];
+	int (*verify_peer)(gnutls_session_t s, void *arg);
+	void *verify_arg;
 };
+
+/*
+ * GnuTLS's certificate verify hook (on the shared credentials): runs the
+ * session's own verify_peer, if any.  Negative refuses the certificate.
+ */
+static int
+verify_hook(gnutls_session_t s)
+{
+	struct tk_tls *t = gnutls_session_get_ptr(s);
+
+	if (t == NULL || t->verify_peer == NULL) {
+		return 0;
+	}
+	return t->verify_peer(s, t->verify_arg) != 0 ? -1 : 0;
+}
 
 /* ALPN lists */
 
@@ -328,8 +345,13 @@ tk_tls_new(int fd, const struct tk_tls_conf *conf, struct tk_creds *creds,
 		case TK_CLIENT_CERT_REQUIRE:
 			gnutls_certificate_server_set_request(t->s,
 			    GNUTLS_CERT_REQUIRE);
-			/* an untrusted certificate fails the handshake */
-			gnutls_session_set_verify_cert(t->s, NULL, 0);
+			/* an untrusted certificate fails the handshake, judged
+			 * by the caller's engine */
+			t->verify_peer = conf->verify_peer;
+			t->verify_arg = conf->verify_arg;
+			gnutls_session_set_ptr(t->s, t);
+			gnutls_certificate_set_verify_function(
+			    tk_creds_gnutls(creds), verify_hook);
 			break;
 		}
 		/*

@@ -85,6 +85,13 @@ struct tk_tls_conf {
 	const struct tk_alpn *alpn; /* borrowed; NULL or empty: no ALPN */
 	bool alpn_mandatory;        /* server: no overlap fails the handshake */
 	enum tk_client_cert client_cert;  /* server only */
+	/*
+	 * Server, client_cert REQUIRE: judges the client's chain during the
+	 * handshake; non-zero refuses it (the handshake fails with an
+	 * alert).  The caller's verification engine, never GnuTLS's own.
+	 */
+	int (*verify_peer)(gnutls_session_t s, void *arg);
+	void *verify_arg;
 };
 
 struct tk_tls;

@@ -1,7 +1,9 @@
 /*
- * Verification status as a list of named reasons.  The diagnostic tools
- * finish the handshake first and verify afterwards, so the whole chain can
- * still be shown (STYLE.md section 2).
+ * The verdict (a list of named reasons, each with its severity) and the
+ * findings every tool reports.  Verification itself is lib/chainval.c and
+ * lib/certcheck.c, the one engine; the client tools finish the handshake
+ * first and judge afterwards, so the whole chain can still be shown
+ * (docs/verification.md).
  */
 #ifndef TK_VERIFY_H
 #define TK_VERIFY_H
@@ -43,24 +45,6 @@ struct tk_verdict {
 const char *tk_verify_status_name(enum tk_verify_status s);
 
 /*
- * Maps GnuTLS status bits to reasons, in a fixed order.  chain (may be
- * NULL) and hostname (may be NULL) make the messages concrete: which
- * certificate expired when, which names the leaf is for.  Pure: unit
- * tested.
- */
-void tk_verify_explain(unsigned status, const struct tk_chain *chain,
-    const char *hostname, time_t now, struct tk_verdict *v);
-
-/*
- * Verifies the peer of a finished handshake: trust from the session's
- * credentials, hostname (DNS name or IP literal; NULL skips the name
- * check), and purpose (server_purpose: serverAuth, else clientAuth).
- */
-int tk_verify_peer(gnutls_session_t s, const char *hostname,
-    bool server_purpose, const struct tk_chain *chain,
-    struct tk_verdict *v, struct tk_err *err);
-
-/*
  * Findings: what every client tool reports about a chain, each with a
  * stable code from lib/codes.c.  A FAIL finding makes the exit code 1, a
  * WARN one 5 (unless something failed).
@@ -95,9 +79,6 @@ bool tk_findings_has(const struct tk_findings *fs, const char *code);
 enum tk_class tk_findings_class(const struct tk_findings *fs);
 
 #define TK_MIN_RSA_BITS 2048
-
-/* Adds a "weak-key" reason for each RSA/DSA key under TK_MIN_RSA_BITS. */
-void tk_verify_key_sizes(const struct tk_chain *chain, struct tk_verdict *v);
 
 /* One line: "name mismatch: ...; expired: ..." */
 void tk_verdict_summary(const struct tk_verdict *v, char *buf, size_t len);

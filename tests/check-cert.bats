@@ -252,12 +252,20 @@ matrix() {
 	jq_ok "$(has_code unused-certificate) | not"
 }
 
-@test "--file intermediate first, then leaf: the CA as leaf fails" {
+@test "--file intermediate first, then leaf: named as reverse order, fails" {
 	cat "$TD/intermediate.crt" "$TD/localhost-rsa.crt" >"$BATS_TEST_TMPDIR/rev.pem"
 	run -1 --separate-stderr cc_traced --ca "$TD/ca.crt" --json \
 	    --hostname localhost --file "$BATS_TEST_TMPDIR/rev.pem"
+	jq_ok "$(has_code chain-reversed fail)"
+	jq_ok '.reason == "chain-reversed" and .verdict == "fail"'
+	# the CA taken for the leaf: a BR rule, info under rfc5280 (own --ca)
+	jq_ok "$(has_code leaf-is-ca info)"
+	jq_ok '.profile == "rfc5280"'
+	run -1 --separate-stderr "$TK_BUILD/tools/tls-check-cert" --profile web \
+	    --ca "$TD/ca.crt" --json --hostname localhost \
+	    --file "$BATS_TEST_TMPDIR/rev.pem"
 	jq_ok "$(has_code leaf-is-ca fail)"
-	jq_ok '.verdict == "fail"'
+	jq_ok '.reason == "chain-reversed" and .profile == "web"'
 	cc_no_inet "$BATS_TEST_TMPDIR/strace.log"
 }
 

@@ -2,7 +2,9 @@
 #
 # The documentation agrees with the tools: --help, --list-options, the man
 # pages and the three completion files all list the same options for every
-# tool (STYLE.md section 4).  Runs the built tools from $TK_BUILD (default:
+# tool (STYLE.md section 4), and the FINDINGS sections list the codes of
+# lib/codes.c, the table every reported code must be in.  Runs the built
+# tools from $TK_BUILD (default:
 # the build directory next to tests/).  The tool list comes from the
 # "#compdef" line of completions/_tlskit, which tk-gendoc writes from
 # tk_tools[], so a new tool is covered without editing this file.
@@ -270,16 +272,118 @@ fish_opts() {
 	run -0 shellcheck -s bash "$SRC/completions/tlskit.bash"
 }
 
-@test "every finding code of tls-check-cert is documented in its man page" {
-	# the codes are listed in the comment blocks heading certcheck.c and
-	# chainval.c, which are the contract; the man page must carry each
-	local codes missing=()
-	codes=$(sed -n 's/^ \*   \([a-z][a-z-]*[a-z]\)  .*/\1/p' \
-	    "$SRC/lib/certcheck.c" "$SRC/lib/chainval.c" | sort -u)
-	[[ $(wc -l <<<"$codes") -gt 40 ]] || fail "too few codes found: $codes"
-	for c in $codes; do
-		grep -q "${c//-/\\\\-}" "$SRC/man/tls-check-cert.1.in" ||
-		    missing+=("$c")
+# The finding codes of lib/codes.c (tk_codes[]), one per line.
+table_codes() {
+	local gendoc=$TK_BUILD/tools/tk-gendoc
+
+	[[ -x $gendoc ]] || fail "$gendoc is not built"
+	"$gendoc" codes
+}
+
+# Every code the C sources of lib/ and tools/ report: a string literal as
+# the second argument of tk_findings_add() or of a file's own add() (the
+# path builder's), also when the call spans lines.  "file code" per line.
+used_codes() {
+	perl -0777 -ne '
+		while (/\b(?:tk_findings_add|add)\s*\(\s*[^,;()"]*,\s*"([^"]*)"/g) {
+			print "$ARGV $1\n";
+		}' "$SRC"/lib/*.c "$SRC"/tools/*.c | sort -u
+}
+
+# The .SS headings of the FINDINGS section of man/TOOL.1, one per line.
+findings_groups() {
+	sed -n '/^\.SH FINDINGS/,/^\.SH /p' "$SRC/man/$1.1" |
+	    sed -n 's/^\.SS //p'
+}
+
+# The codes of the FINDINGS section of man/TOOL.1: the .TP tags of its
+# subsections (the hand-written introduction before them has tags too).
+findings_codes() {
+	awk '/^\.SH / { on = $2 == "FINDINGS"; ss = 0; next }
+	    on && /^\.SS / { ss = 1 }
+	    ss && tp { sub(/^\.B /, ""); gsub(/\\-/, "-"); print }
+	    { tp = ss && /^\.TP/ }' "$SRC/man/$1.1"
+}
+
+@test "every finding code reported in lib/ and tools/ is in tk_codes[]" {
+	local table used missing=()
+
+	run -0 table_codes
+	table=$output
+	[[ $(wc -l <<<"$table") -gt 40 ]] || fail "too few codes in the table: $table"
+	[[ -z $(sort <<<"$table" | uniq -d) ]] ||
+	    fail "codes twice in the table: $(sort <<<"$table" | uniq -d)"
+	run -0 used_codes
+	used=$output
+	# a broken pattern must not pass for want of matches
+	[[ $(cut -d' ' -f2 <<<"$used" | sort -u | wc -l) -gt 40 ]] ||
+	    fail "too few codes found in the sources: $used"
+	while read -r file code; do
+		grep -qx -- "$code" <<<"$table" || missing+=("$code (${file#"$SRC"/})")
+	done <<<"$used"
+	[[ ${#missing[@]} -eq 0 ]] ||
+	    fail "reported but not in lib/codes.c: ${missing[*]}"
+}
+
+@test "every code of tk_codes[] is in tls-check-cert(1), in table order" {
+	run -0 table_codes    # the diff below would hide its failure
+	run diff -u --label "tk-gendoc codes" --label "man/tls-check-cert.1 FINDINGS" \
+	    <(table_codes) <(findings_codes tls-check-cert)
+	assert_success
+}
+
+@test "each man page's FINDINGS lists the groups its tool reports" {
+	local client='Path validation
+The chain as served
+Expiry
+Strength
+OCSP stapling'
+	local want
+
+	for t in $(tools); do
+		case $t in
+		tls-check-cert)
+			want="$client"$'\nSTARTTLS\nSeveral addresses' ;;
+		tls-starttls | tls-echo-client | tls-alpn-probe)
+			want="$client"$'\nSTARTTLS' ;;
+		tls-echo-server)
+			want=$'Path validation\nThe chain as served' ;;
+		*)
+			# a new tool: at least the path validation codes
+			run -0 findings_groups "$t"
+			assert_line 'Path validation'
+			continue ;;
+		esac
+		run diff -u --label "expected for $t" --label "man/$t.1 FINDINGS" \
+		    <(printf '%s\n' "$want") <(findings_groups "$t")
+		assert_success
 	done
-	[[ ${#missing[@]} -eq 0 ]] || fail "not in tls-check-cert.1: ${missing[*]}"
+}
+
+@test "every code in a FINDINGS section is in tk_codes[]" {
+	local table
+
+	table=$(table_codes) || fail "tk-gendoc codes failed"
+	for t in $(tools); do
+		run -0 findings_codes "$t"
+		[[ -n $output ]] || fail "man/$t.1 lists no finding codes"
+		for c in $output; do
+			grep -qx -- "$c" <<<"$table" ||
+			    fail "man/$t.1 lists '$c', which is not in lib/codes.c"
+		done
+	done
+}
+
+@test "tk-gendoc refuses a man template without @FINDINGS@" {
+	local gendoc=$TK_BUILD/tools/tk-gendoc tmpl=$BATS_TEST_TMPDIR/t.1.in
+
+	[[ -x $gendoc ]] || fail "$gendoc is not built"
+	grep -vx '@FINDINGS@' "$SRC/man/tls-echo-server.1.in" >"$tmpl"
+	run --separate-stderr -2 "$gendoc" man "$tmpl" tls-echo-server
+	assert_output ''
+	[[ $stderr == *"no @FINDINGS@ line"* ]] || fail "stderr: $stderr"
+	printf '@FINDINGS@\n' >>"$tmpl"
+	printf '@FINDINGS@\n' >>"$tmpl"
+	run --separate-stderr -2 "$gendoc" man "$tmpl" tls-echo-server
+	[[ $stderr == *"a second @FINDINGS@ line"* ]] || fail "stderr: $stderr"
 }

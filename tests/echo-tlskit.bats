@@ -79,7 +79,10 @@ bad_chain() {
 	    fail "stderr does not name the mismatch: $stderr"
 	run -1 --separate-stderr client --json --ca "$TESTDATA/public.pem" \
 	    --hostname wrong.example.com -m hi "127.0.0.1:$PORT"
-	jqx '[.verification.reasons[].code] == ["name-mismatch"]' "$output"
+	jqx '[.verification.reasons[] | select(.severity == "fail") | .code] == ["name-mismatch"]' "$output"
+	# server.pem is its own anchor: pinned, said as info
+	jqx 'any(.findings[]; .code == "pinned-leaf" and .severity == "info")' "$output"
+	jqx '.verdict == "fail" and .reason == "name-mismatch" and .profile == "rfc5280"' "$output"
 	jqx '.sni == "wrong.example.com"' "$output"
 }
 
@@ -574,9 +577,12 @@ print("\n".join(bad) or "all echoed")
 	    "127.0.0.1:$PORT"
 	jqx '.tool == "tls-echo-client" and .exit_code == 0 and .error == null' "$output"
 	keys=$(jq -c 'keys' <<<"$output")
-	assert_equal "$keys" "$(printf '"%s",' address chain echo error \
-	    exit_code hostname sni target timings_ms tls tool verification |
+	# the verdict fields are the same in every client tool
+	assert_equal "$keys" "$(printf '"%s",' address chain days_left echo \
+	    error exit_code findings hostname not_after ocsp profile reason \
+	    sni target timings_ms tls tool verdict verification |
 	    sed 's/^/[/; s/,$/]/')"
+	jqx '.verdict == "ok" and .reason == null' "$output"
 	assert_equal "$(jq -c '.tls | keys' <<<"$output")" \
 	    '["alpn","cipher","group","kx","resumed","version"]'
 	jqx '.echo == {"bytes_sent": 11, "bytes_received": 11, "match": true}' "$output"

@@ -1,11 +1,15 @@
 #!/usr/bin/env bats
 #
-# The verification matrix (issue 7, item 4): every chain in
-# testdata/matrix/manifest (made by testdata/gen-matrix.sh) is checked with
-# tls-check-cert --file and, where the manifest says so, served by
-# tls-echo-server and checked over TLS.  A bad chain must never be OK and
-# must carry its named reason; the positive controls must be OK, so the
-# test fails both ways.  Each run prints "N chains tried, 0 false OKs".
+# The verification matrix: every chain in testdata/matrix/manifest (made by
+# testdata/gen-matrix.sh) is checked with tls-check-cert --file and, where
+# the manifest says so, served by tls-echo-server and checked over TLS by
+# every client tool: tls-check-cert, tls-echo-client, tls-alpn-probe, and
+# tls-starttls against the server's SMTP STARTTLS.  A bad chain must never
+# be OK and must carry its named reason; the positive controls must be OK,
+# so the test fails both ways.  Each run prints "N chains tried, 0 false
+# OKs".  The matrix is a public-web PKI: its chains are judged under
+# --profile web; under rfc5280 every case whose reasons are RFC rules
+# (not BR-only ones, lib/codes.c) must fail just the same.
 
 load check-cert-helpers
 
@@ -128,7 +132,7 @@ report() {
 	while read -r -u 4 name chain key ca host want codes live why; do
 		tried=$((tried + 1))
 		rc=0
-		json=$(timeout 60 "$CHECK" --file "$MX/$chain" \
+		json=$(timeout 60 "$CHECK" --file "$MX/$chain" --profile web \
 		    --ca "$MX/$ca" --hostname "$host" --json \
 		    </dev/null 2>/dev/null) ||
 		    rc=$?
@@ -138,38 +142,114 @@ report() {
 	report "--file" "$tried" "${problems[@]}"
 }
 
-@test "live: served by tls-echo-server, the same verdicts over TLS" {
+# br_only CODES: every code of the comma list is a BR rule (lib/codes.c)
+br_only() {
+	local code
+
+	for code in ${1//,/ }; do
+		grep -q "{\"$code\", TK_GROUP_[A-Z]*, [A-Z]*, BR," \
+		    "$SRC/lib/codes.c" || return 1
+	done
+}
+
+@test "--file --profile rfc5280: cases that break RFC rules still fail" {
+	local name chain key ca host want codes live why rc json tried=0
+	local -a problems=()
+
+	while read -r -u 4 name chain key ca host want codes live why; do
+		[[ $want == 0 ]] || ! br_only "$codes" || continue
+		# a leaf without SANs: RFC 6125 6.4.4 lets its CN match under
+		# rfc5280 (profiles.bats tests that)
+		[[ ,$codes, != *,no-san,* ]] || continue
+		tried=$((tried + 1))
+		rc=0
+		json=$(timeout 60 "$CHECK" --file "$MX/$chain" \
+		    --profile rfc5280 --ca "$MX/$ca" --hostname "$host" --json \
+		    </dev/null 2>/dev/null) ||
+		    rc=$?
+		mapfile -t -O "${#problems[@]}" problems < <(judge "$name" \
+		    "$why" "$want" "$codes" "$rc" "$json")
+	done 4< <(cases)
+	report "--file rfc5280" "$tried" "${problems[@]}"
+}
+
+@test "--file --profile rfc5280: BR-only cases pass with their codes as info" {
+	local name chain key ca host want codes live why json tried=0 code
+	local -a problems=()
+
+	while read -r -u 4 name chain key ca host want codes live why; do
+		[[ $want != 0 ]] && br_only "$codes" || continue
+		tried=$((tried + 1))
+		json=$(timeout 60 "$CHECK" --file "$MX/$chain" \
+		    --profile rfc5280 --ca "$MX/$ca" --hostname "$host" --json \
+		    </dev/null 2>/dev/null) || true
+		for code in ${codes//,/ }; do
+			jq -e --arg c "$code" 'any(.findings[]; .code == $c and
+			    .severity == "info" and .demoted == "profile")' \
+			    <<<"$json" >/dev/null ||
+			    problems+=("WRONG $name: $code is not info: $json")
+		done
+	done 4< <(cases)
+	report "--file rfc5280 BR-only" "$tried" "${problems[@]}"
+}
+
+# live_tool TOOL PORT CA HOST: one client tool's JSON verdict of the server
+# at PORT (tls-starttls speaks SMTP to the STARTTLS server at PORT).
+live_tool() {
+	local tool=$1 port=$2 ca=$3 host=$4
+	local -a args=(--profile web --ca "$ca" --hostname "$host" --json -t 10)
+
+	case $tool in
+	tls-check-cert) args+=("127.0.0.1:$port") ;;
+	tls-echo-client) args+=(-m hi "127.0.0.1:$port") ;;
+	tls-alpn-probe) args+=("127.0.0.1:$port") ;;
+	tls-starttls) args+=(--proto smtp "127.0.0.1:$port") ;;
+	esac
+	timeout 60 "$TK_BUILD/tools/$tool" "${args[@]}" </dev/null 2>/dev/null
+}
+
+@test "live: served by tls-echo-server, the same verdicts in every client tool" {
 	local name chain key ca host want codes live why rc json tried=0 n
+	local tool port
 	local -a problems=()
 
 	while read -r -u 4 name chain key ca host want codes live why; do
 		[[ $live == yes ]] || continue
 		tried=$((tried + 1))
 		start_echo "$name" "$MX/$chain" "$MX/$key"
-		rc=0
-		json=$(timeout 60 "$CHECK" -t 10 --ca "$MX/$ca" \
-		    --hostname "$host" --json "127.0.0.1:$PORT" \
-		    </dev/null 2>/dev/null) ||
-		    rc=$?
-		stop_servers
+		port=$PORT
+		start_echo "$name-smtp" "$MX/$chain" "$MX/$key" --starttls smtp
 		n=$(grep -c -- '-----BEGIN CERTIFICATE-----' "$MX/$chain")
-		if ! jq -e ".tls.version != null and (.chain | length) == $n" \
-		    <<<"$json" >/dev/null 2>&1; then
-			problems+=("WRONG $name: no handshake or not the" \
-			    "served chain: $json")
-			continue
-		fi
-		mapfile -t -O "${#problems[@]}" problems < <(judge "$name" \
-		    "$why" "$want" "$codes" "$rc" "$json")
+		for tool in tls-check-cert tls-echo-client tls-alpn-probe \
+		    tls-starttls; do
+			rc=0
+			if [[ $tool == tls-starttls ]]; then
+				json=$(live_tool "$tool" "$PORT" "$MX/$ca" "$host") ||
+				    rc=$?
+			else
+				json=$(live_tool "$tool" "$port" "$MX/$ca" "$host") ||
+				    rc=$?
+			fi
+			if ! jq -e ".tls.version != null and
+			    (.chain | length) == $n" <<<"$json" >/dev/null 2>&1
+			then
+				problems+=("WRONG $name ($tool): no handshake or" \
+				    "not the served chain: $json")
+				continue
+			fi
+			mapfile -t -O "${#problems[@]}" problems < <(judge \
+			    "$name [$tool]" "$why" "$want" "$codes" "$rc" "$json")
+		done
+		stop_servers
 	done 4< <(cases)
-	report live "$tried" "${problems[@]}"
+	report "live, 4 tools" "$tried" "${problems[@]}"
 }
 
 @test "--at: validity bounds are inclusive at both ends, one second matters" {
 	# RFC 5280 4.1.2.5: the certificate is valid from notBefore through
 	# notAfter, both included (the ok chain: 2020-01-01..2099-12-31)
 	local args=(--file "$MX/ok-chain.pem" --ca "$MX/root.crt"
-	    --hostname www.example.com --json)
+	    --hostname www.example.com --json --profile web)
 
 	run -0 --separate-stderr "$CHECK" "${args[@]}" --at 2020-01-01T00:00:00Z
 	run -1 --separate-stderr "$CHECK" "${args[@]}" --at 2019-12-31T23:59:59Z

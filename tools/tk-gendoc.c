@@ -1,15 +1,19 @@
 /*
  * tk-gendoc: a build-time program that turns the one option table
  * (lib/opts.c) into the man pages' OPTIONS sections and the bash, zsh and
- * fish completions, and checks that the committed copies are up to date
- * (STYLE.md section 4; the way curl's test1139 keeps its man pages honest).
+ * fish completions, and the one table of finding codes (lib/codes.c) into
+ * their FINDINGS sections, and checks that the committed copies are up to
+ * date (STYLE.md section 4; the way curl's test1139 keeps its man pages
+ * honest).
  *
  *   tk-gendoc man TEMPLATE TOOL   man page from man/TOOL.1.in on stdout
  *   tk-gendoc bash|zsh|fish       one completion file on stdout
+ *   tk-gendoc codes               every finding code, one per line
  *   tk-gendoc check SRCDIR        exit 1 if a committed file is stale
  *   tk-gendoc write SRCDIR        rewrite the committed files that are stale
  *
- * Everything iterates tk_tools[]: a new tool needs only its man template.
+ * Everything iterates tk_tools[] and tk_codes[]: a new tool needs only its
+ * man template, a new code only its line in the table.
  * Exit status: 0 done (or all up to date), 1 some file out of date,
  * 2 usage or unreadable input, 70 internal failure.
  */
@@ -21,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "codes.h"
 #include "err.h"
 #include "opts.h"
 
@@ -49,6 +54,7 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: tk-gendoc man TEMPLATE TOOL\n"
 	    "       tk-gendoc bash | zsh | fish\n"
+	    "       tk-gendoc codes\n"
 	    "       tk-gendoc check SRCDIR\n"
 	    "       tk-gendoc write SRCDIR\n");
 }
@@ -184,6 +190,183 @@ man_options(FILE *out, enum tk_tool tool)
 	}
 }
 
+/* Does tool take the option lname (false when there is none)? */
+static bool
+takes_opt(const struct tk_tool_info *ti, const char *lname)
+{
+	const struct tk_opt *o = tk_opt_find(lname);
+
+	return o != NULL && tk_opt_for(o, ti->bit);
+}
+
+/*
+ * Does tool report the codes of group g?  Decided from the option table,
+ * so that a new tool needs no entry here: a server judges only the chain a
+ * client sends; a client judges the whole chain and the session; STARTTLS
+ * findings come with a plaintext dialogue, the several-address one with
+ * --all-addresses.  No default: a new group must be placed here.
+ */
+static bool
+tool_reports(const struct tk_tool_info *ti, enum tk_code_group g)
+{
+	bool client = (ti->bit & TK_TOOLS_CLIENT) != 0;
+
+	switch (g) {
+	case TK_GROUP_PATH:
+	case TK_GROUP_CHAIN:
+		return true;
+	case TK_GROUP_TIME:
+	case TK_GROUP_STRENGTH:
+	case TK_GROUP_OCSP:
+		return client;
+	case TK_GROUP_STARTTLS:
+		return client && (takes_opt(ti, "starttls") ||
+		    takes_opt(ti, "proto"));
+	case TK_GROUP_TARGET:
+		return client && takes_opt(ti, "all-addresses");
+	}
+	return false;
+}
+
+/* Where a rule comes from, as the man pages say it. */
+static const char *
+scope_text(enum tk_scope sc)
+{
+	switch (sc) {
+	case TK_SCOPE_RFC:
+		return "RFC rule";
+	case TK_SCOPE_BR:
+		return "CA/Browser Forum BR";
+	case TK_SCOPE_TLSKIT:
+		return "tlskit's own check";
+	}
+	return "RFC rule";
+}
+
+/*
+ * The severity line of one code: its default severity under each profile,
+ * as tk_judge_severity() gives it (so the page follows the rule, not a copy
+ * of it), then where the rule comes from.
+ */
+static void
+man_code_severity(FILE *out, const struct tk_code *c)
+{
+	enum tk_severity web = tk_judge_severity(NULL, TK_PROFILE_WEB,
+	    c->code, c->sev, NULL);
+	enum tk_severity rfc = tk_judge_severity(NULL, TK_PROFILE_RFC5280,
+	    c->code, c->sev, NULL);
+
+	if (web == rfc) {
+		fprintf(out, "\\fB%s\\fR under every profile",
+		    tk_severity_name(web));
+	} else {
+		fprintf(out, "\\fB%s\\fR under the \\fB%s\\fR profile, "
+		    "\\fB%s\\fR under \\fB%s\\fR", tk_severity_name(web),
+		    tk_profile_name(TK_PROFILE_WEB), tk_severity_name(rfc),
+		    tk_profile_name(TK_PROFILE_RFC5280));
+	}
+	fprintf(out, " (%s)\n", scope_text(c->scope));
+}
+
+/*
+ * Should the '-' of this word be a minus sign (\-), which survives copy
+ * and paste, rather than a hyphen?  Only in an option (--warn-days, also
+ * inside brackets), as in the hand-written parts of the pages:
+ * "self-signed" and "SHA-1" keep their hyphens.  w is the word, without
+ * the white space around it.
+ */
+static bool
+word_wants_minus(const char *w, size_t n)
+{
+	while (n > 0 && strchr("([{'\"", *w) != NULL) {
+		w++;
+		n--;
+	}
+	return n > 0 && w[0] == '-';
+}
+
+/*
+ * A table sentence as one troff text line: troff_text()'s escapes, except
+ * that a '-' stays a hyphen unless word_wants_minus() says otherwise.
+ */
+static void
+troff_prose(FILE *out, const char *s)
+{
+	if (*s == '.' || *s == '\'') {
+		fputs("\\&", out);
+	}
+	while (*s != '\0') {
+		size_t n = strcspn(s, " \t\n");
+		bool minus = word_wants_minus(s, n);
+
+		for (size_t i = 0; i < n; i++) {
+			if (s[i] == '\\') {
+				fputs("\\e", out);
+			} else if (s[i] == '-') {
+				fputs(minus ? "\\-" : "-", out);
+			} else {
+				fputc(s[i], out);
+			}
+		}
+		s += n;
+		/* the table has no newline; one would end the text line */
+		for (; *s == ' ' || *s == '\t' || *s == '\n'; s++) {
+			fputc(' ', out);
+		}
+	}
+}
+
+/*
+ * The FINDINGS subsections of one tool, from tk_codes[]: each group the
+ * tool reports, in the order of enum tk_code_group, as .SS, then each of
+ * its codes in table order as .TP: the code, its severity line, and its
+ * summary as a sentence, each on a line of its own.
+ */
+static void
+man_findings(FILE *out, const struct tk_tool_info *ti)
+{
+	int last = -1;
+
+	for (size_t i = 0; i < tk_ncodes; i++) {
+		if ((int)tk_codes[i].group > last) {
+			last = (int)tk_codes[i].group;
+		}
+	}
+	for (int g = 0; g <= last; g++) {
+		bool heading = false;
+
+		if (!tool_reports(ti, (enum tk_code_group)g)) {
+			continue;
+		}
+		for (size_t i = 0; i < tk_ncodes; i++) {
+			const struct tk_code *c = &tk_codes[i];
+			size_t len = strlen(c->summary);
+
+			if ((int)c->group != g) {
+				continue;
+			}
+			if (!heading) {
+				fputs(".SS ", out);
+				troff_prose(out, tk_code_group_name(c->group));
+				fputc('\n', out);
+				heading = true;
+			}
+			/* .br: a short code would share its line with the
+			 * severity ("policy fail under ...") */
+			fputs(".TP\n.B ", out);
+			troff_text(out, c->code);
+			fputs("\n.br\n", out);
+			man_code_severity(out, c);
+			fputs(".br\n", out);
+			troff_prose(out, c->summary);
+			if (len > 0 && c->summary[len - 1] != '.') {
+				fputc('.', out);
+			}
+			fputc('\n', out);
+		}
+	}
+}
+
 static bool
 is_token(const char *s, size_t n)
 {
@@ -230,8 +413,9 @@ man_line(FILE *out, const struct tk_tool_info *ti, const char *line,
 		} else {
 			return tk_err_set(err, TK_USAGE, "template",
 			    "%s:%zu: unknown placeholder '@%.*s@' (known: "
-			    "@OPTIONS@ on a line of its own, @VERSION@, "
-			    "@SUMMARY@)", tmpl, lineno, (int)n, at);
+			    "@OPTIONS@ and @FINDINGS@ on a line of its own, "
+			    "@VERSION@, @SUMMARY@)", tmpl, lineno, (int)n,
+			    at);
 		}
 		i += n + 2;
 	}
@@ -243,8 +427,42 @@ static void
 man_header(FILE *out, const struct tk_tool_info *ti)
 {
 	fprintf(out, ".\\\" Generated by tk-gendoc: do not edit.  Edit "
-	    "man/%s.1.in (or the\n.\\\" option table in lib/opts.c), then "
-	    "run: meson compile -C build update-docs\n", ti->name);
+	    "man/%s.1.in (or the\n.\\\" option table in lib/opts.c, or the "
+	    "finding codes in lib/codes.c),\n.\\\" then run: meson compile "
+	    "-C build update-docs\n", ti->name);
+}
+
+/*
+ * A line that is exactly @NAME@ is generated whole.  Each must appear
+ * once.  Returns 0, or -1 with err for a second copy.
+ */
+static int
+man_block(FILE *out, const struct tk_tool_info *ti, const char *p, size_t n,
+    bool *seen_opts, bool *seen_findings, bool *done, const char *tmpl,
+    size_t lineno, struct tk_err *err)
+{
+	bool *seen;
+
+	*done = false;
+	if (n == 9 && memcmp(p, "@OPTIONS@", 9) == 0) {
+		seen = seen_opts;
+	} else if (n == 10 && memcmp(p, "@FINDINGS@", 10) == 0) {
+		seen = seen_findings;
+	} else {
+		return 0;
+	}
+	if (*seen) {
+		return tk_err_set(err, TK_USAGE, "template",
+		    "%s:%zu: a second %.*s line", tmpl, lineno, (int)n, p);
+	}
+	*seen = true;
+	*done = true;
+	if (seen == seen_opts) {
+		man_options(out, ti->bit);
+	} else {
+		man_findings(out, ti);
+	}
+	return 0;
 }
 
 /* The man page of one tool from its template. */
@@ -255,7 +473,7 @@ gen_man(FILE *out, const char *tmpl, const struct tk_tool_info *ti,
 	char *text;
 	const char *p, *nl, *end;
 	size_t len, lineno = 0;
-	bool seen = false;
+	bool seen_opts = false, seen_findings = false, done;
 	int rc = -1;
 
 	text = slurp(tmpl, &len, err);
@@ -286,24 +504,22 @@ gen_man(FILE *out, const char *tmpl, const struct tk_tool_info *ti,
 		if (lineno == 1) {
 			man_header(out, ti);
 		}
-		if (n == 9 && memcmp(p, "@OPTIONS@", 9) == 0) {
-			if (seen) {
-				tk_err_set(err, TK_USAGE, "template",
-				    "%s:%zu: a second @OPTIONS@ line", tmpl,
-				    lineno);
-				goto out;
-			}
-			seen = true;
-			man_options(out, ti->bit);
+		if (man_block(out, ti, p, n, &seen_opts, &seen_findings, &done,
+		    tmpl, lineno, err) < 0) {
+			goto out;
+		}
+		if (done) {
 			continue;
 		}
 		if (man_line(out, ti, p, n, tmpl, lineno, err) < 0) {
 			goto out;
 		}
 	}
-	if (!seen) {
+	if (!seen_opts || !seen_findings) {
 		tk_err_set(err, TK_USAGE, "template",
-		    "template '%s' has no @OPTIONS@ line", tmpl);
+		    "template '%s' has no %s line (the %s section is generated "
+		    "there)", tmpl, !seen_opts ? "@OPTIONS@" : "@FINDINGS@",
+		    !seen_opts ? "OPTIONS" : "FINDINGS");
 		goto out;
 	}
 	rc = 0;
@@ -929,6 +1145,11 @@ main(int argc, char **argv)
 		rc = 0;
 	} else if (strcmp(cmd, "fish") == 0 && argc == 2) {
 		gen_fish(stdout);
+		rc = 0;
+	} else if (strcmp(cmd, "codes") == 0 && argc == 2) {
+		for (size_t i = 0; i < tk_ncodes; i++) {
+			printf("%s\n", tk_codes[i].code);
+		}
 		rc = 0;
 	} else if (strcmp(cmd, "check") == 0 && argc == 3) {
 		rc = cmd_check(argv[2], &err);

@@ -288,6 +288,67 @@ room(struct client *c)
 	return BUF_CAP - c->len;
 }
 
+/*
+ * The client's chain, judged by the one verification engine
+ * (lib/certcheck.c) for the clientAuth purpose, no name: the same
+ * findings and verdict a client tool would give.  Fills the client's
+ * verdict fields; returns non-zero when the chain fails.
+ */
+static int
+judge_client(struct client *c, gnutls_session_t s)
+{
+	struct server *srv = c->srv;
+	struct tk_certcheck_opts co = srv->d.check;
+	gnutls_x509_trust_list_t trust = NULL;
+	struct tk_chain chain;
+	struct tk_verdict v;
+	struct tk_findings *f;
+	struct tk_ocsp_info ocsp;
+	struct tk_err e;
+	int bad = 1;
+
+	if (c->client_cert) {
+		return c->client_verified ? 0 : 1;   /* judged already */
+	}
+	f = calloc(1, sizeof(*f));
+	if (f == NULL) {
+		snprintf(c->client_reasons, sizeof(c->client_reasons),
+		    "out of memory");
+		return 1;
+	}
+	tk_err_clear(&e);
+	co.hostname = NULL;
+	co.anchor_private = tk_creds_anchor_private;
+	co.anchor_arg = srv->creds;
+	gnutls_certificate_get_trust_list(tk_creds_gnutls(srv->creds), &trust);
+	if (tk_certcheck_session(s, trust, &co, &chain, &v, f, &ocsp,
+	    &e) < 0) {
+		snprintf(c->client_reasons, sizeof(c->client_reasons), "%s",
+		    e.msg);
+		free(f);
+		return 1;
+	}
+	c->client_cert = true;
+	if (chain.n > 0) {
+		snprintf(c->client_subject, sizeof(c->client_subject), "%s",
+		    chain.certs[0].subject);
+	}
+	c->client_verified = tk_findings_class(f) != TK_CHECK;
+	tk_findings_summary(f, TK_SEV_FAIL, c->client_reasons,
+	    sizeof(c->client_reasons));
+	bad = c->client_verified ? 0 : 1;
+	tk_chain_clear(&chain);
+	free(f);
+	return bad;
+}
+
+/* tk_tls's in-handshake hook (--require-client-cert). */
+static int
+verify_client(gnutls_session_t s, void *arg)
+{
+	return judge_client(arg, s);
+}
+
 static void
 start_tls(struct client *c)
 {
@@ -302,6 +363,8 @@ start_tls(struct client *c)
 	tc.client_cert = srv->s.require_client_cert ? TK_CLIENT_CERT_REQUIRE :
 	    srv->s.request_client_cert ? TK_CLIENT_CERT_REQUEST :
 	    TK_CLIENT_CERT_IGNORE;
+	tc.verify_peer = verify_client;
+	tc.verify_arg = c;
 	c->tls = tk_tls_new(c->fd, &tc, srv->creds, &c->err);
 	c->state = C_HANDSHAKE;
 }
@@ -508,11 +571,7 @@ after_handshake(struct client *c)
 {
 	struct server *srv = c->srv;
 	gnutls_session_t s = tk_tls_session(c->tls);
-	struct tk_chain chain;
-	struct tk_verdict v;
-	struct tk_err e;
 
-	tk_err_clear(&e);
 	c->state = C_ECHO;
 	if (c->ss != NULL && tk_starttls_srv_in_tls(c->ss)) {
 		tk_starttls_srv_tls_up(c->ss);
@@ -526,41 +585,20 @@ after_handshake(struct client *c)
 	if (!srv->s.require_client_cert && !srv->s.request_client_cert) {
 		return;
 	}
-	if (tk_chain_from_session(s, time(NULL), &chain, &e) < 0) {
-		return;
+	if (gnutls_certificate_get_peers(s, &(unsigned){0}) != NULL) {
+		judge_client(c, s);
 	}
-	if (chain.n > 0) {
-		c->client_cert = true;
-		snprintf(c->client_subject, sizeof(c->client_subject), "%s",
-		    chain.certs[0].subject);
-		memset(&v, 0, sizeof(v));
-		if (tk_verify_peer(s, NULL, false, &chain, &v, &e) == 0) {
-			c->client_verified = v.status == TK_VERIFY_OK;
-			tk_verdict_summary(&v, c->client_reasons,
-			    sizeof(c->client_reasons));
-		}
-	}
-	tk_chain_clear(&chain);
 }
 
+/* A handshake the client's chain failed: say why, from the engine. */
 static void
 explain_refused_cert(struct client *c)
 {
-	struct tk_verdict v;
-	char sum[400];
-	unsigned status;
-
-	if (c->err.gnutls_rc != GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+	if (!c->client_cert || c->client_verified) {
 		return;
 	}
-	status = gnutls_session_get_verify_cert_status(tk_tls_session(c->tls));
-	if (status == 0) {
-		return;
-	}
-	tk_verify_explain(status, NULL, NULL, time(NULL), &v);
-	tk_verdict_summary(&v, sum, sizeof(sum));
 	tk_err_reset(&c->err, TK_TLS, "handshake",
-	    "client certificate refused: %s", sum);
+	    "client certificate refused: %s", c->client_reasons);
 }
 
 static void

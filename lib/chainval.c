@@ -2607,6 +2607,21 @@ judge(struct ctx *c, size_t len, bool complete, struct pathres *r)
 		add(r, "pinned-leaf", "the leaf '%s' is itself a trust anchor "
 		    "(pinned): trusted as given", top->label);
 	}
+	/* the name first: hostile constraints below cannot spend its budget */
+	if (c->o->hostname != NULL && c->o->hostname[0] != '\0') {
+		ni = r->profile == TK_PROFILE_RFC5280 ? 1 : 0;
+		if (!c->name_done[ni]) {
+			c->name[ni].j = r->j;
+			c->name[ni].profile = r->profile;
+			check_hostname(c, &c->nodes[c->path[0]], &c->name[ni],
+			    ni == 1);
+			c->name_done[ni] = true;
+		}
+		for (size_t i = 0; i < c->name[ni].v.n; i++) {
+			add(r, c->name[ni].v.reasons[i].code, "%s",
+			    c->name[ni].v.reasons[i].message);
+		}
+	}
 	for (size_t i = 0; i < len; i++) {
 		struct node *nd = &c->nodes[c->path[i]];
 		enum role role = i == 0 ? R_LEAF :
@@ -2633,20 +2648,6 @@ judge(struct ctx *c, size_t len, bool complete, struct pathres *r)
 	check_name_constraints(c, c->path, len, r);
 	if (complete && len > 1) {
 		check_policies(c, len, r);
-	}
-	if (c->o->hostname != NULL && c->o->hostname[0] != '\0') {
-		ni = r->profile == TK_PROFILE_RFC5280 ? 1 : 0;
-		if (!c->name_done[ni]) {
-			c->name[ni].j = r->j;
-			c->name[ni].profile = r->profile;
-			check_hostname(c, &c->nodes[c->path[0]], &c->name[ni],
-			    ni == 1);
-			c->name_done[ni] = true;
-		}
-		for (size_t i = 0; i < c->name[ni].v.n; i++) {
-			add(r, c->name[ni].v.reasons[i].code, "%s",
-			    c->name[ni].v.reasons[i].message);
-		}
 	}
 }
 

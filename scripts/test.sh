@@ -40,7 +40,7 @@ fi
 # fuzz smoke: every target from its seed corpus for a short fixed time
 fuzz_ok=0
 fuzz_fail=0
-if bash scripts/fuzz.sh "${TK_FUZZ_SECONDS:-30}" >"$log/fuzz" 2>&1; then
+if bash scripts/fuzz.sh "${TK_FUZZ_SECONDS:-20}" >"$log/fuzz" 2>&1; then
 	:
 fi
 cat "$log/fuzz"

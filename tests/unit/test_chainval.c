@@ -619,6 +619,138 @@ out:
 	gnutls_x509_trust_list_deinit(tl_inter, 1);
 }
 
+/* Validates with a profile and --ignore list; returns the verdict. */
+static void
+judge_with(gnutls_x509_crt_t *served, size_t n, gnutls_x509_trust_list_t tl,
+    const char *host, enum tk_profile profile, const char *ignore,
+    struct tk_verdict *v)
+{
+	struct tk_chainval_opts o = {0};
+	struct tk_judging j = {.profile = profile};
+	struct tk_err e;
+
+	tk_err_clear(&e);
+	if (ignore != NULL) {
+		EXPECT_EQ_INT(tk_judging_ignore(&j, ignore, &e), 0);
+	}
+	o.hostname = host;
+	o.at = NOW;
+	o.judging = &j;
+	EXPECT_EQ_INT(tk_chainval(served, n, tl, &o, v, NULL, &e), 0);
+}
+
+static bool
+has_sev(const struct tk_verdict *v, const char *code,
+    enum tk_severity sev)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		if (strcmp(v->reasons[i].code, code) == 0 &&
+		    v->reasons[i].sev == sev) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Profiles (web, rfc5280, auto by anchor origin), a pinned self-signed
+ * leaf, --ignore, the depth bound's own reason, the leaf's keyUsage.
+ */
+static void
+test_profiles(const struct tcert *root)
+{
+	static const struct spec s_self = {"self.example", .pathlen = -1,
+	    .sans = {"dns:self.example"}, .eku = EKU_NONE};
+	static const struct spec s_noeku = {"a.example.com", .pathlen = -1,
+	    .sans = {"dns:a.example.com"}, .eku = EKU_NONE};
+	struct spec s_ca = {"Chain CA", .ca = true, .pathlen = -1};
+	char cn[13][32];
+	static const struct spec s_leaf = {"a.example.com", .pathlen = -1,
+	    .sans = {"dns:a.example.com"}};
+	struct tcert self = {0}, noeku = {0}, cas[13], deep = {0};
+	gnutls_x509_trust_list_t tl_self, tl = trust_of(root, NULL);
+	gnutls_x509_crt_t s[14];
+	struct tk_verdict v;
+	int rc = 0;
+
+	memset(cas, 0, sizeof(cas));
+	rc |= mk(&self, &s_self, NULL);
+	rc |= mk(&noeku, &s_noeku, root);
+	for (size_t i = 0; i < 13 && rc == 0; i++) {
+		snprintf(cn[i], sizeof(cn[i]), "Chain CA %zu", i);
+		s_ca.cn = cn[i];
+		rc |= mk(&cas[i], &s_ca, i == 0 ? root : &cas[i - 1]);
+	}
+	rc |= mk(&deep, &s_leaf, &cas[12]);
+	EXPECT_EQ_INT(rc, 0);
+	if (rc != 0) {
+		goto out;
+	}
+	tl_self = trust_of(&self, NULL);
+
+	TK_CASE("pinned self-signed leaf without EKU: web fails, rfc5280 "
+	    "passes");
+	s[0] = self.crt;
+	judge_with(s, 1, tl_self, "self.example", TK_PROFILE_WEB, NULL, &v);
+	EXPECT_EQ_INT(v.status, TK_VERIFY_FAILED);
+	EXPECT_TRUE(has_sev(&v, "eku-missing", TK_SEV_FAIL));
+	EXPECT_EQ_INT(v.profile, TK_PROFILE_WEB);
+	judge_with(s, 1, tl_self, "self.example", TK_PROFILE_RFC5280, NULL,
+	    &v);
+	EXPECT_EQ_INT(v.status, TK_VERIFY_OK);
+	EXPECT_TRUE(has_sev(&v, "eku-missing", TK_SEV_INFO));
+	EXPECT_TRUE(has_sev(&v, "pinned-leaf", TK_SEV_INFO));
+	EXPECT_EQ_INT(v.status, TK_VERIFY_OK);
+	TK_CASE("auto without an origin callback: the user's own anchor");
+	judge_with(s, 1, tl_self, "self.example", TK_PROFILE_AUTO, NULL, &v);
+	EXPECT_EQ_INT(v.profile, TK_PROFILE_RFC5280);
+	EXPECT_EQ_INT(v.status, TK_VERIFY_OK);
+	TK_CASE("a pinned leaf is still checked for its name");
+	judge_with(s, 1, tl_self, "other.example", TK_PROFILE_RFC5280, NULL,
+	    &v);
+	EXPECT_TRUE(has_sev(&v, "name-mismatch", TK_SEV_FAIL));
+
+	TK_CASE("--ignore demotes; other codes still fail");
+	s[0] = noeku.crt;
+	judge_with(s, 1, tl, "a.example.com", TK_PROFILE_WEB, NULL, &v);
+	EXPECT_TRUE(has_sev(&v, "eku-missing", TK_SEV_FAIL));
+	judge_with(s, 1, tl, "a.example.com", TK_PROFILE_WEB, "eku-missing",
+	    &v);
+	EXPECT_EQ_INT(v.status, TK_VERIFY_OK);
+	EXPECT_TRUE(has_sev(&v, "eku-missing", TK_SEV_INFO));
+	EXPECT_EQ_INT(v.reasons[0].demoted, TK_DEMOTED_IGNORE);
+	judge_with(s, 1, tl, "b.example.com", TK_PROFILE_WEB, "eku-missing",
+	    &v);
+	EXPECT_TRUE(has_sev(&v, "name-mismatch", TK_SEV_FAIL));
+
+	TK_CASE("a path past the depth bound is path-limit");
+	s[0] = deep.crt;
+	for (size_t i = 0; i < 13; i++) {
+		s[1 + i] = cas[12 - i].crt;
+	}
+	judge_with(s, 14, tl, "a.example.com", TK_PROFILE_WEB, NULL, &v);
+	EXPECT_EQ_INT(v.status, TK_VERIFY_FAILED);
+	EXPECT_EQ_STR(v.reasons[0].code, "path-limit");
+	TK_CASE("twelve certificates deep is fine");
+	s[0] = cas[10].crt;    /* a CA as leaf: judged, but reached */
+	for (size_t i = 0; i < 10; i++) {
+		s[1 + i] = cas[9 - i].crt;
+	}
+	judge_with(s, 11, tl, NULL, TK_PROFILE_RFC5280, NULL, &v);
+	EXPECT_TRUE(!has_sev(&v, "path-limit", TK_SEV_FAIL));
+	EXPECT_TRUE(!has_sev(&v, "unknown-issuer", TK_SEV_FAIL));
+	gnutls_x509_trust_list_deinit(tl_self, 1);
+out:
+	tcert_free(&self);
+	tcert_free(&noeku);
+	tcert_free(&deep);
+	for (size_t i = 0; i < 13; i++) {
+		tcert_free(&cas[i]);
+	}
+	gnutls_x509_trust_list_deinit(tl, 1);
+	TK_CASE(NULL);
+}
+
 static void
 test_generated(void)
 {
@@ -640,6 +772,7 @@ test_generated(void)
 	}
 	test_leaves(&root, &inter);
 	test_paths(&root, &inter);
+	test_profiles(&root);
 	tcert_free(&root);
 	tcert_free(&inter);
 }

@@ -952,3 +952,21 @@ tk_finding_step(const struct tk_finding *f)
 {
 	return strncmp(f->code, "starttls-", 9) == 0 ? "starttls" : "verify";
 }
+
+void
+tk_report_warnings(const char *tool, const struct tk_result *r, FILE *out)
+{
+	char esc[1024], tgt[600];
+
+	tk_escape(r->target, strlen(r->target), tgt, sizeof(tgt));
+	for (size_t i = 0; i < r->findings.n; i++) {
+		const struct tk_finding *f = &r->findings.f[i];
+
+		if (f->sev != TK_SEV_WARN) {
+			continue;
+		}
+		tk_escape(f->message, strlen(f->message), esc, sizeof(esc));
+		fprintf(out, "%s: %s: %s: warning: %s: %s\n", tool, tgt,
+		    tk_finding_step(f), f->code, esc);
+	}
+}

@@ -124,6 +124,13 @@ const struct tk_finding *tk_report_main_finding(const struct tk_result *r);
 int tk_report_nagios(const struct tk_result *const *rs, size_t n,
     unsigned warn_days, unsigned crit_days, FILE *out);
 
+/*
+ * The chain's warnings, one "tool: target: verify: warning: code: message"
+ * line each, for stderr (the client tools without --json).
+ */
+void tk_report_warnings(const char *tool, const struct tk_result *r,
+    FILE *out);
+
 /* "tool: target: step: message" on one line, for stderr. */
 void tk_report_error_line(const char *tool, const char *target,
     const struct tk_err *err, FILE *out);

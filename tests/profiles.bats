@@ -223,3 +223,18 @@ failing() {
 	grep -q 'client certificate refused: purpose-mismatch: ' "$CC_ERR" ||
 	    fail "the server does not say why: $(cat "$CC_ERR")"
 }
+
+@test "a warning (intermediate only in the local store): exit 5 and the same verdict in every tool" {
+	cat "$TD/ca.crt" "$TD/intermediate.crt" >"$BATS_TEST_TMPDIR/store.pem"
+	serve leafonly "$TD/localhost-rsa.crt" "$TD/localhost-rsa.key"
+	every_tool 5 '.verdict == "warning" and .reason == "incomplete-chain"' \
+	    --ca "$BATS_TEST_TMPDIR/store.pem" localhost
+	# named on standard error by the tools whose stdout is the data
+	run -5 --separate-stderr "$TK_BUILD/tools/tls-echo-client" \
+	    --ca "$BATS_TEST_TMPDIR/store.pem" -m hi "localhost:$PORT"
+	assert_output hi
+	[[ $stderr == *"verify: warning: incomplete-chain: "* ]] || fail "$stderr"
+	run -5 --separate-stderr "$TK_BUILD/tools/tls-alpn-probe" \
+	    --ca "$BATS_TEST_TMPDIR/store.pem" "localhost:$PORT"
+	[[ $stderr == *"verify: warning: incomplete-chain: "* ]] || fail "$stderr"
+}

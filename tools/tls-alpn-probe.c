@@ -560,6 +560,9 @@ outcome_class(struct app *a, struct tk_err *why)
 		if (!tk_err_is_set(why)) {
 			*why = first->r.err;
 		}
+	} else if (first != NULL && first->r.cls == TK_WARN) {
+		/* the chain's warnings: exit 5 as in every client tool */
+		cls = tk_class_worst(cls, TK_WARN);
 	}
 	if (!expect_met(a)) {
 		char d[1200];
@@ -730,6 +733,14 @@ main(int argc, char **argv)
 		print_json(&a, cls);
 	} else {
 		print_text(&a);
+	}
+	if (!a.s.json && !a.s.quiet) {
+		const struct probe *first = a.main_used ? &a.main :
+		    a.neach > 0 ? &a.each[0] : NULL;
+
+		if (first != NULL) {
+			tk_report_warnings(TOOL, &first->r, stderr);
+		}
 	}
 	if (tk_err_is_set(&why) && !a.s.quiet) {
 		tk_report_error_line(TOOL, a.s.args[0], &why, stderr);

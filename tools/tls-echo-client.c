@@ -1242,6 +1242,9 @@ main(int argc, char **argv)
 			tk_report_text_session(&a.r, stderr);
 		}
 	}
+	if (!a.s.json && !a.s.quiet) {
+		tk_report_warnings(TOOL, &a.r, stderr);
+	}
 	if (tk_err_is_set(&a.r.err)) {
 		tk_report_error_line(TOOL, a.r.target, &a.r.err, stderr);
 	}

@@ -295,3 +295,28 @@ live_tool() {
 	run -0 judge x why 0 - 0 "$ok"
 	assert_output ''
 }
+
+@test "GnuTLS's second opinion: a refusal fails the check unless it is a known GnuTLS error, which is named" {
+	local args=(--ca "$MX/root.crt" --hostname www.example.com --json)
+
+	# --ignore cannot wave a bad signature through: GnuTLS refuses the
+	# path chainval would accept, and that fails
+	run -1 --separate-stderr "$CHECK" "${args[@]}" --ignore bad-signature \
+	    --file "$MX/bad-sig-leaf-chain.pem"
+	jq -e '.reason == "engine-disagreement" and
+	    any(.findings[]; .code == "bad-signature" and .severity == "info")' \
+	    <<<"$output"
+	# known GnuTLS errors (docs/verification.md): the chain passes and
+	# the finding says which
+	run -0 --separate-stderr "$CHECK" "${args[@]}" \
+	    --file "$MX/ok-policy-chain.pem"
+	jq -e 'any(.findings[]; .code == "gnutls-differs" and
+	    (.message | contains("policy constraint")))' <<<"$output"
+	run -0 --separate-stderr "$CHECK" "${args[@]}" --profile web \
+	    --file "$MX/ok-reencoded-chain.pem"
+	jq -e 'any(.findings[]; .code == "gnutls-differs" and
+	    (.message | contains("byte for byte")))' <<<"$output"
+	# an ordinary good chain: GnuTLS agrees, nothing to say
+	run -0 --separate-stderr "$CHECK" "${args[@]}" --file "$MX/ok-chain.pem"
+	jq -e 'all(.findings[]; .code != "gnutls-differs")' <<<"$output"
+}

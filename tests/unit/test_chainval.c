@@ -253,6 +253,11 @@ struct spec {
 	const char *permit;     /* a permitted dNSName constraint, or NULL */
 	time_t not_after;       /* 0: NOW + 10 years */
 	const struct tcert *key_of;  /* reuse this certificate's key */
+	unsigned ku;            /* 0: the usual for the role */
+	const char *xoid;       /* one more extension (value NULL) ... */
+	bool xcrit;             /* ... marked critical or not */
+	const char *emails[6];  /* emailAddress attributes of the subject */
+	const char *exclude_email;  /* an excluded rfc822Name constraint */
 };
 
 static unsigned serial_next = 100;
@@ -310,9 +315,32 @@ mk(struct tcert *t, const struct spec *s, const struct tcert *issuer)
 	rc |= gnutls_x509_crt_set_key(t->crt, t->key);
 	rc |= gnutls_x509_crt_set_basic_constraints(t->crt, s->ca,
 	    s->pathlen);
-	rc |= gnutls_x509_crt_set_key_usage(t->crt, s->ca ?
-	    GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN :
+	rc |= gnutls_x509_crt_set_key_usage(t->crt, s->ku != 0 ? s->ku :
+	    s->ca ? GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN :
 	    GNUTLS_KEY_DIGITAL_SIGNATURE);
+	for (size_t i = 0; i < 6 && s->emails[i] != NULL; i++) {
+		rc |= gnutls_x509_crt_set_dn_by_oid(t->crt,
+		    GNUTLS_OID_PKCS9_EMAIL, 0, s->emails[i],
+		    (unsigned)strlen(s->emails[i]));
+	}
+	if (s->xoid != NULL) {
+		static const unsigned char null_der[] = {0x05, 0x00};
+
+		rc |= gnutls_x509_crt_set_extension_by_oid(t->crt, s->xoid,
+		    null_der, sizeof(null_der), s->xcrit);
+	}
+	if (s->exclude_email != NULL) {
+		gnutls_x509_name_constraints_t enc;
+		gnutls_datum_t ed;
+
+		ed.data = (unsigned char *)(uintptr_t)s->exclude_email;
+		ed.size = (unsigned)strlen(s->exclude_email);
+		rc |= gnutls_x509_name_constraints_init(&enc);
+		rc |= gnutls_x509_name_constraints_add_excluded(enc,
+		    GNUTLS_SAN_RFC822NAME, &ed);
+		rc |= gnutls_x509_crt_set_name_constraints(t->crt, enc, 1);
+		gnutls_x509_name_constraints_deinit(enc);
+	}
 	if (!s->ca && (s->eku == NULL || s->eku[0] != '\0')) {
 		rc |= gnutls_x509_crt_set_key_purpose_oid(t->crt,
 		    s->eku != NULL ? s->eku : GNUTLS_KP_TLS_WWW_SERVER, 0);
@@ -751,6 +779,101 @@ out:
 	TK_CASE(NULL);
 }
 
+/*
+ * The false accepts closed in issue 12, one by one: critical extensions
+ * tlskit does not process, extensions RFC 5280 says must not be critical,
+ * the leaf's keyUsage for TLS, every emailAddress under an excluded
+ * rfc822Name constraint.
+ */
+static void
+test_false_accepts(const struct tcert *root)
+{
+	static const struct spec base = {"a.example.com", .pathlen = -1,
+	    .sans = {"dns:a.example.com"}};
+	static const struct {
+		const char *name;
+		const char *xoid;
+		bool xcrit;
+		unsigned ku;
+		const char *code;    /* NULL: valid */
+	} cases[] = {
+		{"critical SCT list", "1.3.6.1.4.1.11129.2.4.2", true, 0,
+		    "unknown-critical-extension"},
+		{"non-critical SCT list", "1.3.6.1.4.1.11129.2.4.2", false, 0,
+		    NULL},
+		{"critical unknown extension", "1.2.3.4.5", true, 0,
+		    "unknown-critical-extension"},
+		{"critical CRL distribution points", "2.5.29.31", true, 0,
+		    "unknown-critical-extension"},
+		{"critical subjectDirectoryAttributes", "2.5.29.9", true, 0,
+		    "bad-criticality"},
+		{"critical freshestCRL", "2.5.29.46", true, 0,
+		    "bad-criticality"},
+		{"keyUsage cRLSign only", NULL, false, GNUTLS_KEY_CRL_SIGN,
+		    "bad-key-usage"},
+		{"keyUsage dataEncipherment only", NULL, false,
+		    GNUTLS_KEY_DATA_ENCIPHERMENT, "bad-key-usage"},
+		{"keyUsage keyAgreement only, ECDSA key", NULL, false,
+		    GNUTLS_KEY_KEY_AGREEMENT, "bad-key-usage"},
+		{"keyUsage keyEncipherment only, ECDSA key", NULL, false,
+		    GNUTLS_KEY_KEY_ENCIPHERMENT, "bad-key-usage"},
+		{"keyUsage digitalSignature", NULL, false,
+		    GNUTLS_KEY_DIGITAL_SIGNATURE, NULL},
+	};
+	static const struct spec s_nca = {"Mail-constrained CA", .ca = true,
+	    .pathlen = -1, .exclude_email = "evil.example"};
+	gnutls_x509_trust_list_t tl = trust_of(root, NULL);
+	struct tcert nca = {0}, m1 = {0}, m2 = {0};
+	struct spec s_m1 = base, s_m2 = base;
+	char longmail[320];
+	gnutls_x509_crt_t s[2];
+	int rc;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct spec sp = base;
+		struct tcert leaf = {0};
+
+		sp.xoid = cases[i].xoid;
+		sp.xcrit = cases[i].xcrit;
+		sp.ku = cases[i].ku;
+		if (mk(&leaf, &sp, root) < 0) {
+			EXPECT_TRUE(false);
+			tcert_free(&leaf);
+			continue;
+		}
+		s[0] = leaf.crt;
+		expect(cases[i].name, s, 1, tl, "a.example.com",
+		    cases[i].code);
+		tcert_free(&leaf);
+	}
+	/* the fifth emailAddress, and one 300 characters long */
+	memset(longmail, 'x', 290);
+	snprintf(longmail + 290, sizeof(longmail) - 290, "@evil.example");
+	s_m1.emails[0] = "a@good.example";
+	s_m1.emails[1] = "b@good.example";
+	s_m1.emails[2] = "c@good.example";
+	s_m1.emails[3] = "d@good.example";
+	s_m1.emails[4] = "e@evil.example";
+	s_m2.emails[0] = longmail;
+	rc = mk(&nca, &s_nca, root);
+	rc |= mk(&m1, &s_m1, &nca);
+	rc |= mk(&m2, &s_m2, &nca);
+	EXPECT_EQ_INT(rc, 0);
+	if (rc == 0) {
+		s[1] = nca.crt;
+		s[0] = m1.crt;
+		expect("fifth emailAddress excluded", s, 2, tl,
+		    "a.example.com", "name-constraints");
+		s[0] = m2.crt;
+		expect("a 300-character emailAddress excluded", s, 2, tl,
+		    "a.example.com", "name-constraints");
+	}
+	tcert_free(&nca);
+	tcert_free(&m1);
+	tcert_free(&m2);
+	gnutls_x509_trust_list_deinit(tl, 1);
+}
+
 static void
 test_generated(void)
 {
@@ -773,6 +896,7 @@ test_generated(void)
 	test_leaves(&root, &inter);
 	test_paths(&root, &inter);
 	test_profiles(&root);
+	test_false_accepts(&root);
 	tcert_free(&root);
 	tcert_free(&inter);
 }

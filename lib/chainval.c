@@ -3189,6 +3189,7 @@ finish(const struct pathres *r, struct tk_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->profile = r->profile;
+	v->profile_auto = r->j != NULL && r->j->profile == TK_PROFILE_AUTO;
 	for (int sev = TK_SEV_FAIL; sev >= TK_SEV_INFO; sev--) {
 		for (int p = P_TRUST; p <= P_INFO; p++) {
 			for (size_t i = 0; i < r->v.n; i++) {

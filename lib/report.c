@@ -790,11 +790,15 @@ tk_report_text_check(const struct tk_result *r, bool brief, bool color,
 	}
 	if (r->verdict.status == TK_VERIFY_OK ||
 	    r->verdict.status == TK_VERIFY_FAILED) {
-		fprintf(out, "  profile   %s\n",
-		    r->verdict.profile == TK_PROFILE_RFC5280 ?
+		bool rfc = r->verdict.profile == TK_PROFILE_RFC5280;
+
+		fprintf(out, "  profile   %s%s\n", rfc ?
 		    "rfc5280 (RFC 5280 and RFC 6125; CA/Browser Forum rules "
 		    "are info)" : "web (RFC 5280, RFC 6125 and the "
-		    "CA/Browser Forum Baseline Requirements)");
+		    "CA/Browser Forum Baseline Requirements)",
+		    !r->verdict.profile_auto ? "" : rfc ?
+		    ", chosen for an anchor from your own --ca" :
+		    ", chosen for an anchor from the system store");
 	}
 	if (r->handshake_done) {
 		fprintf(out, "  session   %s, %s, group %s, ALPN %s",

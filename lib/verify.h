@@ -36,6 +36,7 @@ enum tk_verify_status {
 struct tk_verdict {
 	enum tk_verify_status status;  /* FAILED iff a reason is FAIL */
 	enum tk_profile profile;       /* the profile the path was judged by */
+	bool profile_auto;             /* chosen by --profile auto */
 	unsigned gnutls_status;  /* the raw bits, for --debug */
 	struct tk_reason reasons[TK_REASONS_MAX];
 	size_t n;

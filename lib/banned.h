@@ -1,7 +1,7 @@
 /*
  * Functions we never call: unbounded string writes and the time functions
- * that use a shared static buffer or the local zone (STYLE.md section 6).
- * Included last by every file in lib/ and tools/.
+ * that use a shared static buffer or the local zone (docs/ARCHITECTURE.md,
+ * "Conventions").  Included last by every file in lib/ and tools/.
  */
 #ifndef TK_BANNED_H
 #define TK_BANNED_H

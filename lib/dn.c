@@ -15,6 +15,8 @@
 
 #include "dn.h"
 
+#include "banned.h"
+
 /* Unread input, or the contents of one TLV. */
 struct rd {
 	const unsigned char *p;

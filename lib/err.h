@@ -1,7 +1,8 @@
 /*
  * The one error value of tlskit.  Every failure is a class (which is the exit
- * code, DESIGN.md "Exit codes"), the step that failed, and a message in plain
- * words.  GnuTLS and errno codes are kept beside it for callers that branch.
+ * code, docs/ARCHITECTURE.md, "Errors and exit codes"), the step that
+ * failed, and a message in plain words.  GnuTLS and errno codes are kept
+ * beside it for callers that branch.
  */
 #ifndef TK_ERR_H
 #define TK_ERR_H

@@ -1,6 +1,7 @@
 /*
  * The event loop: fd watches, monotonic timers and signals.  It knows nothing
- * of TLS or sockets beyond file descriptors (STYLE.md section 2).
+ * of TLS or sockets beyond file descriptors (docs/ARCHITECTURE.md,
+ * "The poll loop").
  *
  * Callbacks run on the loop's thread.  A callback may add or remove any
  * watch or timer, its own included; the loop re-checks a watch's mask before

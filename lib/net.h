@@ -2,8 +2,9 @@
  * Targets, name resolution, non-blocking connect and listen.
  *
  * A target is parsed once, before any I/O, so bad input is reported with
- * exit 2 (DESIGN.md).  Resolution runs on the loop through c-ares; connect
- * races every address, IPv6 and IPv4 interleaved with a stagger (RFC 8305).
+ * exit 2 (docs/ARCHITECTURE.md, "The client data path").  Resolution runs
+ * on the loop through c-ares; connect races every address, IPv6 and IPv4
+ * interleaved with a stagger (RFC 8305).
  */
 #ifndef TK_NET_H
 #define TK_NET_H

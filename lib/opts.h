@@ -2,7 +2,7 @@
  * The one option table shared by every tool: parsing, --help, the man
  * pages' OPTIONS sections and the shell completions all come from it, so a
  * flag has one name, one letter, one type and one meaning everywhere
- * (STYLE.md section 4).
+ * (docs/ARCHITECTURE.md, "The option table").
  */
 #ifndef TK_OPTS_H
 #define TK_OPTS_H

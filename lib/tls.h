@@ -1,8 +1,9 @@
 /*
  * One GnuTLS session on a non-blocking fd.  Every call that could block
  * returns TK_WANT_READ or TK_WANT_WRITE instead; the caller sets its watch
- * to that one direction and calls again (STYLE.md section 2).  tk_tls never
- * polls and never closes the fd, which stays its caller's.
+ * to that one direction and calls again (docs/ARCHITECTURE.md,
+ * "The poll loop").  tk_tls never polls and never closes the fd, which
+ * stays its caller's.
  */
 #ifndef TK_TLS_H
 #define TK_TLS_H

@@ -259,9 +259,9 @@ ap_nginx_state() {
 	ap_listen_ports "$AP_PID" | grep -qx "$port"
 }
 
-# ap_start_nginx NAME: nginx as PEERS.md says (foreground, private prefix),
-# on a port from ap_free_port, retried with a new port (at most 3 tries)
-# when another process took it first.  Sets PORT.
+# ap_start_nginx NAME: nginx as docs/ARCHITECTURE.md, "Real peers", says
+# (foreground, private prefix), on a port from ap_free_port, retried with a
+# new port (at most 3 tries) when another process took it first.  Sets PORT.
 ap_start_nginx() {
 	local name=$1 dir=$BATS_TEST_TMPDIR/$1 try port i rc
 

@@ -2,7 +2,7 @@
 #
 # The documentation agrees with the tools: --help, --list-options, the man
 # pages and the three completion files all list the same options for every
-# tool (STYLE.md section 4), and the FINDINGS sections list the codes of
+# tool (docs/ARCHITECTURE.md, "The option table"); FINDINGS list the codes of
 # lib/codes.c, the table every reported code must be in.  Runs the built
 # tools from $TK_BUILD (default:
 # the build directory next to tests/).  The tool list comes from the

@@ -30,8 +30,8 @@ TK_BUILD=${TK_BUILD:-$BATS_TEST_DIRNAME/../build}
 TESTDATA=${TESTDATA:-$TK_SRC/testdata}
 TK_SERVER=$TK_BUILD/tools/tls-echo-server
 TK_CLIENT=$TK_BUILD/tools/tls-echo-client
-# Debian's python3-* and the ssl module as the system built it (PEERS.md:
-# the python3 on PATH may be a pyenv interpreter)
+# Debian's python3-* and the ssl module as the system built it (the python3
+# on PATH may be a pyenv interpreter: docs/ARCHITECTURE.md, "Real peers")
 TK_PYTHON=${TK_PYTHON:-/usr/bin/python3}
 export NO_COLOR=1
 

@@ -2,7 +2,7 @@
 # tls-starttls against real servers (issue #4): postfix (smtp), dovecot
 # (lmtp, imap, pop3, sieve), vsftpd (ftp), prosody (xmpp, xmpp-server),
 # slapd (ldap), PostgreSQL (postgres), a scripted NNTP server
-# (tests/peers/nntp_server.py: no light real one fits, see PEERS.md) and
+# (tests/peers/nntp_server.py, see docs/ARCHITECTURE.md "Real peers") and
 # tlskit's own tls-echo-server --starttls line.  Each protocol's test
 # checks the upgrade, the verdict, what was advertised and answered, the
 # capabilities and the transcript, and cross-checks the same server with
@@ -381,7 +381,7 @@ $output"
 	xc_openssl ldap "$SLAPD_PORT"
 	xc_gnutls ldap "$SLAPD_PORT"
 	# libldap names loopback by the host name: 127.0.0.1 is verified as
-	# an IP address (PEERS.md)
+	# an IP address (docs/ARCHITECTURE.md, "Real peers")
 	if command -v ldapsearch >/dev/null; then
 		run env LDAPTLS_CACERT="$CA" LDAPTLS_REQCERT=demand timeout 20 \
 		    ldapsearch -ZZ -x -H "ldap://127.0.0.1:$SLAPD_PORT" -b '' \

@@ -1,8 +1,8 @@
 # Real STARTTLS servers for tests/starttls-real.bats (issue #4), started on
 # free 127.0.0.1 ports with private configuration in a 0755 directory
 # (mktemp's and bats' 0700 dirs break servers that drop privileges, see
-# /work/shared/PEERS.md), the localhost test chain, bounded waits, and a
-# stop by PID that waits until the process is really gone.
+# docs/ARCHITECTURE.md, "Real peers"), the localhost test chain, bounded
+# waits, and a stop by PID that waits until the process is really gone.
 #
 # Each start_NAME sets NAME_PID and NAME_PORT (dovecot and prosody: one
 # port per service), logs into $ST_DIR/log and appends "NAME MS ms" (the
@@ -456,8 +456,8 @@ stop_vsftpd() {
 }
 
 # start_nntp: tests/peers/nntp_server.py (RFC 4642 STARTTLS, scripted: no
-# light real NNTP server fits, see PEERS.md) on a free port.  Sets
-# NNTP_PID and NNTP_PORT.
+# light real NNTP server fits, see docs/ARCHITECTURE.md, "Real peers") on
+# a free port.  Sets NNTP_PID and NNTP_PORT.
 start_nntp() {
 	st_dir nntp || return 1
 	st_free_ports 1 || return 1

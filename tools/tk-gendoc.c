@@ -3,8 +3,8 @@
  * (lib/opts.c) into the man pages' OPTIONS sections and the bash, zsh and
  * fish completions, and the one table of finding codes (lib/codes.c) into
  * their FINDINGS sections, and checks that the committed copies are up to
- * date (STYLE.md section 4; the way curl's test1139 keeps its man pages
- * honest).
+ * date (docs/ARCHITECTURE.md, "The option table" and "The finding codes";
+ * the way curl's test1139 keeps its man pages honest).
  *
  *   tk-gendoc man TEMPLATE TOOL   man page from man/TOOL.1.in on stdout
  *   tk-gendoc bash|zsh|fish       one completion file on stdout

@@ -2,7 +2,7 @@
 """A small NNTP server with STARTTLS (RFC 3977, RFC 4642) for
 tests/starttls-real.bats: no light real NNTP server fits the test machine
 (inn2's nnrpd needs a domain in the host name and an overview index, see
-PEERS.md).
+docs/ARCHITECTURE.md, "Real peers").
 
   nntp_server.py CHAIN KEY [PORT]
 

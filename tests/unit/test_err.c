@@ -20,8 +20,9 @@ static const struct {
 	{TK_INTERNAL, 70},
 };
 
-/* DESIGN.md "Exit codes": with several targets the worst one wins, in
- * this order (bad input, 2, stops everything before that can happen). */
+/* docs/ARCHITECTURE.md, "Errors and exit codes": with several targets the
+ * worst one wins, in this order (bad input, 2, stops everything before
+ * that can happen). */
 static const enum tk_class worst_order[] = {
 	TK_INTERNAL, TK_NET, TK_TLS, TK_CHECK, TK_WARN, TK_OK,
 };

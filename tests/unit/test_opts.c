@@ -63,7 +63,8 @@ test_table(void)
 	EXPECT_TRUE(tk_opt_find("hel") == NULL);
 	EXPECT_TRUE(tk_opt_find("helpx") == NULL);
 
-	/* one letter, one option, for every tool (STYLE.md section 4) */
+	/* one letter, one option, for every tool (docs/ARCHITECTURE.md,
+	 * "The option table") */
 	TK_CASE("short letters");
 	for (size_t i = 0; i < tk_nopts; i++) {
 		for (size_t k = i + 1; k < tk_nopts; k++) {

@@ -1,6 +1,7 @@
 /*
  * Unit tests for lib/tls.h: ALPN lists, versions, priority strings, and
- * in-process handshakes over a non-blocking socketpair (STYLE.md section 8).
+ * in-process handshakes over a non-blocking socketpair (docs/ARCHITECTURE.md,
+ * "Tests").
  */
 #include <gnutls/gnutls.h>
 #include <stdio.h>

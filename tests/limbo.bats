@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 #
-# The x509-limbo suite (../shared/x509-limbo: 9,780 certificate-path
-# validation cases) through tls-check-cert --file, as a user would run it:
+# The x509-limbo suite (shared/x509-limbo beside the checkout: 9,780
+# certificate-path validation cases) through tls-check-cert --file, as a
+# user would run it:
 # the pass rates must stay at or above tests/limbo/gate and no case in the
 # groups of tests/limbo/protected may be accepted when it should fail.
 # The same suite through the bare validator (tk-verify) proves that the

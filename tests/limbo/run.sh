@@ -6,7 +6,7 @@
 #
 #   tests/limbo/run.sh [VERIFIER]        (default: build/tools/tk-verify)
 #
-# Environment: LIMBO_DIR (default: ../shared/x509-limbo beside the
+# Environment: LIMBO_DIR (default: shared/x509-limbo next to the
 # checkout), LIMBO_JOBS (default: the number of CPUs), LIMBO_RESULTS (keep
 # the per-case results there), LIMBO_OK_CODES (exit codes that mean
 # "valid", default 0; "0,5" for tls-check-cert, whose warnings exit 5),
@@ -20,7 +20,7 @@ verifier=${1:-build/tools/tk-verify}
 # clone lives elsewhere)
 limbo=${LIMBO_DIR:-}
 if [ -z "$limbo" ]; then
-	for d in "$top/../shared/x509-limbo" /work/shared/x509-limbo; do
+	for d in "$(dirname "$top")/shared/x509-limbo" /work/shared/x509-limbo; do
 		if [ -f "$d/run-limbo.py" ]; then
 			limbo=$d
 			break

@@ -342,8 +342,12 @@ tk_report_json(const struct tk_result *r, FILE *out)
 		bool error = r->cls != TK_OK && r->cls != TK_WARN &&
 		    r->cls != TK_CHECK;
 
+		/* --insecure: judged and reported, but not held against
+		 * the server */
 		json_object_set_new(o, "verdict", json_string(
-		    error ? "error" : r->cls == TK_OK ? "ok" :
+		    error ? "error" :
+		    r->verdict.status == TK_VERIFY_SKIPPED ? "skipped" :
+		    r->cls == TK_OK ? "ok" :
 		    r->cls == TK_WARN ? "warning" : "fail"));
 		json_object_set_new(o, "reason", error && r->err.step ?
 		    json_string(r->err.step) : mf != NULL ?

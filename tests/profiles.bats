@@ -238,3 +238,12 @@ failing() {
 	    --ca "$BATS_TEST_TMPDIR/store.pem" "localhost:$PORT"
 	[[ $stderr == *"verify: warning: incomplete-chain: "* ]] || fail "$stderr"
 }
+
+@test "--insecure: the chain is still judged and reported, verdict skipped, exit 0" {
+	serve seed "$U/seed.pem" "$U/seed.pem"
+	run -0 --separate-stderr "$TK_BUILD/tools/tls-echo-client" --insecure \
+	    --json -m hi "127.0.0.1:$PORT"
+	jq -e '.verdict == "skipped" and .verification.status == "skipped" and
+	    any(.findings[]; .severity == "fail")' <<<"$output"
+	[[ $stderr == *"not verified (--insecure)"* ]] || fail "$stderr"
+}

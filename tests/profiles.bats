@@ -154,6 +154,8 @@ failing() {
 @test "a leaf whose issuer re-encodes its CA's subject (UTF8String, other case) chains (RFC 5280 7.1)" {
 	serve reenc "$U/reencoded-issuer-chain.pem" "$U/reencoded-issuer.key"
 	every_tool 0 '.verdict == "ok"' --ca "$U/reencoded-ca.crt" localhost
+	every_tool 0 '.verdict == "ok" and .profile == "web"' --profile web \
+	    --ca "$U/reencoded-ca.crt" localhost
 	run -0 --separate-stderr "$CHECK" --file "$U/reencoded-issuer-chain.pem" \
 	    --ca "$U/reencoded-ca.crt" --hostname localhost --json
 }

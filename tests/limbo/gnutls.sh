@@ -5,7 +5,7 @@
 # profile.  Takes the same options as tk-verify (--profile is ignored).
 #   tests/limbo/run.sh tests/limbo/gnutls.sh
 set -u
-chain= ca= host= at=
+chain='' ca='' host='' at=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--file) chain=$2; shift 2 ;;

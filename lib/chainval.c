@@ -1353,11 +1353,10 @@ enum role {
 	R_ANCHOR,
 };
 
-/* The X_* of an extension of nd, or -1 when tlskit does not know it. */
+/* The X_* of an extension, or -1 when tlskit does not know it. */
 static int
-ext_id_of(const struct node *nd, const struct ext *x)
+ext_id_of(const struct ext *x)
 {
-	(void)nd;
 	for (int id = 0; id < X_COUNT; id++) {
 		if (strcmp(known[id].oid, x->oidtext) == 0) {
 			return id;
@@ -1369,7 +1368,7 @@ ext_id_of(const struct node *nd, const struct ext *x)
 static const char *
 ext_name(const struct ext *x)
 {
-	int id = ext_id_of(NULL, x);
+	int id = ext_id_of(x);
 
 	return id >= 0 ? known[id].name : x->oidtext;
 }
@@ -1419,7 +1418,7 @@ check_form(const struct node *nd, size_t i, enum role role,
 	}
 	for (size_t k = 0; k < nd->next; k++) {
 		const struct ext *x = &nd->ext[k];
-		int id = ext_id_of(nd, x);
+		int id = ext_id_of(x);
 
 		if (!x->critical) {
 			continue;
@@ -1702,7 +1701,7 @@ check_leaf_names(const struct node *nd, struct pathres *r)
 
 	if (nd->x[X_SAN] == NULL) {
 		add(r, "no-san", "CA/B: leaf has no subjectAltName (BR "
-		    "7.1.2.7.12; the CN is not used for the name)");
+		    "7.1.2.7.12)");
 		return;
 	}
 	while (next_gname(&it, &g)) {

@@ -9,6 +9,7 @@ gate is missed or a protected case is falsely accepted.
 """
 import fnmatch
 import json
+import os
 import sys
 
 # x509-limbo's hand-written cases (its README; 202 with GnuTLS's runner)
@@ -51,9 +52,12 @@ def main():
     }
     failed = False
     print(f"{'part':<14} {'tlskit':>24} {'gate':>7}   GnuTLS 3.7.9")
+    # LIMBO_SAMPLED: a sample of the BetterTLS name-constraint cases ran
+    # (a sanitizer build): the whole-suite rate is not the suite's
+    sampled = os.environ.get("LIMBO_SAMPLED") == "1"
     for name, sel in parts.items():
         ok, ran, pct = rate(sel)
-        want = gate.get(name)
+        want = None if sampled and name == "whole" else gate.get(name)
         miss = want is not None and pct < want
         failed |= miss
         print(f"{name:<14} {f'{ok} / {ran} ({pct:.1f} %)':>24} "

@@ -92,12 +92,15 @@ check_reversed(gnutls_x509_crt_t *served, size_t n,
 		return;
 	}
 	for (size_t i = 1; i < n && i < info->n; i++) {
+		unsigned status = GNUTLS_CERT_SIGNATURE_FAILURE;
+
+		/* the name, then the signature: served[0] really issued it */
 		if (!is_ca(served[i]) && issues(served[0], served[i]) &&
 		    gnutls_x509_crt_verify(served[i], &served[0], 1,
 		    GNUTLS_VERIFY_ALLOW_BROKEN | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 |
 		    GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
-		    GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS,
-		    &(unsigned){0}) >= 0) {
+		    GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS, &status) >= 0 &&
+		    !(status & GNUTLS_CERT_SIGNATURE_FAILURE)) {
 			tk_findings_add(f, "chain-reversed", TK_SEV_FAIL,
 			    "the chain is in reverse order: it starts with "
 			    "the CA '%s', which issued certificate #%zu '%s', "

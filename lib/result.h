@@ -53,7 +53,7 @@ enum tk_outcome {
  * (tk_result_keep_dialogue()).  Bounded: at most TK_DIALOGUE_LINES_MAX
  * lines (the rest counted in dropped), TK_DIALOGUE_CAPS_MAX capabilities
  * per phase, TK_DIALOGUE_TEXT_MAX bytes per line, capability and answer;
- * one allocation sized to what was kept, about 90 KiB at the very most.
+ * one allocation sized to what was kept, under 85 KiB at the very most.
  * The bounds are at least starttls's own, so nothing it kept is lost.
  * Every string is the peer's bytes: escape them.
  */

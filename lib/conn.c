@@ -71,6 +71,9 @@ step_name(enum state s)
 static void
 finish(struct tk_conn *c, bool ready)
 {
+	struct tk_err e;
+
+	tk_err_clear(&e);
 	c->state = S_DONE;
 	c->ready = ready;
 	tk_loop_timer_stop(c->loop, &c->deadline);
@@ -82,14 +85,18 @@ finish(struct tk_conn *c, bool ready)
 		}
 		snprintf(c->r->transcript, sizeof(c->r->transcript), "%s",
 		    tk_starttls_transcript(c->st));
-		tk_starttls_free(c->r->st);
-		c->r->st = c->st;
+		if (tk_result_keep_dialogue(c->r, c->st, &e) < 0) {
+			tk_err_set(&c->r->err, e.cls, e.step, "%s", e.msg);
+			c->r->cls = tk_class_worst(c->r->cls, e.cls);
+		}
+		tk_starttls_free(c->st);
 		c->st = NULL;
 	}
 	if (c->fd >= 0) {
 		tk_loop_unwatch(c->loop, c->fd);
 	}
 	c->r->t_total_us = tk_now_us() - c->t0;
+	tk_result_finish(c->r);
 	c->cb(c, c->arg);
 }
 

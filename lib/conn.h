@@ -14,7 +14,7 @@
 #include "loop.h"
 #include "net.h"
 #include "proxy.h"
-#include "report.h"
+#include "result.h"
 #include "tls.h"
 
 struct tk_conn_conf {

@@ -3,116 +3,11 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
+
 #include "banned.h"
-
-void
-tk_result_init(struct tk_result *r, const char *tool, const char *target)
-{
-	memset(r, 0, sizeof(*r));
-	r->tool = tool;
-	snprintf(r->target, sizeof(r->target), "%s", target);
-	tk_err_clear(&r->err);
-	r->cls = TK_OK;
-}
-
-void
-tk_result_release(struct tk_result *r)
-{
-	tk_fixchain_free(r->fixed);
-	r->fixed = NULL;
-	tk_chain_clear(&r->chain);
-	tk_starttls_free(r->st);
-	r->st = NULL;
-}
-
-/* Length of the valid UTF-8 sequence at p (RFC 3629), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len;
-	unsigned cp;
-
-	if (p[0] < 0x80) {
-		return 1;
-	} else if ((p[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = p[0] & 0x1fu;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = p[0] & 0x0fu;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = p[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	if (len > n) {
-		return 0;
-	}
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			return 0;
-		}
-		cp = (cp << 6) | (p[i] & 0x3fu);
-	}
-	/* overlong forms, surrogates and values past U+10FFFF */
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-	    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff)) {
-		return 0;
-	}
-	/* C1 controls (U+0080..U+009F) are escaped like C0 ones */
-	if (cp >= 0x80 && cp <= 0x9f) {
-		return 0;
-	}
-	return len;
-}
-
-void
-tk_escape(const char *in, size_t inlen, char *out, size_t outlen)
-{
-	const unsigned char *p = (const unsigned char *)in;
-	size_t o = 0;
-
-	if (outlen == 0) {
-		return;
-	}
-	for (size_t i = 0; i < inlen;) {
-		size_t l = utf8_len(p + i, inlen - i);
-
-		if (l == 1 && (p[i] < 0x20 || p[i] == 0x7f)) {
-			l = 0;
-		}
-		if (l == 0) {
-			if (o + 4 >= outlen) {
-				break;
-			}
-			snprintf(out + o, outlen - o, "\\x%02X", p[i]);
-			o += 4;
-			i++;
-			continue;
-		}
-		if (l == 1 && p[i] == '\\') {
-			if (o + 2 >= outlen) {
-				break;
-			}
-			out[o++] = '\\';
-			out[o++] = '\\';
-			i++;
-			continue;
-		}
-		if (o + l >= outlen) {
-			break;
-		}
-		memcpy(out + o, p + i, l);
-		o += l;
-		i += l;
-	}
-	out[o] = '\0';
-}
 
 /* JSON building: every peer string goes through tk_escape() first. */
 
@@ -219,41 +114,36 @@ json_caps(const char *const *caps)
 	return a;
 }
 
-/* The plaintext dialogue: tk_starttls's record, peer bytes escaped. */
+/* The plaintext dialogue as the result kept it, peer bytes escaped. */
 static json_t *
 json_starttls(const struct tk_result *r)
 {
 	json_t *v = json_object(), *a = json_array();
-	const struct tk_starttls_line *l = NULL;
-	size_t n = 0, dropped = 0;
-	int adv = -1;
+	const struct tk_dialogue *d = r->dialogue;
 
 	json_object_set_new(v, "protocol", json_string(r->starttls));
-	if (r->st != NULL) {
-		adv = tk_starttls_advertised(r->st);
-		l = tk_starttls_lines(r->st, &n, &dropped);
-	}
-	json_object_set_new(v, "advertised", adv < 0 ? json_null() :
-	    json_boolean(adv == 1));
-	json_object_set_new(v, "answer", r->st != NULL ?
-	    jstr_or_null(tk_starttls_answer(r->st)) : json_null());
-	json_object_set_new(v, "caps_before", json_caps(r->st != NULL ?
-	    tk_starttls_caps(r->st) : NULL));
-	json_object_set_new(v, "caps_after", json_caps(r->st != NULL ?
-	    tk_starttls_caps_after(r->st) : NULL));
-	for (size_t i = 0; i < n; i++) {
+	json_object_set_new(v, "advertised", d == NULL || d->advertised < 0 ?
+	    json_null() : json_boolean(d->advertised == 1));
+	json_object_set_new(v, "answer", d != NULL ?
+	    jstr_or_null(d->answer) : json_null());
+	json_object_set_new(v, "caps_before", json_caps(d != NULL ?
+	    d->caps_before : NULL));
+	json_object_set_new(v, "caps_after", json_caps(d != NULL ?
+	    d->caps_after : NULL));
+	for (size_t i = 0; d != NULL && i < d->nlines; i++) {
+		const struct tk_dialogue_line *l = &d->lines[i];
 		json_t *e = json_object();
 
-		json_object_set_new(e, "t_ms", json_ms(l[i].t_us));
+		json_object_set_new(e, "t_ms", json_ms(l->t_us));
 		json_object_set_new(e, "dir",
-		    json_string(l[i].client ? "C" : "S"));
-		json_object_set_new(e, "tls", json_boolean(l[i].tls));
-		json_object_set_new(e, "line", jstr(l[i].text));
+		    json_string(l->client ? "C" : "S"));
+		json_object_set_new(e, "tls", json_boolean(l->tls));
+		json_object_set_new(e, "line", jstr(l->text));
 		json_array_append_new(a, e);
 	}
 	json_object_set_new(v, "transcript", a);
 	json_object_set_new(v, "transcript_dropped", json_integer(
-	    (json_int_t)dropped));
+	    (json_int_t)(d != NULL ? d->dropped : 0)));
 	json_object_set_new(v, "injected_bytes",
 	    json_integer((json_int_t)r->injected_bytes));
 	if (r->injection.checked) {
@@ -284,14 +174,13 @@ jdemoted(enum tk_demotion d)
 	    json_string(tk_demotion_name(d));
 }
 
-int
-tk_report_json(const struct tk_result *r, FILE *out)
+json_t *
+tk_report_json_object(const struct tk_result *r)
 {
 	json_t *o = json_object(), *v, *a;
-	int rc;
 
 	if (o == NULL) {
-		return -1;
+		return NULL;
 	}
 	json_object_set_new(o, "tool", json_string(r->tool));
 	json_object_set_new(o, "target", jstr(r->target));
@@ -334,21 +223,14 @@ tk_report_json(const struct tk_result *r, FILE *out)
 	}
 	json_object_set_new(o, "chain", a);
 	if (r->checked) {
-		const struct tk_finding *mf = tk_report_main_finding(r);
+		const struct tk_finding *mf = tk_result_main_finding(r);
+		bool error = r->outcome == TK_OUTCOME_ERROR;
 		char t[32];
 
+		json_object_set_new(o, "verdict",
+		    json_string(tk_outcome_name(r->outcome)));
 		/* checked, then a later step failed (the dialogue inside
-		 * TLS): an error, whatever the chain was */
-		bool error = r->cls != TK_OK && r->cls != TK_WARN &&
-		    r->cls != TK_CHECK;
-
-		/* --insecure: judged and reported, but not held against
-		 * the server */
-		json_object_set_new(o, "verdict", json_string(
-		    error ? "error" :
-		    r->verdict.status == TK_VERIFY_SKIPPED ? "skipped" :
-		    r->cls == TK_OK ? "ok" :
-		    r->cls == TK_WARN ? "warning" : "fail"));
+		 * TLS): that step is the reason, whatever the chain was */
 		json_object_set_new(o, "reason", error && r->err.step ?
 		    json_string(r->err.step) : mf != NULL ?
 		    json_string(mf->code) : json_null());
@@ -403,7 +285,8 @@ tk_report_json(const struct tk_result *r, FILE *out)
 		}
 	} else if (r->verdict_always) {
 		/* the check could not run: scripts still find a verdict */
-		json_object_set_new(o, "verdict", json_string("error"));
+		json_object_set_new(o, "verdict",
+		    json_string(tk_outcome_name(r->outcome)));
 		json_object_set_new(o, "reason", json_string(
 		    r->err.step != NULL ? r->err.step : "error"));
 		json_object_set_new(o, "findings", json_array());
@@ -482,7 +365,7 @@ tk_report_json(const struct tk_result *r, FILE *out)
 		json_object_set_new(o, "error", json_null());
 	}
 	json_object_set_new(o, "exit_code",
-	    json_integer(tk_err_exit_code(r->cls)));
+	    json_integer(tk_result_exit_code(r)));
 	v = json_object();
 	json_object_set_new(v, "resolve", json_ms(r->t_resolve_us));
 	json_object_set_new(v, "connect", json_ms(r->t_connect_us));
@@ -496,18 +379,95 @@ tk_report_json(const struct tk_result *r, FILE *out)
 	}
 	json_object_set_new(v, "total", json_ms(r->t_total_us));
 	json_object_set_new(o, "timings_ms", v);
-	rc = json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	return o;
+}
+
+int
+tk_report_json_write(const json_t *o, FILE *out)
+{
+	int rc = json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER |
 	    JSON_REAL_PRECISION(6));
+
 	fputc('\n', out);
 	fflush(out);
+	return rc;
+}
+
+int
+tk_report_json(const struct tk_result *r, FILE *out)
+{
+	json_t *o = tk_report_json_object(r);
+	int rc;
+
+	if (o == NULL) {
+		return -1;
+	}
+	rc = tk_report_json_write(o, out);
 	json_decref(o);
 	return rc;
+}
+
+/*
+ * The chain in text, in one of two layouts: the -v session summary
+ * (check false) and tls-check-cert's report, which adds the serial, the
+ * CA flag and the count of SANs not kept.
+ */
+static void
+text_chain(const struct tk_chain *ch, bool check, FILE *out)
+{
+	const char *ind = check ? "     " : "  ";
+	int w = check ? 10 : 12;
+	char esc[1024], t1[32], t2[32];
+
+	for (size_t i = 0; i < ch->n; i++) {
+		const struct tk_certinfo *c = &ch->certs[i];
+
+		tk_escape(c->subject, strlen(c->subject), esc, sizeof(esc));
+		fprintf(out, check ? "  #%zu %s\n" : "certificate #%zu  %s\n",
+		    i, esc);
+		tk_escape(c->issuer, strlen(c->issuer), esc, sizeof(esc));
+		fprintf(out, "%s%-*s%s\n", ind, w, "issuer", esc);
+		if (c->nsans > 0) {
+			/* each name brings its own leading space */
+			fprintf(out, "%s%-*s", ind, w - 1, "names");
+			for (size_t k = 0; k < c->nsans; k++) {
+				tk_escape(c->sans[k].value, c->sans[k].len,
+				    esc, sizeof(esc));
+				fprintf(out, " %s:%s",
+				    tk_san_type_name(c->sans[k].type), esc);
+			}
+			if (check && c->nsans_total > c->nsans) {
+				fprintf(out, " (+%zu more)",
+				    c->nsans_total - c->nsans);
+			}
+			fputc('\n', out);
+		}
+		tk_time_iso(c->not_before, t1, sizeof(t1));
+		tk_time_iso(c->not_after, t2, sizeof(t2));
+		fprintf(out, "%s%-*s%s to %s (%ld days left)\n", ind, w,
+		    "valid", t1, t2, c->days_left);
+		if (check) {
+			fprintf(out, "%s%-*s%s, signature %s%s\n", ind, w,
+			    "key", c->key, c->signature,
+			    c->is_ca ? ", CA" : "");
+			fprintf(out, "%s%-*s%s\n", ind, w, "serial",
+			    c->serial);
+		} else {
+			fprintf(out, "%s%-*s%s, signed %s\n", ind, w, "key",
+			    c->key, c->signature);
+		}
+		fprintf(out, "%s%-*s%s\n", ind, w, "sha256", c->sha256);
+	}
+	if (ch->total > ch->n) {
+		fprintf(out, "%s(%zu more certificates not shown)\n",
+		    check ? "  " : "", ch->total - ch->n);
+	}
 }
 
 void
 tk_report_text_session(const struct tk_result *r, FILE *out)
 {
-	char esc[1024], t1[32], t2[32];
+	char esc[1024];
 
 	if (r->address[0] != '\0') {
 		fprintf(out, "connected to %s", r->address);
@@ -540,35 +500,7 @@ tk_report_text_session(const struct tk_result *r, FILE *out)
 			}
 		}
 	}
-	for (size_t i = 0; i < r->chain.n; i++) {
-		const struct tk_certinfo *c = &r->chain.certs[i];
-
-		tk_escape(c->subject, strlen(c->subject), esc, sizeof(esc));
-		fprintf(out, "certificate #%zu  %s\n", i, esc);
-		tk_escape(c->issuer, strlen(c->issuer), esc, sizeof(esc));
-		fprintf(out, "  issuer      %s\n", esc);
-		if (c->nsans > 0) {
-			fprintf(out, "  names      ");
-			for (size_t k = 0; k < c->nsans; k++) {
-				tk_escape(c->sans[k].value, c->sans[k].len,
-				    esc, sizeof(esc));
-				fprintf(out, " %s:%s",
-				    tk_san_type_name(c->sans[k].type), esc);
-			}
-			fputc('\n', out);
-		}
-		tk_time_iso(c->not_before, t1, sizeof(t1));
-		tk_time_iso(c->not_after, t2, sizeof(t2));
-		fprintf(out, "  valid       %s to %s (%ld days left)\n", t1, t2,
-		    c->days_left);
-		fprintf(out, "  key         %s, signed %s\n", c->key,
-		    c->signature);
-		fprintf(out, "  sha256      %s\n", c->sha256);
-	}
-	if (r->chain.total > r->chain.n) {
-		fprintf(out, "(%zu more certificates not shown)\n",
-		    r->chain.total - r->chain.n);
-	}
+	text_chain(&r->chain, false, out);
 	fprintf(out, "verification  %s\n",
 	    tk_verify_status_name(r->verdict.status));
 	for (size_t i = 0; i < r->verdict.n; i++) {
@@ -595,22 +527,6 @@ tk_report_error_line(const char *tool, const char *target,
 	}
 }
 
-const struct tk_finding *
-tk_report_main_finding(const struct tk_result *r)
-{
-	for (size_t i = 0; i < r->findings.n; i++) {
-		if (r->findings.f[i].sev == TK_SEV_FAIL) {
-			return &r->findings.f[i];
-		}
-	}
-	for (size_t i = 0; i < r->findings.n; i++) {
-		if (r->findings.f[i].sev == TK_SEV_WARN) {
-			return &r->findings.f[i];
-		}
-	}
-	return NULL;
-}
-
 #define RED "\033[31m"
 #define YELLOW "\033[33m"
 #define GREEN "\033[32m"
@@ -619,7 +535,7 @@ tk_report_main_finding(const struct tk_result *r)
 static void
 text_caps(const char *label, const char *const *caps, FILE *out)
 {
-	char esc[TK_STARTTLS_CAP_LEN * 4 + 1];
+	char esc[TK_DIALOGUE_TEXT_MAX * 4 + 1];
 
 	if (caps == NULL || caps[0] == NULL) {
 		return;
@@ -635,26 +551,24 @@ text_caps(const char *label, const char *const *caps, FILE *out)
 void
 tk_report_text_starttls(const struct tk_result *r, FILE *out)
 {
-	char esc[TK_STARTTLS_CAP_LEN * 4 + 1];
-	const char *answer;
-	int adv;
+	char esc[TK_DIALOGUE_TEXT_MAX * 4 + 1];
+	const struct tk_dialogue *d = r->dialogue;
 
-	if (r->st == NULL) {
+	if (d == NULL) {
 		return;
 	}
-	adv = tk_starttls_advertised(r->st);
-	answer = tk_starttls_answer(r->st);
 	fprintf(out, "  starttls  %s", r->starttls);
-	if (adv >= 0) {
-		fprintf(out, ", %s", adv ? "advertised" : "not advertised");
+	if (d->advertised >= 0) {
+		fprintf(out, ", %s", d->advertised ? "advertised" :
+		    "not advertised");
 	}
-	if (answer != NULL) {
-		tk_escape(answer, strlen(answer), esc, sizeof(esc));
+	if (d->answer != NULL) {
+		tk_escape(d->answer, strlen(d->answer), esc, sizeof(esc));
 		fprintf(out, ", answered '%s'", esc);
 	}
 	fputc('\n', out);
-	text_caps("before", tk_starttls_caps(r->st), out);
-	text_caps("inside", tk_starttls_caps_after(r->st), out);
+	text_caps("before", d->caps_before, out);
+	text_caps("inside", d->caps_after, out);
 	if (r->injected_bytes > 0) {
 		fprintf(out, "  plaintext %zu bytes after the go-ahead, before "
 		    "TLS (discarded)\n", r->injected_bytes);
@@ -682,21 +596,21 @@ tk_report_text_starttls(const struct tk_result *r, FILE *out)
 void
 tk_report_text_transcript(const struct tk_result *r, FILE *out)
 {
-	char esc[TK_STARTTLS_CAP_LEN * 4 + 1];
-	const struct tk_starttls_line *l;
-	size_t n, dropped;
+	char esc[TK_DIALOGUE_TEXT_MAX * 4 + 1];
+	const struct tk_dialogue *d = r->dialogue;
 
-	if (r->st == NULL) {
+	if (d == NULL) {
 		return;
 	}
-	l = tk_starttls_lines(r->st, &n, &dropped);
-	for (size_t i = 0; i < n; i++) {
-		tk_escape(l[i].text, strlen(l[i].text), esc, sizeof(esc));
-		fprintf(out, "%8.1f ms %s%s: %s\n", (double)l[i].t_us / 1000.0,
-		    l[i].client ? "C" : "S", l[i].tls ? "(tls)" : "", esc);
+	for (size_t i = 0; i < d->nlines; i++) {
+		const struct tk_dialogue_line *l = &d->lines[i];
+
+		tk_escape(l->text, strlen(l->text), esc, sizeof(esc));
+		fprintf(out, "%8.1f ms %s%s: %s\n", (double)l->t_us / 1000.0,
+		    l->client ? "C" : "S", l->tls ? "(tls)" : "", esc);
 	}
-	if (dropped > 0) {
-		fprintf(out, "(%zu more lines not kept)\n", dropped);
+	if (d->dropped > 0) {
+		fprintf(out, "(%zu more lines not kept)\n", d->dropped);
 	}
 }
 
@@ -704,29 +618,31 @@ void
 tk_report_text_check(const struct tk_result *r, bool brief, bool color,
     FILE *out)
 {
-	const struct tk_finding *mf = tk_report_main_finding(r);
-	const char *word, *col;
+	const struct tk_finding *mf = tk_result_main_finding(r);
+	const char *col = GREEN;
 	char esc[1024], t[32];
 
-	if (r->cls == TK_OK) {
-		word = "OK";
-		col = GREEN;
-	} else if (r->cls == TK_WARN) {
-		word = "WARNING";
+	switch (r->outcome) {
+	case TK_OUTCOME_OK:
+		break;
+	case TK_OUTCOME_WARNING:
+	case TK_OUTCOME_SKIPPED:
 		col = YELLOW;
-	} else {
-		word = "FAIL";
+		break;
+	case TK_OUTCOME_FAIL:
+	case TK_OUTCOME_ERROR:
 		col = RED;
+		break;
 	}
 	tk_escape(r->target, strlen(r->target), esc, sizeof(esc));
-	fprintf(out, "%s%-7s%s %s", color ? col : "", word,
-	    color ? RESET : "", esc);
+	fprintf(out, "%s%-7s%s %s", color ? col : "",
+	    tk_outcome_word(r->outcome), color ? RESET : "", esc);
 	if (r->group.count > 0 && r->address[0] != '\0') {
 		/* --all-addresses: which of the name's addresses this is */
 		fprintf(out, " at %s", r->address);
 	}
-	if (tk_err_is_set(&r->err) && (!r->checked || (r->cls != TK_OK &&
-	    r->cls != TK_WARN && r->cls != TK_CHECK))) {
+	if (tk_err_is_set(&r->err) && (!r->checked ||
+	    r->outcome == TK_OUTCOME_ERROR)) {
 		tk_escape(r->err.msg, strlen(r->err.msg), esc, sizeof(esc));
 		fprintf(out, ": %s: %s\n", r->err.step ? r->err.step : "?",
 		    esc);
@@ -745,41 +661,7 @@ tk_report_text_check(const struct tk_result *r, bool brief, bool color,
 		return;
 	}
 	tk_report_text_starttls(r, out);
-	for (size_t i = 0; i < r->chain.n; i++) {
-		const struct tk_certinfo *c = &r->chain.certs[i];
-		char t2[32];
-
-		tk_escape(c->subject, strlen(c->subject), esc, sizeof(esc));
-		fprintf(out, "  #%zu %s\n", i, esc);
-		tk_escape(c->issuer, strlen(c->issuer), esc, sizeof(esc));
-		fprintf(out, "     issuer    %s\n", esc);
-		if (c->nsans > 0) {
-			fprintf(out, "     names    ");
-			for (size_t k = 0; k < c->nsans; k++) {
-				tk_escape(c->sans[k].value, c->sans[k].len,
-				    esc, sizeof(esc));
-				fprintf(out, " %s:%s",
-				    tk_san_type_name(c->sans[k].type), esc);
-			}
-			if (c->nsans_total > c->nsans) {
-				fprintf(out, " (+%zu more)",
-				    c->nsans_total - c->nsans);
-			}
-			fputc('\n', out);
-		}
-		tk_time_iso(c->not_before, t, sizeof(t));
-		tk_time_iso(c->not_after, t2, sizeof(t2));
-		fprintf(out, "     valid     %s to %s (%ld days left)\n", t, t2,
-		    c->days_left);
-		fprintf(out, "     key       %s, signature %s%s\n", c->key,
-		    c->signature, c->is_ca ? ", CA" : "");
-		fprintf(out, "     serial    %s\n", c->serial);
-		fprintf(out, "     sha256    %s\n", c->sha256);
-	}
-	if (r->chain.total > r->chain.n) {
-		fprintf(out, "  (%zu more certificates not shown)\n",
-		    r->chain.total - r->chain.n);
-	}
+	text_chain(&r->chain, true, out);
 	for (size_t i = 0; i < r->findings.n; i++) {
 		const struct tk_finding *f = &r->findings.f[i];
 		const char *fc = f->sev == TK_SEV_FAIL ? RED :
@@ -832,16 +714,19 @@ int
 tk_report_nagios(const struct tk_result *const *rs, size_t n,
     unsigned warn_days, unsigned crit_days, FILE *out)
 {
-	enum tk_class worst = TK_OK;
 	size_t bad = 0;
 	const struct tk_result *first = NULL;
-	const char *state = "UNKNOWN";
-	int code = 3;
+	int code = 0;
 	char esc[600], msg[1200];
 
+	/* the worst state; the message names the result of the worst class */
 	for (size_t i = 0; i < n; i++) {
-		worst = tk_class_worst(worst, rs[i]->cls);
-		if (rs[i]->cls != TK_OK) {
+		int state = tk_result_nagios(rs[i]);
+
+		if (state > code) {
+			code = state;
+		}
+		if (state != 0) {
 			bad++;
 			if (first == NULL ||
 			    tk_class_worst(first->cls, rs[i]->cls) !=
@@ -850,30 +735,9 @@ tk_report_nagios(const struct tk_result *const *rs, size_t n,
 			}
 		}
 	}
-	switch (worst) {
-	case TK_OK:
-		state = "OK";
-		code = 0;
-		break;
-	case TK_WARN:
-		state = "WARNING";
-		code = 1;
-		break;
-	case TK_CHECK:
-	case TK_NET:
-	case TK_TLS:
-		state = "CRITICAL";
-		code = 2;
-		break;
-	case TK_USAGE:
-	case TK_INTERNAL:
-		state = "UNKNOWN";
-		code = 3;
-		break;
-	}
 	msg[0] = '\0';
 	if (first != NULL) {
-		const struct tk_finding *mf = tk_report_main_finding(first);
+		const struct tk_finding *mf = tk_result_main_finding(first);
 
 		tk_escape(first->target, strlen(first->target), esc,
 		    sizeof(esc));
@@ -903,10 +767,10 @@ tk_report_nagios(const struct tk_result *const *rs, size_t n,
 		}
 	}
 	if (n > 1 && bad > 0) {
-		fprintf(out, "TLS %s - %zu of %zu targets failed; %s", state,
-		    bad, n, msg);
+		fprintf(out, "TLS %s - %zu of %zu targets failed; %s",
+		    tk_nagios_name(code), bad, n, msg);
 	} else {
-		fprintf(out, "TLS %s - %s", state, msg);
+		fprintf(out, "TLS %s - %s", tk_nagios_name(code), msg);
 	}
 	/* perfdata only where there is some: no dangling '|' */
 	for (size_t i = 0; i < n; i++) {
@@ -931,34 +795,6 @@ tk_report_nagios(const struct tk_result *const *rs, size_t n,
 	}
 	fputc('\n', out);
 	return code;
-}
-
-void
-tk_result_starttls_findings(struct tk_result *r)
-{
-	if (r->injected_bytes > 0) {
-		tk_findings_add(&r->findings, "starttls-plaintext-injected",
-		    TK_SEV_FAIL, "the server sent %zu bytes of plaintext after "
-		    "its go-ahead and before TLS (discarded; a careless client "
-		    "would read them as if they came over TLS)",
-		    r->injected_bytes);
-	}
-	if (r->injection.vulnerable) {
-		char esc[256];
-
-		tk_escape(r->injection.evidence, strlen(r->injection.evidence),
-		    esc, sizeof(esc));
-		tk_findings_add(&r->findings, "starttls-command-injection",
-		    TK_SEV_FAIL, "the server answered inside TLS a command "
-		    "sent in plaintext with STARTTLS ('%s'): CVE-2011-0411 "
-		    "command injection", esc);
-	}
-}
-
-const char *
-tk_finding_step(const struct tk_finding *f)
-{
-	return strncmp(f->code, "starttls-", 9) == 0 ? "starttls" : "verify";
 }
 
 void

@@ -440,7 +440,7 @@ start_proxy() {
 	SECONDS=0
 	run -3 --separate-stderr cc_check -t 30 --deadline 1 "localhost:$silent"
 	((SECONDS <= 5)) || fail "took $SECONDS s"
-	assert_line -n 0 "FAIL    localhost:$silent: handshake: --deadline of 1 s ran out in the handshake step"
+	assert_line -n 0 "ERROR   localhost:$silent: handshake: --deadline of 1 s ran out in the handshake step"
 	assert_equal "$stderr" "tls-check-cert: localhost:$silent: handshake: --deadline of 1 s ran out in the handshake step"
 	# several targets share the one deadline
 	run -3 --separate-stderr cc_check -t 30 --deadline 0.5 --json \

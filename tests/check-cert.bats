@@ -636,7 +636,7 @@ three_servers() {
 	assert_line -n 0 --regexp "^OK +localhost:$GOOD: valid for localhost "
 	assert_line -n 1 --regexp "^FAIL +localhost:$EXPIRED: expired: "
 	assert_line -n 2 --regexp "^FAIL +localhost:$WRONG: name-mismatch: "
-	assert_line -n 3 --regexp '^FAIL +127\.0\.0\.1:1: connect: '
+	assert_line -n 3 --regexp '^ERROR +127\.0\.0\.1:1: connect: '
 	assert_line -n 4 '4 targets: 1 ok, 0 warning, 3 failed'
 }
 

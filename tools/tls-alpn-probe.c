@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "escape.h"
 #include "opts.h"
 #include "report.h"
 
@@ -464,23 +465,13 @@ json_probe(const struct probe *p)
 static void
 print_json(const struct app *a, enum tk_class cls)
 {
-	json_t *o = json_object(), *arr;
+	json_t *o = NULL, *arr;
 	const struct probe *first = a->main_used ? &a->main :
 	    a->neach > 0 ? &a->each[0] : NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
 
 	/* the generic result of the first probe carries TLS and chain */
-	f = open_memstream(&buf, &len);
-	if (first != NULL && f != NULL) {
-		tk_report_json(&first->r, f);
-	}
-	if (f != NULL) {
-		fclose(f);
-		json_decref(o);
-		o = buf != NULL ? json_loads(buf, 0, NULL) : NULL;
-		free(buf);
+	if (first != NULL) {
+		o = tk_report_json_object(&first->r);
 	}
 	if (o == NULL) {
 		o = json_object();
@@ -528,9 +519,7 @@ print_json(const struct app *a, enum tk_class cls)
 	}
 	json_object_set_new(o, "exit_code",
 	    json_integer(tk_err_exit_code(cls)));
-	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(6));
-	putchar('\n');
+	tk_report_json_write(o, stdout);
 	json_decref(o);
 }
 

@@ -14,6 +14,7 @@
 
 #include "certcheck.h"
 #include "conn.h"
+#include "escape.h"
 #include "fixchain.h"
 #include "http.h"
 #include "opts.h"
@@ -329,7 +330,7 @@ check_chain(struct app *a, struct job *j, gnutls_x509_crt_t *crts, size_t n,
 	r->checked = true;
 	tk_result_starttls_findings(r);
 	r->cls = tk_findings_class(&r->findings);
-	mf = tk_report_main_finding(r);
+	mf = tk_result_main_finding(r);
 	if (mf != NULL && r->cls == TK_CHECK) {
 		tk_err_set(&r->err, TK_CHECK, tk_finding_step(mf), "%s: %s",
 		    mf->code, mf->message);
@@ -341,6 +342,7 @@ static void print_fixed(const struct job *j, FILE *out);
 static void
 print_job(struct app *a, struct job *j)
 {
+	tk_result_finish(&j->r);
 	if (a->s.nagios) {
 		return;
 	}
@@ -454,7 +456,7 @@ compare_group(struct app *a, size_t head)
 			const struct tk_finding *mf;
 
 			r->cls = tk_findings_class(&r->findings);
-			mf = tk_report_main_finding(r);
+			mf = tk_result_main_finding(r);
 			if (mf != NULL) {
 				tk_err_set(&r->err, TK_CHECK,
 				    tk_finding_step(mf), "%s: %s", mf->code,

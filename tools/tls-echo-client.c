@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "escape.h"
 #include "opts.h"
 #include "report.h"
 
@@ -974,23 +975,9 @@ json_swarm(const struct app *a, FILE *out)
 {
 	const struct swarm *sw = &a->sw;
 	double secs = a->r.load.seconds > 0 ? a->r.load.seconds : 1;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
-	json_t *o, *l, *hs;
+	json_t *o = tk_report_json_object(&a->r), *l, *hs;
 	int rc = -1;
 
-	if (mem == NULL) {
-		return -1;
-	}
-	if (tk_report_json(&a->r, mem) < 0) {
-		fclose(mem);
-		free(buf);
-		return -1;
-	}
-	fclose(mem);
-	o = json_loadb(buf, len, 0, NULL);
-	free(buf);
 	l = o != NULL ? json_object_get(o, "load") : NULL;
 	if (l != NULL) {
 		json_object_set_new(l, "connections",
@@ -1013,11 +1000,7 @@ json_swarm(const struct app *a, FILE *out)
 		    json_integer((json_int_t)sw->bytes));
 		json_object_set_new(l, "errors",
 		    json_integer((json_int_t)sw->errors));
-		if (json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER) ==
-		    0) {
-			fputc('\n', out);
-			rc = 0;
-		}
+		rc = tk_report_json_write(o, out);
 	}
 	json_decref(o);
 	return rc;
@@ -1227,6 +1210,7 @@ main(int argc, char **argv)
 	}
 	tk_result_init(&a.r, TOOL, a.s.args[0]);
 	run(&a);
+	tk_result_finish(&a.r);
 	if (a.s.json) {
 		if ((a.sw.slots != NULL && a.r.load.used ?
 		    json_swarm(&a, stdout) : tk_report_json(&a.r, stdout)) < 0) {

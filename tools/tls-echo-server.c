@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "certinfo.h"
+#include "escape.h"
 #include "net.h"
 #include "opts.h"
 #include "report.h"

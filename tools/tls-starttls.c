@@ -16,6 +16,7 @@
 
 #include "certcheck.h"
 #include "conn.h"
+#include "escape.h"
 #include "opts.h"
 #include "report.h"
 #include "starttls.h"
@@ -94,7 +95,7 @@ check_session(struct app *a)
 	if (a->s.insecure && r->cls == TK_CHECK) {
 		r->cls = TK_OK;
 	}
-	mf = tk_report_main_finding(r);
+	mf = tk_result_main_finding(r);
 	if (mf != NULL && r->cls == TK_CHECK) {
 		tk_err_set(&r->err, TK_CHECK, tk_finding_step(mf), "%s: %s",
 		    mf->code, mf->message);
@@ -112,6 +113,7 @@ print_report(struct app *a)
 	/* with --relay stdout carries the server's data */
 	FILE *out = a->s.relay ? stderr : stdout;
 
+	tk_result_finish(&a->r);
 	if (a->s.verbose > 0 && !a->s.json) {
 		tk_report_text_transcript(&a->r, stderr);
 	}

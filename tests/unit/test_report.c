@@ -1,9 +1,13 @@
-/* Unit tests for lib/report.h: escaping of peer strings, JSON output. */
+/*
+ * Unit tests for lib/report.h and lib/escape.h: escaping of peer strings,
+ * JSON output and its extension by a tool, the text verdict line, Nagios.
+ */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "report.h"
 
 #include "tk_test.h"
@@ -328,6 +332,195 @@ test_error_line(void)
 	TK_CASE(NULL);
 }
 
+/* Everything a renderer writes to a memory stream, as one string. */
+struct mem {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static bool
+mem_open(struct mem *m)
+{
+	m->buf = NULL;
+	m->len = 0;
+	m->f = open_memstream(&m->buf, &m->len);
+	EXPECT_TRUE(m->f != NULL);
+	return m->f != NULL;
+}
+
+static const char *
+mem_close(struct mem *m)
+{
+	fclose(m->f);
+	if (m->buf == NULL) {
+		/* not even the empty string: out of memory */
+		EXPECT_TRUE(m->buf != NULL);
+		abort();
+	}
+	return m->buf;
+}
+
+/*
+ * A tool's own fields through tk_report_json_object(): the common fields
+ * come first and byte for byte as tk_report_json() writes them, new keys
+ * follow in order, and a key set again keeps its place.
+ */
+static void
+test_json_extend(void)
+{
+	struct tk_result r;
+	struct mem plain, ext;
+	json_t *o;
+	size_t n;
+	const char *a, *b;
+
+	TK_CASE("JSON extension");
+	tk_result_init(&r, "tls-echo-client", "localhost:4433");
+	snprintf(r.address, sizeof(r.address), "127.0.0.1:4433");
+	r.t_total_us = 1234567;
+	r.checked = true;
+	r.verdict.status = TK_VERIFY_OK;
+	tk_result_finish(&r);
+	if (!mem_open(&plain) || !mem_open(&ext)) {
+		tk_result_release(&r);
+		return;
+	}
+	EXPECT_EQ_INT(tk_report_json(&r, plain.f), 0);
+	o = tk_report_json_object(&r);
+	EXPECT_TRUE(o != NULL);
+	if (o != NULL) {
+		json_object_set_new(o, "tool", json_string("tls-alpn-probe"));
+		json_object_set_new(o, "probe", json_null());
+		json_object_set_new(o, "exit_code", json_integer(5));
+		EXPECT_EQ_INT(tk_report_json_write(o, ext.f), 0);
+		json_decref(o);
+	}
+	a = mem_close(&plain);
+	b = mem_close(&ext);
+	/* the same bytes, but for the two values set again and the key
+	 * added at the end */
+	EXPECT_TRUE(strstr(a, "\"verdict\":\"ok\"") != NULL);
+	{
+		static const char t1[] = "{\"tool\":\"tls-echo-client\",";
+		static const char x1[] = "\"exit_code\":0,";
+		const char *x = strstr(a, x1);
+		char want[4096];
+
+		n = strlen(a);
+		EXPECT_TRUE(strncmp(a, t1, sizeof(t1) - 1) == 0);
+		EXPECT_TRUE(x != NULL && n > 2 && n < 2048 &&
+		    strcmp(a + n - 2, "}\n") == 0);
+		if (x != NULL && n > 2 && n < 2048) {
+			snprintf(want, sizeof(want), "{\"tool\":\"tls-alpn-"
+			    "probe\",%.*s\"exit_code\":5,%.*s,\"probe\":null}"
+			    "\n", (int)(x - a - (sizeof(t1) - 1)),
+			    a + sizeof(t1) - 1, (int)(a + n - 2 - x -
+			    (sizeof(x1) - 1)), x + sizeof(x1) - 1);
+			EXPECT_EQ_STR(b, want);
+		}
+	}
+	EXPECT_TRUE(strstr(b, "\"total\":1234.56}") != NULL);
+	free(plain.buf);
+	free(ext.buf);
+	tk_result_release(&r);
+	TK_CASE(NULL);
+}
+
+/* The verdict line says what tk_result_finish() decided, nothing else. */
+static const struct {
+	const char *name;
+	enum tk_class cls;
+	bool checked;
+	const char *line;
+	const char *json;
+} vcases[] = {
+	{"network error", TK_NET, false,
+	    "ERROR   smtp://mx: connect: refused\n", "error"},
+	{"handshake error after the check", TK_TLS, true,
+	    "ERROR   smtp://mx: connect: refused\n", "error"},
+	{"failed check", TK_CHECK, true,
+	    "FAIL    smtp://mx: expired: gone\n", "fail"},
+	{"warning", TK_WARN, true,
+	    "WARNING smtp://mx: expired: gone\n", "warning"},
+};
+
+static void
+test_verdict_line(void)
+{
+	for (size_t i = 0; i < sizeof(vcases) / sizeof(vcases[0]); i++) {
+		struct tk_result r;
+		struct mem m, j;
+		char want[64];
+
+		TK_CASE(vcases[i].name);
+		tk_result_init(&r, "tls-starttls", "smtp://mx");
+		r.cls = vcases[i].cls;
+		r.checked = vcases[i].checked;
+		r.verdict_always = true;
+		if (vcases[i].cls == TK_NET || vcases[i].cls == TK_TLS) {
+			tk_err_set(&r.err, vcases[i].cls, "connect",
+			    "refused");
+		} else {
+			tk_findings_add(&r.findings, "expired",
+			    vcases[i].cls == TK_CHECK ? TK_SEV_FAIL :
+			    TK_SEV_WARN, "gone");
+		}
+		tk_result_finish(&r);
+		if (!mem_open(&m) || !mem_open(&j)) {
+			tk_result_release(&r);
+			return;
+		}
+		tk_report_text_check(&r, true, false, m.f);
+		EXPECT_EQ_STR(mem_close(&m), vcases[i].line);
+		EXPECT_EQ_INT(tk_report_json(&r, j.f), 0);
+		snprintf(want, sizeof(want), "\"verdict\":\"%s\"",
+		    vcases[i].json);
+		EXPECT_TRUE(strstr(mem_close(&j), want) != NULL);
+		free(m.buf);
+		free(j.buf);
+		tk_result_release(&r);
+	}
+	TK_CASE(NULL);
+}
+
+/* --nagios: a network error is CRITICAL, an internal one UNKNOWN. */
+static void
+test_nagios(void)
+{
+	struct tk_result a, b;
+	const struct tk_result *rs[2] = {&a, &b};
+	struct mem m;
+
+	tk_result_init(&a, "tls-check-cert", "a:443");
+	tk_result_init(&b, "tls-check-cert", "b:443");
+	tk_err_set(&a.err, TK_NET, "connect", "refused");
+	a.cls = TK_NET;
+	tk_result_finish(&a);
+	b.checked = true;
+	b.verdict.status = TK_VERIFY_OK;
+	tk_result_finish(&b);
+	if (!mem_open(&m)) {
+		return;
+	}
+	EXPECT_EQ_INT(tk_report_nagios(rs, 2, 30, 7, m.f), 2);
+	EXPECT_EQ_STR(mem_close(&m), "TLS CRITICAL - 1 of 2 targets failed; "
+	    "a:443: connect: refused\n");
+	free(m.buf);
+	tk_err_reset(&b.err, TK_INTERNAL, "verify", "out of memory");
+	b.cls = TK_INTERNAL;
+	tk_result_finish(&b);
+	if (!mem_open(&m)) {
+		return;
+	}
+	EXPECT_EQ_INT(tk_report_nagios(rs, 2, 30, 7, m.f), 3);
+	EXPECT_EQ_STR(mem_close(&m), "TLS UNKNOWN - 2 of 2 targets failed; "
+	    "b:443: verify: out of memory\n");
+	free(m.buf);
+	tk_result_release(&a);
+	tk_result_release(&b);
+}
+
 static void
 run(void)
 {
@@ -336,6 +529,9 @@ run(void)
 	test_json_hostile();
 	test_json_empty();
 	test_error_line();
+	test_json_extend();
+	test_verdict_line();
+	test_nagios();
 }
 
 TK_TEST_MAIN("test_report", run)

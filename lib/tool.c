@@ -65,6 +65,9 @@ tk_tool_loop(struct tk_tool_ctx *t, struct tk_err *err)
 	if (t->loop == NULL) {
 		return -1;
 	}
+	if ((t->tool & TK_TOOLS_CLIENT) == 0) {
+		return 0;   /* a server resolves nothing */
+	}
 	t->res = tk_resolver_new(t->loop, err);
 	if (t->res == NULL) {
 		return -1;

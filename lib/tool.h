@@ -46,9 +46,10 @@ int tk_tool_derive(struct tk_tool_ctx *t, struct tk_err *err);
 int tk_tool_creds(struct tk_tool_ctx *t, struct tk_err *err);
 
 /*
- * Sets the GnuTLS debug level (--debug), makes the loop and the one
- * resolver every connection shares, with the --resolve map.  0 or -1
- * with err.
+ * Sets the GnuTLS debug level (--debug) and makes the loop; for a client
+ * tool also the one resolver every connection shares, with the --resolve
+ * map (tls-echo-server gets none: t->res stays NULL).  A server that
+ * forks calls it in each worker.  0 or -1 with err.
  */
 int tk_tool_loop(struct tk_tool_ctx *t, struct tk_err *err);
 

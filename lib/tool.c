@@ -1,0 +1,130 @@
+/* The start and end of a tool's main(); see tool.h. */
+#include <signal.h>
+#include <string.h>
+
+#include "tool.h"
+
+#include "banned.h"
+
+int
+tk_tool_start(struct tk_tool_ctx *t, enum tk_tool tool, const char *name,
+    int argc, char **argv, struct tk_err *err)
+{
+	/* a peer's reset must be an error return, not a signal */
+	signal(SIGPIPE, SIG_IGN);
+	memset(t, 0, sizeof(*t));
+	t->tool = tool;
+	t->name = name;
+	if (tk_opts_parse(tool, argc, argv, &t->s, err) < 0) {
+		return -1;
+	}
+	if (t->s.help) {
+		tk_opts_help(tool, stdout);
+		return 1;
+	}
+	if (t->s.version) {
+		tk_opts_version(tool, stdout);
+		return 1;
+	}
+	if (t->s.list_options) {
+		tk_opts_list(tool, stdout);
+		return 1;
+	}
+	return 0;
+}
+
+int
+tk_tool_derive(struct tk_tool_ctx *t, struct tk_err *err)
+{
+	if (tk_settings_derive(t->tool, &t->s, &t->d, err) < 0) {
+		return -1;
+	}
+	t->co = t->d.check;
+	return 0;
+}
+
+int
+tk_tool_creds(struct tk_tool_ctx *t, struct tk_err *err)
+{
+	t->creds = tk_creds_new(&t->d.creds, err);
+	if (t->creds == NULL) {
+		return -1;
+	}
+	gnutls_certificate_get_trust_list(tk_creds_gnutls(t->creds),
+	    &t->trust);
+	t->co.anchor_private = tk_creds_anchor_private;
+	t->co.anchor_arg = t->creds;
+	return 0;
+}
+
+int
+tk_tool_loop(struct tk_tool_ctx *t, struct tk_err *err)
+{
+	tk_tls_set_debug((int)t->s.debug);
+	t->loop = tk_loop_new(err);
+	if (t->loop == NULL) {
+		return -1;
+	}
+	if ((t->tool & TK_TOOLS_CLIENT) == 0) {
+		return 0;   /* a server resolves nothing */
+	}
+	t->res = tk_resolver_new(t->loop, err);
+	if (t->res == NULL) {
+		return -1;
+	}
+	tk_resolver_set_map(t->res, &t->d.resolve);
+	return 0;
+}
+
+uint64_t
+tk_tool_left_ms(const struct tk_tool_ctx *t, uint64_t ms)
+{
+	uint64_t now = tk_now_ms();
+
+	if (t->d.deadline_ms == 0) {
+		return ms;
+	}
+	if (now >= t->d.deadline_ms) {
+		return 0;
+	}
+	return t->d.deadline_ms - now < ms ? t->d.deadline_ms - now : ms;
+}
+
+uint64_t
+tk_tool_timeout_ms(const struct tk_tool_ctx *t)
+{
+	return tk_tool_left_ms(t, (uint64_t)(t->s.timeout * 1000));
+}
+
+void
+tk_tool_conn_conf(const struct tk_tool_ctx *t, const struct tk_target *target,
+    struct tk_conn_conf *cc)
+{
+	memset(cc, 0, sizeof(*cc));
+	cc->target = *target;
+	cc->hostname = t->s.hostname != NULL ? t->d.hostname : NULL;
+	cc->no_sni = t->s.no_sni;
+	cc->no_verify = true;
+	cc->family = t->s.ipv4 ? AF_INET : t->s.ipv6 ? AF_INET6 : AF_UNSPEC;
+	cc->timeout_ms = (unsigned)(t->s.timeout * 1000);
+	cc->priority = t->d.priority;
+	cc->alpn = &t->d.alpn;
+	cc->creds = t->creds;
+	cc->resolver = t->res;
+	cc->proxy = tk_proxy_use(&t->d.proxy, target->host) ?
+	    &t->d.proxy.proxy : NULL;
+	cc->deadline_ms = t->d.deadline_ms;
+	cc->deadline_total_ms = t->d.deadline_total_ms;
+}
+
+void
+tk_tool_end(struct tk_tool_ctx *t)
+{
+	tk_resolver_free(t->res);
+	t->res = NULL;
+	tk_loop_free(t->loop);
+	t->loop = NULL;
+	tk_creds_unref(t->creds);
+	t->creds = NULL;
+	tk_alpn_clear(&t->d.alpn);
+}

@@ -1,0 +1,79 @@
+/*
+ * The start and end of every tool's main(): the option parse with
+ * --help, --version and --list-options, the derived settings, the
+ * credentials, the loop and its one resolver, the --deadline clip and the
+ * per-target connection configuration (docs/ARCHITECTURE.md, "Modules").
+ * Each step is its own call, so that a tool runs its own checks between
+ * them (a tool that never connects skips the loop).
+ */
+#ifndef TK_TOOL_H
+#define TK_TOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conn.h"
+#include "opts.h"
+
+struct tk_tool_ctx {
+	enum tk_tool tool;
+	const char *name;           /* "tls-check-cert", for messages */
+	struct tk_settings s;
+	struct tk_derived d;        /* after tk_tool_derive() */
+	struct tk_certcheck_opts co;  /* d.check, plus the anchor origin
+	                               * once the creds exist */
+	struct tk_creds *creds;     /* after tk_tool_creds(); owned */
+	gnutls_x509_trust_list_t trust;  /* borrowed from creds */
+	struct tk_loop *loop;       /* after tk_tool_loop(); owned */
+	struct tk_resolver *res;    /* on loop, with --resolve; owned */
+};
+
+/*
+ * Ignores SIGPIPE, clears t and parses argv for tool into t->s.
+ * Returns 0 to go on, 1 when --help, --version or --list-options was
+ * printed on stdout (exit 0), -1 with err (USAGE) on a bad command line.
+ */
+int tk_tool_start(struct tk_tool_ctx *t, enum tk_tool tool,
+    const char *name, int argc, char **argv, struct tk_err *err);
+
+/* tk_settings_derive() into t->d and t->co.  0 or -1 with err. */
+int tk_tool_derive(struct tk_tool_ctx *t, struct tk_err *err);
+
+/*
+ * Loads the credentials of t->d.creds; fills t->trust and the anchor
+ * origin of t->co (tk_creds_anchor_private).  0 or -1 with err.
+ */
+int tk_tool_creds(struct tk_tool_ctx *t, struct tk_err *err);
+
+/*
+ * Sets the GnuTLS debug level (--debug) and makes the loop; for a client
+ * tool also the one resolver every connection shares, with the --resolve
+ * map (tls-echo-server gets none: t->res stays NULL).  A server that
+ * forks calls it in each worker.  0 or -1 with err.
+ */
+int tk_tool_loop(struct tk_tool_ctx *t, struct tk_err *err);
+
+/*
+ * ms, or what is left of --deadline when that is sooner (0 once it has
+ * run out).  For every wait a tool arms outside tk_conn.
+ */
+uint64_t tk_tool_left_ms(const struct tk_tool_ctx *t, uint64_t ms);
+
+/* --timeout in ms, clipped by --deadline (tk_tool_left_ms). */
+uint64_t tk_tool_timeout_ms(const struct tk_tool_ctx *t);
+
+/*
+ * The connection configuration the options say for target: --hostname,
+ * --no-sni, -4/-6, --timeout, --deadline, the priority string, the ALPN
+ * list of t->d, the creds, the resolver and the proxy when the target's
+ * host goes through it.  STARTTLS, --insecure and how the chain is judged
+ * are the tool's: cc->no_verify is true (the tool calls tk_certcheck
+ * itself) and cc->starttls is NULL.  Pointers in cc borrow from t.
+ */
+void tk_tool_conn_conf(const struct tk_tool_ctx *t,
+    const struct tk_target *target, struct tk_conn_conf *cc);
+
+/* Frees the loop, resolver, creds and derived ALPN list; t may be zeroed. */
+void tk_tool_end(struct tk_tool_ctx *t);
+
+#endif

@@ -36,8 +36,8 @@ struct relay {
 	bool cr_pending;       /* --crlf: the last chunk ended in CR */
 	unsigned char up[2 * RELAY_CHUNK];   /* LF -> CRLF at most doubles */
 	size_t uplen;
-	unsigned char down[RELAY_CHUNK];
-	size_t downlen, downoff;
+	/* the session's data phase; what it holds goes to stdout */
+	struct tk_stream *st;
 	int flags0, flags1;    /* stdin/stdout flags, restored at exit */
 	/*
 	 * A regular file or /dev/null cannot be polled (epoll says EPERM)
@@ -65,7 +65,7 @@ struct app {
 	bool color;
 };
 
-static void relay_update(struct app *a);
+static void relay_start(struct app *a);
 
 /* --- the check ------------------------------------------------------------ */
 
@@ -188,8 +188,7 @@ on_conn(struct tk_conn *c, void *arg)
 	print_report(a);
 	if (tk_conn_ready(c) && a->s.relay &&
 	    (a->r.cls == TK_OK || a->r.cls == TK_WARN)) {
-		a->rl.active = true;
-		relay_update(a);
+		relay_start(a);
 		return;
 	}
 	if (tk_conn_ready(c)) {
@@ -199,6 +198,8 @@ on_conn(struct tk_conn *c, void *arg)
 }
 
 /* --- --relay -------------------------------------------------------------- */
+
+static void relay_update(struct app *a);
 
 static void
 relay_end(struct app *a, const struct tk_err *e)
@@ -217,7 +218,9 @@ relay_end(struct app *a, const struct tk_err *e)
 	if (!a->rl.out_direct) {
 		tk_loop_unwatch(a->loop, STDOUT_FILENO);
 	}
-	tk_loop_unwatch(a->loop, tk_conn_fd(a->conn));
+	if (a->rl.st != NULL) {
+		tk_stream_set_cb(a->rl.st, NULL, NULL);
+	}
 	tk_loop_stop(a->loop);
 }
 
@@ -255,7 +258,7 @@ relay_stdin(struct app *a)
 	if (n == 0) {
 		/* no more input: close_notify, then the server's last words */
 		a->rl.stdin_eof = true;
-		tk_tls_bye(tk_conn_tls(a->conn), false);
+		tk_stream_shutdown(a->rl.st);
 		tk_loop_timer_start(a->loop, &a->rl.idle,
 		    (uint64_t)(a->s.timeout * 1000));
 		return;
@@ -270,7 +273,7 @@ relay_send(struct app *a)
 	ssize_t n;
 
 	while (a->rl.uplen > 0) {
-		n = tk_tls_write(tk_conn_tls(a->conn), a->rl.up, a->rl.uplen);
+		n = tk_stream_write(a->rl.st, a->rl.up, a->rl.uplen);
 		if (n == TK_WANT_READ || n == TK_WANT_WRITE) {
 			return 0;
 		}
@@ -283,33 +286,19 @@ relay_send(struct app *a)
 	return 1;
 }
 
-/* Reads what the server sent; 0 at its close_notify or EOF, -1 error. */
-static int
-relay_recv(struct app *a)
-{
-	ssize_t n;
-
-	if (a->rl.downlen > 0) {
-		return 1;
-	}
-	n = tk_tls_read(tk_conn_tls(a->conn), a->rl.down, sizeof(a->rl.down));
-	if (n == TK_WANT_READ || n == TK_WANT_WRITE) {
-		return 1;
-	}
-	if (n <= 0) {
-		return (int)n;
-	}
-	a->rl.downlen = (size_t)n;
-	a->rl.downoff = 0;
-	return 1;
-}
-
+/*
+ * What the stream holds, to stdout: 1 when all is out, 0 when stdout
+ * would block (the stream stops reading once full), -1 on error.
+ */
 static int
 relay_stdout(struct app *a)
 {
-	while (a->rl.downoff < a->rl.downlen) {
-		ssize_t n = write(STDOUT_FILENO, a->rl.down + a->rl.downoff,
-		    a->rl.downlen - a->rl.downoff);
+	const unsigned char *p;
+	size_t len;
+
+	for (p = tk_stream_data(a->rl.st, &len); len > 0;
+	     p = tk_stream_data(a->rl.st, &len)) {
+		ssize_t n = write(STDOUT_FILENO, p, len);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			return 0;
@@ -317,61 +306,66 @@ relay_stdout(struct app *a)
 		if (n <= 0) {
 			return -1;
 		}
-		a->rl.downoff += (size_t)n;
+		tk_stream_consume(a->rl.st, (size_t)n);
 	}
-	a->rl.downlen = a->rl.downoff = 0;
 	return 1;
 }
 
+/* Moves what can move: stdin to the server, the server's data out. */
 static void
-on_relay_fd(struct tk_loop *loop, int fd, unsigned events, void *arg)
+relay_pump(struct app *a, bool stdin_ready)
 {
-	struct app *a = arg;
+	const struct tk_err *se;
 	struct tk_err e;
 	int rc;
 
-	(void)loop;
-	(void)events;
 	tk_err_clear(&e);
-	if (fd == STDIN_FILENO && a->rl.uplen == 0 && !a->rl.stdin_eof) {
+	if (stdin_ready && a->rl.uplen == 0 && !a->rl.stdin_eof) {
 		relay_stdin(a);
 		if (!a->rl.active) {
 			return;
 		}
 	}
 	if (!a->rl.stdin_eof && relay_send(a) < 0) {
-		relay_end(a, tk_tls_error(tk_conn_tls(a->conn)));
+		relay_end(a, tk_stream_error(a->rl.st));
 		return;
 	}
-	/* GnuTLS may hold decrypted records: drain them all */
-	do {
-		if (relay_stdout(a) < 0) {
-			tk_err_sys(&e, TK_NET, "relay",
-			    "cannot write to stdout");
-			relay_end(a, &e);
-			return;
-		}
-		if (a->rl.downlen > 0) {
-			break;
-		}
-		rc = relay_recv(a);
-		if (rc == 0) {
-			relay_end(a, NULL);   /* the server closed */
-			return;
-		}
-		if (rc < 0) {
-			/*
-			 * after our close_notify a server may close or
-			 * reset at once (postfix after QUIT): the end of
-			 * the conversation, not a failure
-			 */
-			relay_end(a, a->rl.stdin_eof ? NULL :
-			    tk_tls_error(tk_conn_tls(a->conn)));
-			return;
-		}
-	} while (a->rl.downlen > 0 ||
-	    tk_tls_pending(tk_conn_tls(a->conn)));
+	rc = relay_stdout(a);
+	if (rc < 0) {
+		tk_err_sys(&e, TK_NET, "relay", "cannot write to stdout");
+		relay_end(a, &e);
+		return;
+	}
+	se = tk_stream_error(a->rl.st);
+	if (rc == 1 && se != NULL) {
+		/*
+		 * after our close_notify a server may close or reset at
+		 * once (postfix after QUIT): the end of the conversation,
+		 * not a failure
+		 */
+		relay_end(a, a->rl.stdin_eof ? NULL : se);
+		return;
+	}
+	if (rc == 1 && tk_stream_eof(a->rl.st)) {
+		relay_end(a, NULL);   /* the server closed */
+		return;
+	}
 	relay_update(a);
+}
+
+static void
+on_relay_fd(struct tk_loop *loop, int fd, unsigned events, void *arg)
+{
+	(void)loop;
+	(void)events;
+	relay_pump(arg, fd == STDIN_FILENO);
+}
+
+static void
+on_relay_stream(struct tk_stream *st, void *arg)
+{
+	(void)st;
+	relay_pump(arg, false);
 }
 
 static void
@@ -384,20 +378,25 @@ on_relay_idle(struct tk_loop *loop, void *arg)
 static void
 on_relay_kick(struct tk_loop *loop, void *arg)
 {
-	on_relay_fd(loop, STDIN_FILENO, TK_READ, arg);
+	(void)loop;
+	relay_pump(arg, true);
 }
 
-/* Watches what can move: a full buffer stops its source. */
+/*
+ * Watches what can move: a full buffer stops its source.  The socket is
+ * the stream's: it reads while it has room and wakes on_relay_stream().
+ */
 static void
 relay_update(struct app *a)
 {
 	struct tk_err e;
-	int sfd = tk_conn_fd(a->conn);
+	size_t held;
 
 	tk_err_clear(&e);
 	if (!a->rl.active) {
 		return;
 	}
+	(void)tk_stream_data(a->rl.st, &held);
 	if (a->rl.in_direct) {
 		if (a->rl.uplen == 0 && !a->rl.stdin_eof &&
 		    !tk_timer_active(&a->rl.kick)) {
@@ -409,14 +408,26 @@ relay_update(struct app *a)
 		return;
 	}
 	if (!a->rl.out_direct && tk_loop_watch(a->loop, STDOUT_FILENO,
-	    a->rl.downlen > 0 ? TK_WRITE : 0, on_relay_fd, a, &e) < 0) {
+	    held > 0 ? TK_WRITE : 0, on_relay_fd, a, &e) < 0) {
+		relay_end(a, &e);
+	}
+}
+
+/* The session is verified: the relay takes its stream. */
+static void
+relay_start(struct app *a)
+{
+	struct tk_err e;
+
+	tk_err_clear(&e);
+	a->rl.active = true;
+	a->rl.st = tk_conn_stream(a->conn, &e);
+	if (a->rl.st == NULL) {
 		relay_end(a, &e);
 		return;
 	}
-	if (tk_loop_watch(a->loop, sfd, (a->rl.downlen == 0 ? TK_READ : 0) |
-	    (a->rl.uplen > 0 ? TK_WRITE : 0), on_relay_fd, a, &e) < 0) {
-		relay_end(a, &e);
-	}
+	tk_stream_set_cb(a->rl.st, on_relay_stream, a);
+	relay_update(a);
 }
 
 static int

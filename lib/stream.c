@@ -47,7 +47,8 @@ fail(struct tk_stream *st)
 static bool
 can_read(const struct tk_stream *st)
 {
-	return !st->eof && !st->failed && st->len < st->cap;
+	/* consumed bytes at the front are room: fill() compacts */
+	return !st->eof && !st->failed && st->len - st->off < st->cap;
 }
 
 /*

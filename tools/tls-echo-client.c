@@ -38,12 +38,7 @@ struct app {
 	const char *message;
 	unsigned timeout_ms;
 	struct tk_echo *echo;
-	struct tk_load *load;        /* --connections */
-	/* what the load generator's report adds, from on_load_done() */
-	bool swarm;
-	size_t connections;
-	uint64_t handshakes, errors, bytes;
-	double hs_ms[3];             /* p50, p90, p99 */
+	struct tk_load *load;        /* --connections; freed after output */
 };
 
 static void
@@ -67,17 +62,8 @@ static void
 on_load_done(struct tk_load *l, void *arg)
 {
 	struct app *a = arg;
-	const struct tk_load_result *lr = tk_load_result(l);
 
 	tk_load_report(l, &a->r);
-	a->swarm = true;
-	a->connections = lr->connections;
-	a->handshakes = lr->handshakes;
-	a->errors = lr->errors;
-	a->bytes = lr->bytes;
-	a->hs_ms[0] = tk_samples_percentile(&lr->hs, 50);
-	a->hs_ms[1] = tk_samples_percentile(&lr->hs, 90);
-	a->hs_ms[2] = tk_samples_percentile(&lr->hs, 99);
 	stop(a, NULL);
 }
 
@@ -120,20 +106,22 @@ load_start(struct app *a)
 static void
 print_swarm(const struct app *a)
 {
+	const struct tk_load_result *lr = tk_load_result(a->load);
 	const struct tk_load_stats *l = &a->r.load;
 	double secs = l->seconds > 0 ? l->seconds : 1;
 
 	printf("%zu connections for %.3f s: %llu handshakes (%.1f/s), "
-	    "handshake p50 %.3f ms p99 %.3f ms", a->connections, l->seconds,
-	    (unsigned long long)a->handshakes, (double)a->handshakes / secs,
-	    a->hs_ms[0], a->hs_ms[2]);
+	    "handshake p50 %.3f ms p99 %.3f ms", lr->connections, l->seconds,
+	    (unsigned long long)lr->handshakes,
+	    (double)lr->handshakes / secs, tk_samples_percentile(&lr->hs, 50),
+	    tk_samples_percentile(&lr->hs, 99));
 	if (!a->s.handshake_only) {
 		printf("; %llu blocks of %llu bytes: %.1f MB/s, rtt p50 %.3f "
 		    "ms p99 %.3f ms", (unsigned long long)l->count,
 		    (unsigned long long)l->size, l->mbps, l->rtt_p50_ms,
 		    l->rtt_p99_ms);
 	}
-	printf("; %llu errors\n", (unsigned long long)a->errors);
+	printf("; %llu errors\n", (unsigned long long)lr->errors);
 }
 
 /*
@@ -144,6 +132,7 @@ print_swarm(const struct app *a)
 static int
 json_swarm(const struct app *a, FILE *out)
 {
+	const struct tk_load_result *lr = tk_load_result(a->load);
 	double secs = a->r.load.seconds > 0 ? a->r.load.seconds : 1;
 	char *buf = NULL;
 	size_t len = 0;
@@ -165,11 +154,13 @@ json_swarm(const struct app *a, FILE *out)
 	l = o != NULL ? json_object_get(o, "load") : NULL;
 	if (l != NULL && json_object_update_new(l, json_pack("{s:I,s:b,s:I,s:f,"
 	    "s:{s:f,s:f,s:f},s:I,s:I}", "connections",
-	    (json_int_t)a->connections, "handshake_only", a->s.handshake_only,
-	    "handshakes", (json_int_t)a->handshakes, "handshakes_per_s",
-	    (double)a->handshakes / secs, "handshake_ms", "p50", a->hs_ms[0],
-	    "p90", a->hs_ms[1], "p99", a->hs_ms[2], "bytes",
-	    (json_int_t)a->bytes, "errors", (json_int_t)a->errors)) == 0 &&
+	    (json_int_t)lr->connections, "handshake_only", a->s.handshake_only,
+	    "handshakes", (json_int_t)lr->handshakes, "handshakes_per_s",
+	    (double)lr->handshakes / secs, "handshake_ms", "p50",
+	    tk_samples_percentile(&lr->hs, 50), "p90",
+	    tk_samples_percentile(&lr->hs, 90), "p99",
+	    tk_samples_percentile(&lr->hs, 99), "bytes", (json_int_t)lr->bytes,
+	    "errors", (json_int_t)lr->errors)) == 0 &&
 	    json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER) == 0) {
 		fputc('\n', out);
 		rc = 0;
@@ -330,10 +321,8 @@ out:
 		a->r.cls = e.cls;
 	}
 	tk_echo_free(a->echo);
-	tk_load_free(a->load);
 	tk_conn_free(a->conn);
 	tk_resolver_free(res);
-	tk_loop_free(a->loop);
 	tk_creds_unref(creds);
 	return 0;
 }
@@ -379,12 +368,12 @@ main(int argc, char **argv)
 	}
 	run(&a);
 	if (a.s.json) {
-		if ((a.swarm && a.r.load.used ? json_swarm(&a, stdout) :
+		if ((a.load != NULL && a.r.load.used ? json_swarm(&a, stdout) :
 		    tk_report_json(&a.r, stdout)) < 0) {
 			a.r.cls = TK_INTERNAL;
 		}
 	} else {
-		if (a.r.load.used && a.swarm) {
+		if (a.r.load.used && a.load != NULL) {
 			print_swarm(&a);
 		} else if (a.r.load.used) {
 			print_load(&a);
@@ -401,6 +390,8 @@ main(int argc, char **argv)
 	}
 	fflush(stdout);
 	code = tk_err_exit_code(a.r.cls);
+	tk_load_free(a.load);
+	tk_loop_free(a.loop);
 	tk_alpn_clear(&a.d.alpn);
 	tk_result_release(&a.r);
 	return code;

@@ -4,7 +4,10 @@
 # further byte arriving (docs/ARCHITECTURE.md, "The poll loop").  The
 # server side is tests/peers/records.py (one record per byte, each reply
 # in one sendall); the client side of tls-echo-server's dialogue is an
-# inline Python client doing the same.
+# inline Python client doing the same.  GnuTLS takes one record at a time
+# from the socket, so bytes wait inside it, where no fd event announces
+# them, after a read that took part of a record: the last case (the
+# dialogue inside TLS reads a line at a time, the relay goes on).
 
 load helpers
 
@@ -114,4 +117,15 @@ while got.count(b"\r\n") < 100:
 print(got.count(b"250"))
 ' "$PORT" "$CA"
 	assert_output 100
+}
+
+@test "tls-starttls --relay: what the server sent with its EHLO reply inside TLS reaches stdout" {
+	# one record holds the reply and 1000 lines: the dialogue takes the
+	# reply, the relay the rest, though the server then sends nothing
+	# and stdin stays open (the run ends by timeout)
+	records extra --starttls smtp --extra 1000
+	run --separate-stderr timeout 4 "$ST" --ca "$CA" --timeout 5 \
+	    --relay --proto smtp "localhost:$PORT" < <(sleep 30)
+	[[ $output == *$'extra 999\r' ]] ||
+	    fail "the lines after the reply did not all come: ${output: -200}"
 }

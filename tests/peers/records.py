@@ -12,7 +12,8 @@ Modes:
   burst  after the handshake, --count lines "line N", one record each,
          then echoes like echo
 Before TLS, --starttls line (STARTTLS / READY) or smtp (greeting, EHLO,
-STARTTLS; inside TLS the EHLO reply goes out one byte per record).
+STARTTLS; inside TLS the EHLO reply goes out one byte per record, or,
+with --extra N, in one record with N lines after it).
 Prints "listening on 127.0.0.1:PORT"; serves clients one after another,
 until killed.
 """
@@ -121,7 +122,15 @@ def serve(conn, ctx, args):
         tbuf = [b""]
         tls_line(peer, tbuf)
         reply = b"".join(b"250-ext%d\r\n" % i for i in range(60))
-        peer.send_records(split(reply + b"250 SIZE 1000\r\n", 1))
+        reply += b"250 SIZE 1000\r\n"
+        if args.extra > 0:
+            # one record: the reply and lines after it, more than the
+            # client's line reader takes in one read
+            extra = b"".join(b"extra %d\r\n" % i
+                             for i in range(args.extra))
+            peer.send_records([reply + extra])
+        else:
+            peer.send_records(split(reply, 1))
     if args.mode == "burst":
         peer.send_records([b"line %d\n" % i for i in range(args.count)])
     while True:
@@ -140,6 +149,8 @@ def main():
     ap.add_argument("--split", type=int, default=1)
     ap.add_argument("--count", type=int, default=300)
     ap.add_argument("--starttls", choices=["line", "smtp"])
+    ap.add_argument("--extra", type=int, default=0,
+                    help="smtp: lines sent after the EHLO reply in TLS")
     args = ap.parse_args()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert, args.key)

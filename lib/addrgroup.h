@@ -7,7 +7,7 @@
 #ifndef TK_ADDRGROUP_H
 #define TK_ADDRGROUP_H
 
-#include "report.h"
+#include "result.h"
 #include "tool.h"
 
 #define TK_ADDRGROUP_MAX 16     /* addresses checked per name */

@@ -9,7 +9,7 @@
 
 #include "addrgroup.h"
 #include "fixfetch.h"
-#include "report.h"
+#include "result.h"
 #include "served.h"
 #include "tool.h"
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "starttls.h"
+#include "stream.h"
 #include "verify.h"
 
 #include "banned.h"
@@ -24,6 +25,8 @@ enum state {
 
 /* How long an answer to the injection probe is waited for. */
 #define INJECTION_WAIT_MS 1000
+/* What the data phase's stream holds at most (lib/stream.h). */
+#define STREAM_CAP (64u << 10)
 
 struct tk_conn {
 	struct tk_loop *loop;
@@ -37,6 +40,7 @@ struct tk_conn {
 	struct tk_tunnel *tunnel;      /* CONNECT through conf.proxy */
 	struct tk_starttls *st;
 	struct tk_tls *tls;
+	struct tk_stream *stream;      /* inside TLS: the data phase */
 	int fd;
 	bool ready;
 	struct tk_timer deadline;
@@ -92,7 +96,10 @@ finish(struct tk_conn *c, bool ready)
 		tk_starttls_free(c->st);
 		c->st = NULL;
 	}
-	if (c->fd >= 0) {
+	if (c->stream != NULL) {
+		/* parked: what it holds waits for tk_conn_stream() */
+		tk_stream_set_cb(c->stream, NULL, NULL);
+	} else if (c->fd >= 0) {
 		tk_loop_unwatch(c->loop, c->fd);
 	}
 	c->r->t_total_us = tk_now_us() - c->t0;
@@ -345,13 +352,20 @@ after_handshake(struct tk_conn *c)
 static ssize_t
 tls_rd(void *io, void *buf, size_t len)
 {
-	return tk_tls_read(io, buf, len);
+	return tk_stream_read(io, buf, len);
 }
 
 static ssize_t
 tls_wr(void *io, const void *buf, size_t len)
 {
-	return tk_tls_write(io, buf, len);
+	return tk_stream_write(io, buf, len);
+}
+
+static void
+on_stream(struct tk_stream *st, void *arg)
+{
+	(void)st;
+	drive(arg);
 }
 
 /*
@@ -361,6 +375,19 @@ tls_wr(void *io, const void *buf, size_t len)
 static void
 after_tls(struct tk_conn *c)
 {
+	struct tk_err e;
+
+	tk_err_clear(&e);
+	if (c->st != NULL && (c->conf.check_injection ||
+	    c->conf.starttls_after)) {
+		/* the stream takes the fd's watch: drive() on its news */
+		c->stream = tk_stream_new(c->loop, c->tls, c->fd, STREAM_CAP,
+		    on_stream, c, &e);
+		if (c->stream == NULL) {
+			fail(c, &e);
+			return;
+		}
+	}
 	if (c->st != NULL && c->conf.check_injection) {
 		c->r->injection.checked = true;
 		c->state = S_INJECTION;
@@ -393,11 +420,10 @@ drive_injection(struct tk_conn *c)
 {
 	struct tk_injection *in = &c->r->injection;
 	char buf[512];
-	ssize_t n = tk_tls_read(c->tls, buf, sizeof(buf) - 1);
+	ssize_t n = tk_stream_read(c->stream, buf, sizeof(buf) - 1);
 
-	if (n == TK_WANT_READ || n == TK_WANT_WRITE) {
-		want(c, (int)n);
-		return;
+	if (n == TK_WANT_READ) {
+		return;   /* the stream calls back */
 	}
 	if (n > 0) {
 		size_t l = strcspn(buf, "\r\n");
@@ -416,12 +442,11 @@ drive_injection(struct tk_conn *c)
 static void
 drive_after(struct tk_conn *c)
 {
-	int rc = tk_starttls_after(c->st, tls_rd, tls_wr, c->tls);
+	int rc = tk_starttls_after(c->st, tls_rd, tls_wr, c->stream);
 	struct tk_err e;
 
 	if (rc == TK_WANT_READ || rc == TK_WANT_WRITE) {
-		want(c, rc);
-		return;
+		return;   /* the stream calls back */
 	}
 	c->r->t_after_us = tk_now_us() - c->tstep;
 	if (rc < 0) {
@@ -664,6 +689,16 @@ tk_conn_tls(const struct tk_conn *c)
 	return c->tls;
 }
 
+struct tk_stream *
+tk_conn_stream(struct tk_conn *c, struct tk_err *err)
+{
+	if (c->stream == NULL) {
+		c->stream = tk_stream_new(c->loop, c->tls, c->fd, STREAM_CAP,
+		    NULL, NULL, err);
+	}
+	return c->stream;
+}
+
 void
 tk_conn_free(struct tk_conn *c)
 {
@@ -675,6 +710,7 @@ tk_conn_free(struct tk_conn *c)
 	tk_connect_free(c->connect);
 	tk_tunnel_free(c->tunnel);
 	tk_starttls_free(c->st);
+	tk_stream_free(c->stream);
 	tk_tls_free(c->tls);
 	if (c->fd >= 0) {
 		tk_loop_unwatch(c->loop, c->fd);

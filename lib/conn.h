@@ -15,6 +15,7 @@
 #include "net.h"
 #include "proxy.h"
 #include "result.h"
+#include "stream.h"
 #include "tls.h"
 
 struct tk_conn_conf {
@@ -72,6 +73,13 @@ void tk_conn_start(struct tk_conn *c);
 bool tk_conn_ready(const struct tk_conn *c);
 int tk_conn_fd(const struct tk_conn *c);
 struct tk_tls *tk_conn_tls(const struct tk_conn *c);
+/*
+ * After the callback, when ready: the data phase over the session
+ * (lib/stream.h), parked until its owner calls tk_stream_set_cb(); what
+ * the dialogue inside TLS read past its replies is still held.  Owned by
+ * c.  NULL with err (INTERNAL).
+ */
+struct tk_stream *tk_conn_stream(struct tk_conn *c, struct tk_err *err);
 
 /* Closes the fd and frees everything; safe from any callback. */
 void tk_conn_free(struct tk_conn *c);

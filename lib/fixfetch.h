@@ -8,7 +8,7 @@
 #ifndef TK_FIXFETCH_H
 #define TK_FIXFETCH_H
 
-#include "report.h"
+#include "result.h"
 #include "served.h"
 #include "tool.h"
 

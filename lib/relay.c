@@ -28,8 +28,8 @@ struct tk_relay {
 	bool cr_pending;       /* --crlf: the last chunk ended in CR */
 	unsigned char up[2 * RELAY_CHUNK];   /* LF -> CRLF at most doubles */
 	size_t uplen;
-	unsigned char down[RELAY_CHUNK];
-	size_t downlen, downoff;
+	/* the session's data phase; what it holds goes to stdout */
+	struct tk_stream *st;
 	int flags0, flags1;    /* stdin/stdout flags, restored at exit */
 	/*
 	 * A regular file or /dev/null cannot be polled (epoll says EPERM)
@@ -55,7 +55,9 @@ relay_end(struct tk_relay *rl, const struct tk_err *e)
 	if (!rl->out_direct) {
 		tk_loop_unwatch(rl->loop, STDOUT_FILENO);
 	}
-	tk_loop_unwatch(rl->loop, tk_conn_fd(rl->conn));
+	if (rl->st != NULL) {
+		tk_stream_set_cb(rl->st, NULL, NULL);
+	}
 	rl->cb(rl->arg, e);
 }
 
@@ -91,7 +93,7 @@ relay_stdin(struct tk_relay *rl)
 	if (n == 0) {
 		/* no more input: close_notify, then the server's last words */
 		rl->stdin_eof = true;
-		tk_tls_bye(tk_conn_tls(rl->conn), false);
+		tk_stream_shutdown(rl->st);
 		tk_loop_timer_start(rl->loop, &rl->idle,
 		    rl->timeout_ms);
 		return;
@@ -106,7 +108,7 @@ relay_send(struct tk_relay *rl)
 	ssize_t n;
 
 	while (rl->uplen > 0) {
-		n = tk_tls_write(tk_conn_tls(rl->conn), rl->up, rl->uplen);
+		n = tk_stream_write(rl->st, rl->up, rl->uplen);
 		if (n == TK_WANT_READ || n == TK_WANT_WRITE) {
 			return 0;
 		}
@@ -119,33 +121,19 @@ relay_send(struct tk_relay *rl)
 	return 1;
 }
 
-/* Reads what the server sent; 0 at its close_notify or EOF, -1 error. */
-static int
-relay_recv(struct tk_relay *rl)
-{
-	ssize_t n;
-
-	if (rl->downlen > 0) {
-		return 1;
-	}
-	n = tk_tls_read(tk_conn_tls(rl->conn), rl->down, sizeof(rl->down));
-	if (n == TK_WANT_READ || n == TK_WANT_WRITE) {
-		return 1;
-	}
-	if (n <= 0) {
-		return (int)n;
-	}
-	rl->downlen = (size_t)n;
-	rl->downoff = 0;
-	return 1;
-}
-
+/*
+ * What the stream holds, to stdout: 1 when all is out, 0 when stdout
+ * would block (the stream stops reading once full), -1 on error.
+ */
 static int
 relay_stdout(struct tk_relay *rl)
 {
-	while (rl->downoff < rl->downlen) {
-		ssize_t n = write(STDOUT_FILENO, rl->down + rl->downoff,
-		    rl->downlen - rl->downoff);
+	const unsigned char *p;
+	size_t len;
+
+	for (p = tk_stream_data(rl->st, &len); len > 0;
+	     p = tk_stream_data(rl->st, &len)) {
+		ssize_t n = write(STDOUT_FILENO, p, len);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			return 0;
@@ -153,61 +141,66 @@ relay_stdout(struct tk_relay *rl)
 		if (n <= 0) {
 			return -1;
 		}
-		rl->downoff += (size_t)n;
+		tk_stream_consume(rl->st, (size_t)n);
 	}
-	rl->downlen = rl->downoff = 0;
 	return 1;
 }
 
+/* Moves what can move: stdin to the server, the server's data out. */
 static void
-on_relay_fd(struct tk_loop *loop, int fd, unsigned events, void *arg)
+relay_pump(struct tk_relay *rl, bool stdin_ready)
 {
-	struct tk_relay *rl = arg;
+	const struct tk_err *se;
 	struct tk_err e;
 	int rc;
 
-	(void)loop;
-	(void)events;
 	tk_err_clear(&e);
-	if (fd == STDIN_FILENO && rl->uplen == 0 && !rl->stdin_eof) {
+	if (stdin_ready && rl->uplen == 0 && !rl->stdin_eof) {
 		relay_stdin(rl);
 		if (!rl->active) {
 			return;
 		}
 	}
 	if (!rl->stdin_eof && relay_send(rl) < 0) {
-		relay_end(rl, tk_tls_error(tk_conn_tls(rl->conn)));
+		relay_end(rl, tk_stream_error(rl->st));
 		return;
 	}
-	/* GnuTLS may hold decrypted records: drain them all */
-	do {
-		if (relay_stdout(rl) < 0) {
-			tk_err_sys(&e, TK_NET, "relay",
-			    "cannot write to stdout");
-			relay_end(rl, &e);
-			return;
-		}
-		if (rl->downlen > 0) {
-			break;
-		}
-		rc = relay_recv(rl);
-		if (rc == 0) {
-			relay_end(rl, NULL);   /* the server closed */
-			return;
-		}
-		if (rc < 0) {
-			/*
-			 * after our close_notify a server may close or
-			 * reset at once (postfix after QUIT): the end of
-			 * the conversation, not a failure
-			 */
-			relay_end(rl, rl->stdin_eof ? NULL :
-			    tk_tls_error(tk_conn_tls(rl->conn)));
-			return;
-		}
-	} while (rl->downlen > 0 ||
-	    tk_tls_pending(tk_conn_tls(rl->conn)));
+	rc = relay_stdout(rl);
+	if (rc < 0) {
+		tk_err_sys(&e, TK_NET, "relay", "cannot write to stdout");
+		relay_end(rl, &e);
+		return;
+	}
+	se = tk_stream_error(rl->st);
+	if (rc == 1 && se != NULL) {
+		/*
+		 * after our close_notify a server may close or reset at
+		 * once (postfix after QUIT): the end of the conversation,
+		 * not a failure
+		 */
+		relay_end(rl, rl->stdin_eof ? NULL : se);
+		return;
+	}
+	if (rc == 1 && tk_stream_eof(rl->st)) {
+		relay_end(rl, NULL);   /* the server closed */
+		return;
+	}
 	relay_update(rl);
+}
+
+static void
+on_relay_fd(struct tk_loop *loop, int fd, unsigned events, void *arg)
+{
+	(void)loop;
+	(void)events;
+	relay_pump(arg, fd == STDIN_FILENO);
+}
+
+static void
+on_relay_stream(struct tk_stream *st, void *arg)
+{
+	(void)st;
+	relay_pump(arg, false);
 }
 
 static void
@@ -220,20 +213,25 @@ on_relay_idle(struct tk_loop *loop, void *arg)
 static void
 on_relay_kick(struct tk_loop *loop, void *arg)
 {
-	on_relay_fd(loop, STDIN_FILENO, TK_READ, arg);
+	(void)loop;
+	relay_pump(arg, true);
 }
 
-/* Watches what can move: a full buffer stops its source. */
+/*
+ * Watches what can move: a full buffer stops its source.  The socket is
+ * the stream's: it reads while it has room and wakes on_relay_stream().
+ */
 static void
 relay_update(struct tk_relay *rl)
 {
 	struct tk_err e;
-	int sfd = tk_conn_fd(rl->conn);
+	size_t held;
 
 	tk_err_clear(&e);
 	if (!rl->active) {
 		return;
 	}
+	(void)tk_stream_data(rl->st, &held);
 	if (rl->in_direct) {
 		if (rl->uplen == 0 && !rl->stdin_eof &&
 		    !tk_timer_active(&rl->kick)) {
@@ -245,12 +243,7 @@ relay_update(struct tk_relay *rl)
 		return;
 	}
 	if (!rl->out_direct && tk_loop_watch(rl->loop, STDOUT_FILENO,
-	    rl->downlen > 0 ? TK_WRITE : 0, on_relay_fd, rl, &e) < 0) {
-		relay_end(rl, &e);
-		return;
-	}
-	if (tk_loop_watch(rl->loop, sfd, (rl->downlen == 0 ? TK_READ : 0) |
-	    (rl->uplen > 0 ? TK_WRITE : 0), on_relay_fd, rl, &e) < 0) {
+	    held > 0 ? TK_WRITE : 0, on_relay_fd, rl, &e) < 0) {
 		relay_end(rl, &e);
 	}
 }
@@ -324,10 +317,19 @@ void
 tk_relay_start(struct tk_relay *rl, struct tk_conn *conn, tk_relay_cb cb,
     void *arg)
 {
+	struct tk_err e;
+
+	tk_err_clear(&e);
 	rl->conn = conn;
 	rl->cb = cb;
 	rl->arg = arg;
 	rl->active = true;
+	rl->st = tk_conn_stream(conn, &e);
+	if (rl->st == NULL) {
+		relay_end(rl, &e);
+		return;
+	}
+	tk_stream_set_cb(rl->st, on_relay_stream, rl);
 	relay_update(rl);
 }
 

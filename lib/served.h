@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "conn.h"
-#include "report.h"
+#include "result.h"
 
 struct tk_served {
 	gnutls_datum_t *der;    /* owned, gnutls_malloc'd data */

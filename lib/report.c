@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -710,55 +711,39 @@ tk_report_text_check(const struct tk_result *r, bool brief, bool color,
 	}
 }
 
-int
-tk_report_nagios(const struct tk_result *const *rs, size_t n,
-    unsigned warn_days, unsigned crit_days, FILE *out)
+void
+tk_nagios_init(struct tk_nagios *ns)
 {
-	size_t bad = 0;
-	const struct tk_result *first = NULL;
-	int code = 0;
-	char esc[600], msg[1200];
+	memset(ns, 0, sizeof(*ns));
+}
 
-	/* the worst state; the message names the result of the worst class */
-	for (size_t i = 0; i < n; i++) {
-		int state = tk_result_nagios(rs[i]);
+/*
+ * The text about one result: the main finding or the error of a failed
+ * one, the leaf's expiry of a good one.
+ */
+static void
+nagios_text(const struct tk_result *r, bool bad, char *msg, size_t len)
+{
+	char esc[600];
 
-		if (state > code) {
-			code = state;
-		}
-		if (state != 0) {
-			bad++;
-			if (first == NULL ||
-			    tk_class_worst(first->cls, rs[i]->cls) !=
-			    first->cls) {
-				first = rs[i];
-			}
-		}
-	}
+	tk_escape(r->target, strlen(r->target), esc, sizeof(esc));
 	msg[0] = '\0';
-	if (first != NULL) {
-		const struct tk_finding *mf = tk_result_main_finding(first);
+	if (bad) {
+		const struct tk_finding *mf = tk_result_main_finding(r);
 
-		tk_escape(first->target, strlen(first->target), esc,
-		    sizeof(esc));
 		if (mf != NULL) {
-			snprintf(msg, sizeof(msg), "%s: %s: %.300s", esc,
-			    mf->code, mf->message);
+			snprintf(msg, len, "%s: %s: %.300s", esc, mf->code,
+			    mf->message);
 		} else {
-			snprintf(msg, sizeof(msg), "%s: %s: %.300s", esc,
-			    first->err.step ? first->err.step : "?",
-			    first->err.msg);
+			snprintf(msg, len, "%s: %s: %.300s", esc,
+			    r->err.step ? r->err.step : "?", r->err.msg);
 		}
-	} else if (n == 1 && rs[0]->chain.n > 0) {
+	} else if (r->chain.n > 0) {
 		char t[32];
 
-		tk_escape(rs[0]->target, strlen(rs[0]->target), esc,
-		    sizeof(esc));
-		tk_time_iso(rs[0]->chain.certs[0].not_after, t, sizeof(t));
-		snprintf(msg, sizeof(msg), "%s valid until %.10s (%ld days)",
-		    esc, t, rs[0]->chain.certs[0].days_left);
-	} else {
-		snprintf(msg, sizeof(msg), "%zu targets valid", n);
+		tk_time_iso(r->chain.certs[0].not_after, t, sizeof(t));
+		snprintf(msg, len, "%s valid until %.10s (%ld days)", esc, t,
+		    r->chain.certs[0].days_left);
 	}
 	/* the plugin line must stay one line: no '|' in the text part */
 	for (char *p = msg; *p != '\0'; p++) {
@@ -766,34 +751,103 @@ tk_report_nagios(const struct tk_result *const *rs, size_t n,
 			*p = '/';
 		}
 	}
-	if (n > 1 && bad > 0) {
-		fprintf(out, "TLS %s - %zu of %zu targets failed; %s",
-		    tk_nagios_name(code), bad, n, msg);
+}
+
+int
+tk_nagios_add(struct tk_nagios *ns, const struct tk_result *r)
+{
+	int state = tk_result_nagios(r);
+
+	if (ns->n == ns->cap) {
+		size_t cap = ns->cap == 0 ? 16 : 2 * ns->cap;
+		long *d = reallocarray(ns->days, cap, sizeof(*d));
+
+		if (d == NULL) {
+			return -1;
+		}
+		ns->days = d;
+		ns->cap = cap;
+	}
+	ns->days[ns->n] = r->chain.n > 0 ? r->chain.certs[0].days_left :
+	    TK_NAGIOS_NO_DAYS;
+	ns->any_chain |= r->chain.n > 0;
+	if (state > ns->code) {
+		ns->code = state;
+	}
+	/* the message names the first result of the worst class */
+	if (state != 0) {
+		if (ns->bad == 0 ||
+		    tk_class_worst(ns->worst, r->cls) != ns->worst) {
+			ns->worst = r->cls;
+			nagios_text(r, true, ns->msg, sizeof(ns->msg));
+		}
+		ns->bad++;
+	} else if (ns->n == 0) {
+		nagios_text(r, false, ns->first, sizeof(ns->first));
+	}
+	ns->n++;
+	return 0;
+}
+
+int
+tk_nagios_print(const struct tk_nagios *ns, unsigned warn_days,
+    unsigned crit_days, FILE *out)
+{
+	const char *name = tk_nagios_name(ns->code);
+
+	if (ns->n > 1 && ns->bad > 0) {
+		fprintf(out, "TLS %s - %zu of %zu targets failed; %s", name,
+		    ns->bad, ns->n, ns->msg);
+	} else if (ns->bad > 0) {
+		fprintf(out, "TLS %s - %s", name, ns->msg);
+	} else if (ns->n == 1 && ns->first[0] != '\0') {
+		fprintf(out, "TLS %s - %s", name, ns->first);
 	} else {
-		fprintf(out, "TLS %s - %s", tk_nagios_name(code), msg);
+		fprintf(out, "TLS %s - %zu targets valid", name, ns->n);
 	}
 	/* perfdata only where there is some: no dangling '|' */
-	for (size_t i = 0; i < n; i++) {
-		if (rs[i]->chain.n > 0) {
-			fputs(" |", out);
-			break;
-		}
+	if (ns->any_chain) {
+		fputs(" |", out);
 	}
-	for (size_t i = 0; i < n; i++) {
-		char label[80];
-
-		if (n == 1) {
-			snprintf(label, sizeof(label), "days");
-		} else {
-			snprintf(label, sizeof(label), "days_%zu", i + 1);
+	for (size_t i = 0; i < ns->n; i++) {
+		if (ns->days[i] == TK_NAGIOS_NO_DAYS) {
+			continue;
 		}
-		if (rs[i]->chain.n > 0) {
-			fprintf(out, " '%s'=%ld;%u;%u", label,
-			    rs[i]->chain.certs[0].days_left, warn_days,
-			    crit_days);
+		if (ns->n == 1) {
+			fprintf(out, " 'days'=%ld;%u;%u", ns->days[i],
+			    warn_days, crit_days);
+		} else {
+			fprintf(out, " 'days_%zu'=%ld;%u;%u", i + 1,
+			    ns->days[i], warn_days, crit_days);
 		}
 	}
 	fputc('\n', out);
+	return ns->code;
+}
+
+void
+tk_nagios_release(struct tk_nagios *ns)
+{
+	free(ns->days);
+	tk_nagios_init(ns);
+}
+
+int
+tk_report_nagios(const struct tk_result *const *rs, size_t n,
+    unsigned warn_days, unsigned crit_days, FILE *out)
+{
+	struct tk_nagios ns;
+	int code = 3;
+
+	tk_nagios_init(&ns);
+	for (size_t i = 0; i < n; i++) {
+		if (tk_nagios_add(&ns, rs[i]) < 0) {
+			goto out;
+		}
+	}
+	code = tk_nagios_print(&ns, warn_days, crit_days, out);
+out:
+	tk_nagios_release(&ns);
 	return code;
 }
 

@@ -9,6 +9,7 @@
 #define TK_REPORT_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -55,10 +56,33 @@ void tk_report_text_starttls(const struct tk_result *r, FILE *out);
 void tk_report_text_transcript(const struct tk_result *r, FILE *out);
 
 /*
- * --nagios: one status line with perfdata for all results; returns the
- * plugin exit code, the worst tk_result_nagios() of them (0 OK,
- * 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+ * --nagios: one status line with perfdata for all results; the plugin
+ * exit code is the worst tk_result_nagios() of them (0 OK, 1 WARNING,
+ * 2 CRITICAL, 3 UNKNOWN).  Results are added as they come and need not
+ * be kept: the summary holds the text about the worst one and each
+ * target's leaf days left (8 bytes a target, for the perfdata).
  */
+#define TK_NAGIOS_NO_DAYS LONG_MIN
+struct tk_nagios {
+	size_t n, bad;
+	int code;
+	enum tk_class worst;   /* of the first bad result of the worst class */
+	char msg[1200];        /* the text about that result */
+	char first[1200];      /* a good first result's expiry */
+	bool any_chain;
+	long *days;            /* per target; TK_NAGIOS_NO_DAYS: no chain */
+	size_t cap;
+};
+
+void tk_nagios_init(struct tk_nagios *ns);
+/* -1 when out of memory. */
+int tk_nagios_add(struct tk_nagios *ns, const struct tk_result *r);
+/* Prints the line; returns the plugin exit code. */
+int tk_nagios_print(const struct tk_nagios *ns, unsigned warn_days,
+    unsigned crit_days, FILE *out);
+void tk_nagios_release(struct tk_nagios *ns);
+
+/* The same for results at hand. */
 int tk_report_nagios(const struct tk_result *const *rs, size_t n,
     unsigned warn_days, unsigned crit_days, FILE *out);
 

@@ -81,3 +81,18 @@ peak_rss_kib() {
 ${lines[0]}
 ${lines[1999]}"
 }
+
+@test "--nagios over 20 000 targets: one line, CRITICAL, RSS bounded (results are not kept)" {
+	local f=$BATS_TEST_TMPDIR/targets.txt rss
+	write_targets 20000 "$f"
+
+	run -2 --separate-stderr /usr/bin/time -v \
+	    -o "$BATS_TEST_TMPDIR/time" timeout 300 "$CHECK" --nagios -t 5 \
+	    --targets "$f"
+	assert_equal "${#lines[@]}" 1
+	[[ ${lines[0]} == "TLS CRITICAL - 20000 of 20000 targets failed; 127.0.0.1:1: connect: "* ]] ||
+	    fail "unexpected line: ${lines[0]:0:200}"
+	rss=$(peak_rss_kib "$BATS_TEST_TMPDIR/time")
+	[[ -n $rss ]] || fail "no RSS from /usr/bin/time"
+	((rss < 64 * 1024)) || fail "peak RSS $rss KiB, bound 64 MiB"
+}

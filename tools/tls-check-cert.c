@@ -37,9 +37,7 @@ struct app {
 	gnutls_x509_crt_t *inter;
 	size_t ntargets;              /* after --shard */
 	size_t nres, nok, nwarn;      /* results emitted */
-	/* --nagios: the results, for the summary line */
-	struct tk_result **kept;
-	size_t nkept;
+	struct tk_nagios nagios;      /* --nagios: the summary so far */
 	bool color;
 	struct tk_checktarget file;   /* --file */
 	enum tk_class save_cls;       /* --save-chain failed: USAGE */
@@ -178,20 +176,8 @@ emit_check(struct app *a, struct tk_check *c)
 	a->nres++;
 	a->nok += c->r.cls == TK_OK;
 	a->nwarn += c->r.cls == TK_WARN;
-	if (a->t.s.nagios) {
-		struct tk_result **g = realloc(a->kept, (a->nkept + 1) *
-		    sizeof(*g));
-		struct tk_result *r = g != NULL ? malloc(sizeof(*r)) : NULL;
-
-		a->kept = g != NULL ? g : a->kept;
-		if (r == NULL) {
-			return TK_INTERNAL;
-		}
-		/* the result moves: the check keeps none of it */
-		*r = c->r;
-		tk_result_init(&c->r, TOOL, "");
-		a->kept[a->nkept++] = r;
-		return r->cls;
+	if (a->t.s.nagios && tk_nagios_add(&a->nagios, &c->r) < 0) {
+		return TK_INTERNAL;
 	}
 	return c->r.cls;
 }
@@ -370,9 +356,8 @@ main(int argc, char **argv)
 		}
 		code = a.t.s.nagios ? 3 : tk_err_exit_code(e.cls);
 	} else if (a.t.s.nagios) {
-		code = tk_report_nagios((const struct tk_result *const *)
-		    a.kept, a.nkept, a.t.co.warn_days, a.t.co.crit_days,
-		    stdout);
+		code = tk_nagios_print(&a.nagios, a.t.co.warn_days,
+		    a.t.co.crit_days, stdout);
 	} else {
 		if (a.nres > 1 && !a.t.s.json && !a.t.s.pem && !a.t.s.quiet) {
 			printf("%zu %s: %zu ok, %zu warning, %zu failed\n",
@@ -387,11 +372,7 @@ main(int argc, char **argv)
 	fflush(stdout);
 	tk_runner_free(a.rn);
 	tk_checktarget_release(&a.file);
-	for (size_t i = 0; i < a.nkept; i++) {
-		tk_result_release(a.kept[i]);
-		free(a.kept[i]);
-	}
-	free(a.kept);
+	tk_nagios_release(&a.nagios);
 	for (unsigned i = 0; i < a.fc.ninter; i++) {
 		gnutls_x509_crt_deinit(a.inter[i]);
 	}

@@ -98,6 +98,12 @@ $output"
 	assert_equal "$stderr" "tls-starttls: smtp://127.0.0.1:$PORT: verify: name-mismatch: the certificate is for localhost, 127.0.0.1, ::1, not 'wrong.example'"
 	# the same without verification failing the run
 	run -0 st --insecure --hostname wrong.example "smtp://127.0.0.1:$PORT"
+	assert_line --index 0 --regexp '^SKIPPED '
+	# and in JSON as every client tool says it: judged, then skipped
+	run -0 --separate-stderr st --insecure --json --hostname wrong.example \
+	    "smtp://127.0.0.1:$PORT"
+	jq_ok '.verdict == "skipped" and .verification.status == "skipped" and
+	    (.findings | map(.code) | index("name-mismatch") != null)'
 }
 
 @test "an untrusted chain: exit 1, unknown-issuer in JSON" {

@@ -38,6 +38,7 @@ check_session(struct app *a)
 	struct tk_certcheck_opts co = a->t.co;
 	const struct tk_finding *mf;
 	struct tk_err after = r->err, e;
+	size_t n;
 
 	/* an error of the phase inside TLS; the chain is checked anyway */
 	tk_err_clear(&r->err);
@@ -51,10 +52,19 @@ check_session(struct app *a)
 		return;
 	}
 	r->checked = true;
-	tk_result_starttls_findings(r);
 	r->cls = tk_findings_class(&r->findings);
-	if (a->t.s.insecure && r->cls == TK_CHECK) {
+	if (a->t.s.insecure) {
+		/* the chain is judged and shown, not held against the server */
+		r->verdict.status = TK_VERIFY_SKIPPED;
 		r->cls = TK_OK;
+	}
+	/* --insecure skips the certificate, not the dialogue's flaws */
+	n = r->findings.n;
+	tk_result_starttls_findings(r);
+	for (size_t i = n; i < r->findings.n; i++) {
+		if (r->findings.f[i].sev == TK_SEV_FAIL) {
+			r->cls = TK_CHECK;
+		}
 	}
 	mf = tk_result_main_finding(r);
 	if (mf != NULL && r->cls == TK_CHECK) {

@@ -463,37 +463,11 @@ while True:
 
 # tk_nginx_conf DIR PORT: a private nginx.conf in DIR (pid file, logs and
 # every *_temp_path in DIR), serving the localhost RSA chain over TLS with
-# HTTP/2 on 127.0.0.1:PORT.
+# HTTP/2 on 127.0.0.1:PORT, from tests/peers/nginx.conf.in (which
+# bench/alpn-each.sh uses too).
 tk_nginx_conf() {
-	local dir=$1 port=$2
-
-	cat >"$dir/nginx.conf" <<-EOF
-	daemon off;
-	user root root;
-	worker_processes 1;
-	pid $dir/nginx.pid;
-	error_log $dir/error.log;
-	events {
-	    worker_connections 1024;
-	}
-	http {
-	    access_log off;
-	    client_body_temp_path $dir/client_body;
-	    proxy_temp_path $dir/proxy;
-	    fastcgi_temp_path $dir/fastcgi;
-	    uwsgi_temp_path $dir/uwsgi;
-	    scgi_temp_path $dir/scgi;
-	    server {
-	        listen 127.0.0.1:$port ssl http2;
-	        server_name localhost;
-	        ssl_certificate $TESTDATA/localhost-rsa-chain.pem;
-	        ssl_certificate_key $TESTDATA/localhost-rsa.key;
-	        location / {
-	            return 200 "ok\n";
-	        }
-	    }
-	}
-	EOF
+	sed -e "s|@DIR@|$1|g" -e "s|@PORT@|$2|g" -e "s|@TESTDATA@|$TESTDATA|g" \
+	    "$TK_PEERS/nginx.conf.in" >"$1/nginx.conf"
 }
 
 # tk_nginx_state DIR PORT: 0 when nginx ($SERVER_PID) listens on PORT and

@@ -22,7 +22,6 @@ set -euo pipefail
 BENCH_NAME=alpn-each
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
-PROBE=$TK_BUILD/tools/tls-alpn-probe
 NGINX=${NGINX:-/usr/sbin/nginx}
 REPS=${1:-5}
 DEADLINE=${DEADLINE:-300}

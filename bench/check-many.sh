@@ -23,8 +23,6 @@ set -euo pipefail
 BENCH_NAME=check-many
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
-CHECK=$TK_BUILD/tools/tls-check-cert
-SERVER=$TK_BUILD/tools/tls-echo-server
 REPS=${1:-5}
 N=${N:-1000}
 XARGS_P=${XARGS_P:-32}

@@ -18,8 +18,6 @@ set -euo pipefail
 BENCH_NAME=check-one
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
-CHECK=$TK_BUILD/tools/tls-check-cert
-SERVER=$TK_BUILD/tools/tls-echo-server
 REPS=${1:-20}
 SAMPLES_OUT=${SAMPLES_OUT:-}
 

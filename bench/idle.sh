@@ -22,7 +22,6 @@ set -euo pipefail
 BENCH_NAME=idle
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
-SERVER=$TK_BUILD/tools/tls-echo-server
 N=${1:-10000}
 FALLBACK_N=${FALLBACK_N:-1000}
 RAMP_SECS=${RAMP_SECS:-120}

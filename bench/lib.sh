@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034 # SRC, TK_BUILD, TD: for the scripts
+# shellcheck shell=bash disable=SC2034 # the paths: for the scripts
 # What the bench scripts share.  Each sets BENCH_NAME (the prefix of its
 # messages) and sources this file first:
 #
@@ -6,7 +6,8 @@
 #   source "$(dirname "$0")/lib.sh"
 #
 # Sourcing moves to the top of the checkout, sets SRC, TK_BUILD (default
-# build/), TD (testdata/) and BENCH_DIR (a fresh temporary directory), and
+# build/), the tools in it (SERVER, CLIENT, CHECK, PROBE), TD (testdata/)
+# and BENCH_DIR (a fresh temporary directory), and
 # installs an EXIT trap that stops every process started with bench_spawn
 # (by PID: TERM, then KILL after 5 s) and removes BENCH_DIR.  A script
 # with more to undo sets BENCH_ON_EXIT to a function run first.  Every
@@ -15,6 +16,10 @@
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 SRC=$PWD
 TK_BUILD=${TK_BUILD:-$SRC/build}
+SERVER=$TK_BUILD/tools/tls-echo-server
+CLIENT=$TK_BUILD/tools/tls-echo-client
+CHECK=$TK_BUILD/tools/tls-check-cert
+PROBE=$TK_BUILD/tools/tls-alpn-probe
 TD=$SRC/testdata
 START=$SECONDS
 BENCH_PIDS=()

@@ -52,7 +52,7 @@ BENCH_NAME=pathological
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 REPS=${1:-3}
-TKBIN=${2:-$TK_BUILD/tools/tls-check-cert}
+TKBIN=${2:-$CHECK}
 TK_BEFORE=${TK_BEFORE:-}
 DEADLINE=${DEADLINE:-600}
 PY=/usr/bin/python3

@@ -19,16 +19,6 @@ $output"
 	fi
 }
 
-# bad_input ARGS...: exit 2, nothing on stdout, one "tls-check-cert: "
-# line on stderr, no IPv4/IPv6 socket (strace).
-bad_input() {
-	run -2 --separate-stderr tk_traced "$TK_CHECK" --ca "$TESTDATA/ca.crt" "$@"
-	assert_output ''
-	assert_equal "$(grep -c . <<<"$stderr")" 1
-	[[ $stderr == 'tls-check-cert: '* ]] || fail "stderr: $stderr"
-	tk_no_inet "$BATS_TEST_TMPDIR/strace.log"
-}
-
 # start_v6_same_port NAME CHAIN KEY: tlskit's server on [::1]:$PORT, the
 # port number a server already holds on 127.0.0.1.  Fails (so the caller
 # can retry with another port) when that port is taken on [::1].
@@ -91,17 +81,17 @@ start_pair() {
 }
 
 @test "bad input: --resolve without an address" {
-	bad_input --resolve shop.tlskit.test:443 shop.tlskit.test
+	tk_check_bad_input --resolve shop.tlskit.test:443 shop.tlskit.test
 	[[ $stderr == *"--resolve"*"no address"* ]] || fail "stderr: $stderr"
-	bad_input --resolve shop.tlskit.test shop.tlskit.test
-	bad_input --resolve shop.tlskit.test:443: shop.tlskit.test
+	tk_check_bad_input --resolve shop.tlskit.test shop.tlskit.test
+	tk_check_bad_input --resolve shop.tlskit.test:443: shop.tlskit.test
 }
 
 @test "bad input: --resolve with a bad address or port" {
-	bad_input --resolve shop.tlskit.test:443:localhost shop.tlskit.test
+	tk_check_bad_input --resolve shop.tlskit.test:443:localhost shop.tlskit.test
 	[[ $stderr == *"'localhost' is not an IP address"* ]] || fail "stderr: $stderr"
-	bad_input --resolve shop.tlskit.test:0:127.0.0.1 shop.tlskit.test
-	bad_input --resolve ':443:127.0.0.1' shop.tlskit.test
+	tk_check_bad_input --resolve shop.tlskit.test:0:127.0.0.1 shop.tlskit.test
+	tk_check_bad_input --resolve ':443:127.0.0.1' shop.tlskit.test
 }
 
 # --- --all-addresses ----------------------------------------------------
@@ -169,7 +159,7 @@ start_pair() {
 }
 
 @test "bad input: --all-addresses with --file" {
-	bad_input --all-addresses --file "$TESTDATA/localhost-rsa-chain.pem"
+	tk_check_bad_input --all-addresses --file "$TESTDATA/localhost-rsa-chain.pem"
 }
 
 # --- --fix-chain --------------------------------------------------------
@@ -329,13 +319,13 @@ pem_only() {
 }
 
 @test "bad input: --intermediates unreadable, not certificates, or without --fix-chain" {
-	bad_input --fix-chain --intermediates "$BATS_TEST_TMPDIR/no/such.pem" localhost
+	tk_check_bad_input --fix-chain --intermediates "$BATS_TEST_TMPDIR/no/such.pem" localhost
 	[[ $stderr == *"no/such.pem"* ]] || fail "stderr: $stderr"
-	bad_input --fix-chain --intermediates "$TESTDATA/garbage.pem" localhost
-	bad_input --fix-chain --intermediates "$TESTDATA/empty.pem" localhost
-	bad_input --intermediates "$TESTDATA/intermediate.crt" localhost
-	bad_input --fix-chain --pem localhost
-	bad_input --fix-chain --intermediates "$TESTDATA/intermediate.crt" \
+	tk_check_bad_input --fix-chain --intermediates "$TESTDATA/garbage.pem" localhost
+	tk_check_bad_input --fix-chain --intermediates "$TESTDATA/empty.pem" localhost
+	tk_check_bad_input --intermediates "$TESTDATA/intermediate.crt" localhost
+	tk_check_bad_input --fix-chain --pem localhost
+	tk_check_bad_input --fix-chain --intermediates "$TESTDATA/intermediate.crt" \
 	    --intermediates "$TESTDATA/intermediate.crt" localhost
 }
 
@@ -417,13 +407,13 @@ start_proxy() {
 }
 
 @test "bad input: a malformed --proxy URL or https_proxy" {
-	bad_input --proxy socks5://127.0.0.1:1080 localhost
+	tk_check_bad_input --proxy socks5://127.0.0.1:1080 localhost
 	[[ $stderr == *"only http:// proxies"* ]] || fail "stderr: $stderr"
-	bad_input --proxy http://user:secret@127.0.0.1:3128 localhost
-	bad_input --proxy http:// localhost
-	bad_input --proxy http://127.0.0.1:99999 localhost
-	bad_input --proxy 'http://[::1:3128' localhost
-	https_proxy=https://127.0.0.1:3128 bad_input localhost
+	tk_check_bad_input --proxy http://user:secret@127.0.0.1:3128 localhost
+	tk_check_bad_input --proxy http:// localhost
+	tk_check_bad_input --proxy http://127.0.0.1:99999 localhost
+	tk_check_bad_input --proxy 'http://[::1:3128' localhost
+	https_proxy=https://127.0.0.1:3128 tk_check_bad_input localhost
 	[[ $stderr == *https_proxy* ]] || fail "stderr does not name https_proxy: $stderr"
 }
 
@@ -468,7 +458,7 @@ start_proxy() {
 }
 
 @test "bad input: --deadline 0, -1 or not a number" {
-	bad_input --deadline 0 localhost
-	bad_input --deadline -1 localhost
-	bad_input --deadline soon localhost
+	tk_check_bad_input --deadline 0 localhost
+	tk_check_bad_input --deadline -1 localhost
+	tk_check_bad_input --deadline soon localhost
 }

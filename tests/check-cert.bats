@@ -732,32 +732,22 @@ three_servers() {
 
 # --- bad input: exit 2, one stderr line, no network ------------------------
 
-# bad_input ARGS...: exit 2, nothing on stdout, one "tls-check-cert: "
-# line on stderr, no IPv4/IPv6 socket.
-bad_input() {
-	run -2 --separate-stderr tk_traced "$TK_CHECK" --ca "$TESTDATA/ca.crt" "$@"
-	assert_output ''
-	assert_equal "$(grep -c . <<<"$stderr")" 1
-	[[ $stderr == 'tls-check-cert: '* ]] || fail "stderr: $stderr"
-	tk_no_inet "$BATS_TEST_TMPDIR/strace.log"
-}
-
 @test "bad input: port out of range host:99999" {
-	bad_input host:99999
+	tk_check_bad_input host:99999
 	[[ $stderr == *port* ]] || fail "stderr does not say port: $stderr"
 }
 
 @test "bad input: unclosed IPv6 bracket [::1" {
-	bad_input '[::1'
+	tk_check_bad_input '[::1'
 }
 
 @test "bad input: unknown scheme gopher://x" {
-	bad_input gopher://x
+	tk_check_bad_input gopher://x
 	[[ $stderr == *gopher* ]] || fail "stderr does not name the scheme"
 }
 
 @test "bad input: --starttls with a protocol tlskit does not speak" {
-	bad_input --starttls gopher localhost
+	tk_check_bad_input --starttls gopher localhost
 	[[ $stderr == *starttls* ]] || fail "stderr does not name --starttls"
 }
 
@@ -777,63 +767,63 @@ bad_input() {
 }
 
 @test "bad input: --at 2030-13-01" {
-	bad_input --at 2030-13-01 localhost
+	tk_check_bad_input --at 2030-13-01 localhost
 }
 
 @test "bad input: --at yesterday" {
-	bad_input --at yesterday localhost
+	tk_check_bad_input --at yesterday localhost
 }
 
 @test "bad input: --shard 0/3" {
-	bad_input --shard 0/3 localhost
+	tk_check_bad_input --shard 0/3 localhost
 }
 
 @test "bad input: --shard 4/3" {
-	bad_input --shard 4/3 localhost
+	tk_check_bad_input --shard 4/3 localhost
 }
 
 @test "bad input: --shard x" {
-	bad_input --shard x localhost
+	tk_check_bad_input --shard x localhost
 }
 
 @test "bad input: --targets with a nonexistent file" {
-	bad_input --targets "$BATS_TEST_TMPDIR/no/such/file"
+	tk_check_bad_input --targets "$BATS_TEST_TMPDIR/no/such/file"
 }
 
 @test "bad input: a bad line in --targets, before any target is checked" {
 	printf '%s\n' localhost:1 127.0.0.1:1 'host:99999' >"$BATS_TEST_TMPDIR/t"
-	bad_input --targets "$BATS_TEST_TMPDIR/t"
+	tk_check_bad_input --targets "$BATS_TEST_TMPDIR/t"
 	[[ $stderr == *host:99999* ]] || fail "stderr does not name the line"
 }
 
 @test "bad input: --file garbage.pem" {
-	bad_input --file "$TESTDATA/garbage.pem"
+	tk_check_bad_input --file "$TESTDATA/garbage.pem"
 }
 
 @test "bad input: --file truncated.pem and empty.pem" {
-	bad_input --file "$TESTDATA/truncated.pem"
-	bad_input --file "$TESTDATA/empty.pem"
+	tk_check_bad_input --file "$TESTDATA/truncated.pem"
+	tk_check_bad_input --file "$TESTDATA/empty.pem"
 }
 
 @test "bad input: --crit-days 40 --warn-days 10" {
-	bad_input --crit-days 40 --warn-days 10 localhost
+	tk_check_bad_input --crit-days 40 --warn-days 10 localhost
 }
 
 @test "bad input: --stream without --json" {
-	bad_input --stream localhost
+	tk_check_bad_input --stream localhost
 }
 
 @test "bad input: --save-chain with two targets" {
-	bad_input --save-chain "$BATS_TEST_TMPDIR/x.pem" localhost:1 127.0.0.1:1
+	tk_check_bad_input --save-chain "$BATS_TEST_TMPDIR/x.pem" localhost:1 127.0.0.1:1
 	[[ ! -e $BATS_TEST_TMPDIR/x.pem ]] || fail "--save-chain wrote a file"
 }
 
 @test "bad input: --hostname with several targets" {
-	bad_input --hostname localhost localhost:1 127.0.0.1:1
+	tk_check_bad_input --hostname localhost localhost:1 127.0.0.1:1
 }
 
 @test "bad input: no target at all" {
-	bad_input
+	tk_check_bad_input
 }
 
 # --- verdicts when the check cannot run or the input is broken -----------

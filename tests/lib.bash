@@ -109,6 +109,18 @@ tk_no_inet() {
 	fi
 }
 
+# tk_check_bad_input ARGS...: tls-check-cert ARGS exits 2 with nothing
+# on stdout, one "tls-check-cert: " line on stderr and no IPv4/IPv6 socket
+# (strace): bad local input stops it before any network I/O.
+# shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
+tk_check_bad_input() {
+	run -2 --separate-stderr tk_traced "$TK_CHECK" --ca "$TK_CA" "$@"
+	assert_output ''
+	assert_equal "$(grep -c . <<<"$stderr")" 1
+	[[ $stderr == 'tls-check-cert: '* ]] || fail "stderr: $stderr"
+	tk_no_inet "$BATS_TEST_TMPDIR/strace.log"
+}
+
 # --- JSON and certificates ---------------------------------------------------
 
 # tk_jqx FILTER JSON: jq FILTER is true for JSON.

@@ -19,10 +19,7 @@
 #include "verify.h"
 
 #include "tk_test.h"
-
-#ifndef TK_TESTDATA
-#error "TK_TESTDATA must name the testdata directory"
-#endif
+#include "tk_testdata.h"
 
 #define NOW ((time_t)1893456000)  /* 2030-01-01T00:00:00Z */
 #define SERVED_MAX 8
@@ -36,19 +33,9 @@ struct served {
 static void
 add_file(struct served *s, const char *file)
 {
-	char path[512];
-	gnutls_datum_t d = {NULL, 0};
-	gnutls_x509_crt_t *list = NULL;
-	unsigned n = 0;
-	struct tk_err e;
+	unsigned n;
+	gnutls_x509_crt_t *list = tk_test_certs(file, &n);
 
-	tk_err_clear(&e);
-	snprintf(path, sizeof(path), "%s/%s", TK_TESTDATA, file);
-	if (tk_read_file(path, "test file", &d, &e) < 0 ||
-	    tk_load_certs(&d, path, &list, &n, &e) < 0) {
-		fprintf(stderr, "cannot load %s: %s\n", path, e.msg);
-	}
-	gnutls_free(d.data);
 	for (unsigned i = 0; i < n; i++) {
 		if (s->n < SERVED_MAX) {
 			s->c[s->n++] = list[i];

@@ -16,10 +16,7 @@
 #include "creds.h"
 
 #include "tk_test.h"
-
-#ifndef TK_TESTDATA
-#error "TK_TESTDATA must name the testdata directory"
-#endif
+#include "tk_testdata.h"
 
 #define NOW ((time_t)1893456000)  /* 2030-01-01T00:00:00Z */
 #define LONG_BEFORE ((time_t)1577836800)  /* 2020-01-01T00:00:00Z */
@@ -29,23 +26,12 @@
 static gnutls_x509_crt_t
 load_first(const char *file)
 {
-	char path[512];
-	gnutls_datum_t d = {NULL, 0};
-	gnutls_x509_crt_t *list = NULL, crt = NULL;
-	unsigned n = 0;
-	struct tk_err e;
+	unsigned n;
+	gnutls_x509_crt_t *list = tk_test_certs(file, &n), crt = NULL;
 
-	tk_err_clear(&e);
-	snprintf(path, sizeof(path), "%s/%s", TK_TESTDATA, file);
-	if (tk_read_file(path, "test file", &d, &e) < 0 ||
-	    tk_load_certs(&d, path, &list, &n, &e) < 0) {
-		fprintf(stderr, "cannot load %s: %s\n", path, e.msg);
-	}
-	gnutls_free(d.data);
-	for (unsigned i = 0; i < n; i++) {
-		if (i == 0) {
-			crt = list[i];
-		} else {
+	if (n > 0) {
+		crt = list[0];
+		for (unsigned i = 1; i < n; i++) {
 			gnutls_x509_crt_deinit(list[i]);
 		}
 	}

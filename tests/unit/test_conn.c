@@ -260,15 +260,6 @@ run_one(struct run *run)
 	run->loop = NULL;
 }
 
-static void
-expect_contains(const char *got, const char *want)
-{
-	EXPECT_TRUE(strstr(got, want) != NULL);
-	if (strstr(got, want) == NULL) {
-		fprintf(stderr, "  '%s' not in '%s'\n", want, got);
-	}
-}
-
 /* ---- the cases ------------------------------------------------------ */
 
 static void
@@ -358,7 +349,7 @@ test_verify(void)
 	EXPECT_EQ_INT(run.r.cls, TK_CHECK);
 	EXPECT_EQ_INT(run.r.err.cls, TK_CHECK);
 	EXPECT_EQ_STR(run.r.err.step, "verify");
-	expect_contains(run.r.err.msg, "certificate verification failed");
+	EXPECT_CONTAINS(run.r.err.msg, "certificate verification failed");
 	EXPECT_EQ_INT(run.r.verdict.status, TK_VERIFY_FAILED);
 	EXPECT_TRUE(tk_findings_has(&run.r.findings, "name-mismatch"));
 	tk_result_release(&run.r);
@@ -412,8 +403,8 @@ test_refused(void)
 	EXPECT_EQ_INT(run.r.cls, TK_NET);
 	EXPECT_EQ_INT(run.r.err.cls, TK_NET);
 	EXPECT_EQ_STR(run.r.err.step, "connect");
-	expect_contains(run.r.err.msg, "cannot connect to");
-	expect_contains(run.r.err.msg, "refused");
+	EXPECT_CONTAINS(run.r.err.msg, "cannot connect to");
+	EXPECT_CONTAINS(run.r.err.msg, "refused");
 	EXPECT_TRUE(!run.r.handshake_done);
 	EXPECT_EQ_STR(run.r.address, "");
 	tk_result_release(&run.r);
@@ -440,7 +431,7 @@ test_handshake_fails(void)
 	EXPECT_EQ_INT(run.r.cls, TK_TLS);
 	EXPECT_EQ_INT(run.r.err.cls, TK_TLS);
 	EXPECT_EQ_STR(run.r.err.step, "handshake");
-	expect_contains(run.r.err.msg, "alert");
+	EXPECT_CONTAINS(run.r.err.msg, "alert");
 	EXPECT_TRUE(!run.r.handshake_done);
 	EXPECT_TRUE(strncmp(run.r.address, "127.0.0.1", 9) == 0);
 	EXPECT_EQ_INT(run.server_hs, -1);
@@ -456,7 +447,7 @@ test_handshake_fails(void)
 	EXPECT_EQ_INT(run.r.cls, TK_TLS);
 	EXPECT_EQ_STR(run.r.err.step, "handshake");
 	EXPECT_TRUE(run.r.tls.client_cert_requested);
-	expect_contains(run.r.err.msg, "the server asked for a client "
+	EXPECT_CONTAINS(run.r.err.msg, "the server asked for a client "
 	    "certificate and none was given");
 	tk_result_release(&run.r);
 	TK_CASE(NULL);
@@ -493,7 +484,7 @@ test_timeouts(void)
 	EXPECT_TRUE(!run.ready);
 	EXPECT_EQ_INT(run.r.cls, TK_NET);
 	EXPECT_EQ_STR(run.r.err.step, "handshake");
-	expect_contains(run.r.err.msg,
+	EXPECT_CONTAINS(run.r.err.msg,
 	    "--deadline of 0.25 s ran out in the handshake step");
 	EXPECT_TRUE(run.elapsed_ms >= 200);
 	EXPECT_TRUE(run.elapsed_ms < 3000);

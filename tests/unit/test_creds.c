@@ -22,15 +22,6 @@
 
 #define TD(f) TK_TESTDATA "/" f
 
-static void
-expect_contains(const char *got, const char *want)
-{
-	EXPECT_TRUE(strstr(got, want) != NULL);
-	if (strstr(got, want) == NULL) {
-		fprintf(stderr, "  '%s' not in '%s'\n", want, got);
-	}
-}
-
 /* tk_read_file and tk_load_certs on their own */
 
 static void
@@ -96,8 +87,8 @@ test_read_and_parse(void)
 		}
 		EXPECT_EQ_INT(e.cls, TK_USAGE);
 		EXPECT_EQ_STR(e.step, "load");
-		expect_contains(e.msg, bad[i].file);
-		expect_contains(e.msg, bad[i].msg);
+		EXPECT_CONTAINS(e.msg, bad[i].file);
+		EXPECT_CONTAINS(e.msg, bad[i].msg);
 	}
 	TK_CASE(NULL);
 
@@ -225,9 +216,9 @@ test_creds_new(void)
 		tk_creds_unref(c);
 		EXPECT_EQ_INT(e.cls, TK_USAGE);
 		EXPECT_EQ_STR(e.step, "load");
-		expect_contains(e.msg, creds_bad[i].msg1);
+		EXPECT_CONTAINS(e.msg, creds_bad[i].msg1);
 		if (creds_bad[i].msg2 != NULL) {
-			expect_contains(e.msg, creds_bad[i].msg2);
+			EXPECT_CONTAINS(e.msg, creds_bad[i].msg2);
 		}
 	}
 	TK_CASE(NULL);
@@ -299,8 +290,8 @@ test_ca_dir(void)
 	EXPECT_TRUE(c == NULL);
 	tk_creds_unref(c);
 	EXPECT_EQ_INT(e.cls, TK_USAGE);
-	expect_contains(e.msg, "no certificate in CA directory");
-	expect_contains(e.msg, empty);
+	EXPECT_CONTAINS(e.msg, "no certificate in CA directory");
+	EXPECT_CONTAINS(e.msg, empty);
 	TK_CASE(NULL);
 
 	gnutls_free(der.data);
@@ -411,7 +402,7 @@ test_anchor_private(void)
 		EXPECT_TRUE(c == NULL);
 		tk_creds_unref(c);
 		EXPECT_EQ_INT(e.cls, TK_USAGE);
-		expect_contains(e.msg, TD("nope.pem"));
+		EXPECT_CONTAINS(e.msg, TD("nope.pem"));
 	}
 
 	/*
@@ -429,13 +420,13 @@ test_anchor_private(void)
 		c = tk_creds_new(&conf, &e);
 		if (c != NULL) {
 			EXPECT_TRUE(tk_creds_trust_count(c) > 1);
-			expect_contains(tk_creds_trust_source(c), "system");
+			EXPECT_CONTAINS(tk_creds_trust_source(c), "system");
 			EXPECT_TRUE(tk_creds_anchor_private(&root, c));
 			EXPECT_TRUE(!tk_creds_anchor_private(&other, c));
 			tk_creds_unref(c);
 		} else {
 			/* no store here: that error, nothing else */
-			expect_contains(e.msg, "system trust store");
+			EXPECT_CONTAINS(e.msg, "system trust store");
 		}
 	}
 	TK_CASE(NULL);

@@ -169,6 +169,24 @@ static const struct {
 	    "cannot read DH parameters file '" TD("nope-dh.pem") "'", NULL},
 };
 
+/* tk_creds_new() of what a table row names (NULL: not given) */
+static struct tk_creds *
+creds_of(const char *cert, const char *key, const char *ca, const char *dh,
+    struct tk_err *e)
+{
+	struct tk_creds_conf conf;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.cert_file = cert;
+	conf.key_file = key;
+	conf.dh_file = dh;
+	if (ca != NULL) {
+		conf.ca[conf.nca++] = ca;
+	}
+	tk_err_clear(e);
+	return tk_creds_new(&conf, e);
+}
+
 static void
 test_creds_new(void)
 {
@@ -179,15 +197,8 @@ test_creds_new(void)
 	for (size_t i = 0; i < sizeof(creds_good) / sizeof(creds_good[0]);
 	     i++) {
 		TK_CASE(creds_good[i].name);
-		memset(&conf, 0, sizeof(conf));
-		conf.cert_file = creds_good[i].cert;
-		conf.key_file = creds_good[i].key;
-		conf.dh_file = creds_good[i].dh;
-		if (creds_good[i].ca != NULL) {
-			conf.ca[conf.nca++] = creds_good[i].ca;
-		}
-		tk_err_clear(&e);
-		c = tk_creds_new(&conf, &e);
+		c = creds_of(creds_good[i].cert, creds_good[i].key, creds_good[i].ca,
+		    creds_good[i].dh, &e);
 		EXPECT_TRUE(c != NULL);
 		if (c == NULL) {
 			fprintf(stderr, "  %s\n", e.msg);
@@ -203,15 +214,8 @@ test_creds_new(void)
 	for (size_t i = 0; i < sizeof(creds_bad) / sizeof(creds_bad[0]);
 	     i++) {
 		TK_CASE(creds_bad[i].name);
-		memset(&conf, 0, sizeof(conf));
-		conf.cert_file = creds_bad[i].cert;
-		conf.key_file = creds_bad[i].key;
-		conf.dh_file = creds_bad[i].dh;
-		if (creds_bad[i].ca != NULL) {
-			conf.ca[conf.nca++] = creds_bad[i].ca;
-		}
-		tk_err_clear(&e);
-		c = tk_creds_new(&conf, &e);
+		c = creds_of(creds_bad[i].cert, creds_bad[i].key, creds_bad[i].ca,
+		    creds_bad[i].dh, &e);
 		EXPECT_TRUE(c == NULL);
 		tk_creds_unref(c);
 		EXPECT_EQ_INT(e.cls, TK_USAGE);

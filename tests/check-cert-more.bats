@@ -54,7 +54,7 @@ start_pair() {
 # --- --resolve --------------------------------------------------------
 
 @test "--resolve NAME:PORT:ADDR answers a name DNS does not know, for check-cert and echo-client" {
-	tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	tk_start_echo good
 	run -0 --separate-stderr tk_check --json --hostname localhost \
 	    --resolve "shop.tlskit.test:$PORT:127.0.0.1" "shop.tlskit.test:$PORT"
 	jq_ok '.verdict == "ok" and .address == "127.0.0.1:'"$PORT"'"'
@@ -69,7 +69,7 @@ start_pair() {
 }
 
 @test "--resolve for another port, or without the family asked for, is not used" {
-	tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	tk_start_echo good
 	# another port: DNS is asked, and .test names never resolve
 	run -3 --separate-stderr tk_check --json -t 5 \
 	    --resolve "nowhere.tlskit.test:1:127.0.0.1" "nowhere.tlskit.test:$PORT"
@@ -142,7 +142,7 @@ start_pair() {
 }
 
 @test "--all-addresses: an address that does not answer fails the check" {
-	tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	tk_start_echo good
 	# 192.0.2.1 (TEST-NET-1) is never routed: a connect timeout
 	run -3 --separate-stderr tk_check --json -t 1 --all-addresses \
 	    --resolve "localhost:$PORT:127.0.0.1,192.0.2.1" "localhost:$PORT"
@@ -224,7 +224,7 @@ pem_only() {
 }
 
 @test "--fix-chain: a right chain is left as it is" {
-	tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	tk_start_echo good
 	run -0 --separate-stderr tk_check --fix-chain "localhost:$PORT"
 	assert_line -n 0 "# tls-check-cert --fix-chain localhost:$PORT: 2 certificates, unchanged"
 	assert_line -n 1 "# none: the chain as sent is right: nothing to change"
@@ -345,7 +345,7 @@ start_proxy() {
 }
 
 @test "--proxy: through an HTTP CONNECT proxy that resolves the name itself" {
-	tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	tk_start_echo good
 	start_proxy ok
 	run -0 --separate-stderr tk_check --json --hostname localhost \
 	    --proxy "http://127.0.0.1:$PROXY_PORT" "backend.tlskit.test:$PORT"
@@ -361,7 +361,7 @@ start_proxy() {
 }
 
 @test "--proxy: https_proxy and no_proxy from the environment, for every client tool" {
-	tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	tk_start_echo good
 	start_proxy ok
 	export https_proxy=http://127.0.0.1:$PROXY_PORT
 	run -0 --separate-stderr tk_check --hostname localhost "backend.tlskit.test:$PORT"
@@ -453,7 +453,7 @@ start_proxy() {
 }
 
 @test "--deadline: a fast target is not hurt by it" {
-	tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	tk_start_echo good
 	run -0 --separate-stderr tk_check --deadline 30 "localhost:$PORT"
 }
 

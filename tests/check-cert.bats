@@ -489,7 +489,7 @@ serve_stapled() {
 }
 
 @test "no staple: no-staple info, exit 0; --require-staple: staple-missing, exit 1" {
-	tk_serve echo plain "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	tk_start_echo plain
 	run -0 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok "$(has_code no-staple info) and .ocsp.stapled == false"
 	run -1 --separate-stderr tk_check --json --require-staple "localhost:$PORT"
@@ -531,13 +531,10 @@ expiration_date = "2099-12-31 23:59:59"'
 # servers; sets GOOD, GOOD6, EXPIRED, WRONG.
 three_servers() {
 	if timeout 10 python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null; then
-		tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" \
-		    "$TESTDATA/localhost-rsa.key" --listen 127.0.0.1:0 \
-		    --listen '[::1]:0'
+		tk_start_echo good --listen 127.0.0.1:0 --listen '[::1]:0'
 		GOOD6=$PORT6
 	else
-		tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" \
-		    "$TESTDATA/localhost-rsa.key"
+		tk_start_echo good
 		GOOD6=
 	fi
 	GOOD=$PORT
@@ -608,7 +605,7 @@ three_servers() {
 }
 
 @test "--targets - reads standard input" {
-	tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	tk_start_echo good
 	run -0 --separate-stderr bash -c 'printf "%s\n" "# c" "localhost:$1" "127.0.0.1:$1" |
 	    timeout 60 "$2" --ca "$3" --json --targets -' _ "$PORT" "$TK_CHECK" "$TESTDATA/ca.crt"
 	assert_equal "${#lines[@]}" 2
@@ -629,8 +626,7 @@ three_servers() {
 
 @test "worst exit status of several targets: 3 > 4 > 1 > 5 > 0" {
 	three_servers
-	tk_serve echo tls13 "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key" \
-	    --min-version 1.3
+	tk_start_echo tls13 --min-version 1.3
 	local tls13=$PORT
 	# at 2099-12-10 every good chain expires soon: a warning
 	run -5 --separate-stderr tk_check -q --at 2099-12-10 \
@@ -648,7 +644,7 @@ three_servers() {
 
 @test "--shard K/3 over 30 targets: the three shards partition the set" {
 	local f=$BATS_TEST_TMPDIR/targets.txt i k
-	tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	tk_start_echo good
 	for ((i = 0; i < 15; i++)); do
 		echo "https://localhost:$PORT/p$i"
 		echo "https://127.0.0.1:$PORT/q$i"
@@ -673,7 +669,7 @@ three_servers() {
 # --- --nagios -------------------------------------------------------------
 
 @test "--nagios OK: one line with perfdata 'days', exit 0" {
-	tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	tk_start_echo good
 	run -0 --separate-stderr tk_check --nagios "localhost:$PORT"
 	assert_equal "${#lines[@]}" 1
 	assert_output --regexp "^TLS OK - localhost:$PORT .*\| 'days'=[0-9]+;30;0\$"
@@ -706,7 +702,7 @@ three_servers() {
 # --- --pem and --save-chain ------------------------------------------------
 
 @test "--pem prints the served chain, which openssl parses" {
-	tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	tk_start_echo good
 	run -0 --separate-stderr tk_check --pem "localhost:$PORT"
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out.pem"
 	timeout 10 openssl x509 -noout -in "$BATS_TEST_TMPDIR/out.pem" ||
@@ -719,7 +715,7 @@ three_servers() {
 
 @test "--save-chain F writes the two served certificates, certtool reads them" {
 	local f=$BATS_TEST_TMPDIR/saved.pem
-	tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	tk_start_echo good
 	run -0 --separate-stderr tk_check --save-chain "$f" "localhost:$PORT"
 	assert_line -n 0 --regexp "^OK +localhost:$PORT: "
 	[[ -s $f ]] || fail "--save-chain wrote nothing"
@@ -755,8 +751,7 @@ three_servers() {
 	local proto
 
 	for proto in smtp imap pop3; do
-		tk_serve echo "st-$proto" "$TESTDATA/localhost-rsa-chain.pem" \
-		    "$TESTDATA/localhost-rsa.key" --starttls "$proto"
+		tk_start_echo "st-$proto" --starttls "$proto"
 		run -0 tk_check --json "$proto://localhost:$PORT"
 		jq_ok ".verdict == \"ok\" and .starttls.protocol == \"$proto\""
 		# the same through --starttls and a plain target
@@ -864,7 +859,7 @@ three_servers() {
 	    g && /^```$/ { exit } g { print }' "$TK_SRC/README.md")
 	[[ $snippet == *'tls-check-cert --targets endpoints.txt'* ]] ||
 	    fail "snippet not found in README.md: $snippet"
-	tk_serve echo good "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	tk_start_echo good
 	printf '# fleet\nlocalhost:%s\n127.0.0.1:1\n' "$PORT" >"$dir/endpoints.txt"
 	cd "$dir"
 	SSL_CERT_FILE=$TESTDATA/ca.crt PATH=$dir/bin:$PATH run --separate-stderr \

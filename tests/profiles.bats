@@ -196,15 +196,13 @@ failing() {
 
 	# the internal leaf has no EKU: a BR finding, info for the server's
 	# own --ca; under --profile web the server refuses it
-	tk_serve echo srv "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key" \
-	    "${args[@]}"
+	tk_start_echo srv "${args[@]}"
 	run -0 --separate-stderr "$TK_BUILD/tools/tls-echo-client" \
 	    --ca "$TESTDATA/ca.crt" --cert "$U/internal-leaf-chain.pem" \
 	    --key "$U/internal-leaf.key" -m hi "localhost:$PORT"
 	assert_output hi
 	tk_stop_servers
-	tk_serve echo srvweb "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key" \
-	    "${args[@]}" --profile web
+	tk_start_echo srvweb "${args[@]}" --profile web
 	run -4 --separate-stderr "$TK_BUILD/tools/tls-echo-client" \
 	    --ca "$TESTDATA/ca.crt" --cert "$U/internal-leaf-chain.pem" \
 	    --key "$U/internal-leaf.key" -m hi "localhost:$PORT"
@@ -212,8 +210,7 @@ failing() {
 	grep -q 'client certificate refused: eku-missing: ' "$SERVER_ERR" ||
 	    fail "the server does not say why: $(cat "$SERVER_ERR")"
 	# a server certificate (EKU serverAuth only) is no client certificate
-	tk_serve echo srv2 "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key" \
-	    --ca "$TESTDATA/ca.crt" --require-client-cert
+	tk_start_echo srv2 --ca "$TESTDATA/ca.crt" --require-client-cert
 	run -4 --separate-stderr "$TK_BUILD/tools/tls-echo-client" \
 	    --ca "$TESTDATA/ca.crt" --cert "$TESTDATA/localhost-rsa-chain.pem" \
 	    --key "$TESTDATA/localhost-rsa.key" -m hi "localhost:$PORT"

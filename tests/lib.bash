@@ -6,9 +6,11 @@
 # real STARTTLS daemons (postfix, dovecot, ...) are in lib-starttls.bash,
 # which this file sources.
 #
-# - Every function and every variable this library sets starts with tk_ /
-#   TK_ (TESTDATA, PORT, PORT6, SERVER_* and PEER_* excepted: the tests
-#   read them), so a .bats file may name its own helpers freely.
+# - Every function starts with tk_ and every setting or internal state
+#   with TK_, so a .bats file may name its own helpers freely.  What the
+#   tests read back is named for what it holds: TESTDATA, PORT, PORT6,
+#   CLOSED_PORT, SERVER_PID/_NAME/_OUT/_ERR, PEER_*, CONN, EXIT_STATUS
+#   and the daemons' NAME_PID and NAME_PORT (lib-starttls.bash).
 # - Servers bind port 0.  tlskit's server reports the port in its ready
 #   line ("listening on ADDR:PORT", or the JSON "listening" event); peers
 #   that cannot (gnutls-serv -p 0 prints no port, openssl s_server binds

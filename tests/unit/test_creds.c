@@ -247,18 +247,26 @@ test_creds_new(void)
 	tk_creds_unref(NULL);
 }
 
-/* A --ca directory holding a copy of ca.crt (GnuTLS reads its .pem and .crt files). */
+/*
+ * A --ca directory holding a copy of ca.crt (GnuTLS reads its .pem and .crt
+ * files), under $TMPDIR.
+ */
 static void
 test_ca_dir(void)
 {
-	char dir[] = "/tmp/tk-test-creds.XXXXXX";
-	char path[512], empty[] = "/tmp/tk-test-creds-empty.XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	char dir[512], path[600], empty[512];
 	gnutls_datum_t d = {NULL, 0}, der = {NULL, 0};
 	struct tk_creds_conf conf;
 	struct tk_creds *c;
 	struct tk_err e;
 	FILE *f;
 
+	if (tmp == NULL || *tmp == '\0') {
+		tmp = "/tmp";
+	}
+	snprintf(dir, sizeof(dir), "%s/tk-test-creds.XXXXXX", tmp);
+	snprintf(empty, sizeof(empty), "%s/tk-test-creds-empty.XXXXXX", tmp);
 	if (mkdtemp(dir) == NULL || mkdtemp(empty) == NULL) {
 		EXPECT_TRUE(!"mkdtemp");
 		return;

@@ -20,82 +20,25 @@
 # whole run stops after DEADLINE seconds (default 300).
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-SRC=$PWD
-TK_BUILD=${TK_BUILD:-$SRC/build}
-CHECK=$TK_BUILD/tools/tls-check-cert
-SERVER=$TK_BUILD/tools/tls-echo-server
-TD=$SRC/testdata
+BENCH_NAME=check-many
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 REPS=${1:-5}
 N=${N:-1000}
 XARGS_P=${XARGS_P:-32}
 SAMPLES_OUT=${SAMPLES_OUT:-}
 DEADLINE=${DEADLINE:-300}
-START=$SECONDS
 
-die() {
-	echo "check-many: $*" >&2
-	exit 1
-}
+bench_count REPS "$REPS" 1 20
+bench_count N "$N" 1 100000
+[[ -x $CHECK && -x $SERVER ]] || bench_die "tlskit is not built in $TK_BUILD"
+bench_need openssl
 
-if ! [[ $REPS =~ ^[0-9]+$ ]] || ((REPS < 1 || REPS > 20)); then
-	die "REPS must be 1 to 20"
-fi
-if ! [[ $N =~ ^[0-9]+$ ]] || ((N < 1 || N > 100000)); then
-	die "N must be 1 to 100000"
-fi
-[[ -x $CHECK && -x $SERVER ]] || die "tlskit is not built in $TK_BUILD"
-command -v openssl >/dev/null || die "openssl is missing"
-
-DIR=$(mktemp -d /tmp/check-many.XXXXXX)
-PIDS=()
-
-gone() {
-	local state
-
-	[[ -r /proc/$1/stat ]] || return 0
-	state=$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
-	[[ -z $state || $state == Z || $state == X ]]
-}
-
-cleanup() {
-	local p i
-
-	for p in "${PIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null || true
-		for ((i = 0; i < 200; i++)); do
-			gone "$p" && break
-			sleep 0.025
-		done
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# start_server NAME CHAIN KEY: appends its port to ports.  Not in a
-# command substitution: the PID must reach PIDS in this shell, or the
-# cleanup cannot stop the server
+# start_server NAME CHAIN KEY: appends its port to ports.
 start_server() {
-	local i port
-
-	: >"$DIR/$1.out"
-	setsid "$SERVER" -q -l 127.0.0.1:0 --cert "$2" --key "$3" \
-	    </dev/null >"$DIR/$1.out" 2>"$DIR/$1.err" 3>&- &
-	PIDS+=($!)
-	for ((i = 0; i < 400; i++)); do
-		port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
-		    "$DIR/$1.out" | head -n 1)
-		if [[ -n $port ]]; then
-			ports+=("$port")
-			return 0
-		fi
-		gone "${PIDS[-1]}" && break
-		sleep 0.025
-	done
-	cat "$DIR/$1.err" >&2
-	die "tls-echo-server $1 did not start"
+	bench_spawn "$1" "$SERVER" -q -l 127.0.0.1:0 --cert "$2" --key "$3"
+	bench_ready "$1"
+	ports+=("$BENCH_PORT")
 }
 
 ports=()
@@ -104,14 +47,14 @@ for i in 1 2 3; do
 	    "$TD/localhost-rsa.key"
 	start_server "expired$i" "$TD/expired-chain.pem" "$TD/expired.key"
 done
-: >"$DIR/targets"
-while (($(wc -l <"$DIR/targets") < N)); do
+: >"$BENCH_DIR/targets"
+while (($(wc -l <"$BENCH_DIR/targets") < N)); do
 	for p in "${ports[@]}"; do
-		printf 'localhost:%s\n127.0.0.1:%s\n' "$p" "$p" >>"$DIR/targets"
+		printf 'localhost:%s\n127.0.0.1:%s\n' "$p" "$p" >>"$BENCH_DIR/targets"
 	done
 done
-head -n "$N" "$DIR/targets" >"$DIR/t" && mv "$DIR/t" "$DIR/targets"
-mapfile -t TARGETS <"$DIR/targets"
+head -n "$N" "$BENCH_DIR/targets" >"$BENCH_DIR/t" && mv "$BENCH_DIR/t" "$BENCH_DIR/targets"
+mapfile -t TARGETS <"$BENCH_DIR/targets"
 # the same s_client arguments, one target a line, for xargs -L 1
 for t in "${TARGETS[@]}"; do
 	if [[ ${t%:*} == localhost ]]; then
@@ -119,21 +62,11 @@ for t in "${TARGETS[@]}"; do
 	else
 		echo "-connect $t -verify_ip ${t%:*}"
 	fi
-done >"$DIR/xargs.in"
-
-now_ns() {
-	date +%s%N
-}
-
-median() {
-	sort -n | awk '{ v[NR] = $1 } END {
-		if (NR % 2) print v[(NR + 1) / 2]
-		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+done >"$BENCH_DIR/xargs.in"
 
 # tlskit: prints how many targets verified
 tlskit_once() {
-	timeout 120 "$CHECK" --ca "$TD/ca.crt" --targets "$DIR/targets" \
+	timeout 120 "$CHECK" --ca "$TD/ca.crt" --targets "$BENCH_DIR/targets" \
 	    --json 2>/dev/null |
 	    grep -c '"verdict":"ok"' || true
 }
@@ -166,39 +99,39 @@ openssl_once() {
 xargs_once() {
 	timeout 120 xargs -P "$XARGS_P" -L 1 timeout 20 openssl s_client \
 	    -CAfile "$TD/ca.crt" -verify_return_error -brief \
-	    <"$DIR/xargs.in" 2>&1 >/dev/null | grep -o 'Verification: OK' |
+	    <"$BENCH_DIR/xargs.in" 2>&1 >/dev/null | grep -o 'Verification: OK' |
 	    wc -l || true
 }
 
 tlskit_once >/dev/null  # warm-up
-: >"$DIR/tk.times"
-: >"$DIR/os.times"
-: >"$DIR/xa.times"
+: >"$BENCH_DIR/tk.times"
+: >"$BENCH_DIR/os.times"
+: >"$BENCH_DIR/xa.times"
 for ((r = 1; r <= REPS; r++)); do
-	((SECONDS - START < DEADLINE)) || die "deadline of $DEADLINE s reached"
-	t0=$(now_ns)
+	bench_deadline
+	t0=$(bench_now_ns)
 	tk_ok=$(tlskit_once)
-	t1=$(now_ns)
+	t1=$(bench_now_ns)
 	os_ok=$(openssl_once)
-	t2=$(now_ns)
+	t2=$(bench_now_ns)
 	xa_ok=$(xargs_once)
-	t3=$(now_ns)
-	echo $(((t1 - t0) / 1000000)) >>"$DIR/tk.times"
-	echo $(((t2 - t1) / 1000000)) >>"$DIR/os.times"
-	echo $(((t3 - t2) / 1000000)) >>"$DIR/xa.times"
+	t3=$(bench_now_ns)
+	echo $(((t1 - t0) / 1000000)) >>"$BENCH_DIR/tk.times"
+	echo $(((t2 - t1) / 1000000)) >>"$BENCH_DIR/os.times"
+	echo $(((t3 - t2) / 1000000)) >>"$BENCH_DIR/xa.times"
 	[[ $tk_ok == "$os_ok" ]] ||
-	    die "run $r: verified: tls-check-cert $tk_ok, openssl loop $os_ok"
+	    bench_die "run $r: verified: tls-check-cert $tk_ok, openssl loop $os_ok"
 	# 32 s_client at once on 2 cores: one may fail where the loop did
 	# not; said, not fatal (the time is still that of N attempts)
 	[[ $tk_ok == "$xa_ok" ]] ||
 	    echo "check-many: run $r: xargs verified $xa_ok, not $tk_ok" >&2
 done
-tk=$(median <"$DIR/tk.times")
-os=$(median <"$DIR/os.times")
-xa=$(median <"$DIR/xa.times")
+tk=$(bench_median <"$BENCH_DIR/tk.times")
+os=$(bench_median <"$BENCH_DIR/os.times")
+xa=$(bench_median <"$BENCH_DIR/xa.times")
 if [[ -n $SAMPLES_OUT ]]; then
 	for w in tk:tls-check-cert os:openssl-loop xa:xargs; do
-		sed "s/^/many\t${w#*:}\t$N\twall_ms\t/" "$DIR/${w%%:*}.times" \
+		sed "s/^/many\t${w#*:}\t$N\twall_ms\t/" "$BENCH_DIR/${w%%:*}.times" \
 		    >>"$SAMPLES_OUT"
 	done
 fi

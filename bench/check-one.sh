@@ -15,69 +15,20 @@
 # command under `timeout 10`, REPS at most 200.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-SRC=$PWD
-TK_BUILD=${TK_BUILD:-$SRC/build}
-CHECK=$TK_BUILD/tools/tls-check-cert
-SERVER=$TK_BUILD/tools/tls-echo-server
-TD=$SRC/testdata
+BENCH_NAME=check-one
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 REPS=${1:-20}
 SAMPLES_OUT=${SAMPLES_OUT:-}
 
-die() {
-	echo "check-one: $*" >&2
-	exit 1
-}
+bench_count REPS "$REPS" 1 200
+[[ -x $CHECK && -x $SERVER ]] || bench_die "tlskit is not built in $TK_BUILD"
+bench_need openssl gnutls-cli
 
-if ! [[ $REPS =~ ^[0-9]+$ ]] || ((REPS < 1 || REPS > 200)); then
-	die "REPS must be 1 to 200"
-fi
-[[ -x $CHECK && -x $SERVER ]] || die "tlskit is not built in $TK_BUILD"
-for t in openssl gnutls-cli; do
-	command -v "$t" >/dev/null || die "$t is missing"
-done
-
-DIR=$(mktemp -d /tmp/check-one.XXXXXX)
-SPID=""
-
-gone() {
-	local state
-
-	[[ -r /proc/$1/stat ]] || return 0
-	state=$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
-	[[ -z $state || $state == Z || $state == X ]]
-}
-
-cleanup() {
-	local i
-
-	if [[ -n $SPID ]]; then
-		kill -TERM "$SPID" 2>/dev/null || true
-		for ((i = 0; i < 100; i++)); do
-			gone "$SPID" && break
-			sleep 0.05
-		done
-		wait "$SPID" 2>/dev/null || true
-	fi
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-: >"$DIR/srv.out"
-setsid "$SERVER" -q -l 127.0.0.1:0 --cert "$TD/localhost-ecdsa-chain.pem" \
-    --key "$TD/localhost-ecdsa.key" </dev/null >"$DIR/srv.out" \
-    2>"$DIR/srv.err" 3>&- &
-SPID=$!
-PORT=""
-for ((i = 0; i < 200; i++)); do
-	PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
-	    "$DIR/srv.out")
-	[[ -n $PORT ]] && break
-	gone "$SPID" && break
-	sleep 0.025
-done
-[[ -n $PORT ]] || die "tls-echo-server did not start: $(cat "$DIR/srv.err")"
+bench_spawn srv "$SERVER" -q -l 127.0.0.1:0 \
+    --cert "$TD/localhost-ecdsa-chain.pem" --key "$TD/localhost-ecdsa.key"
+bench_ready srv
+PORT=$BENCH_PORT
 
 TOOLS=(tls-check-cert openssl gnutls-cli)
 
@@ -103,33 +54,27 @@ run() {
 		;;
 	esac
 	t1=$EPOCHREALTIME
-	((rc == 0)) || die "$1 failed (exit $rc)"
+	((rc == 0)) || bench_die "$1 failed (exit $rc)"
 	echo $((${t1/./} - ${t0/./}))
 }
 
 for t in "${TOOLS[@]}"; do
 	run "$t" >/dev/null # warm-up: page cache, the server's first accept
-	: >"$DIR/$t.us"
+	: >"$BENCH_DIR/$t.us"
 done
 for ((r = 1; r <= REPS; r++)); do
 	for t in "${TOOLS[@]}"; do
-		run "$t" >>"$DIR/$t.us"
+		run "$t" >>"$BENCH_DIR/$t.us"
 	done
 done
 
-median() {
-	sort -n "$1" | awk '{ v[NR] = $1 } END {
-		if (NR % 2) m = v[(NR + 1) / 2]
-		else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.2f", m / 1000 }'
-}
-
 declare -A MED
 for t in "${TOOLS[@]}"; do
-	MED[$t]=$(median "$DIR/$t.us")
+	MED[$t]=$(bench_median <"$BENCH_DIR/$t.us" |
+	    awk '{ printf "%.2f", $1 / 1000 }')
 	[[ -z $SAMPLES_OUT ]] ||
 	    awk -v t="$t" '{ printf "one\t%s\t1\twall_ms\t%.3f\n", t, $1 / 1000 }' \
-	    "$DIR/$t.us" >>"$SAMPLES_OUT"
+	    "$BENCH_DIR/$t.us" >>"$SAMPLES_OUT"
 	printf '%-15s %8s ms (median of %d)\n' "$t" "${MED[$t]}" "$REPS"
 done
 awk -v a="${MED[tls-check-cert]}" -v o="${MED[openssl]}" \

@@ -19,80 +19,34 @@
 # (RAMP_SECS, default 120), the whole script by DEADLINE (default 400 s).
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-SRC=$PWD
-TK_BUILD=${TK_BUILD:-$SRC/build}
-SERVER=$TK_BUILD/tools/tls-echo-server
-TD=$SRC/testdata
+BENCH_NAME=idle
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 N=${1:-10000}
 FALLBACK_N=${FALLBACK_N:-1000}
 RAMP_SECS=${RAMP_SECS:-120}
 DEADLINE=${DEADLINE:-400}
 SAMPLES_OUT=${SAMPLES_OUT:-}
-START=$SECONDS
+DIR=$BENCH_DIR
+SPID=""
+HPID=""
 
-die() {
-	echo "idle: $*" >&2
-	exit 1
-}
-
-if ! [[ $N =~ ^[0-9]+$ ]] || ((N < 1 || N > 50000)); then
-	die "N must be 1 to 50000"
-fi
-[[ -x $SERVER ]] || die "tlskit is not built in $TK_BUILD"
-command -v gnutls-serv >/dev/null || die "gnutls-serv is missing"
+bench_count N "$N" 1 50000
+[[ -x $SERVER ]] || bench_die "tlskit is not built in $TK_BUILD"
+bench_need gnutls-serv
 
 # the servers inherit this limit (root may raise the hard one)
 need=$((N + 100))
 if (($(ulimit -Sn) < need)); then
 	if (($(ulimit -Hn) < need)); then
 		ulimit -Hn "$need" 2>/dev/null ||
-		    die "fd hard limit $(ulimit -Hn) < $need and cannot be raised"
+		    bench_die "fd hard limit $(ulimit -Hn) < $need and cannot be raised"
 	fi
 	ulimit -Sn "$need"
 fi
 
-DIR=$(mktemp -d /tmp/tlskit-idle.XXXXXX)
-SPID=""
-HPID=""
-
-gone() {
-	local state
-
-	[[ -r /proc/$1/stat ]] || return 0
-	state=$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
-	[[ -z $state || $state == Z || $state == X ]]
-}
-
-# stop PID: TERM, up to 5 s, then KILL
-stop() {
-	local i
-
-	[[ -n $1 ]] || return 0
-	kill -TERM "$1" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		gone "$1" && break
-		sleep 0.05
-	done
-	gone "$1" || kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
-cleanup() {
-	stop "$HPID"
-	stop "$SPID"
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 sample() {
 	[[ -z $SAMPLES_OUT ]] || printf 'idle\t%s\t%s\t%s\t%s\n' "$@" >>"$SAMPLES_OUT"
-}
-
-rss_kb() {
-	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$1/status" \
-	    2>/dev/null || true
 }
 
 nfds() {
@@ -100,49 +54,38 @@ nfds() {
 	    wc -l
 }
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # start NAME: starts the server, sets SPID and PORT
 start() {
 	local i
 
-	: >"$DIR/srv.out"
 	case $1 in
 	tlskit)
-		setsid "$SERVER" -q --workers 1 -l 127.0.0.1:0 \
+		bench_spawn srv "$SERVER" -q --workers 1 -l 127.0.0.1:0 \
 		    --cert "$TD/localhost-ecdsa-chain.pem" \
-		    --key "$TD/localhost-ecdsa.key" \
-		    </dev/null >"$DIR/srv.out" 2>"$DIR/srv.err" 3>&- &
-		SPID=$!
-		for ((i = 0; i < 200; i++)); do
-			PORT=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' \
-			    "$DIR/srv.out")
-			[[ -n $PORT ]] && return 0
-			gone "$SPID" && break
-			sleep 0.05
-		done
+		    --key "$TD/localhost-ecdsa.key"
+		SPID=$BENCH_PID
+		bench_ready srv
+		PORT=$BENCH_PORT
+		return 0
 		;;
 	gnutls-serv)
-		PORT=$(free_port)
-		setsid gnutls-serv --echo -q --noticket -p "$PORT" \
+		PORT=$(bench_free_port)
+		bench_spawn srv gnutls-serv --echo -q --noticket -p "$PORT" \
 		    --x509certfile "$TD/localhost-ecdsa-chain.pem" \
-		    --x509keyfile "$TD/localhost-ecdsa.key" \
-		    </dev/null >"$DIR/srv.out" 2>"$DIR/srv.err" 3>&- &
-		SPID=$!
+		    --x509keyfile "$TD/localhost-ecdsa.key"
+		SPID=$BENCH_PID
 		for ((i = 0; i < 200; i++)); do
 			if timeout 1 bash -c ": </dev/tcp/127.0.0.1/$PORT" \
 			    2>/dev/null; then
 				sleep 0.1 # let it settle after that probe
 				return 0
 			fi
-			gone "$SPID" && break
+			bench_gone "$SPID" && break
 			sleep 0.05
 		done
 		;;
 	esac
-	die "$1 did not start: $(head -c 500 "$DIR/srv.err")"
+	bench_die "$1 did not start: $(head -c 500 "$DIR/srv.err")"
 }
 
 # measure NAME N: one ramp and hold; sets HELD REACHED ALIVE DIEDMSG RSS0
@@ -151,9 +94,9 @@ start() {
 measure() {
 	local name=$1 n=$2 i line err
 
-	((SECONDS - START < DEADLINE)) || die "deadline of $DEADLINE s reached"
+	bench_deadline
 	start "$name"
-	RSS0=$(rss_kb "$SPID")
+	RSS0=$(bench_rss_kb "$SPID")
 	FD0=$(nfds "$SPID")
 	ALIVE=1
 	: >"$DIR/hold.out"
@@ -161,15 +104,16 @@ measure() {
 	    --ca "$TD/ca.crt" --n "$n" --hold "$((RAMP_SECS + 20))" \
 	    --timeout 20 </dev/null >"$DIR/hold.out" 2>"$DIR/hold.err" &
 	HPID=$!
+	BENCH_PIDS+=("$HPID")
 	for ((i = 0; i < RAMP_SECS * 10; i++)); do
 		line=$(head -n 1 "$DIR/hold.out")
 		[[ -n $line ]] && break
-		gone "$HPID" && break
+		bench_gone "$HPID" && break
 		sleep 0.1
 	done
-	[[ -n $line ]] || die "hold.py gave no result: $(tail -c 500 "$DIR/hold.err")"
-	gone "$SPID" && ALIVE=0
-	RSS1=$(rss_kb "$SPID")
+	[[ -n $line ]] || bench_die "hold.py gave no result: $(tail -c 500 "$DIR/hold.err")"
+	bench_gone "$SPID" && ALIVE=0
+	RSS1=$(bench_rss_kb "$SPID")
 	FD1=$(nfds "$SPID")
 	HELD=$(jq '.held' <<<"$line")
 	REACHED=$(jq '.established' <<<"$line")
@@ -179,9 +123,9 @@ measure() {
 	    tail -n 1 "$DIR/srv.err")
 	SECS=$(jq '.secs' <<<"$line")
 	err=$(jq -r '.first_error // ""' <<<"$line")
-	stop "$HPID"
+	bench_stop "$HPID"
 	HPID=""
-	stop "$SPID"
+	bench_stop "$SPID"
 	SPID=""
 	RSS0=${RSS0:-0}
 	RSS1=${RSS1:-0}

@@ -48,42 +48,30 @@
 # single-threaded: one core of the two.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-SRC=$PWD
+BENCH_NAME=pathological
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 REPS=${1:-3}
-TKBIN=${2:-$SRC/build/tools/tls-check-cert}
+TKBIN=${2:-$CHECK}
 TK_BEFORE=${TK_BEFORE:-}
 DEADLINE=${DEADLINE:-600}
 PY=/usr/bin/python3
 RUN_TIMEOUT=120
 FILE_CAP=$((4 << 20))    # TK_FILE_MAX in lib/creds.h
-START=$SECONDS
+DIR=$BENCH_DIR
 
-die() {
-	echo "pathological: $*" >&2
-	exit 1
-}
-
-if ! [[ $REPS =~ ^[0-9]+$ ]] || ((REPS < 1 || REPS > 20)); then
-	die "REPS must be 1 to 20"
-fi
+bench_count REPS "$REPS" 1 20
 if ! [[ $DEADLINE =~ ^[0-9]+$ ]] || ((DEADLINE < 1)); then
-	die "DEADLINE must be a number of seconds"
+	bench_die "DEADLINE must be a number of seconds"
 fi
 [[ $TKBIN == /* ]] || TKBIN=$SRC/$TKBIN
-[[ -x $TKBIN ]] || die "$TKBIN is not built"
+[[ -x $TKBIN ]] || bench_die "$TKBIN is not built"
 if [[ -n $TK_BEFORE ]]; then
 	[[ $TK_BEFORE == /* ]] || TK_BEFORE=$SRC/$TK_BEFORE
-	[[ -x $TK_BEFORE ]] || die "TK_BEFORE=$TK_BEFORE is not executable"
+	[[ -x $TK_BEFORE ]] || bench_die "TK_BEFORE=$TK_BEFORE is not executable"
 fi
-[[ -x $PY ]] || die "$PY is missing"
-for t in openssl jq timeout; do
-	command -v "$t" >/dev/null || die "$t is missing"
-done
-
-DIR=$(mktemp -d /tmp/pathological.XXXXXX)
-trap 'rm -rf "$DIR"' EXIT
-trap 'exit 130' INT TERM
+[[ -x $PY ]] || bench_die "$PY is missing"
+bench_need openssl jq timeout
 
 # ---- inputs ------------------------------------------------------------
 
@@ -176,29 +164,29 @@ cert() {
 
 	timeout 60 openssl genpkey -algorithm EC \
 	    -pkeyopt ec_paramgen_curve:P-256 -out "$DIR/$name.key" 2>/dev/null ||
-	    die "openssl genpkey failed for $name"
+	    bench_die "openssl genpkey failed for $name"
 	timeout 60 openssl req -new -key "$DIR/$name.key" -subj "$subj" \
 	    -config /dev/null -out "$DIR/$name.csr" 2>"$DIR/$name.err" ||
-	    die "openssl req failed for $name: $(head -3 "$DIR/$name.err")"
+	    bench_die "openssl req failed for $name: $(head -3 "$DIR/$name.err")"
 	timeout 60 openssl x509 -req -in "$DIR/$name.csr" -CA "$DIR/$ca.pem" \
 	    -CAkey "$DIR/$ca.key" -set_serial "0x$RANDOM$RANDOM" -days 365 \
 	    -sha256 -extfile "$DIR/$ext" -extensions ext \
 	    -out "$DIR/$name.pem" 2>"$DIR/$name.err" ||
-	    die "openssl x509 -req failed for $name: $(head -3 "$DIR/$name.err")"
+	    bench_die "openssl x509 -req failed for $name: $(head -3 "$DIR/$name.err")"
 }
 echo "pathological: making the inputs in $DIR" >&2
 # The root signs itself through x509 -req too, so that its extensions come
 # from root.ext like the others'.
 timeout 60 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-    -out "$DIR/root.key" 2>/dev/null || die "openssl genpkey failed for root"
+    -out "$DIR/root.key" 2>/dev/null || bench_die "openssl genpkey failed for root"
 timeout 60 openssl req -new -key "$DIR/root.key" \
     -subj "/CN=pathological bench root" -config /dev/null \
     -out "$DIR/root.csr" 2>"$DIR/root.err" ||
-    die "openssl req failed for root: $(head -3 "$DIR/root.err")"
+    bench_die "openssl req failed for root: $(head -3 "$DIR/root.err")"
 timeout 60 openssl x509 -req -in "$DIR/root.csr" -signkey "$DIR/root.key" \
     -days 365 -sha256 -set_serial 1 -extfile "$DIR/root.ext" -extensions ext \
     -out "$DIR/root.pem" 2>"$DIR/root.err" ||
-    die "openssl x509 -signkey failed for root: $(head -3 "$DIR/root.err")"
+    bench_die "openssl x509 -signkey failed for root: $(head -3 "$DIR/root.err")"
 cert wild "/CN=wildcards.example.co.uk" wild.ext root
 cert psl "/CN=psl-wildcards" psl.ext root
 cert idn "/CN=idn-wildcards" idn.ext root
@@ -207,21 +195,21 @@ cert uri "/CN=www.host0.example" uri.ext nc-ca
 cat "$DIR/uri.pem" "$DIR/nc-ca.pem" >"$DIR/uri-chain.pem"
 for f in root wild psl idn nc-ca uri uri-chain; do
 	timeout 60 openssl x509 -noout -in "$DIR/$f.pem" ||
-	    die "openssl x509 -noout cannot parse $f.pem"
+	    bench_die "openssl x509 -noout cannot parse $f.pem"
 	sz=$(stat -c %s "$DIR/$f.pem")
-	((sz < FILE_CAP)) || die "$f.pem is $sz bytes, over the 4 MiB cap"
+	((sz < FILE_CAP)) || bench_die "$f.pem is $sz bytes, over the 4 MiB cap"
 done
 for f in wild psl idn; do
 	nsan=$(timeout 60 openssl x509 -noout -ext subjectAltName \
 	    -in "$DIR/$f.pem" | grep -o 'DNS:\*\.' | wc -l)
-	((nsan == 20000)) || die "$f.pem has $nsan wildcards, not 20000"
+	((nsan == 20000)) || bench_die "$f.pem has $nsan wildcards, not 20000"
 done
 nsan=$(timeout 60 openssl x509 -noout -ext subjectAltName -in "$DIR/uri.pem" |
     grep -o 'URI:' | wc -l)
-((nsan == 8000)) || die "uri.pem has $nsan URIs, not 8000"
+((nsan == 8000)) || bench_die "uri.pem has $nsan URIs, not 8000"
 nnc=$(timeout 60 openssl x509 -noout -ext nameConstraints -in "$DIR/nc-ca.pem" |
     grep -o 'URI:' | wc -l)
-((nnc == 8000)) || die "nc-ca.pem has $nnc URI subtrees, not 8000"
+((nnc == 8000)) || bench_die "nc-ca.pem has $nnc URI subtrees, not 8000"
 printf 'pathological: inputs made in %d s; bytes: %s\n' $((SECONDS - T0)) \
     "$(cd "$DIR" && stat -c '%n %s' wild.pem psl.pem idn.pem uri-chain.pem |
     paste -sd, -)" >&2

@@ -45,10 +45,10 @@
 # their PIDs on exit.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-SRC=$PWD
+BENCH_NAME=bench
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 BUILD=${TK_BENCH_BUILD:-$SRC/build-bench}
-TD=$SRC/testdata
 OUT=$SRC/bench/out
 QUICK=0
 REPS=4
@@ -57,7 +57,6 @@ ECHO_SECS=1.5
 STIME_SECS=1
 BUILD_IT=1
 DEADLINE=${DEADLINE:-480}
-START=$SECONDS
 PRIO='NORMAL:-GROUP-ALL:+GROUP-X25519'
 # echo: AES-128-GCM for every server (the OpenSSL- and GnuTLS-based servers
 # would otherwise pick AES-256-GCM or not alike), the cipher of the bound
@@ -70,11 +69,6 @@ ONE_REPS=20
 MANY_N=1000
 MANY_REPS=3
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
 while (($#)); do
 	case $1 in
 	--quick)
@@ -86,17 +80,13 @@ while (($#)); do
 	--no-build) BUILD_IT=0 ;;
 	--no-install) INSTALL=0 ;;
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) die "unknown argument '$1' (see --help)" ;;
+	*) bench_die "unknown argument '$1' (see --help)" ;;
 	esac
 	shift
 done
-if ! [[ $REPS =~ ^[0-9]+$ ]] || ((REPS < 1 || REPS > 20)); then
-	die "--reps must be 1 to 20"
-fi
-[[ $HS_SECS =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "--secs takes seconds"
-for t in gnutls-serv gnutls-cli openssl python3 timeout jq xargs; do
-	command -v "$t" >/dev/null || die "$t is missing (scripts/deps.sh)"
-done
+bench_count --reps "$REPS" 1 20
+[[ $HS_SECS =~ ^[0-9]+(\.[0-9]+)?$ ]] || bench_die "--secs takes seconds"
+bench_need gnutls-serv gnutls-cli openssl python3 timeout jq xargs
 
 # The bench's own tools, installed here only (idempotent: nothing is done
 # when they are present).  Debian's python3-twisted imports only under
@@ -120,100 +110,56 @@ fi
 if ((BUILD_IT)); then
 	if [[ ! -f $BUILD/build.ninja ]]; then
 		meson setup "$BUILD" --buildtype=release >/dev/null ||
-		    die "meson setup $BUILD failed"
+		    bench_die "meson setup $BUILD failed"
 	fi
 	ninja -C "$BUILD" tools/tls-echo-server tools/tls-echo-client \
-	    tools/tls-check-cert >/dev/null || die "build failed"
+	    tools/tls-check-cert >/dev/null || bench_die "build failed"
 fi
 SERVER=$BUILD/tools/tls-echo-server
 CLIENT=$BUILD/tools/tls-echo-client
-[[ -x $SERVER && -x $CLIENT ]] || die "tlskit is not built in $BUILD"
+[[ -x $SERVER && -x $CLIENT ]] || bench_die "tlskit is not built in $BUILD"
 
 mkdir -p "$OUT"
-DIR=$(mktemp -d /tmp/tlskit-bench.XXXXXX)
+DIR=$BENCH_DIR
 SAMPLES=$OUT/samples.tsv
+BENCH_PARTIAL="partial samples in $SAMPLES"
 : >"$SAMPLES"
 declare -A PID PORT
 CLK=$(getconf CLK_TCK)
-
-gone() {
-	local state
-
-	[[ -r /proc/$1/stat ]] || return 0
-	state=$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 0
-	[[ -z $state || $state == Z || $state == X ]]
-}
-
-cleanup() {
-	local name p i
-
-	for name in "${!PID[@]}"; do
-		p=${PID[$name]}
-		kill -TERM "$p" 2>/dev/null || true
-		for ((i = 0; i < 100; i++)); do
-			gone "$p" && break
-			sleep 0.05
-		done
-		gone "$p" || kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-check_deadline() {
-	((SECONDS - START < DEADLINE)) ||
-	    die "stopped after DEADLINE=$DEADLINE s; partial samples in $SAMPLES"
-}
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # wait_port NAME: poll (at most 10 s) until server NAME accepts on its port.
 wait_port() {
 	local name=$1 i
 
 	for ((i = 0; i < 200; i++)); do
-		gone "${PID[$name]}" && die "server $name exited: $(cat "$DIR/$name.err")"
+		bench_gone "${PID[$name]}" && bench_die "server $name exited: $(cat "$DIR/$name.err")"
 		if timeout 1 bash -c ": </dev/tcp/127.0.0.1/${PORT[$name]}" \
 		    2>/dev/null; then
 			return 0
 		fi
 		sleep 0.05
 	done
-	die "server $name does not listen"
+	bench_die "server $name does not listen"
 }
 
 # spawn NAME CMD...: a server in its own session, its output in DIR.
 spawn() {
-	local name=$1
-
-	shift
-	: >"$DIR/$name.out"
-	setsid "$@" </dev/null >"$DIR/$name.out" 2>"$DIR/$name.err" &
-	PID[$name]=$!
+	bench_spawn "$@"
+	PID[$1]=$BENCH_PID
 }
 
 start_tlskit() {
-	local name=$1 workers=$2 i
+	local name=$1 workers=$2
 
 	spawn "$name" "$SERVER" -q --workers "$workers" --listen 127.0.0.1:0 \
 	    --max-connections 100000 --cert "$TD/localhost-ecdsa-chain.pem" \
 	    --key "$TD/localhost-ecdsa.key"
-	for ((i = 0; i < 200; i++)); do
-		PORT[$name]=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' \
-		    "$DIR/$name.out")
-		[[ -n ${PORT[$name]} ]] && return 0
-		gone "${PID[$name]}" && die "$name exited: $(cat "$DIR/$name.err")"
-		sleep 0.05
-	done
-	die "$name printed no ready line"
+	bench_ready "$name"
+	PORT[$name]=$BENCH_PORT
 }
 
 start_gnutls() {
-	PORT[gnutls-serv]=$(free_port)
+	PORT[gnutls-serv]=$(bench_free_port)
 	# no session tickets, like the others: a full handshake each time
 	spawn gnutls-serv gnutls-serv --echo -q --noticket \
 	    -p "${PORT[gnutls-serv]}" \
@@ -223,23 +169,15 @@ start_gnutls() {
 }
 
 start_twisted() {
-	local i
-
 	spawn twisted "$TWISTED_PY" "$SRC/bench/twisted-echo.py" \
 	    "$TD/localhost-ecdsa.crt" "$TD/intermediate.crt" \
 	    "$TD/localhost-ecdsa.key"
-	for ((i = 0; i < 200; i++)); do
-		PORT[twisted]=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' \
-		    "$DIR/twisted.out")
-		[[ -n ${PORT[twisted]} ]] && return 0
-		gone "${PID[twisted]}" && die "twisted exited: $(cat "$DIR/twisted.err")"
-		sleep 0.05
-	done
-	die "twisted printed no ready line"
+	bench_ready twisted
+	PORT[twisted]=$BENCH_PORT
 }
 
 start_openssl() {
-	PORT[s_server]=$(free_port)
+	PORT[s_server]=$(bench_free_port)
 	spawn s_server openssl s_server -quiet -naccept 100000000 \
 	    -accept "127.0.0.1:${PORT[s_server]}" -num_tickets 0 \
 	    -cert "$TD/localhost-ecdsa.crt" -key "$TD/localhost-ecdsa.key" \
@@ -275,7 +213,7 @@ load_run() {
 
 	[[ $kind == echo ]] && prio=$ECHO_PRIO
 	shift 4
-	check_deadline
+	bench_deadline
 	t0=$(ticks "$name")
 	{
 		TIMEFORMAT='%U %S %R'
@@ -312,7 +250,7 @@ load_run() {
 stime_run() {
 	local name=$1 t0 t1 n u s r rate cpu_us
 
-	check_deadline
+	bench_deadline
 	t0=$(ticks "$name")
 	{
 		TIMEFORMAT='%U %S %R'
@@ -348,7 +286,7 @@ kx_bound() {
 		    index($0, "(TLS1.3)-(ECDHE-X25519)-(ECDSA-SECP256R1-SHA256)") {
 			    f = 1 }
 		    END { exit !n }' "$f" && break
-		gone "$p" && break
+		bench_gone "$p" && break
 		sleep 0.1
 	done
 	kill -TERM "$p" 2>/dev/null || true
@@ -369,7 +307,7 @@ aes_bound() {
 	p=$!
 	for ((i = 0; i < 300; i++)); do
 		grep -q 'AES-128-CCM' "$f" && break
-		gone "$p" && break
+		bench_gone "$p" && break
 		sleep 0.1
 	done
 	kill -TERM "$p" 2>/dev/null || true
@@ -386,10 +324,7 @@ aes_bound() {
 median() {
 	awk -F'\t' -v k="$1" -v n="$2" -v p="$3" -v m="$4" \
 	    '$1 == k && $2 == n && $3 == p && $4 == m { print $5 }' "$SAMPLES" |
-	    sort -g | awk '{ v[NR] = $1 } END {
-		    if (NR == 0) { print "-"; exit }
-		    if (NR % 2) print v[(NR + 1) / 2]
-		    else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	    bench_median
 }
 
 ratio() {

@@ -14,15 +14,7 @@
 # SC2154: $stderr is set by bats' run --separate-stderr.
 # shellcheck disable=SC2016,SC2154
 
-load alpn-helpers
-
-setup() {
-	ap_init
-}
-
-teardown() {
-	ap_stop_servers
-}
+load lib
 
 # --- helpers local to this file ---------------------------------------
 
@@ -31,7 +23,7 @@ probe_text() {
 	local want=$1
 
 	shift
-	run -"$want" --separate-stderr ap_probe "$@"
+	run -"$want" --separate-stderr tk_probe "$@"
 }
 
 # probe_json EXIT ARGS...: the same with --json: exactly one line on
@@ -40,7 +32,7 @@ probe_json() {
 	local want=$1
 
 	shift
-	run -"$want" --separate-stderr ap_probe --json "$@"
+	run -"$want" --separate-stderr tk_probe --json "$@"
 	assert_equal "$(grep -c . <<<"$output")" 1
 	jq_ok "type == \"object\" and .tool == \"tls-alpn-probe\"
 	    and .exit_code == $want"
@@ -195,7 +187,7 @@ each_text() {
 # --- nginx ------------------------------------------------------------
 
 @test "nginx: offered h2,http/1.1 (the default), it selects h2" {
-	ap_start_nginx nginx
+	tk_start_nginx nginx
 	probe_text 0 "localhost:$PORT"
 	assert_output "offered h2,http/1.1: selected h2"
 	no_stderr
@@ -209,14 +201,14 @@ each_text() {
 }
 
 @test "nginx: server preference: offered http/1.1,h2, it still selects h2" {
-	ap_start_nginx nginx
+	tk_start_nginx nginx
 	selects http/1.1,h2 h2
 	# it does take http/1.1 when that is all there is
 	selects http/1.1 http/1.1
 }
 
 @test "nginx: --order finds server preference h2 > http/1.1" {
-	ap_start_nginx nginx
+	tk_start_nginx nginx
 	order_is h2,http/1.1 server 'server preference: h2 > http/1.1' \
 	    '["h2", "http/1.1"]'
 	assert_line -n 0 "offered h2,http/1.1: selected h2"
@@ -228,7 +220,7 @@ each_text() {
 }
 
 @test "nginx: an unknown protocol alone is refused with alert 120" {
-	ap_start_nginx nginx
+	tk_start_nginx nginx
 	refuses x-unknown/1
 	# what the tool calls no_application_protocol is alert 120 on the wire
 	run timeout 30 openssl s_client -alpn x-unknown/1 \
@@ -237,7 +229,7 @@ each_text() {
 }
 
 @test "nginx: --each over 20 protocols: exactly h2 and http/1.1 accepted, 18 refused" {
-	ap_start_nginx nginx
+	tk_start_nginx nginx
 	probe_text 0 --each --alpn "$LIST20" "localhost:$PORT"
 	no_stderr
 	# more than 8: no single offer, one line per protocol only
@@ -253,7 +245,7 @@ each_text() {
 @test "nginx: --each --order over the IANA registry (no --alpn)" {
 	local accepted=h2,http/1.1,http/1.0,http/0.9
 
-	ap_start_nginx nginx
+	tk_start_nginx nginx
 	probe_text 0 --each --order "localhost:$PORT"
 	no_stderr
 	assert_line "order: server preference: h2 > http/1.1 > http/1.0 > http/0.9"
@@ -273,7 +265,7 @@ each_text() {
 }
 
 @test "nginx: --expect h2 is met (exit 0); --alpn http/1.1 --expect h2 is not (exit 1)" {
-	ap_start_nginx nginx
+	tk_start_nginx nginx
 	probe_text 0 --expect h2 "localhost:$PORT"
 	assert_output "offered h2,http/1.1: selected h2
 expect h2: met"
@@ -292,16 +284,16 @@ expect h2: not met"
 }
 
 @test "--expect none: met without ALPN (exit 0), not met against nginx (exit 1)" {
-	ap_start_echo plain
+	tk_start_echo plain
 	expect_none 0
-	ap_start_nginx nginx
+	tk_start_nginx nginx
 	expect_none 1
 }
 
 # --- openssl s_server -alpn h2,http/1.1 -www --------------------------
 
 @test "openssl s_server -alpn h2,http/1.1: selects by its own preference" {
-	ap_start_openssl openssl -alpn h2,http/1.1
+	tk_start_openssl openssl -alpn h2,http/1.1
 	selects h2,http/1.1 h2
 	selects http/1.1,h2 h2
 	selects x-other,http/1.1 http/1.1
@@ -310,21 +302,21 @@ expect h2: not met"
 }
 
 @test "openssl s_server -alpn h2,http/1.1: no overlap is refused (exit 4)" {
-	ap_start_openssl openssl -alpn h2,http/1.1
+	tk_start_openssl openssl -alpn h2,http/1.1
 	refuses x-one,x-two
 }
 
 # --- gnutls-serv --alpn=h2 --alpn=http/1.1 ----------------------------
 
 @test "gnutls-serv without --alpn-fatal: no overlap is ignored (exit 0)" {
-	ap_start_gnutls gnutls --alpn=h2 --alpn=http/1.1
+	tk_start_gnutls gnutls --alpn=h2 --alpn=http/1.1
 	ignores x-one,x-two
 	# and an overlap is still selected
 	selects h2,http/1.1 h2
 }
 
 @test "gnutls-serv: client preference: http/1.1,h2 gives http/1.1; --order says so" {
-	ap_start_gnutls gnutls --alpn=h2 --alpn=http/1.1
+	tk_start_gnutls gnutls --alpn=h2 --alpn=http/1.1
 	selects http/1.1,h2 http/1.1
 	order_is h2,http/1.1 client \
 	    'client preference (the server takes the first protocol the client offers)' \
@@ -332,7 +324,7 @@ expect h2: not met"
 }
 
 @test "gnutls-serv --alpn-fatal: no overlap is refused (exit 4)" {
-	ap_start_gnutls gnutls --alpn=h2 --alpn=http/1.1 --alpn-fatal
+	tk_start_gnutls gnutls --alpn=h2 --alpn=http/1.1 --alpn-fatal
 	refuses x-one,x-two
 	selects http/1.1,h2 http/1.1
 }
@@ -340,7 +332,7 @@ expect h2: not met"
 # --- tls-echo-server --alpn h2,http/1.1 -------------------------------
 
 @test "tls-echo-server --alpn h2,http/1.1: server preference; no overlap refused" {
-	ap_start_echo echo --alpn h2,http/1.1
+	tk_start_echo echo --alpn h2,http/1.1
 	selects http/1.1,h2 h2
 	order_is http/1.1,h2 server 'server preference: h2 > http/1.1' \
 	    '["h2", "http/1.1"]'
@@ -348,7 +340,7 @@ expect h2: not met"
 }
 
 @test "tls-echo-server --alpn h2,http/1.1 --alpn-optional: no overlap is ignored" {
-	ap_start_echo echo --alpn h2,http/1.1 --alpn-optional
+	tk_start_echo echo --alpn h2,http/1.1 --alpn-optional
 	ignores x-one,x-two
 	selects http/1.1,h2 h2
 }
@@ -356,7 +348,7 @@ expect h2: not met"
 # --- servers without ALPN ---------------------------------------------
 
 @test "tls-echo-server without --alpn: ignored; --each says ignored; --expect none met" {
-	ap_start_echo plain
+	tk_start_echo plain
 	ignores h2,http/1.1
 	probe_text 0 --each --alpn h2,http/1.1,x-one "localhost:$PORT"
 	no_stderr
@@ -373,7 +365,7 @@ expect h2: not met"
 }
 
 @test "openssl s_server without -alpn: ignored; --expect none met" {
-	ap_start_openssl openssl
+	tk_start_openssl openssl
 	ignores h2,http/1.1
 	ignores x-one
 	expect_none 0
@@ -387,7 +379,7 @@ expect h2: not met"
 traced() {
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 	    timeout 60 strace -f -o "$BATS_TEST_TMPDIR/strace.log" \
-	    -e trace=socket,connect "$PROBE" --ca "$TD/ca.crt" "$@"
+	    -e trace=socket,connect "$TK_PROBE" --ca "$TESTDATA/ca.crt" "$@"
 }
 
 # no_inet: the strace log shows the tool ran to its end and opened no
@@ -428,7 +420,7 @@ bad_input() {
 	assert_output ''
 	input_error "$re"
 	no_inet
-	run -2 --separate-stderr ap_probe --json "$@"
+	run -2 --separate-stderr tk_probe --json "$@"
 	assert_output ''
 	input_error "$re"
 }
@@ -447,33 +439,33 @@ names() {
 }
 
 @test "control: valid input against the closed port is a network error (exit 3)" {
-	ap_closed_port
-	run -3 --separate-stderr ap_probe --alpn h2 "localhost:$CLOSED"
-	assert_output "offered h2: error: connect: cannot connect to 127.0.0.1:$CLOSED: Connection refused"
+	tk_closed_port
+	run -3 --separate-stderr tk_probe --alpn h2 "localhost:$CLOSED_PORT"
+	assert_output "offered h2: error: connect: cannot connect to 127.0.0.1:$CLOSED_PORT: Connection refused"
 	[[ $stderr == *connect* ]] || fail "stderr: $stderr"
-	run -3 --separate-stderr ap_probe --json --alpn h2 "localhost:$CLOSED"
+	run -3 --separate-stderr tk_probe --json --alpn h2 "localhost:$CLOSED_PORT"
 	jq_ok '.exit_code == 3 and .error.class == "network" and
 	    .probe.outcome == "error"'
 }
 
 @test "bad input: --alpn ''" {
-	ap_closed_port
-	bad_input 'empty' --alpn '' "localhost:$CLOSED"
+	tk_closed_port
+	bad_input 'empty' --alpn '' "localhost:$CLOSED_PORT"
 }
 
 @test "bad input: --alpn 'h2,' (an empty name last)" {
-	ap_closed_port
+	tk_closed_port
 	bad_input "empty protocol name in ALPN list 'h2,'" --alpn 'h2,' \
-	    "localhost:$CLOSED"
-	bad_input 'empty protocol name' --alpn ',h2' "localhost:$CLOSED"
-	bad_input 'empty protocol name' --alpn 'h2,,x' "localhost:$CLOSED"
+	    "localhost:$CLOSED_PORT"
+	bad_input 'empty protocol name' --alpn ',h2' "localhost:$CLOSED_PORT"
+	bad_input 'empty protocol name' --alpn 'h2,,x' "localhost:$CLOSED_PORT"
 }
 
 @test "bad input: a protocol name of 256 bytes" {
-	ap_closed_port
-	bad_input '256 bytes.*255' --alpn "$(names 1 256)" "localhost:$CLOSED"
+	tk_closed_port
+	bad_input '256 bytes.*255' --alpn "$(names 1 256)" "localhost:$CLOSED_PORT"
 	bad_input '256 bytes.*255' --each --alpn "h2,$(names 1 256)" \
-	    "localhost:$CLOSED"
+	    "localhost:$CLOSED_PORT"
 }
 
 @test "bad input: a list over 65535 bytes (300 names of 255 bytes)" {
@@ -481,9 +473,9 @@ names() {
 
 	list=$(names 300 255)
 	assert_equal "${#list}" $((300 * 256 - 1))
-	ap_closed_port
-	bad_input '65535' --alpn "$list" "localhost:$CLOSED"
-	bad_input '65535' --each --alpn "$list" "localhost:$CLOSED"
+	tk_closed_port
+	bad_input '65535' --alpn "$list" "localhost:$CLOSED_PORT"
+	bad_input '65535' --each --alpn "$list" "localhost:$CLOSED_PORT"
 }
 
 @test "bad input: a list encoded in 65536 bytes; 65535 is not refused for its length" {
@@ -493,40 +485,40 @@ names() {
 	# length; it is the whole extension_data<0..2^16-1> of RFC 7301.
 	# 255 names of 255 bytes and one of 253: 2 + 255 x 256 + 254 = 65536
 	list=$(names 255 255),$(names 1 253 | sed 's/^000/zzz/')
-	ap_closed_port
-	bad_input '65535' --each --alpn "$list" "localhost:$CLOSED"
+	tk_closed_port
+	bad_input '65535' --each --alpn "$list" "localhost:$CLOSED_PORT"
 	# one byte less (the last name of 252 bytes): 65535
 	list=$(names 255 255),$(names 1 252 | sed 's/^000/zzz/')
-	run --separate-stderr ap_probe --each --alpn "$list" "localhost:$CLOSED"
+	run --separate-stderr tk_probe --each --alpn "$list" "localhost:$CLOSED_PORT"
 	[[ $stderr != *65535* ]] ||
 	    fail "a list encoded in 65535 bytes is refused for its length: $stderr"
 	[[ $status != 0 ]] || fail "no error against the closed port"
 }
 
 @test "bad input: --alpn 'h 2' (a space)" {
-	ap_closed_port
-	bad_input 'bad character 0x20' --alpn 'h 2' "localhost:$CLOSED"
+	tk_closed_port
+	bad_input 'bad character 0x20' --alpn 'h 2' "localhost:$CLOSED_PORT"
 }
 
 @test "bad input: --alpn 'hé' (non-ASCII)" {
-	ap_closed_port
-	bad_input 'bad character 0xc3' --alpn 'hé' "localhost:$CLOSED"
+	tk_closed_port
+	bad_input 'bad character 0xc3' --alpn 'hé' "localhost:$CLOSED_PORT"
 }
 
 @test "bad input: 9 protocols in one offer without --each" {
-	ap_closed_port
+	tk_closed_port
 	bad_input 'at most 8 .*\(9 given\)' --alpn a,b,c,d,e,f,g,h,i \
-	    "localhost:$CLOSED"
+	    "localhost:$CLOSED_PORT"
 	# with --each they are 9 offers of one: the input is fine and the
 	# closed port is what fails
-	run -3 --separate-stderr ap_probe --each --alpn a,b,c,d,e,f,g,h,i \
-	    "localhost:$CLOSED"
+	run -3 --separate-stderr tk_probe --each --alpn a,b,c,d,e,f,g,h,i \
+	    "localhost:$CLOSED_PORT"
 	assert_equal "$(grep -c '^  [a-i] .*error.*connect' <<<"$output")" 9
 }
 
 @test "bad input: --expect a,b" {
-	ap_closed_port
-	bad_input 'expect.*one protocol' --expect a,b "localhost:$CLOSED"
+	tk_closed_port
+	bad_input 'expect.*one protocol' --expect a,b "localhost:$CLOSED_PORT"
 }
 
 @test "bad input: target gopher://x" {

@@ -7,21 +7,16 @@
 # prints its "listening" line; and, under strace, neither tool makes an
 # IPv4 or IPv6 socket at all.
 
-load helpers
+load lib
 
 setup() {
 	tk_setup
-	TD=$TESTDATA
-	closed_port
+	tk_closed_port
 	T=127.0.0.1:$CLOSED_PORT
 	# the server's good credentials, for cases where something else is bad
-	C=(--cert "$TD/localhost-rsa-chain.pem" --key "$TD/localhost-rsa.key")
+	C=(--cert "$TESTDATA/localhost-rsa-chain.pem" --key "$TESTDATA/localhost-rsa.key")
 	L=(--listen 127.0.0.1:0)
 	TRACE=$BATS_TEST_TMPDIR/strace.log
-}
-
-teardown() {
-	tk_teardown
 }
 
 # traced CMD...: CMD under strace (its socket calls in $TRACE) when strace
@@ -86,67 +81,67 @@ bad_server() {
 # --- tls-echo-client: options ----------------------------------------------
 
 @test "client: unknown flag --bogus" {
-	bad_client "unknown option.*--bogus" --bogus --ca "$TD/ca.crt" -m x "$T"
+	bad_client "unknown option.*--bogus" --bogus --ca "$TESTDATA/ca.crt" -m x "$T"
 }
 
 @test "client: --min-version 1.4" {
-	bad_client "1\.4" --min-version 1.4 --ca "$TD/ca.crt" -m x "$T"
+	bad_client "1\.4" --min-version 1.4 --ca "$TESTDATA/ca.crt" -m x "$T"
 }
 
 @test "client: --min-version ssl3" {
-	bad_client "SSL|ssl3" --min-version ssl3 --ca "$TD/ca.crt" -m x "$T"
+	bad_client "SSL|ssl3" --min-version ssl3 --ca "$TESTDATA/ca.crt" -m x "$T"
 }
 
 @test "client: --max-version 1.4" {
-	bad_client "1\.4" --max-version 1.4 --ca "$TD/ca.crt" -m x "$T"
+	bad_client "1\.4" --max-version 1.4 --ca "$TESTDATA/ca.crt" -m x "$T"
 }
 
 @test "client: --min-version 1.3 above --max-version 1.2" {
 	bad_client "min-version" --min-version 1.3 --max-version 1.2 \
-	    --ca "$TD/ca.crt" -m x "$T"
+	    --ca "$TESTDATA/ca.crt" -m x "$T"
 }
 
 @test "client: --alpn with an empty protocol name" {
-	bad_client "ALPN|alpn" --alpn 'h2,,http/1.1' --ca "$TD/ca.crt" -m x "$T"
+	bad_client "ALPN|alpn" --alpn 'h2,,http/1.1' --ca "$TESTDATA/ca.crt" -m x "$T"
 }
 
 @test "client: --starttls bogus (no such protocol)" {
-	bad_client "bogus" --starttls bogus --ca "$TD/ca.crt" -m x "$T"
+	bad_client "bogus" --starttls bogus --ca "$TESTDATA/ca.crt" -m x "$T"
 }
 
 @test "client: --priority that GnuTLS cannot parse" {
 	bad_client "priority" --priority 'NORMAL:+BOGUS-THING' \
-	    --ca "$TD/ca.crt" -m x "$T"
+	    --ca "$TESTDATA/ca.crt" -m x "$T"
 }
 
 @test "client: --count 0" {
-	bad_client "count" --count 0 --ca "$TD/ca.crt" "$T"
+	bad_client "count" --count 0 --ca "$TESTDATA/ca.crt" "$T"
 }
 
 @test "client: --size -5" {
-	bad_client "size" --count 1 --size -5 --ca "$TD/ca.crt" "$T"
+	bad_client "size" --count 1 --size -5 --ca "$TESTDATA/ca.crt" "$T"
 }
 
 @test "client: --timeout abc" {
-	bad_client "timeout" --timeout abc --ca "$TD/ca.crt" -m x "$T"
+	bad_client "timeout" --timeout abc --ca "$TESTDATA/ca.crt" -m x "$T"
 }
 
 # --- tls-echo-client: target -----------------------------------------------
 
 @test "client: target host:99999" {
-	bad_client "port" --ca "$TD/ca.crt" -m x host:99999
+	bad_client "port" --ca "$TESTDATA/ca.crt" -m x host:99999
 }
 
 @test "client: target 127.0.0.1:0" {
-	bad_client "port" --ca "$TD/ca.crt" -m x 127.0.0.1:0
+	bad_client "port" --ca "$TESTDATA/ca.crt" -m x 127.0.0.1:0
 }
 
 @test "client: target [::1 (no closing bracket)" {
-	bad_client "\]|bracket" --ca "$TD/ca.crt" -m x '[::1'
+	bad_client "\]|bracket" --ca "$TESTDATA/ca.crt" -m x '[::1'
 }
 
 @test "client: no target" {
-	bad_client "missing|target" --ca "$TD/ca.crt" -m x
+	bad_client "missing|target" --ca "$TESTDATA/ca.crt" -m x
 }
 
 # --- tls-echo-client: files ------------------------------------------------
@@ -157,76 +152,76 @@ bad_server() {
 }
 
 @test "client: --ca garbage.pem" {
-	bad_client "garbage\.pem" --ca "$TD/garbage.pem" -m x "$T"
+	bad_client "garbage\.pem" --ca "$TESTDATA/garbage.pem" -m x "$T"
 }
 
 @test "client: --ca truncated.pem" {
-	bad_client "truncated\.pem" --ca "$TD/truncated.pem" -m x "$T"
+	bad_client "truncated\.pem" --ca "$TESTDATA/truncated.pem" -m x "$T"
 }
 
 @test "client: --ca empty.pem" {
-	bad_client "empty" --ca "$TD/empty.pem" -m x "$T"
+	bad_client "empty" --ca "$TESTDATA/empty.pem" -m x "$T"
 }
 
 @test "client: --cert garbage.pem" {
-	bad_client "garbage\.pem" --ca "$TD/ca.crt" --cert "$TD/garbage.pem" \
-	    --key "$TD/client.key" -m x "$T"
+	bad_client "garbage\.pem" --ca "$TESTDATA/ca.crt" --cert "$TESTDATA/garbage.pem" \
+	    --key "$TESTDATA/client.key" -m x "$T"
 }
 
 @test "client: --cert truncated.pem" {
-	bad_client "truncated\.pem" --ca "$TD/ca.crt" \
-	    --cert "$TD/truncated.pem" --key "$TD/client.key" -m x "$T"
+	bad_client "truncated\.pem" --ca "$TESTDATA/ca.crt" \
+	    --cert "$TESTDATA/truncated.pem" --key "$TESTDATA/client.key" -m x "$T"
 }
 
 @test "client: --cert empty.pem" {
-	bad_client "empty" --ca "$TD/ca.crt" --cert "$TD/empty.pem" \
-	    --key "$TD/client.key" -m x "$T"
+	bad_client "empty" --ca "$TESTDATA/ca.crt" --cert "$TESTDATA/empty.pem" \
+	    --key "$TESTDATA/client.key" -m x "$T"
 }
 
 @test "client: --cert that does not exist" {
-	bad_client "no/such/client\.pem" --ca "$TD/ca.crt" \
+	bad_client "no/such/client\.pem" --ca "$TESTDATA/ca.crt" \
 	    --cert "$BATS_TEST_TMPDIR/no/such/client.pem" \
-	    --key "$TD/client.key" -m x "$T"
+	    --key "$TESTDATA/client.key" -m x "$T"
 }
 
 @test "client: --cert is a directory" {
-	bad_client "regular file|directory" --ca "$TD/ca.crt" --cert "$TD" \
-	    --key "$TD/client.key" -m x "$T"
+	bad_client "regular file|directory" --ca "$TESTDATA/ca.crt" --cert "$TESTDATA" \
+	    --key "$TESTDATA/client.key" -m x "$T"
 }
 
 @test "client: --key garbage.pem" {
-	bad_client "garbage\.pem" --ca "$TD/ca.crt" \
-	    --cert "$TD/client-chain.pem" --key "$TD/garbage.pem" -m x "$T"
+	bad_client "garbage\.pem" --ca "$TESTDATA/ca.crt" \
+	    --cert "$TESTDATA/client-chain.pem" --key "$TESTDATA/garbage.pem" -m x "$T"
 }
 
 @test "client: --key empty.pem" {
-	bad_client "empty" --ca "$TD/ca.crt" --cert "$TD/client-chain.pem" \
-	    --key "$TD/empty.pem" -m x "$T"
+	bad_client "empty" --ca "$TESTDATA/ca.crt" --cert "$TESTDATA/client-chain.pem" \
+	    --key "$TESTDATA/empty.pem" -m x "$T"
 }
 
 @test "client: --key that does not exist" {
-	bad_client "no/such/client\.key" --ca "$TD/ca.crt" \
-	    --cert "$TD/client-chain.pem" \
+	bad_client "no/such/client\.key" --ca "$TESTDATA/ca.crt" \
+	    --cert "$TESTDATA/client-chain.pem" \
 	    --key "$BATS_TEST_TMPDIR/no/such/client.key" -m x "$T"
 }
 
 @test "client: --key is a directory" {
-	bad_client "regular file|directory" --ca "$TD/ca.crt" \
-	    --cert "$TD/client-chain.pem" --key "$TD" -m x "$T"
+	bad_client "regular file|directory" --ca "$TESTDATA/ca.crt" \
+	    --cert "$TESTDATA/client-chain.pem" --key "$TESTDATA" -m x "$T"
 }
 
 @test "client: --cert and --key that do not belong together" {
-	bad_client "match" --ca "$TD/ca.crt" --cert "$TD/localhost-rsa.crt" \
-	    --key "$TD/example-rsa.key" -m x "$T"
+	bad_client "match" --ca "$TESTDATA/ca.crt" --cert "$TESTDATA/localhost-rsa.crt" \
+	    --key "$TESTDATA/example-rsa.key" -m x "$T"
 }
 
 @test "client: --cert without a key anywhere" {
-	bad_client "private key|--key" --ca "$TD/ca.crt" \
-	    --cert "$TD/client-chain.pem" -m x "$T"
+	bad_client "private key|--key" --ca "$TESTDATA/ca.crt" \
+	    --cert "$TESTDATA/client-chain.pem" -m x "$T"
 }
 
 @test "client: --key without --cert" {
-	bad_client "--cert" --ca "$TD/ca.crt" --key "$TD/client.key" -m x "$T"
+	bad_client "--cert" --ca "$TESTDATA/ca.crt" --key "$TESTDATA/client.key" -m x "$T"
 }
 
 # --- tls-echo-server: options ----------------------------------------------
@@ -302,75 +297,75 @@ bad_server() {
 # --- tls-echo-server: files ------------------------------------------------
 
 @test "server: --cert garbage.pem" {
-	bad_server "garbage\.pem" "${L[@]}" --cert "$TD/garbage.pem" \
-	    --key "$TD/localhost-rsa.key"
+	bad_server "garbage\.pem" "${L[@]}" --cert "$TESTDATA/garbage.pem" \
+	    --key "$TESTDATA/localhost-rsa.key"
 }
 
 @test "server: --cert truncated.pem" {
-	bad_server "truncated\.pem" "${L[@]}" --cert "$TD/truncated.pem" \
-	    --key "$TD/localhost-rsa.key"
+	bad_server "truncated\.pem" "${L[@]}" --cert "$TESTDATA/truncated.pem" \
+	    --key "$TESTDATA/localhost-rsa.key"
 }
 
 @test "server: --cert empty.pem" {
-	bad_server "empty" "${L[@]}" --cert "$TD/empty.pem" \
-	    --key "$TD/localhost-rsa.key"
+	bad_server "empty" "${L[@]}" --cert "$TESTDATA/empty.pem" \
+	    --key "$TESTDATA/localhost-rsa.key"
 }
 
 @test "server: --cert that does not exist" {
 	bad_server "no/such/server\.pem" "${L[@]}" \
 	    --cert "$BATS_TEST_TMPDIR/no/such/server.pem" \
-	    --key "$TD/localhost-rsa.key"
+	    --key "$TESTDATA/localhost-rsa.key"
 }
 
 @test "server: --cert is a directory" {
-	bad_server "regular file|directory" "${L[@]}" --cert "$TD" \
-	    --key "$TD/localhost-rsa.key"
+	bad_server "regular file|directory" "${L[@]}" --cert "$TESTDATA" \
+	    --key "$TESTDATA/localhost-rsa.key"
 }
 
 @test "server: --key garbage.pem" {
 	bad_server "garbage\.pem" "${L[@]}" \
-	    --cert "$TD/localhost-rsa-chain.pem" --key "$TD/garbage.pem"
+	    --cert "$TESTDATA/localhost-rsa-chain.pem" --key "$TESTDATA/garbage.pem"
 }
 
 @test "server: --key empty.pem" {
-	bad_server "empty" "${L[@]}" --cert "$TD/localhost-rsa-chain.pem" \
-	    --key "$TD/empty.pem"
+	bad_server "empty" "${L[@]}" --cert "$TESTDATA/localhost-rsa-chain.pem" \
+	    --key "$TESTDATA/empty.pem"
 }
 
 @test "server: --key that does not exist" {
 	bad_server "no/such/server\.key" "${L[@]}" \
-	    --cert "$TD/localhost-rsa-chain.pem" \
+	    --cert "$TESTDATA/localhost-rsa-chain.pem" \
 	    --key "$BATS_TEST_TMPDIR/no/such/server.key"
 }
 
 @test "server: --key is a directory" {
 	bad_server "regular file|directory" "${L[@]}" \
-	    --cert "$TD/localhost-rsa-chain.pem" --key "$TD"
+	    --cert "$TESTDATA/localhost-rsa-chain.pem" --key "$TESTDATA"
 }
 
 @test "server: --cert and --key that do not belong together" {
-	bad_server "match" "${L[@]}" --cert "$TD/localhost-rsa.crt" \
-	    --key "$TD/example-rsa.key"
+	bad_server "match" "${L[@]}" --cert "$TESTDATA/localhost-rsa.crt" \
+	    --key "$TESTDATA/example-rsa.key"
 }
 
 @test "server: --cert without a key anywhere" {
 	bad_server "private key|--key" "${L[@]}" \
-	    --cert "$TD/localhost-rsa-chain.pem"
+	    --cert "$TESTDATA/localhost-rsa-chain.pem"
 }
 
 @test "server: --ca garbage.pem" {
 	bad_server "garbage\.pem" "${L[@]}" "${C[@]}" --require-client-cert \
-	    --ca "$TD/garbage.pem"
+	    --ca "$TESTDATA/garbage.pem"
 }
 
 @test "server: --ca truncated.pem" {
 	bad_server "truncated\.pem" "${L[@]}" "${C[@]}" --require-client-cert \
-	    --ca "$TD/truncated.pem"
+	    --ca "$TESTDATA/truncated.pem"
 }
 
 @test "server: --ca empty.pem" {
 	bad_server "empty" "${L[@]}" "${C[@]}" --require-client-cert \
-	    --ca "$TD/empty.pem"
+	    --ca "$TESTDATA/empty.pem"
 }
 
 @test "server: --ca that does not exist" {
@@ -380,11 +375,11 @@ bad_server() {
 
 @test "server: --dh-params garbage.pem" {
 	bad_server "garbage\.pem" "${L[@]}" "${C[@]}" \
-	    --dh-params "$TD/garbage.pem"
+	    --dh-params "$TESTDATA/garbage.pem"
 }
 
 @test "server: --dh-params empty.pem" {
-	bad_server "empty" "${L[@]}" "${C[@]}" --dh-params "$TD/empty.pem"
+	bad_server "empty" "${L[@]}" "${C[@]}" --dh-params "$TESTDATA/empty.pem"
 }
 
 @test "server: --dh-params that does not exist" {
@@ -394,7 +389,7 @@ bad_server() {
 
 @test "server: --dh-params is a certificate, not DH parameters" {
 	bad_server "localhost-rsa\.crt|DH" "${L[@]}" "${C[@]}" \
-	    --dh-params "$TD/localhost-rsa.crt"
+	    --dh-params "$TESTDATA/localhost-rsa.crt"
 }
 
 # --- tls-starttls ------------------------------------------------------------
@@ -409,54 +404,54 @@ bad_starttls() {
 }
 
 @test "starttls: no protocol (no --proto, no STARTTLS scheme)" {
-	bad_starttls "no protocol.*--proto" --ca "$TD/ca.crt" "$T"
+	bad_starttls "no protocol.*--proto" --ca "$TESTDATA/ca.crt" "$T"
 }
 
 @test "starttls: --proto gopher" {
-	bad_starttls "gopher" --proto gopher --ca "$TD/ca.crt" "$T"
+	bad_starttls "gopher" --proto gopher --ca "$TESTDATA/ca.crt" "$T"
 }
 
 @test "starttls: a TLS-from-the-start scheme (smtps://)" {
-	bad_starttls "smtps.*TLS-from-the-start" --ca "$TD/ca.crt" \
+	bad_starttls "smtps.*TLS-from-the-start" --ca "$TESTDATA/ca.crt" \
 	    "smtps://127.0.0.1:$CLOSED_PORT"
 }
 
 @test "starttls: --proto contradicting the URL's scheme" {
-	bad_starttls "contradicts" --proto imap --ca "$TD/ca.crt" \
+	bad_starttls "contradicts" --proto imap --ca "$TESTDATA/ca.crt" \
 	    "smtp://127.0.0.1:$CLOSED_PORT"
 }
 
 @test "starttls: line without a port" {
-	bad_starttls "no port.*line" --proto line --ca "$TD/ca.crt" 127.0.0.1
+	bad_starttls "no port.*line" --proto line --ca "$TESTDATA/ca.crt" 127.0.0.1
 }
 
 @test "starttls: --check-injection with ldap" {
-	bad_starttls "check-injection.*ldap" --check-injection --ca "$TD/ca.crt" \
+	bad_starttls "check-injection.*ldap" --check-injection --ca "$TESTDATA/ca.crt" \
 	    "ldap://127.0.0.1:$CLOSED_PORT"
 }
 
 @test "starttls: --relay with --json" {
-	bad_starttls "relay.*json" --relay --json --ca "$TD/ca.crt" \
+	bad_starttls "relay.*json" --relay --json --ca "$TESTDATA/ca.crt" \
 	    "smtp://127.0.0.1:$CLOSED_PORT"
 }
 
 @test "starttls: --crlf without --relay" {
-	bad_starttls "crlf.*relay" --crlf --ca "$TD/ca.crt" \
+	bad_starttls "crlf.*relay" --crlf --ca "$TESTDATA/ca.crt" \
 	    "smtp://127.0.0.1:$CLOSED_PORT"
 }
 
 @test "starttls: --ehlo-name with a CRLF injection" {
 	bad_starttls "EHLO name" --ehlo-name $'a\r\nRCPT TO:<x>' \
-	    --ca "$TD/ca.crt" "smtp://127.0.0.1:$CLOSED_PORT"
+	    --ca "$TESTDATA/ca.crt" "smtp://127.0.0.1:$CLOSED_PORT"
 }
 
 @test "starttls: --xmpp-domain with a quote" {
-	bad_starttls "XMPP domain" --xmpp-domain "a'b" --ca "$TD/ca.crt" \
+	bad_starttls "XMPP domain" --xmpp-domain "a'b" --ca "$TESTDATA/ca.crt" \
 	    "xmpp://127.0.0.1:$CLOSED_PORT"
 }
 
 @test "starttls: two targets" {
-	bad_starttls "target|argument" --ca "$TD/ca.crt" \
+	bad_starttls "target|argument" --ca "$TESTDATA/ca.crt" \
 	    "smtp://127.0.0.1:$CLOSED_PORT" "smtp://127.0.0.1:$CLOSED_PORT"
 }
 

@@ -9,17 +9,7 @@
 # Runs the built tools from $TK_BUILD (default: build/ next to tests/).
 
 # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
-load check-cert-helpers
-
-setup() {
-	cc_init
-	ECHO_CLIENT=$TK_BUILD/tools/tls-echo-client
-	PEERS=$SRC/tests/peers
-}
-
-teardown() {
-	stop_servers
-}
+load lib
 
 # jq_ok FILTER: every JSON line in $output satisfies FILTER.
 jq_ok() {
@@ -29,30 +19,20 @@ $output"
 	fi
 }
 
-# bad_input ARGS...: exit 2, nothing on stdout, one "tls-check-cert: "
-# line on stderr, no IPv4/IPv6 socket (strace).
-bad_input() {
-	run -2 --separate-stderr cc_traced --ca "$TD/ca.crt" "$@"
-	assert_output ''
-	assert_equal "$(grep -c . <<<"$stderr")" 1
-	[[ $stderr == 'tls-check-cert: '* ]] || fail "stderr: $stderr"
-	cc_no_inet "$BATS_TEST_TMPDIR/strace.log"
-}
-
 # start_v6_same_port NAME CHAIN KEY: tlskit's server on [::1]:$PORT, the
 # port number a server already holds on 127.0.0.1.  Fails (so the caller
 # can retry with another port) when that port is taken on [::1].
 start_v6_same_port() {
 	local name=$1 chain=$2 key=$3 i
 
-	cc_spawn "$name" "$ECHO_SERVER" --cert "$chain" --key "$key" \
+	tk_spawn "$name" "$TK_SERVER" --cert "$chain" --key "$key" \
 	    --listen "[::1]:$PORT"
 	for ((i = 0; i < 400; i++)); do
-		cc_has_line "^listening on \[::1\]:$PORT\$" && return 0
-		cc_gone "$CC_PID" && return 1
+		tk_out_has "^listening on \[::1\]:$PORT\$" && return 0
+		tk_gone "$SERVER_PID" && return 1
 		sleep 0.025
 	done
-	fail "server on [::1]:$PORT not ready: $(cat "$CC_OUT" "$CC_ERR")"
+	fail "server on [::1]:$PORT not ready: $(cat "$SERVER_OUT" "$SERVER_ERR")"
 }
 
 # start_pair V4-CASE V6-CASE: testdata/V4-CASE on 127.0.0.1:PORT and
@@ -62,9 +42,9 @@ start_pair() {
 	local v4=$1 v6=$2 try
 
 	for ((try = 0; try < 5; try++)); do
-		start_echo "v4-$try" "$TD/$v4-chain.pem" "$TD/$v4.key"
-		if start_v6_same_port "v6-$try" "$TD/$v6-chain.pem" \
-		    "$TD/$v6.key"; then
+		tk_serve echo "v4-$try" "$TESTDATA/$v4-chain.pem" "$TESTDATA/$v4.key"
+		if start_v6_same_port "v6-$try" "$TESTDATA/$v6-chain.pem" \
+		    "$TESTDATA/$v6.key"; then
 			return 0
 		fi
 	done
@@ -74,51 +54,51 @@ start_pair() {
 # --- --resolve --------------------------------------------------------
 
 @test "--resolve NAME:PORT:ADDR answers a name DNS does not know, for check-cert and echo-client" {
-	start_echo good "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
-	run -0 --separate-stderr cc_check --json --hostname localhost \
+	tk_start_echo good
+	run -0 --separate-stderr tk_check --json --hostname localhost \
 	    --resolve "shop.tlskit.test:$PORT:127.0.0.1" "shop.tlskit.test:$PORT"
 	jq_ok '.verdict == "ok" and .address == "127.0.0.1:'"$PORT"'"'
 	jq_ok '.target == "shop.tlskit.test:'"$PORT"'" and .hostname == "localhost"'
 	# the certificate is for localhost: name the verified name by --resolve
-	run -0 --separate-stderr cc_check --resolve "localhost:$PORT:127.0.0.1" \
+	run -0 --separate-stderr tk_check --resolve "localhost:$PORT:127.0.0.1" \
 	    "localhost:$PORT"
 	assert_line -n 0 --regexp "^OK +localhost:$PORT: valid for localhost"
-	run -0 --separate-stderr timeout 30 "$ECHO_CLIENT" --ca "$TD/ca.crt" \
+	run -0 --separate-stderr timeout 30 "$TK_CLIENT" --ca "$TESTDATA/ca.crt" \
 	    --hostname localhost --resolve "shop.tlskit.test:127.0.0.1" \
 	    --handshake-only "shop.tlskit.test:$PORT"
 }
 
 @test "--resolve for another port, or without the family asked for, is not used" {
-	start_echo good "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
+	tk_start_echo good
 	# another port: DNS is asked, and .test names never resolve
-	run -3 --separate-stderr cc_check --json -t 5 \
+	run -3 --separate-stderr tk_check --json -t 5 \
 	    --resolve "nowhere.tlskit.test:1:127.0.0.1" "nowhere.tlskit.test:$PORT"
 	jq_ok '.verdict == "error" and .reason == "resolve"'
-	run -3 --separate-stderr cc_check --json -4 \
+	run -3 --separate-stderr tk_check --json -4 \
 	    --resolve "v6only.tlskit.test:[::1]" "v6only.tlskit.test:$PORT"
 	jq_ok '.reason == "resolve"'
 	[[ $stderr == *"no IPv4 address in --resolve"* ]] || fail "stderr: $stderr"
 }
 
 @test "bad input: --resolve without an address" {
-	bad_input --resolve shop.tlskit.test:443 shop.tlskit.test
+	tk_check_bad_input --resolve shop.tlskit.test:443 shop.tlskit.test
 	[[ $stderr == *"--resolve"*"no address"* ]] || fail "stderr: $stderr"
-	bad_input --resolve shop.tlskit.test shop.tlskit.test
-	bad_input --resolve shop.tlskit.test:443: shop.tlskit.test
+	tk_check_bad_input --resolve shop.tlskit.test shop.tlskit.test
+	tk_check_bad_input --resolve shop.tlskit.test:443: shop.tlskit.test
 }
 
 @test "bad input: --resolve with a bad address or port" {
-	bad_input --resolve shop.tlskit.test:443:localhost shop.tlskit.test
+	tk_check_bad_input --resolve shop.tlskit.test:443:localhost shop.tlskit.test
 	[[ $stderr == *"'localhost' is not an IP address"* ]] || fail "stderr: $stderr"
-	bad_input --resolve shop.tlskit.test:0:127.0.0.1 shop.tlskit.test
-	bad_input --resolve ':443:127.0.0.1' shop.tlskit.test
+	tk_check_bad_input --resolve shop.tlskit.test:0:127.0.0.1 shop.tlskit.test
+	tk_check_bad_input --resolve ':443:127.0.0.1' shop.tlskit.test
 }
 
 # --- --all-addresses ----------------------------------------------------
 
 @test "--all-addresses: 127.0.0.1 and ::1 serving different certificates is a mismatch (text)" {
 	start_pair localhost-rsa localhost-ecdsa
-	run -1 --separate-stderr cc_check --all-addresses \
+	run -1 --separate-stderr tk_check --all-addresses \
 	    --resolve "localhost:$PORT:127.0.0.1" --resolve "localhost:$PORT:::1" \
 	    "localhost:$PORT"
 	assert_line -n 0 --regexp "^FAIL +localhost:$PORT at 127\.0\.0\.1:$PORT: address-mismatch: the 2 addresses of 'localhost' serve 2 different certificates: "
@@ -132,7 +112,7 @@ start_pair() {
 
 @test "--all-addresses: the mismatch in JSON, one object per address" {
 	start_pair localhost-rsa localhost-ecdsa
-	run -1 --separate-stderr cc_check --json --all-addresses \
+	run -1 --separate-stderr tk_check --json --all-addresses \
 	    --resolve "shop.tlskit.test:$PORT:127.0.0.1,::1" --hostname localhost \
 	    "shop.tlskit.test:$PORT"
 	assert_equal "${#lines[@]}" 2
@@ -142,7 +122,7 @@ start_pair() {
 	run jq -s -r '[.[].address] | join(" ")' <<<"$output"
 	assert_output "127.0.0.1:$PORT [::1]:$PORT"
 	# --stream prints the group once it is complete
-	run -1 --separate-stderr cc_check --json --stream --all-addresses \
+	run -1 --separate-stderr tk_check --json --stream --all-addresses \
 	    --resolve "shop.tlskit.test:$PORT:127.0.0.1,::1" --hostname localhost \
 	    "shop.tlskit.test:$PORT"
 	assert_equal "${#lines[@]}" 2
@@ -151,20 +131,20 @@ start_pair() {
 
 @test "--all-addresses: the same certificate on both addresses is OK" {
 	start_pair localhost-rsa localhost-rsa
-	run -0 --separate-stderr cc_check --json --all-addresses \
+	run -0 --separate-stderr tk_check --json --all-addresses \
 	    --resolve "localhost:$PORT:127.0.0.1,[::1]" "localhost:$PORT"
 	assert_equal "${#lines[@]}" 2
 	jq_ok '.verdict == "ok" and .all_addresses.consistent == true'
-	run -0 --separate-stderr cc_check --all-addresses \
+	run -0 --separate-stderr tk_check --all-addresses \
 	    --resolve "localhost:$PORT:127.0.0.1,[::1]" "localhost:$PORT"
 	assert_line -n 0 --regexp "^OK +localhost:$PORT at 127\.0\.0\.1:$PORT: valid for localhost"
 	assert_line -n 1 --regexp "^OK +localhost:$PORT at \[::1\]:$PORT: valid for localhost"
 }
 
 @test "--all-addresses: an address that does not answer fails the check" {
-	start_echo good "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
+	tk_start_echo good
 	# 192.0.2.1 (TEST-NET-1) is never routed: a connect timeout
-	run -3 --separate-stderr cc_check --json -t 1 --all-addresses \
+	run -3 --separate-stderr tk_check --json -t 1 --all-addresses \
 	    --resolve "localhost:$PORT:127.0.0.1,192.0.2.1" "localhost:$PORT"
 	assert_equal "${#lines[@]}" 2
 	jq_ok '.all_addresses.failed == 1 and .all_addresses.consistent == false'
@@ -173,13 +153,13 @@ start_pair() {
 }
 
 @test "--all-addresses: a name that does not resolve fails in the resolve step" {
-	run -3 --separate-stderr cc_check --json -t 5 --all-addresses \
+	run -3 --separate-stderr tk_check --json -t 5 --all-addresses \
 	    nowhere.tlskit.test:443
 	jq_ok '.verdict == "error" and .reason == "resolve" and .exit_code == 3'
 }
 
 @test "bad input: --all-addresses with --file" {
-	bad_input --all-addresses --file "$TD/localhost-rsa-chain.pem"
+	tk_check_bad_input --all-addresses --file "$TESTDATA/localhost-rsa-chain.pem"
 }
 
 # --- --fix-chain --------------------------------------------------------
@@ -191,19 +171,24 @@ AIA_PORT=48080
 # start_aia MODE: tests/peers/aia_http.py answering MODE with the
 # intermediate (DER) on port 48080 of the first free address among
 # 127.84.65.1-20 (a fixed port is safe on an address nobody else uses);
-# sets AIA_ADDR, which the tests map the URL's name to with --resolve.
+# sets AIA_ADDR, which the tests map the URL's name to with --resolve, and
+# AIA_LOG, its stdout.
 start_aia() {
 	local mode=$1 n i
 
-	openssl x509 -in "$TD/intermediate.crt" -outform DER \
+	openssl x509 -in "$TESTDATA/intermediate.crt" -outform DER \
 	    -out "$BATS_TEST_TMPDIR/intermediate.der"
 	for ((n = 1; n <= 20; n++)); do
 		AIA_ADDR=127.84.65.$n
-		cc_spawn "aia-$n" /usr/bin/python3 "$PEERS/aia_http.py" \
-		    "$AIA_ADDR" "$AIA_PORT" "$mode" "$BATS_TEST_TMPDIR/intermediate.der"
+		tk_spawn "aia-$mode-$n" "$TK_PYTHON" "$TK_PEERS/aia_http.py" \
+		    "$AIA_ADDR" "$AIA_PORT" "$mode" \
+		    "$BATS_TEST_TMPDIR/intermediate.der"
 		for ((i = 0; i < 400; i++)); do
-			cc_has_line "^listening on $AIA_ADDR:$AIA_PORT\$" && return 0
-			cc_gone "$CC_PID" && break
+			if tk_out_has "^listening on $AIA_ADDR:$AIA_PORT\$"; then
+				AIA_LOG=$SERVER_OUT
+				return 0
+			fi
+			tk_gone "$SERVER_PID" && break
 			sleep 0.025
 		done
 	done
@@ -217,21 +202,21 @@ pem_only() {
 
 @test "--fix-chain: out of order, with the root: reordered, root dropped (openssl s_server keeps the order)" {
 	local served=$BATS_TEST_TMPDIR/served.pem fixed=$BATS_TEST_TMPDIR/fixed.pem
-	cat "$TD/localhost-rsa.crt" "$TD/ca.crt" "$TD/intermediate.crt" >"$served"
-	start_server openssl ooo "$served" "$TD/localhost-rsa.key"
-	run -5 --separate-stderr cc_check --fix-chain "localhost:$PORT"
+	cat "$TESTDATA/localhost-rsa.crt" "$TESTDATA/ca.crt" "$TESTDATA/intermediate.crt" >"$served"
+	tk_serve openssl ooo "$served" "$TESTDATA/localhost-rsa.key"
+	run -5 --separate-stderr tk_check --fix-chain "localhost:$PORT"
 	assert_line -n 0 "# tls-check-cert --fix-chain localhost:$PORT: 2 certificates, changed"
 	assert_line -n 1 "# reordered: the certificates were not sent in issuing order, which is #0, #2, #1: each must be followed by the one that issued it (RFC 8446 4.4.2)"
 	assert_line -n 2 "# dropped-root: #1 'tlskit Test Root CA' is a root (self-signed): clients use their own copy, so sending it only costs bytes"
 	# the certificates are the good chain, byte for byte
 	pem_only <<<"$output" >"$fixed"
-	cmp "$fixed" "$TD/localhost-rsa-chain.pem" ||
+	cmp "$fixed" "$TESTDATA/localhost-rsa-chain.pem" ||
 	    fail "the fixed chain is not leaf + intermediate"
 	# and the whole output, comments included, is a chain file that checks
 	printf '%s\n' "$output" >"$fixed"
-	run -0 cc_check --file "$fixed" --hostname localhost
+	run -0 tk_check --file "$fixed" --hostname localhost
 	# JSON: the report, with the fixed chain in it
-	run -5 --separate-stderr cc_check --json --fix-chain "localhost:$PORT"
+	run -5 --separate-stderr tk_check --json --fix-chain "localhost:$PORT"
 	jq_ok '.verdict == "warning" and .reason == "chain-order"'
 	jq_ok '.fixed_chain.complete and .fixed_chain.changed and .fixed_chain.certificates == 2'
 	jq_ok '[.fixed_chain.changes[].action] == ["reordered", "dropped-root"]'
@@ -239,42 +224,42 @@ pem_only() {
 }
 
 @test "--fix-chain: a right chain is left as it is" {
-	start_echo good "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
-	run -0 --separate-stderr cc_check --fix-chain "localhost:$PORT"
+	tk_start_echo good
+	run -0 --separate-stderr tk_check --fix-chain "localhost:$PORT"
 	assert_line -n 0 "# tls-check-cert --fix-chain localhost:$PORT: 2 certificates, unchanged"
 	assert_line -n 1 "# none: the chain as sent is right: nothing to change"
-	cmp <(pem_only <<<"$output") "$TD/localhost-rsa-chain.pem"
+	cmp <(pem_only <<<"$output") "$TESTDATA/localhost-rsa-chain.pem"
 }
 
 @test "--fix-chain: the missing intermediate from --intermediates" {
-	start_echo missing "$TD/missing-intermediate-chain.pem" \
-	    "$TD/missing-intermediate.key"
-	run -1 --separate-stderr cc_check --fix-chain \
-	    --intermediates "$TD/intermediate.crt" "localhost:$PORT"
+	tk_serve echo missing "$TESTDATA/missing-intermediate-chain.pem" \
+	    "$TESTDATA/missing-intermediate.key"
+	run -1 --separate-stderr tk_check --fix-chain \
+	    --intermediates "$TESTDATA/intermediate.crt" "localhost:$PORT"
 	assert_line -n 0 "# tls-check-cert --fix-chain localhost:$PORT: 2 certificates, changed"
-	assert_line -n 1 "# added: 'tlskit Test Intermediate CA', the issuer of 'localhost', was not sent; taken from --intermediates '$TD/intermediate.crt'"
-	cmp <(pem_only <<<"$output") <(cat "$TD/missing-intermediate.crt" "$TD/intermediate.crt")
+	assert_line -n 1 "# added: 'tlskit Test Intermediate CA', the issuer of 'localhost', was not sent; taken from --intermediates '$TESTDATA/intermediate.crt'"
+	cmp <(pem_only <<<"$output") <(cat "$TESTDATA/missing-intermediate.crt" "$TESTDATA/intermediate.crt")
 	# the served chain still fails, and says so on stderr
 	[[ $stderr == *"verify: missing-intermediate"* ]] || fail "stderr: $stderr"
 	# without anything to fill it from: incomplete, and why
-	run -1 --separate-stderr cc_check --fix-chain "localhost:$PORT"
+	run -1 --separate-stderr tk_check --fix-chain "localhost:$PORT"
 	assert_line -n 0 "# tls-check-cert --fix-chain localhost:$PORT: 1 certificate, INCOMPLETE"
 	assert_line -n 1 "# incomplete: the issuer 'CN=tlskit Test Intermediate CA' of 'localhost' was found nowhere: not sent, not in --intermediates, not in the trust store; it names no AIA caIssuers URL"
 }
 
 @test "--fix-chain: the missing intermediate fetched from the AIA caIssuers URL (DER)" {
 	start_aia ok
-	start_echo aia "$TD/aia-chain.pem" "$TD/aia.key"
-	run -1 --separate-stderr cc_check --fix-chain \
+	tk_serve echo aia "$TESTDATA/aia-chain.pem" "$TESTDATA/aia.key"
+	run -1 --separate-stderr tk_check --fix-chain \
 	    --resolve "$AIA_NAME:$AIA_PORT:$AIA_ADDR" "localhost:$PORT"
 	assert_line -n 0 "# tls-check-cert --fix-chain localhost:$PORT: 2 certificates, changed"
 	assert_line -n 1 "# added: 'tlskit Test Intermediate CA', the issuer of 'localhost', was not sent; fetched from its AIA caIssuers URL 'http://$AIA_NAME:$AIA_PORT/tlskit/intermediate.der'"
-	cmp <(pem_only <<<"$output") <(cat "$TD/aia.crt" "$TD/intermediate.crt")
+	cmp <(pem_only <<<"$output") <(cat "$TESTDATA/aia.crt" "$TESTDATA/intermediate.crt")
 	# one plain GET, with the name and port of the URL as Host
 	run grep -c "^GET /tlskit/intermediate.der Host: $AIA_NAME:$AIA_PORT\$" \
-	    "$BATS_TEST_TMPDIR/aia-${AIA_ADDR##*.}.out"
+	    "$AIA_LOG"
 	assert_output 1
-	run -1 --separate-stderr cc_check --json --fix-chain \
+	run -1 --separate-stderr tk_check --json --fix-chain \
 	    --resolve "$AIA_NAME:$AIA_PORT:$AIA_ADDR" "localhost:$PORT"
 	jq_ok '.reason == "missing-intermediate" and .fixed_chain.complete and .fixed_chain.certificates == 2'
 	jq_ok '.fixed_chain.changes[0].action == "added"'
@@ -283,21 +268,21 @@ pem_only() {
 @test "--fix-chain: AIA responses chunked, read to the close, or redirected" {
 	local mode
 
-	start_echo aia "$TD/aia-chain.pem" "$TD/aia.key"
+	tk_serve echo aia "$TESTDATA/aia-chain.pem" "$TESTDATA/aia.key"
 	local echo_port=$PORT
 	for mode in chunked close redirect; do
 		start_aia "$mode"
-		run -1 --separate-stderr cc_check --json --fix-chain \
+		run -1 --separate-stderr tk_check --json --fix-chain \
 		    --resolve "$AIA_NAME:$AIA_PORT:$AIA_ADDR" "localhost:$echo_port"
 		jq_ok '.fixed_chain.complete and .fixed_chain.certificates == 2'
-		kill "$CC_PID"
+		kill "$SERVER_PID"
 	done
 }
 
 @test "--fix-chain: an AIA fetch that fails leaves the chain incomplete and says why" {
 	local mode want
 
-	start_echo aia "$TD/aia-chain.pem" "$TD/aia.key"
+	tk_serve echo aia "$TESTDATA/aia-chain.pem" "$TESTDATA/aia.key"
 	local echo_port=$PORT
 	for mode in 404 garbage big hang; do
 		case $mode in
@@ -308,59 +293,61 @@ pem_only() {
 		esac
 		start_aia "$mode"
 		SECONDS=0
-		run -1 --separate-stderr cc_check -t 1 --fix-chain \
+		run -1 --separate-stderr tk_check -t 1 --fix-chain \
 		    --resolve "$AIA_NAME:$AIA_PORT:$AIA_ADDR" "localhost:$echo_port"
 		((SECONDS < 10)) || fail "$mode took $SECONDS s"
 		assert_line -n 0 --regexp ': 1 certificate, INCOMPLETE$'
 		assert_line -n 1 --partial "; AIA 'http://$AIA_NAME:$AIA_PORT/tlskit/intermediate.der' $want"
-		kill "$CC_PID"
+		kill "$SERVER_PID"
 	done
 	# a name nobody maps: the resolve step of the fetch fails
-	run -1 --separate-stderr cc_check -t 2 --fix-chain "localhost:$echo_port"
+	run -1 --separate-stderr tk_check -t 2 --fix-chain "localhost:$echo_port"
 	assert_line -n 1 --regexp "AIA 'http://$AIA_NAME:$AIA_PORT/tlskit/intermediate.der' failed: (cannot resolve|timed out)"
 }
 
 @test "--fix-chain with --file and --all-addresses" {
 	local chain=$BATS_TEST_TMPDIR/dup.pem
-	cat "$TD/localhost-rsa-chain.pem" "$TD/intermediate.crt" "$TD/wrongname.crt" >"$chain"
-	run -5 --separate-stderr cc_check --fix-chain --file "$chain"
+	cat "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/intermediate.crt" "$TESTDATA/wrongname.crt" >"$chain"
+	run -5 --separate-stderr tk_check --fix-chain --file "$chain"
 	assert_line -n 1 "# dropped-duplicate: #2 'tlskit Test Intermediate CA' is a second copy of #1"
 	assert_line -n 2 "# dropped-unrelated: #3 'wrong.example.net' is not on the path from the leaf"
 	start_pair localhost-rsa localhost-ecdsa
-	run -1 --separate-stderr cc_check --fix-chain --all-addresses \
+	run -1 --separate-stderr tk_check --fix-chain --all-addresses \
 	    --resolve "localhost:$PORT:127.0.0.1,::1" "localhost:$PORT"
 	assert_line -n 0 "# tls-check-cert --fix-chain localhost:$PORT at 127.0.0.1:$PORT: 2 certificates, unchanged"
 	assert_line --regexp "^# tls-check-cert --fix-chain localhost:$PORT at \[::1\]:$PORT: 2 certificates, unchanged\$"
 }
 
 @test "bad input: --intermediates unreadable, not certificates, or without --fix-chain" {
-	bad_input --fix-chain --intermediates "$BATS_TEST_TMPDIR/no/such.pem" localhost
+	tk_check_bad_input --fix-chain --intermediates "$BATS_TEST_TMPDIR/no/such.pem" localhost
 	[[ $stderr == *"no/such.pem"* ]] || fail "stderr: $stderr"
-	bad_input --fix-chain --intermediates "$TD/garbage.pem" localhost
-	bad_input --fix-chain --intermediates "$TD/empty.pem" localhost
-	bad_input --intermediates "$TD/intermediate.crt" localhost
-	bad_input --fix-chain --pem localhost
-	bad_input --fix-chain --intermediates "$TD/intermediate.crt" \
-	    --intermediates "$TD/intermediate.crt" localhost
+	tk_check_bad_input --fix-chain --intermediates "$TESTDATA/garbage.pem" localhost
+	tk_check_bad_input --fix-chain --intermediates "$TESTDATA/empty.pem" localhost
+	tk_check_bad_input --intermediates "$TESTDATA/intermediate.crt" localhost
+	tk_check_bad_input --fix-chain --pem localhost
+	tk_check_bad_input --fix-chain --intermediates "$TESTDATA/intermediate.crt" \
+	    --intermediates "$TESTDATA/intermediate.crt" localhost
 }
 
 # --- --proxy --------------------------------------------------------------
 
 # start_proxy MODE: tests/peers/connect_proxy.py on 127.0.0.1:0, which maps
 # backend.tlskit.test (a name only the proxy knows) to 127.0.0.1; sets
-# PROXY_PORT and PROXY_LOG.
+# PROXY_PORT and PROXY_LOG (PORT stays the backend's).
 start_proxy() {
-	cc_spawn "proxy-$1" /usr/bin/python3 "$PEERS/connect_proxy.py" "$1" \
-	    backend.tlskit.test=127.0.0.1
-	cc_wait_for cc_has_line '^listening on 127\.0\.0\.1:[0-9]*$'
-	PROXY_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$CC_OUT")
-	PROXY_LOG=$CC_OUT
+	local backend=$PORT
+
+	tk_start_server "proxy-$1" "$TK_PYTHON" "$TK_PEERS/connect_proxy.py" \
+	    "$1" backend.tlskit.test=127.0.0.1
+	PROXY_PORT=$PORT
+	PROXY_LOG=$SERVER_OUT
+	PORT=$backend
 }
 
 @test "--proxy: through an HTTP CONNECT proxy that resolves the name itself" {
-	start_echo good "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
+	tk_start_echo good
 	start_proxy ok
-	run -0 --separate-stderr cc_check --json --hostname localhost \
+	run -0 --separate-stderr tk_check --json --hostname localhost \
 	    --proxy "http://127.0.0.1:$PROXY_PORT" "backend.tlskit.test:$PORT"
 	jq_ok '.verdict == "ok" and .hostname == "localhost" and .sni == "localhost"'
 	# the address connected to is the proxy's
@@ -368,34 +355,34 @@ start_proxy() {
 	run grep -c "^CONNECT backend.tlskit.test:$PORT\$" "$PROXY_LOG"
 	assert_output 1
 	# text, and without a scheme (http:// assumed, as curl does)
-	run -0 --separate-stderr cc_check --hostname localhost \
+	run -0 --separate-stderr tk_check --hostname localhost \
 	    --proxy "127.0.0.1:$PROXY_PORT" "backend.tlskit.test:$PORT"
 	assert_line -n 0 --regexp "^OK +backend.tlskit.test:$PORT: valid for localhost"
 }
 
 @test "--proxy: https_proxy and no_proxy from the environment, for every client tool" {
-	start_echo good "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
+	tk_start_echo good
 	start_proxy ok
 	export https_proxy=http://127.0.0.1:$PROXY_PORT
-	run -0 --separate-stderr cc_check --hostname localhost "backend.tlskit.test:$PORT"
-	run -0 --separate-stderr timeout 30 "$ECHO_CLIENT" --ca "$TD/ca.crt" \
+	run -0 --separate-stderr tk_check --hostname localhost "backend.tlskit.test:$PORT"
+	run -0 --separate-stderr timeout 30 "$TK_CLIENT" --ca "$TESTDATA/ca.crt" \
 	    --hostname localhost --message hello "backend.tlskit.test:$PORT"
 	assert_output hello
 	run -0 --separate-stderr timeout 30 "$TK_BUILD/tools/tls-alpn-probe" \
-	    --ca "$TD/ca.crt" --hostname localhost --json "backend.tlskit.test:$PORT"
+	    --ca "$TESTDATA/ca.crt" --hostname localhost --json "backend.tlskit.test:$PORT"
 	run grep -c "^CONNECT backend.tlskit.test:$PORT\$" "$PROXY_LOG"
 	assert_output 3
 	# no_proxy: the name is resolved here, and .test names never resolve
-	NO_PROXY=tlskit.test run -3 --separate-stderr cc_check -t 5 --json \
+	NO_PROXY=tlskit.test run -3 --separate-stderr tk_check -t 5 --json \
 	    --hostname localhost "backend.tlskit.test:$PORT"
 	jq_ok '.reason == "resolve"'
 	# --proxy '' turns the environment's proxy off
-	run -0 --separate-stderr cc_check --proxy '' "localhost:$PORT"
+	run -0 --separate-stderr tk_check --proxy '' "localhost:$PORT"
 	run grep -c "^CONNECT " "$PROXY_LOG"
 	assert_output 3
 	# curl's rule: http_proxy is for http:// only
 	unset https_proxy
-	http_proxy=http://127.0.0.1:1 run -0 --separate-stderr cc_check "localhost:$PORT"
+	http_proxy=http://127.0.0.1:1 run -0 --separate-stderr tk_check "localhost:$PORT"
 }
 
 @test "--proxy: a proxy that refuses, wants authentication, is not HTTP, or never answers" {
@@ -410,68 +397,68 @@ start_proxy() {
 		hang) want="timed out after 1 s waiting for the proxy's reply to CONNECT" ;;
 		esac
 		start_proxy "$mode"
-		run -3 --separate-stderr cc_check -t 1 --json \
+		run -3 --separate-stderr tk_check -t 1 --json \
 		    --proxy "http://127.0.0.1:$PROXY_PORT" localhost:1234
 		jq_ok '.verdict == "error" and .reason == "connect" and .exit_code == 3'
 		[[ $stderr =~ ^tls-check-cert:\ localhost:1234:\ connect:\ .*$want ]] ||
 		    fail "$mode: stderr: $stderr"
-		kill "$CC_PID"
+		kill "$SERVER_PID"
 	done
 }
 
 @test "bad input: a malformed --proxy URL or https_proxy" {
-	bad_input --proxy socks5://127.0.0.1:1080 localhost
+	tk_check_bad_input --proxy socks5://127.0.0.1:1080 localhost
 	[[ $stderr == *"only http:// proxies"* ]] || fail "stderr: $stderr"
-	bad_input --proxy http://user:secret@127.0.0.1:3128 localhost
-	bad_input --proxy http:// localhost
-	bad_input --proxy http://127.0.0.1:99999 localhost
-	bad_input --proxy 'http://[::1:3128' localhost
-	https_proxy=https://127.0.0.1:3128 bad_input localhost
+	tk_check_bad_input --proxy http://user:secret@127.0.0.1:3128 localhost
+	tk_check_bad_input --proxy http:// localhost
+	tk_check_bad_input --proxy http://127.0.0.1:99999 localhost
+	tk_check_bad_input --proxy 'http://[::1:3128' localhost
+	https_proxy=https://127.0.0.1:3128 tk_check_bad_input localhost
 	[[ $stderr == *https_proxy* ]] || fail "stderr does not name https_proxy: $stderr"
 }
 
 # --- --deadline -----------------------------------------------------------
 
 @test "--deadline: the whole run ends in time, naming the step it ran out in" {
-	cc_spawn silent /usr/bin/python3 "$PEERS/hostile.py" server silent
-	cc_wait_for cc_has_line '^listening on 127\.0\.0\.1:[0-9]*$'
 	local silent
-	silent=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$CC_OUT")
+
+	tk_start_server silent "$TK_PYTHON" "$TK_PEERS/hostile.py" server silent
+	silent=$PORT
 	SECONDS=0
-	run -3 --separate-stderr cc_check -t 30 --deadline 1 "localhost:$silent"
+	run -3 --separate-stderr tk_check -t 30 --deadline 1 "localhost:$silent"
 	((SECONDS <= 5)) || fail "took $SECONDS s"
 	assert_line -n 0 "ERROR   localhost:$silent: handshake: --deadline of 1 s ran out in the handshake step"
 	assert_equal "$stderr" "tls-check-cert: localhost:$silent: handshake: --deadline of 1 s ran out in the handshake step"
 	# several targets share the one deadline
-	run -3 --separate-stderr cc_check -t 30 --deadline 0.5 --json \
+	run -3 --separate-stderr tk_check -t 30 --deadline 0.5 --json \
 	    "localhost:$silent" "127.0.0.1:$silent"
 	assert_equal "${#lines[@]}" 2
 	jq_ok '.verdict == "error" and .reason == "handshake" and (.error.message | test("^--deadline of 0.5 s ran out in the handshake step"))'
 	# the other client tools, in their own steps
-	run -3 --separate-stderr timeout 30 "$ECHO_CLIENT" --ca "$TD/ca.crt" \
+	run -3 --separate-stderr timeout 30 "$TK_CLIENT" --ca "$TESTDATA/ca.crt" \
 	    --deadline 0.5 --message x "localhost:$silent"
 	[[ $stderr == *"handshake: --deadline of 0.5 s ran out in the handshake step"* ]] ||
 	    fail "stderr: $stderr"
 	run -3 --separate-stderr timeout 30 "$TK_BUILD/tools/tls-starttls" \
-	    --ca "$TD/ca.crt" --deadline 0.5 --proto smtp "localhost:$silent"
+	    --ca "$TESTDATA/ca.crt" --deadline 0.5 --proto smtp "localhost:$silent"
 	[[ $stderr == *"starttls: --deadline of 0.5 s ran out in the starttls step"* ]] ||
 	    fail "stderr: $stderr"
 }
 
 @test "--deadline: through a proxy that never answers, in the connect step" {
 	start_proxy hang
-	run -3 --separate-stderr cc_check -t 30 --deadline 0.5 \
+	run -3 --separate-stderr tk_check -t 30 --deadline 0.5 \
 	    --proxy "127.0.0.1:$PROXY_PORT" localhost:1234
 	assert_equal "$stderr" "tls-check-cert: localhost:1234: connect: --deadline of 0.5 s ran out in the connect step (waiting for the proxy's reply to CONNECT)"
 }
 
 @test "--deadline: a fast target is not hurt by it" {
-	start_echo good "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
-	run -0 --separate-stderr cc_check --deadline 30 "localhost:$PORT"
+	tk_start_echo good
+	run -0 --separate-stderr tk_check --deadline 30 "localhost:$PORT"
 }
 
 @test "bad input: --deadline 0, -1 or not a number" {
-	bad_input --deadline 0 localhost
-	bad_input --deadline -1 localhost
-	bad_input --deadline soon localhost
+	tk_check_bad_input --deadline 0 localhost
+	tk_check_bad_input --deadline -1 localhost
+	tk_check_bad_input --deadline soon localhost
 }

@@ -7,23 +7,9 @@
 # status, --stream, --shard); --nagios, --pem, --save-chain; bad input.
 # Runs the built tools from $TK_BUILD (default: build/ next to tests/).
 
-load check-cert-helpers
-
-setup() {
-	cc_init
-}
-
-teardown() {
-	stop_servers
-}
+load lib
 
 # --- helpers local to this file ---------------------------------------
-
-# The SHA-256 fingerprint of the first certificate in FILE, as the tool
-# prints it (AA:BB:...).
-fingerprint() {
-	openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/^.*=//'
-}
 
 # jq_ok FILTER: the JSON in $output satisfies FILTER (one object).
 jq_ok() {
@@ -49,10 +35,10 @@ has_code() {
 # empty for a passing case; HOSTNAME replaces the default "localhost".
 matrix() {
 	local type=$1 name=$2 want=$3 code=$4 host=${5:-} target
-	local chain=$TD/$name-chain.pem key=$TD/$name.key ncerts fp
+	local chain=$TESTDATA/$name-chain.pem key=$TESTDATA/$name.key ncerts fp
 	local -a hn=()
 
-	start_server "$type" "$name" "$chain" "$key"
+	tk_serve "$type" "$name" "$chain" "$key"
 	if [[ -n $host ]]; then
 		target=127.0.0.1:$PORT
 		hn=(--hostname "$host")
@@ -61,10 +47,10 @@ matrix() {
 		target=localhost:$PORT
 	fi
 	ncerts=$(grep -c -- '-----BEGIN CERTIFICATE-----' "$chain")
-	fp=$(fingerprint "$chain")
+	fp=$(tk_fingerprint "$chain")
 
 	# text: the first line is the verdict line
-	run -"$want" --separate-stderr cc_check -t 10 "${hn[@]}" "$target"
+	run -"$want" --separate-stderr tk_check -t 10 "${hn[@]}" "$target"
 	if [[ -z $code ]]; then
 		assert_line -n 0 --regexp "^OK +$target: valid for $host until 2099-12-31 "
 		assert_equal "$stderr" ""
@@ -78,7 +64,7 @@ matrix() {
 	fi
 
 	# JSON: one object, its verdict, codes, chain and exit_code
-	run -"$want" --separate-stderr cc_check -t 10 --json "${hn[@]}" "$target"
+	run -"$want" --separate-stderr tk_check -t 10 --json "${hn[@]}" "$target"
 	assert_equal "${#lines[@]}" 1
 	jq_ok ".tool == \"tls-check-cert\" and .target == \"$target\""
 	jq_ok ".exit_code == $want"
@@ -203,28 +189,28 @@ matrix() {
 # --- the chain as served ------------------------------------------------
 
 @test "chain served with its root: root-sent (info), still OK" {
-	cat "$TD/localhost-rsa-chain.pem" "$TD/ca.crt" >"$BATS_TEST_TMPDIR/full.pem"
-	start_echo full "$BATS_TEST_TMPDIR/full.pem" "$TD/localhost-rsa.key"
-	run -0 --separate-stderr cc_check --json "localhost:$PORT"
+	cat "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/ca.crt" >"$BATS_TEST_TMPDIR/full.pem"
+	tk_serve echo full "$BATS_TEST_TMPDIR/full.pem" "$TESTDATA/localhost-rsa.key"
+	run -0 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok '.verdict == "ok" and (.chain | length) == 3'
 	jq_ok "$(has_code root-sent info)"
 	jq_ok '[.findings[] | select(.severity != "info")] == []'
 }
 
 @test "chain served with its root by openssl: root-sent" {
-	cat "$TD/intermediate.crt" "$TD/ca.crt" >"$BATS_TEST_TMPDIR/rest.pem"
-	start_openssl full -cert "$TD/localhost-rsa.crt" \
-	    -key "$TD/localhost-rsa.key" -cert_chain "$BATS_TEST_TMPDIR/rest.pem"
-	run -0 --separate-stderr cc_check "localhost:$PORT"
+	cat "$TESTDATA/intermediate.crt" "$TESTDATA/ca.crt" >"$BATS_TEST_TMPDIR/rest.pem"
+	tk_start_openssl full -cert "$TESTDATA/localhost-rsa.crt" \
+	    -key "$TESTDATA/localhost-rsa.key" -cert_chain "$BATS_TEST_TMPDIR/rest.pem"
+	run -0 --separate-stderr tk_check "localhost:$PORT"
 	assert_line -n 0 --regexp "^OK +localhost:$PORT: "
 	assert_line --regexp '^  info +root-sent: '
 }
 
 @test "unrelated CA between leaf and intermediate: chain-order and unused-certificate" {
-	cat "$TD/other-ca.crt" "$TD/intermediate.crt" >"$BATS_TEST_TMPDIR/rest.pem"
-	start_openssl mixed -cert "$TD/localhost-rsa.crt" \
-	    -key "$TD/localhost-rsa.key" -cert_chain "$BATS_TEST_TMPDIR/rest.pem"
-	run -5 --separate-stderr cc_check --json "localhost:$PORT"
+	cat "$TESTDATA/other-ca.crt" "$TESTDATA/intermediate.crt" >"$BATS_TEST_TMPDIR/rest.pem"
+	tk_start_openssl mixed -cert "$TESTDATA/localhost-rsa.crt" \
+	    -key "$TESTDATA/localhost-rsa.key" -cert_chain "$BATS_TEST_TMPDIR/rest.pem"
+	run -5 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok '.verdict == "warning" and .exit_code == 5'
 	jq_ok '(.chain | length) == 3'
 	jq_ok "$(has_code chain-order warning)"
@@ -233,28 +219,28 @@ matrix() {
 }
 
 @test "unrelated CA after the intermediate: unused-certificate" {
-	cat "$TD/intermediate.crt" "$TD/other-ca.crt" >"$BATS_TEST_TMPDIR/rest.pem"
-	start_openssl extra -cert "$TD/localhost-rsa.crt" \
-	    -key "$TD/localhost-rsa.key" -cert_chain "$BATS_TEST_TMPDIR/rest.pem"
-	run -5 --separate-stderr cc_check --json "localhost:$PORT"
+	cat "$TESTDATA/intermediate.crt" "$TESTDATA/other-ca.crt" >"$BATS_TEST_TMPDIR/rest.pem"
+	tk_start_openssl extra -cert "$TESTDATA/localhost-rsa.crt" \
+	    -key "$TESTDATA/localhost-rsa.key" -cert_chain "$BATS_TEST_TMPDIR/rest.pem"
+	run -5 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok '.verdict == "warning"'
 	jq_ok "$(has_code unused-certificate warning)"
 	jq_ok '[.findings[] | select(.severity == "fail")] == []'
 }
 
 @test "root before the intermediate: chain-order, root-sent, nothing unused" {
-	cat "$TD/ca.crt" "$TD/intermediate.crt" >"$BATS_TEST_TMPDIR/rest.pem"
-	start_openssl rootfirst -cert "$TD/localhost-rsa.crt" \
-	    -key "$TD/localhost-rsa.key" -cert_chain "$BATS_TEST_TMPDIR/rest.pem"
-	run -5 --separate-stderr cc_check --json "localhost:$PORT"
+	cat "$TESTDATA/ca.crt" "$TESTDATA/intermediate.crt" >"$BATS_TEST_TMPDIR/rest.pem"
+	tk_start_openssl rootfirst -cert "$TESTDATA/localhost-rsa.crt" \
+	    -key "$TESTDATA/localhost-rsa.key" -cert_chain "$BATS_TEST_TMPDIR/rest.pem"
+	run -5 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok "$(has_code chain-order warning)"
 	jq_ok "$(has_code root-sent info)"
 	jq_ok "$(has_code unused-certificate) | not"
 }
 
 @test "--file intermediate first, then leaf: named as reverse order, fails" {
-	cat "$TD/intermediate.crt" "$TD/localhost-rsa.crt" >"$BATS_TEST_TMPDIR/rev.pem"
-	run -1 --separate-stderr cc_traced --ca "$TD/ca.crt" --json \
+	cat "$TESTDATA/intermediate.crt" "$TESTDATA/localhost-rsa.crt" >"$BATS_TEST_TMPDIR/rev.pem"
+	run -1 --separate-stderr tk_traced "$TK_CHECK" --ca "$TESTDATA/ca.crt" --json \
 	    --hostname localhost --file "$BATS_TEST_TMPDIR/rev.pem"
 	jq_ok "$(has_code chain-reversed fail)"
 	jq_ok '.reason == "chain-reversed" and .verdict == "fail"'
@@ -262,18 +248,18 @@ matrix() {
 	jq_ok "$(has_code leaf-is-ca info)"
 	jq_ok '.profile == "rfc5280"'
 	run -1 --separate-stderr "$TK_BUILD/tools/tls-check-cert" --profile web \
-	    --ca "$TD/ca.crt" --json --hostname localhost \
+	    --ca "$TESTDATA/ca.crt" --json --hostname localhost \
 	    --file "$BATS_TEST_TMPDIR/rev.pem"
 	jq_ok "$(has_code leaf-is-ca fail)"
 	jq_ok '.reason == "chain-reversed" and .profile == "web"'
-	cc_no_inet "$BATS_TEST_TMPDIR/strace.log"
+	tk_no_inet "$BATS_TEST_TMPDIR/strace.log"
 }
 
 @test "--file leaf alone, intermediate only in --ca: incomplete-chain" {
-	cat "$TD/ca.crt" "$TD/intermediate.crt" >"$BATS_TEST_TMPDIR/store.pem"
-	run -5 --separate-stderr timeout 60 "$CHECK" \
+	cat "$TESTDATA/ca.crt" "$TESTDATA/intermediate.crt" >"$BATS_TEST_TMPDIR/store.pem"
+	run -5 --separate-stderr timeout 60 "$TK_CHECK" \
 	    --ca "$BATS_TEST_TMPDIR/store.pem" --json --hostname localhost \
-	    --file "$TD/missing-intermediate-chain.pem"
+	    --file "$TESTDATA/missing-intermediate-chain.pem"
 	jq_ok "$(has_code incomplete-chain warning)"
 	jq_ok "$(has_code missing-intermediate) | not"
 	jq_ok '.verdict == "warning"'
@@ -284,7 +270,7 @@ matrix() {
 # name_case FILE HOST EXIT: --file FILE --hostname HOST gives EXIT; a
 # failure is a name-mismatch.
 name_case() {
-	run -"$3" --separate-stderr cc_check --json --file "$TD/$1" \
+	run -"$3" --separate-stderr tk_check --json --file "$TESTDATA/$1" \
 	    --hostname "$2"
 	if [[ $3 == 0 ]]; then
 		jq_ok '.verdict == "ok" and .findings == []'
@@ -317,8 +303,8 @@ name_case() {
 }
 
 @test "IDN: Unicode --hostname against a server: SNI is the A-label" {
-	start_echo idn "$TD/idn-chain.pem" "$TD/idn.key"
-	run -0 --separate-stderr cc_check --json --hostname 'bücher.example' \
+	tk_serve echo idn "$TESTDATA/idn-chain.pem" "$TESTDATA/idn.key"
+	run -0 --separate-stderr tk_check --json --hostname 'bücher.example' \
 	    "127.0.0.1:$PORT"
 	jq_ok '.sni == "xn--bcher-kva.example" and .verdict == "ok"'
 }
@@ -337,99 +323,99 @@ name_case() {
 }
 
 @test "IP target against a server with DNS names only fails" {
-	start_echo example "$TD/example-rsa-chain.pem" "$TD/example-rsa.key"
-	run -1 --separate-stderr cc_check --json "127.0.0.1:$PORT"
+	tk_serve echo example "$TESTDATA/example-rsa-chain.pem" "$TESTDATA/example-rsa.key"
+	run -1 --separate-stderr tk_check --json "127.0.0.1:$PORT"
 	jq_ok '.reason == "name-mismatch" and .hostname == "127.0.0.1"'
 }
 
 # --- --file and --at, without network ----------------------------------
 
 @test "--file good chain: OK, no network socket (strace)" {
-	run -0 --separate-stderr cc_traced --ca "$TD/ca.crt" \
-	    --hostname localhost --file "$TD/localhost-rsa-chain.pem"
+	run -0 --separate-stderr tk_traced "$TK_CHECK" --ca "$TESTDATA/ca.crt" \
+	    --hostname localhost --file "$TESTDATA/localhost-rsa-chain.pem"
 	assert_line -n 0 --regexp '^OK +.*localhost-rsa-chain\.pem: valid for localhost until 2099-12-31 '
-	cc_no_inet "$BATS_TEST_TMPDIR/strace.log"
+	tk_no_inet "$BATS_TEST_TMPDIR/strace.log"
 }
 
 @test "--file --at 2019-06-01: not-yet-valid, no network" {
-	run -1 --separate-stderr cc_traced --ca "$TD/ca.crt" --json \
-	    --hostname localhost --file "$TD/localhost-rsa-chain.pem" \
+	run -1 --separate-stderr tk_traced "$TK_CHECK" --ca "$TESTDATA/ca.crt" --json \
+	    --hostname localhost --file "$TESTDATA/localhost-rsa-chain.pem" \
 	    --at 2019-06-01
 	jq_ok '.reason == "not-yet-valid" and .verdict == "fail"'
-	cc_no_inet "$BATS_TEST_TMPDIR/strace.log"
+	tk_no_inet "$BATS_TEST_TMPDIR/strace.log"
 }
 
 @test "--file --at 2100-01-02: expired, no network" {
-	run -1 --separate-stderr cc_traced --ca "$TD/ca.crt" --json \
-	    --hostname localhost --file "$TD/localhost-rsa-chain.pem" \
+	run -1 --separate-stderr tk_traced "$TK_CHECK" --ca "$TESTDATA/ca.crt" --json \
+	    --hostname localhost --file "$TESTDATA/localhost-rsa-chain.pem" \
 	    --at 2100-01-02
 	jq_ok '.reason == "expired" and .days_left < 0'
-	cc_no_inet "$BATS_TEST_TMPDIR/strace.log"
+	tk_no_inet "$BATS_TEST_TMPDIR/strace.log"
 }
 
 @test "--file --at @EPOCH and full ISO time agree" {
-	run -1 --separate-stderr cc_check --json --hostname localhost \
-	    --file "$TD/localhost-rsa-chain.pem" --at @4102444800
+	run -1 --separate-stderr tk_check --json --hostname localhost \
+	    --file "$TESTDATA/localhost-rsa-chain.pem" --at @4102444800
 	jq_ok '.reason == "expired"'
-	run -0 --separate-stderr cc_check --json --hostname localhost \
-	    --file "$TD/localhost-rsa-chain.pem" --at 2099-12-31T23:59:58Z \
+	run -0 --separate-stderr tk_check --json --hostname localhost \
+	    --file "$TESTDATA/localhost-rsa-chain.pem" --at 2099-12-31T23:59:58Z \
 	    --warn-days 0
 	jq_ok '.verdict == "ok" and .days_left == 0'
 }
 
 @test "--file expired chain: expired, nothing but the file is read" {
-	run -1 --separate-stderr cc_traced --ca "$TD/ca.crt" --json \
-	    --hostname localhost --file "$TD/expired-chain.pem"
+	run -1 --separate-stderr tk_traced "$TK_CHECK" --ca "$TESTDATA/ca.crt" --json \
+	    --hostname localhost --file "$TESTDATA/expired-chain.pem"
 	jq_ok "$(has_code expired fail) and .address == null and .tls == null"
-	cc_no_inet "$BATS_TEST_TMPDIR/strace.log"
+	tk_no_inet "$BATS_TEST_TMPDIR/strace.log"
 }
 
 @test "--file works without any network (unshare -n)" {
 	if ! timeout 10 unshare -n true 2>/dev/null; then
 		skip "unshare -n is not permitted here"
 	fi
-	run -0 --separate-stderr timeout 60 unshare -n "$CHECK" \
-	    --ca "$TD/ca.crt" --hostname localhost \
-	    --file "$TD/localhost-rsa-chain.pem"
+	run -0 --separate-stderr timeout 60 unshare -n "$TK_CHECK" \
+	    --ca "$TESTDATA/ca.crt" --hostname localhost \
+	    --file "$TESTDATA/localhost-rsa-chain.pem"
 	assert_line -n 0 --regexp '^OK '
 }
 
 # --- expiry thresholds ---------------------------------------------------
 
 @test "--at 2099-12-10: expires-soon warning, exit 5" {
-	run -5 --separate-stderr cc_check --json --hostname localhost \
-	    --file "$TD/localhost-rsa-chain.pem" --at 2099-12-10
+	run -5 --separate-stderr tk_check --json --hostname localhost \
+	    --file "$TESTDATA/localhost-rsa-chain.pem" --at 2099-12-10
 	jq_ok '.verdict == "warning" and .reason == "expires-soon"'
 	jq_ok "$(has_code expires-soon warning) and .days_left == 21"
-	run -5 --separate-stderr cc_check --hostname localhost \
-	    --file "$TD/localhost-rsa-chain.pem" --at 2099-12-10
+	run -5 --separate-stderr tk_check --hostname localhost \
+	    --file "$TESTDATA/localhost-rsa-chain.pem" --at 2099-12-10
 	assert_line -n 0 --regexp '^WARNING +.*: expires-soon: '
 }
 
 @test "--at 2099-12-10 --crit-days 30: expires-soon fails, exit 1" {
-	run -1 --separate-stderr cc_check --json --hostname localhost \
-	    --file "$TD/localhost-rsa-chain.pem" --at 2099-12-10 --crit-days 30
+	run -1 --separate-stderr tk_check --json --hostname localhost \
+	    --file "$TESTDATA/localhost-rsa-chain.pem" --at 2099-12-10 --crit-days 30
 	jq_ok '.verdict == "fail" and .reason == "expires-soon"'
 	jq_ok "$(has_code expires-soon fail)"
 }
 
 @test "--at 2099-12-10 --warn-days 0: OK, exit 0" {
-	run -0 --separate-stderr cc_check --json --hostname localhost \
-	    --file "$TD/localhost-rsa-chain.pem" --at 2099-12-10 --warn-days 0
+	run -0 --separate-stderr tk_check --json --hostname localhost \
+	    --file "$TESTDATA/localhost-rsa-chain.pem" --at 2099-12-10 --warn-days 0
 	jq_ok '.verdict == "ok" and .findings == []'
 }
 
 @test "--at 2099-12-10 --warn-days 21 passes, --warn-days 22 warns" {
-	run -0 --separate-stderr cc_check --json --hostname localhost \
-	    --file "$TD/localhost-rsa-chain.pem" --at 2099-12-10 --warn-days 21
-	run -5 --separate-stderr cc_check --json --hostname localhost \
-	    --file "$TD/localhost-rsa-chain.pem" --at 2099-12-10 --warn-days 22
+	run -0 --separate-stderr tk_check --json --hostname localhost \
+	    --file "$TESTDATA/localhost-rsa-chain.pem" --at 2099-12-10 --warn-days 21
+	run -5 --separate-stderr tk_check --json --hostname localhost \
+	    --file "$TESTDATA/localhost-rsa-chain.pem" --at 2099-12-10 --warn-days 22
 }
 
 @test "a live leaf expiring in 10 days: expires-soon warning, exit 5" {
-	cc_leaf soon 'expiration_days = 10'
-	start_echo soon "$BATS_TEST_TMPDIR/soon-chain.pem" "$BATS_TEST_TMPDIR/soon.key"
-	run -5 --separate-stderr cc_check --json "localhost:$PORT"
+	tk_leaf soon 'expiration_days = 10'
+	tk_serve echo soon "$BATS_TEST_TMPDIR/soon-chain.pem" "$BATS_TEST_TMPDIR/soon.key"
+	run -5 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok '.reason == "expires-soon" and (.days_left == 9 or .days_left == 10)'
 }
 
@@ -437,49 +423,49 @@ name_case() {
 
 # serve_stapled RESP [LEAF KEY]: openssl s_server stapling RESP.
 serve_stapled() {
-	local leaf=${2:-$TD/localhost-rsa.crt} key=${3:-$TD/localhost-rsa.key}
+	local leaf=${2:-$TESTDATA/localhost-rsa.crt} key=${3:-$TESTDATA/localhost-rsa.key}
 
-	start_openssl stapled -cert "$leaf" -key "$key" \
-	    -cert_chain "$TD/intermediate.crt" -status_file "$1"
+	tk_start_openssl stapled -cert "$leaf" -key "$key" \
+	    -cert_chain "$TESTDATA/intermediate.crt" -status_file "$1"
 }
 
 @test "OCSP staple good: ocsp-good, exit 0" {
-	cc_ocsp "$BATS_TEST_TMPDIR/good.der" "$TD/localhost-rsa.crt" good
+	tk_ocsp "$BATS_TEST_TMPDIR/good.der" "$TESTDATA/localhost-rsa.crt" good
 	serve_stapled "$BATS_TEST_TMPDIR/good.der"
-	run -0 --separate-stderr cc_check --json "localhost:$PORT"
+	run -0 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok "$(has_code ocsp-good info) and .verdict == \"ok\""
 	jq_ok '.ocsp.stapled == true and .ocsp.status == "good"'
 	jq_ok '.ocsp.this_update != null and .ocsp.next_update > .ocsp.this_update'
 }
 
 @test "OCSP staple revoked: ocsp-revoked, exit 1" {
-	cc_ocsp "$BATS_TEST_TMPDIR/rev.der" "$TD/localhost-rsa.crt" revoked
+	tk_ocsp "$BATS_TEST_TMPDIR/rev.der" "$TESTDATA/localhost-rsa.crt" revoked
 	serve_stapled "$BATS_TEST_TMPDIR/rev.der"
-	run -1 --separate-stderr cc_check --json "localhost:$PORT"
+	run -1 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok '.reason == "ocsp-revoked" and .ocsp.status == "revoked"'
-	run -1 --separate-stderr cc_check "localhost:$PORT"
+	run -1 --separate-stderr tk_check "localhost:$PORT"
 	assert_line -n 0 --regexp "^FAIL +localhost:$PORT: ocsp-revoked: "
 }
 
 @test "OCSP staple unknown: ocsp-unknown warning, exit 5" {
-	cc_ocsp "$BATS_TEST_TMPDIR/unk.der" "$TD/localhost-rsa.crt" unknown
+	tk_ocsp "$BATS_TEST_TMPDIR/unk.der" "$TESTDATA/localhost-rsa.crt" unknown
 	serve_stapled "$BATS_TEST_TMPDIR/unk.der"
-	run -5 --separate-stderr cc_check --json "localhost:$PORT"
+	run -5 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok "$(has_code ocsp-unknown warning)"
 }
 
 @test "OCSP staple for another certificate: ocsp-other-cert, exit 1" {
-	cc_ocsp "$BATS_TEST_TMPDIR/other.der" "$TD/example-rsa.crt" good
+	tk_ocsp "$BATS_TEST_TMPDIR/other.der" "$TESTDATA/example-rsa.crt" good
 	serve_stapled "$BATS_TEST_TMPDIR/other.der"
-	run -1 --separate-stderr cc_check --json "localhost:$PORT"
+	run -1 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok "$(has_code ocsp-other-cert fail)"
 	jq_ok "$(has_code ocsp-good) | not"
 }
 
 @test "OCSP staple for another certificate: JSON times are not the epoch" {
-	cc_ocsp "$BATS_TEST_TMPDIR/other.der" "$TD/example-rsa.crt" good
+	tk_ocsp "$BATS_TEST_TMPDIR/other.der" "$TESTDATA/example-rsa.crt" good
 	serve_stapled "$BATS_TEST_TMPDIR/other.der"
-	run -1 --separate-stderr cc_check --json "localhost:$PORT"
+	run -1 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok '.ocsp.stapled == true'
 	# the response's own times, or null: never 1970 made up from zero
 	jq_ok '.ocsp.this_update != "1970-01-01T00:00:00Z"'
@@ -487,54 +473,54 @@ serve_stapled() {
 }
 
 @test "OCSP staple signed by an unrelated CA: ocsp-bad-signature, exit 1" {
-	cc_ocsp "$BATS_TEST_TMPDIR/bad.der" "$TD/localhost-rsa.crt" good \
-	    "$TD/other-ca.crt" "$TD/other-ca.key"
+	tk_ocsp "$BATS_TEST_TMPDIR/bad.der" "$TESTDATA/localhost-rsa.crt" good \
+	    "$TESTDATA/other-ca.crt" "$TESTDATA/other-ca.key"
 	serve_stapled "$BATS_TEST_TMPDIR/bad.der"
-	run -1 --separate-stderr cc_check --json "localhost:$PORT"
+	run -1 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok "$(has_code ocsp-bad-signature fail)"
 }
 
 @test "OCSP staple past its next update (--at): ocsp-stale, exit 1" {
-	cc_ocsp "$BATS_TEST_TMPDIR/good.der" "$TD/localhost-rsa.crt" good
+	tk_ocsp "$BATS_TEST_TMPDIR/good.der" "$TESTDATA/localhost-rsa.crt" good
 	serve_stapled "$BATS_TEST_TMPDIR/good.der"
-	run -1 --separate-stderr cc_check --json --at "$(date -u -d '+30 days' +%Y-%m-%d)" \
+	run -1 --separate-stderr tk_check --json --at "$(date -u -d '+30 days' +%Y-%m-%d)" \
 	    "localhost:$PORT"
 	jq_ok "$(has_code ocsp-stale fail)"
 }
 
 @test "no staple: no-staple info, exit 0; --require-staple: staple-missing, exit 1" {
-	start_echo plain "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
-	run -0 --separate-stderr cc_check --json "localhost:$PORT"
+	tk_start_echo plain
+	run -0 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok "$(has_code no-staple info) and .ocsp.stapled == false"
-	run -1 --separate-stderr cc_check --json --require-staple "localhost:$PORT"
+	run -1 --separate-stderr tk_check --json --require-staple "localhost:$PORT"
 	jq_ok "$(has_code staple-missing fail) and .verdict == \"fail\""
 }
 
 @test "--require-staple with a good staple: exit 0" {
-	cc_ocsp "$BATS_TEST_TMPDIR/good.der" "$TD/localhost-rsa.crt" good
+	tk_ocsp "$BATS_TEST_TMPDIR/good.der" "$TESTDATA/localhost-rsa.crt" good
 	serve_stapled "$BATS_TEST_TMPDIR/good.der"
-	run -0 --separate-stderr cc_check --json --require-staple "localhost:$PORT"
+	run -0 --separate-stderr tk_check --json --require-staple "localhost:$PORT"
 	jq_ok "$(has_code staple-missing) | not"
 }
 
 @test "must-staple leaf served without a staple: must-staple-missing, exit 1" {
-	cc_leaf must 'tls_feature = 5
+	tk_leaf must 'tls_feature = 5
 activation_date = "2020-01-01 00:00:00"
 expiration_date = "2099-12-31 23:59:59"'
-	start_echo must "$BATS_TEST_TMPDIR/must-chain.pem" "$BATS_TEST_TMPDIR/must.key"
-	run -1 --separate-stderr cc_check --json "localhost:$PORT"
+	tk_serve echo must "$BATS_TEST_TMPDIR/must-chain.pem" "$BATS_TEST_TMPDIR/must.key"
+	run -1 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok '.reason == "must-staple-missing" and .ocsp.must_staple == true'
 	jq_ok "$(has_code must-staple-missing fail)"
 }
 
 @test "must-staple leaf with a good staple: OK" {
-	cc_leaf must 'tls_feature = 5
+	tk_leaf must 'tls_feature = 5
 activation_date = "2020-01-01 00:00:00"
 expiration_date = "2099-12-31 23:59:59"'
-	cc_ocsp "$BATS_TEST_TMPDIR/must.der" "$BATS_TEST_TMPDIR/must.crt" good
+	tk_ocsp "$BATS_TEST_TMPDIR/must.der" "$BATS_TEST_TMPDIR/must.crt" good
 	serve_stapled "$BATS_TEST_TMPDIR/must.der" "$BATS_TEST_TMPDIR/must.crt" \
 	    "$BATS_TEST_TMPDIR/must.key"
-	run -0 --separate-stderr cc_check --json "localhost:$PORT"
+	run -0 --separate-stderr tk_check --json "localhost:$PORT"
 	jq_ok '.ocsp.must_staple == true and .ocsp.status == "good"'
 	jq_ok "$(has_code must-staple-missing) | not"
 }
@@ -545,25 +531,23 @@ expiration_date = "2099-12-31 23:59:59"'
 # servers; sets GOOD, GOOD6, EXPIRED, WRONG.
 three_servers() {
 	if timeout 10 python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null; then
-		start_echo good "$TD/localhost-rsa-chain.pem" \
-		    "$TD/localhost-rsa.key" --listen '[::1]:0'
+		tk_start_echo good --listen 127.0.0.1:0 --listen '[::1]:0'
 		GOOD6=$PORT6
 	else
-		start_echo good "$TD/localhost-rsa-chain.pem" \
-		    "$TD/localhost-rsa.key"
+		tk_start_echo good
 		GOOD6=
 	fi
 	GOOD=$PORT
-	start_echo expired "$TD/expired-chain.pem" "$TD/expired.key"
+	tk_serve echo expired "$TESTDATA/expired-chain.pem" "$TESTDATA/expired.key"
 	EXPIRED=$PORT
-	start_echo wrong "$TD/wrongname-chain.pem" "$TD/wrongname.key"
+	tk_serve echo wrong "$TESTDATA/wrongname-chain.pem" "$TESTDATA/wrongname.key"
 	WRONG=$PORT
 }
 
 @test "300 targets: one JSON line each, in input order, worst exit 3" {
 	local f=$BATS_TEST_TMPDIR/targets.txt i t
 	three_servers
-	start_silent
+	tk_start_silent
 	local silent=$PORT
 	{
 		echo "# 300 targets for tls-check-cert"
@@ -586,7 +570,7 @@ three_servers() {
 	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/want")" 300
 
 	SECONDS=0
-	run -3 --separate-stderr cc_check --json --parallel 64 -t 2 --targets "$f"
+	run -3 --separate-stderr tk_check --json --parallel 64 -t 2 --targets "$f"
 	((SECONDS < 30)) || fail "300 targets took ${SECONDS}s"
 	assert_equal "${#lines[@]}" 300
 	printf '%s\n' "$output" | jq -r .target >"$BATS_TEST_TMPDIR/got"
@@ -613,7 +597,7 @@ three_servers() {
 		esac
 	done >"$f"
 	echo "127.0.0.1:1" >>"$f"
-	run -3 --separate-stderr cc_check --json --stream --parallel 16 -t 5 --targets "$f"
+	run -3 --separate-stderr tk_check --json --stream --parallel 16 -t 5 --targets "$f"
 	assert_equal "${#lines[@]}" 61
 	diff -u <(sort "$f") <(printf '%s\n' "$output" | jq -r .target | sort) ||
 	    fail "--stream gave another set of targets"
@@ -621,16 +605,16 @@ three_servers() {
 }
 
 @test "--targets - reads standard input" {
-	start_echo good "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
+	tk_start_echo good
 	run -0 --separate-stderr bash -c 'printf "%s\n" "# c" "localhost:$1" "127.0.0.1:$1" |
-	    timeout 60 "$2" --ca "$3" --json --targets -' _ "$PORT" "$CHECK" "$TD/ca.crt"
+	    timeout 60 "$2" --ca "$3" --json --targets -' _ "$PORT" "$TK_CHECK" "$TESTDATA/ca.crt"
 	assert_equal "${#lines[@]}" 2
 	jq_ok '.verdict == "ok"' <<<"${lines[0]}"
 }
 
 @test "text mode, several targets: one verdict line each plus the summary" {
 	three_servers
-	run -3 --separate-stderr cc_check -t 5 "localhost:$GOOD" \
+	run -3 --separate-stderr tk_check -t 5 "localhost:$GOOD" \
 	    "localhost:$EXPIRED" "localhost:$WRONG" 127.0.0.1:1
 	assert_equal "${#lines[@]}" 5
 	assert_line -n 0 --regexp "^OK +localhost:$GOOD: valid for localhost "
@@ -642,33 +626,32 @@ three_servers() {
 
 @test "worst exit status of several targets: 3 > 4 > 1 > 5 > 0" {
 	three_servers
-	start_echo tls13 "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key" \
-	    --min-version 1.3
+	tk_start_echo tls13 --min-version 1.3
 	local tls13=$PORT
 	# at 2099-12-10 every good chain expires soon: a warning
-	run -5 --separate-stderr cc_check -q --at 2099-12-10 \
+	run -5 --separate-stderr tk_check -q --at 2099-12-10 \
 	    "localhost:$GOOD" "https://localhost:$GOOD/"
-	run -1 --separate-stderr cc_check -q --at 2099-12-10 \
+	run -1 --separate-stderr tk_check -q --at 2099-12-10 \
 	    "localhost:$GOOD" "localhost:$WRONG"
-	run -4 --separate-stderr cc_check -q --max-version 1.2 \
+	run -4 --separate-stderr tk_check -q --max-version 1.2 \
 	    "localhost:$WRONG" "localhost:$tls13" "localhost:$GOOD"
-	run -3 --separate-stderr cc_check -q --max-version 1.2 -t 5 \
+	run -3 --separate-stderr tk_check -q --max-version 1.2 -t 5 \
 	    "localhost:$tls13" 127.0.0.1:1 "localhost:$GOOD"
-	run -0 --separate-stderr cc_check -q "localhost:$GOOD" \
+	run -0 --separate-stderr tk_check -q "localhost:$GOOD" \
 	    "127.0.0.1:$GOOD" "https://localhost:$GOOD/"
 	assert_equal "${#lines[@]}" 3
 }
 
 @test "--shard K/3 over 30 targets: the three shards partition the set" {
 	local f=$BATS_TEST_TMPDIR/targets.txt i k
-	start_echo good "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
+	tk_start_echo good
 	for ((i = 0; i < 15; i++)); do
 		echo "https://localhost:$PORT/p$i"
 		echo "https://127.0.0.1:$PORT/q$i"
 	done >"$f"
 	: >"$BATS_TEST_TMPDIR/all"
 	for k in 1 2 3; do
-		run -0 --separate-stderr cc_check --json --shard "$k/3" --targets "$f"
+		run -0 --separate-stderr tk_check --json --shard "$k/3" --targets "$f"
 		printf '%s\n' "$output" | jq -r .target | grep . |
 		    tee "$BATS_TEST_TMPDIR/shard$k" >>"$BATS_TEST_TMPDIR/all"
 		# a share of 30 is never all of them, and in practice never none
@@ -679,98 +662,88 @@ three_servers() {
 	diff -u <(sort "$f") <(sort "$BATS_TEST_TMPDIR/all") ||
 	    fail "the union of the shards is not the target set"
 	# stable: the same shard twice gives the same targets
-	run -0 --separate-stderr cc_check --json --shard 2/3 --targets "$f"
+	run -0 --separate-stderr tk_check --json --shard 2/3 --targets "$f"
 	diff -u "$BATS_TEST_TMPDIR/shard2" <(printf '%s\n' "$output" | jq -r .target | grep .)
 }
 
 # --- --nagios -------------------------------------------------------------
 
 @test "--nagios OK: one line with perfdata 'days', exit 0" {
-	start_echo good "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
-	run -0 --separate-stderr cc_check --nagios "localhost:$PORT"
+	tk_start_echo good
+	run -0 --separate-stderr tk_check --nagios "localhost:$PORT"
 	assert_equal "${#lines[@]}" 1
 	assert_output --regexp "^TLS OK - localhost:$PORT .*\| 'days'=[0-9]+;30;0\$"
 }
 
 @test "--nagios expired server: TLS CRITICAL, exit 2" {
-	start_echo expired "$TD/expired-chain.pem" "$TD/expired.key"
-	run -2 --separate-stderr cc_check --nagios "localhost:$PORT"
+	tk_serve echo expired "$TESTDATA/expired-chain.pem" "$TESTDATA/expired.key"
+	run -2 --separate-stderr tk_check --nagios "localhost:$PORT"
 	assert_equal "${#lines[@]}" 1
 	assert_output --regexp "^TLS CRITICAL - localhost:$PORT: expired: .*\| 'days'=-[0-9]+;30;0\$"
 }
 
 @test "--nagios leaf expiring in 10 days: TLS WARNING, exit 1" {
-	cc_leaf soon 'expiration_days = 10'
-	start_echo soon "$BATS_TEST_TMPDIR/soon-chain.pem" "$BATS_TEST_TMPDIR/soon.key"
-	run -1 --separate-stderr cc_check --nagios "localhost:$PORT"
+	tk_leaf soon 'expiration_days = 10'
+	tk_serve echo soon "$BATS_TEST_TMPDIR/soon-chain.pem" "$BATS_TEST_TMPDIR/soon.key"
+	run -1 --separate-stderr tk_check --nagios "localhost:$PORT"
 	assert_equal "${#lines[@]}" 1
 	assert_output --regexp "^TLS WARNING - localhost:$PORT: expires-soon: .*\| 'days'=(9|10);30;0\$"
 }
 
 @test "--nagios refused port: TLS CRITICAL, exit 2; bad option: UNKNOWN, exit 3" {
-	run -2 --separate-stderr cc_check --nagios -t 5 127.0.0.1:1
+	run -2 --separate-stderr tk_check --nagios -t 5 127.0.0.1:1
 	assert_output --regexp '^TLS CRITICAL - '
 	# no perfdata, so no dangling '|'
 	refute_output --partial '|'
-	run -3 --separate-stderr cc_check --nagios --at yesterday localhost
+	run -3 --separate-stderr tk_check --nagios --at yesterday localhost
 	assert_output --regexp '^TLS UNKNOWN - '
 }
 
 # --- --pem and --save-chain ------------------------------------------------
 
 @test "--pem prints the served chain, which openssl parses" {
-	start_echo good "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
-	run -0 --separate-stderr cc_check --pem "localhost:$PORT"
+	tk_start_echo good
+	run -0 --separate-stderr tk_check --pem "localhost:$PORT"
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out.pem"
 	timeout 10 openssl x509 -noout -in "$BATS_TEST_TMPDIR/out.pem" ||
 	    fail "openssl cannot parse --pem output"
 	assert_equal "$(grep -c -- '-----BEGIN CERTIFICATE-----' "$BATS_TEST_TMPDIR/out.pem")" 2
-	assert_equal "$(fingerprint "$BATS_TEST_TMPDIR/out.pem")" \
-	    "$(fingerprint "$TD/localhost-rsa.crt")"
+	assert_equal "$(tk_fingerprint "$BATS_TEST_TMPDIR/out.pem")" \
+	    "$(tk_fingerprint "$TESTDATA/localhost-rsa.crt")"
 	refute_output --partial 'valid for'
 }
 
 @test "--save-chain F writes the two served certificates, certtool reads them" {
 	local f=$BATS_TEST_TMPDIR/saved.pem
-	start_echo good "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
-	run -0 --separate-stderr cc_check --save-chain "$f" "localhost:$PORT"
+	tk_start_echo good
+	run -0 --separate-stderr tk_check --save-chain "$f" "localhost:$PORT"
 	assert_line -n 0 --regexp "^OK +localhost:$PORT: "
 	[[ -s $f ]] || fail "--save-chain wrote nothing"
 	run -0 timeout 10 certtool -i --infile "$f"
 	assert_equal "$(grep -c 'X.509 Certificate Information' <<<"$output")" 2
-	assert_equal "$(fingerprint "$f")" "$(fingerprint "$TD/localhost-rsa.crt")"
-	cmp <(sed -n '/-----BEGIN/,/-----END/p' "$f") "$TD/localhost-rsa-chain.pem" ||
+	assert_equal "$(tk_fingerprint "$f")" "$(tk_fingerprint "$TESTDATA/localhost-rsa.crt")"
+	cmp <(sed -n '/-----BEGIN/,/-----END/p' "$f") "$TESTDATA/localhost-rsa-chain.pem" ||
 	    fail "the saved chain is not the served chain"
 }
 
 # --- bad input: exit 2, one stderr line, no network ------------------------
 
-# bad_input ARGS...: exit 2, nothing on stdout, one "tls-check-cert: "
-# line on stderr, no IPv4/IPv6 socket.
-bad_input() {
-	run -2 --separate-stderr cc_traced --ca "$TD/ca.crt" "$@"
-	assert_output ''
-	assert_equal "$(grep -c . <<<"$stderr")" 1
-	[[ $stderr == 'tls-check-cert: '* ]] || fail "stderr: $stderr"
-	cc_no_inet "$BATS_TEST_TMPDIR/strace.log"
-}
-
 @test "bad input: port out of range host:99999" {
-	bad_input host:99999
+	tk_check_bad_input host:99999
 	[[ $stderr == *port* ]] || fail "stderr does not say port: $stderr"
 }
 
 @test "bad input: unclosed IPv6 bracket [::1" {
-	bad_input '[::1'
+	tk_check_bad_input '[::1'
 }
 
 @test "bad input: unknown scheme gopher://x" {
-	bad_input gopher://x
+	tk_check_bad_input gopher://x
 	[[ $stderr == *gopher* ]] || fail "stderr does not name the scheme"
 }
 
 @test "bad input: --starttls with a protocol tlskit does not speak" {
-	bad_input --starttls gopher localhost
+	tk_check_bad_input --starttls gopher localhost
 	[[ $stderr == *starttls* ]] || fail "stderr does not name --starttls"
 }
 
@@ -778,119 +751,118 @@ bad_input() {
 	local proto
 
 	for proto in smtp imap pop3; do
-		start_echo "st-$proto" "$TD/localhost-rsa-chain.pem" \
-		    "$TD/localhost-rsa.key" --starttls "$proto"
-		run -0 cc_check --json "$proto://localhost:$PORT"
+		tk_start_echo "st-$proto" --starttls "$proto"
+		run -0 tk_check --json "$proto://localhost:$PORT"
 		jq_ok ".verdict == \"ok\" and .starttls.protocol == \"$proto\""
 		# the same through --starttls and a plain target
-		run -0 cc_check --json --starttls "$proto" "localhost:$PORT"
+		run -0 tk_check --json --starttls "$proto" "localhost:$PORT"
 		jq_ok '.chain | length == 2'
-		stop_servers
+		tk_stop_servers
 	done
 }
 
 @test "bad input: --at 2030-13-01" {
-	bad_input --at 2030-13-01 localhost
+	tk_check_bad_input --at 2030-13-01 localhost
 }
 
 @test "bad input: --at yesterday" {
-	bad_input --at yesterday localhost
+	tk_check_bad_input --at yesterday localhost
 }
 
 @test "bad input: --shard 0/3" {
-	bad_input --shard 0/3 localhost
+	tk_check_bad_input --shard 0/3 localhost
 }
 
 @test "bad input: --shard 4/3" {
-	bad_input --shard 4/3 localhost
+	tk_check_bad_input --shard 4/3 localhost
 }
 
 @test "bad input: --shard x" {
-	bad_input --shard x localhost
+	tk_check_bad_input --shard x localhost
 }
 
 @test "bad input: --targets with a nonexistent file" {
-	bad_input --targets "$BATS_TEST_TMPDIR/no/such/file"
+	tk_check_bad_input --targets "$BATS_TEST_TMPDIR/no/such/file"
 }
 
 @test "bad input: a bad line in --targets, before any target is checked" {
 	printf '%s\n' localhost:1 127.0.0.1:1 'host:99999' >"$BATS_TEST_TMPDIR/t"
-	bad_input --targets "$BATS_TEST_TMPDIR/t"
+	tk_check_bad_input --targets "$BATS_TEST_TMPDIR/t"
 	[[ $stderr == *host:99999* ]] || fail "stderr does not name the line"
 }
 
 @test "bad input: --file garbage.pem" {
-	bad_input --file "$TD/garbage.pem"
+	tk_check_bad_input --file "$TESTDATA/garbage.pem"
 }
 
 @test "bad input: --file truncated.pem and empty.pem" {
-	bad_input --file "$TD/truncated.pem"
-	bad_input --file "$TD/empty.pem"
+	tk_check_bad_input --file "$TESTDATA/truncated.pem"
+	tk_check_bad_input --file "$TESTDATA/empty.pem"
 }
 
 @test "bad input: --crit-days 40 --warn-days 10" {
-	bad_input --crit-days 40 --warn-days 10 localhost
+	tk_check_bad_input --crit-days 40 --warn-days 10 localhost
 }
 
 @test "bad input: --stream without --json" {
-	bad_input --stream localhost
+	tk_check_bad_input --stream localhost
 }
 
 @test "bad input: --save-chain with two targets" {
-	bad_input --save-chain "$BATS_TEST_TMPDIR/x.pem" localhost:1 127.0.0.1:1
+	tk_check_bad_input --save-chain "$BATS_TEST_TMPDIR/x.pem" localhost:1 127.0.0.1:1
 	[[ ! -e $BATS_TEST_TMPDIR/x.pem ]] || fail "--save-chain wrote a file"
 }
 
 @test "bad input: --hostname with several targets" {
-	bad_input --hostname localhost localhost:1 127.0.0.1:1
+	tk_check_bad_input --hostname localhost localhost:1 127.0.0.1:1
 }
 
 @test "bad input: no target at all" {
-	bad_input
+	tk_check_bad_input
 }
 
 # --- verdicts when the check cannot run or the input is broken -----------
 
 @test "refused port in --json: verdict error, reason connect, exit 3" {
-	run -3 --separate-stderr cc_check --json -t 5 127.0.0.1:1
+	run -3 --separate-stderr tk_check --json -t 5 127.0.0.1:1
 	jq_ok '.verdict == "error" and .reason == "connect" and .exit_code == 3'
 	jq_ok '.findings == [] and .days_left == null and .error.class == "network"'
 }
 
 @test "--file with a certificate whose DER is broken: malformed-certificate, exit 1" {
 	local der=$BATS_TEST_TMPDIR/leaf.der bad=$BATS_TEST_TMPDIR/bad.pem
-	openssl x509 -in "$TD/localhost-rsa.crt" -outform DER -out "$der"
+	openssl x509 -in "$TESTDATA/localhost-rsa.crt" -outform DER -out "$der"
 	# cut the certificate short inside its TBS: valid base64, bad DER
 	head -c 300 "$der" | base64 | {
 		echo '-----BEGIN CERTIFICATE-----'
 		cat
 		echo '-----END CERTIFICATE-----'
 	} >"$bad"
-	run -1 --separate-stderr cc_check --json --file "$bad"
+	run -1 --separate-stderr tk_check --json --file "$bad"
 	jq_ok '.verdict == "fail" and .reason == "malformed-certificate"'
 	assert_equal "$(grep -c . <<<"$stderr")" 1
 }
 
 @test "--hostname with an A-label that is not IDNA2008 (xn--n3h.com) is checked, not refused" {
-	run -1 --separate-stderr cc_check --json --hostname xn--n3h.com \
-	    --file "$TD/localhost-rsa-chain.pem"
+	run -1 --separate-stderr tk_check --json --hostname xn--n3h.com \
+	    --file "$TESTDATA/localhost-rsa-chain.pem"
 	jq_ok '.hostname == "xn--n3h.com" and .reason == "name-mismatch"'
-	run -2 --separate-stderr cc_check --hostname xn--zz.example \
-	    --file "$TD/localhost-rsa-chain.pem"
+	run -2 --separate-stderr tk_check --hostname xn--zz.example \
+	    --file "$TESTDATA/localhost-rsa-chain.pem"
 }
 
 @test "the README's CI snippet works as written" {
 	local snippet dir=$BATS_TEST_TMPDIR/ci
 	mkdir -p "$dir/bin"
-	ln -s "$CHECK" "$dir/bin/tls-check-cert"
+	ln -s "$TK_CHECK" "$dir/bin/tls-check-cert"
 	snippet=$(awk '/^A CI job that fails/ { f = 1 } f && /^```sh$/ { g = 1; next }
-	    g && /^```$/ { exit } g { print }' "$SRC/README.md")
+	    g && /^```$/ { exit } g { print }' "$TK_SRC/README.md")
 	[[ $snippet == *'tls-check-cert --targets endpoints.txt'* ]] ||
 	    fail "snippet not found in README.md: $snippet"
-	start_echo good "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key"
+	tk_start_echo good
 	printf '# fleet\nlocalhost:%s\n127.0.0.1:1\n' "$PORT" >"$dir/endpoints.txt"
 	cd "$dir"
-	SSL_CERT_FILE=$TD/ca.crt PATH=$dir/bin:$PATH run --separate-stderr \
+	SSL_CERT_FILE=$TESTDATA/ca.crt PATH=$dir/bin:$PATH run --separate-stderr \
 	    bash -c "$snippet"
 	assert_failure
 	assert_output "127.0.0.1:1: error: cannot connect to 127.0.0.1:1: Connection refused"

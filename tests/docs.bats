@@ -11,17 +11,15 @@
 
 bats_require_minimum_version 1.5.0
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load lib
 
 setup() {
 	SRC=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-	TK_BUILD=${TK_BUILD:-$BATS_TEST_DIRNAME/../build}
 }
 
 # Every tool in tk_tools[], one per line.
 tools() {
-	sed -n '1s/^#compdef //p' "$SRC/completions/_tlskit" | tr ' ' '\n' |
+	sed -n '1s/^#compdef //p' "$TK_SRC/completions/_tlskit" | tr ' ' '\n' |
 	    grep -v '^$'
 }
 
@@ -55,7 +53,7 @@ help_opts() {
 # The options of the OPTIONS section of man/TOOL.1: the tag line after
 # each .TP, with \- and font escapes removed.
 man_opts() {
-	sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$SRC/man/$1.1" |
+	sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$TK_SRC/man/$1.1" |
 	    sed -n '/^\.TP/{n;p}' | sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' |
 	    grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u
 }
@@ -64,7 +62,7 @@ man_opts() {
 bash_opts() {
 	(
 		# shellcheck source=/dev/null
-		source "$SRC/completions/tlskit.bash"
+		source "$TK_SRC/completions/tlskit.bash"
 		COMP_WORDS=("$1" --)
 		COMP_CWORD=1
 		COMP_LINE="$1 --"
@@ -78,12 +76,12 @@ bash_opts() {
 # spec part of each line (before the "[description]").
 zsh_opts() {
 	awk -v t="($1)" '$0 == t { on = 1; next } on && /^\t;;$/ { exit }
-	    on { print }' "$SRC/completions/_tlskit" | sed 's/\[.*//' |
+	    on { print }' "$TK_SRC/completions/_tlskit" | sed 's/\[.*//' |
 	    grep -oE -- '--[a-z0-9][a-z0-9-]*' | sort -u
 }
 
 fish_opts() {
-	grep "^complete -c $1 " "$SRC/completions/tlskit.fish" |
+	grep "^complete -c $1 " "$TK_SRC/completions/tlskit.fish" |
 	    grep -oE ' -l [a-z0-9-]+' | sed 's/^ -l /--/' | sort -u
 }
 
@@ -93,10 +91,10 @@ fish_opts() {
 	assert_output --partial tls-echo-client
 	for t in $(tools); do
 		tool_bin "$t" >/dev/null
-		[[ -f $SRC/man/$t.1.in ]] ||
+		[[ -f $TK_SRC/man/$t.1.in ]] ||
 		    fail "no man/$t.1.in: write the template, then run \`meson compile -C build update-docs\`"
-		[[ -f $SRC/man/$t.1 ]] || fail "no man/$t.1: run \`meson compile -C build update-docs\`"
-		grep -q "^\.BR $t (1)" "$SRC/man/tlskit.7" ||
+		[[ -f $TK_SRC/man/$t.1 ]] || fail "no man/$t.1: run \`meson compile -C build update-docs\`"
+		grep -q "^\.BR $t (1)" "$TK_SRC/man/tlskit.7" ||
 		    fail "man/tlskit.7 does not mention $t(1)"
 	done
 }
@@ -105,7 +103,7 @@ fish_opts() {
 	local known t
 
 	known=$(tools)
-	for f in "$SRC"/man/*.1.in; do
+	for f in "$TK_SRC"/man/*.1.in; do
 		t=$(basename "$f" .1.in)
 		grep -qx -- "$t" <<<"$known" ||
 		    fail "man/$t.1.in has no tool in tk_tools[]"
@@ -116,7 +114,7 @@ fish_opts() {
 	local gendoc=$TK_BUILD/tools/tk-gendoc
 
 	[[ -x $gendoc ]] || fail "$gendoc is not built"
-	run "$gendoc" check "$SRC"
+	run "$gendoc" check "$TK_SRC"
 	assert_success
 }
 
@@ -152,7 +150,7 @@ fish_opts() {
 	local text
 
 	for t in $(tools); do
-		text=$(sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$SRC/man/$t.1")
+		text=$(sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$TK_SRC/man/$t.1")
 		for o in $(list_opts "$t"); do
 			grep -qE -- "(^|[^a-z0-9-])$o([^a-z0-9-]|\$)" <<<"$text" ||
 			    fail "$o is not in man/$t.1"
@@ -188,20 +186,20 @@ fish_opts() {
 	for t in $(tools); do
 		for o in $(list_opts "$t"); do
 			grep -qE -- "(^|[^a-z0-9-])$o([^a-z0-9-]|\$)" \
-			    "$SRC/completions/tlskit.bash" ||
+			    "$TK_SRC/completions/tlskit.bash" ||
 			    fail "$o is not in completions/tlskit.bash"
 			grep -qE -- "(^|[^a-z0-9-])$o([^a-z0-9-]|\$)" \
-			    "$SRC/completions/_tlskit" ||
+			    "$TK_SRC/completions/_tlskit" ||
 			    fail "$o is not in completions/_tlskit"
 			grep -qE -- "^complete -c $t( .*)? -l ${o#--}( |\$)" \
-			    "$SRC/completions/tlskit.fish" ||
+			    "$TK_SRC/completions/tlskit.fish" ||
 			    fail "$o is not in completions/tlskit.fish for $t"
 		done
 	done
 }
 
 @test "the man pages render without warnings" {
-	local pages=("$SRC"/man/*.1 "$SRC/man/tlskit.7")
+	local pages=("$TK_SRC"/man/*.1 "$TK_SRC/man/tlskit.7")
 
 	if command -v groff >/dev/null; then
 		for p in "${pages[@]}"; do
@@ -219,18 +217,18 @@ fish_opts() {
 }
 
 @test "bash -n accepts the bash completion" {
-	run -0 bash -n "$SRC/completions/tlskit.bash"
+	run -0 bash -n "$TK_SRC/completions/tlskit.bash"
 }
 
 @test "zsh and fish accept their completion files" {
 	local ran=0
 
 	if command -v zsh >/dev/null; then
-		run -0 zsh -n "$SRC/completions/_tlskit"
+		run -0 zsh -n "$TK_SRC/completions/_tlskit"
 		ran=1
 	fi
 	if command -v fish >/dev/null; then
-		run -0 fish -n "$SRC/completions/tlskit.fish"
+		run -0 fish -n "$TK_SRC/completions/tlskit.fish"
 		ran=1
 	fi
 	((ran)) || skip "neither zsh nor fish is installed"
@@ -238,7 +236,7 @@ fish_opts() {
 
 @test "bash: tls-echo-client --min-v<TAB> completes to --min-version" {
 	# shellcheck source=/dev/null
-	source "$SRC/completions/tlskit.bash"
+	source "$TK_SRC/completions/tlskit.bash"
 	COMP_WORDS=(tls-echo-client --min-v)
 	COMP_CWORD=1
 	COMP_LINE='tls-echo-client --min-v'
@@ -250,7 +248,7 @@ fish_opts() {
 
 @test "bash: option values complete from the table" {
 	# shellcheck source=/dev/null
-	source "$SRC/completions/tlskit.bash"
+	source "$TK_SRC/completions/tlskit.bash"
 	COMP_WORDS=(tls-echo-client --min-version 1.)
 	COMP_CWORD=2
 	_tlskit
@@ -261,15 +259,15 @@ fish_opts() {
 	_tlskit
 	[[ "${COMPREPLY[*]}" == 'auto always' ]] ||
 	    fail "--color=a values: (${COMPREPLY[*]})"
-	COMP_WORDS=(tls-echo-server --cert "$SRC/man/tls-echo-server.1.")
+	COMP_WORDS=(tls-echo-server --cert "$TK_SRC/man/tls-echo-server.1.")
 	COMP_CWORD=2
 	_tlskit
-	[[ "${COMPREPLY[*]}" == "$SRC/man/tls-echo-server.1.in" ]] ||
+	[[ "${COMPREPLY[*]}" == "$TK_SRC/man/tls-echo-server.1.in" ]] ||
 	    fail "--cert file names: (${COMPREPLY[*]})"
 }
 
 @test "shellcheck accepts the bash completion" {
-	run -0 shellcheck -s bash "$SRC/completions/tlskit.bash"
+	run -0 shellcheck -s bash "$TK_SRC/completions/tlskit.bash"
 }
 
 # The finding codes of lib/codes.c (tk_codes[]), one per line.
@@ -287,12 +285,12 @@ used_codes() {
 	perl -0777 -ne '
 		while (/\b(?:tk_findings_add|add)\s*\(\s*[^,;()"]*,\s*"([^"]*)"/g) {
 			print "$ARGV $1\n";
-		}' "$SRC"/lib/*.c "$SRC"/tools/*.c | sort -u
+		}' "$TK_SRC"/lib/*.c "$TK_SRC"/tools/*.c | sort -u
 }
 
 # The .SS headings of the FINDINGS section of man/TOOL.1, one per line.
 findings_groups() {
-	sed -n '/^\.SH FINDINGS/,/^\.SH /p' "$SRC/man/$1.1" |
+	sed -n '/^\.SH FINDINGS/,/^\.SH /p' "$TK_SRC/man/$1.1" |
 	    sed -n 's/^\.SS //p'
 }
 
@@ -302,7 +300,7 @@ findings_codes() {
 	awk '/^\.SH / { on = $2 == "FINDINGS"; ss = 0; next }
 	    on && /^\.SS / { ss = 1 }
 	    ss && tp { sub(/^\.B /, ""); gsub(/\\-/, "-"); print }
-	    { tp = ss && /^\.TP/ }' "$SRC/man/$1.1"
+	    { tp = ss && /^\.TP/ }' "$TK_SRC/man/$1.1"
 }
 
 @test "every finding code reported in lib/ and tools/ is in tk_codes[]" {
@@ -319,7 +317,7 @@ findings_codes() {
 	[[ $(cut -d' ' -f2 <<<"$used" | sort -u | wc -l) -gt 40 ]] ||
 	    fail "too few codes found in the sources: $used"
 	while read -r file code; do
-		grep -qx -- "$code" <<<"$table" || missing+=("$code (${file#"$SRC"/})")
+		grep -qx -- "$code" <<<"$table" || missing+=("$code (${file#"$TK_SRC"/})")
 	done <<<"$used"
 	[[ ${#missing[@]} -eq 0 ]] ||
 	    fail "reported but not in lib/codes.c: ${missing[*]}"
@@ -378,7 +376,7 @@ OCSP stapling'
 	local gendoc=$TK_BUILD/tools/tk-gendoc tmpl=$BATS_TEST_TMPDIR/t.1.in
 
 	[[ -x $gendoc ]] || fail "$gendoc is not built"
-	grep -vx '@FINDINGS@' "$SRC/man/tls-echo-server.1.in" >"$tmpl"
+	grep -vx '@FINDINGS@' "$TK_SRC/man/tls-echo-server.1.in" >"$tmpl"
 	run --separate-stderr -2 "$gendoc" man "$tmpl" tls-echo-server
 	assert_output ''
 	[[ $stderr == *"no @FINDINGS@ line"* ]] || fail "stderr: $stderr"

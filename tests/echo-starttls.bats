@@ -4,16 +4,7 @@
 # after STARTTLS discarded (CVE-2011-0411), the refusals before TLS, the
 # line-length cap and the timeout on a line that never ends.
 
-load helpers
-
-setup() {
-	tk_setup
-	CA=$TESTDATA/ca.crt
-}
-
-teardown() {
-	tk_teardown
-}
+load lib
 
 # --- helpers local to this file -------------------------------------------
 
@@ -33,7 +24,7 @@ s_client() {
 	local proto=$1
 
 	run --separate-stderr timeout 20 openssl s_client -starttls "$proto" \
-	    -connect "127.0.0.1:$PORT" -CAfile "$CA" -verify_return_error \
+	    -connect "127.0.0.1:$PORT" -CAfile "$TK_CA" -verify_return_error \
 	    -quiet -crlf -ign_eof <<<"${INSIDE[$proto]}
 ${BYE[$proto]}"
 }
@@ -48,12 +39,12 @@ gnutls_dialogue() {
 	fifo=$BATS_TEST_TMPDIR/gnutls.fifo
 	mkfifo "$fifo"
 	PEER_OUT=$fifo.out
-	timeout 20 gnutls-cli --starttls-proto="$proto" --x509cafile "$CA" \
+	timeout 20 gnutls-cli --starttls-proto="$proto" --x509cafile "$TK_CA" \
 	    -p "$PORT" localhost <"$fifo" >"$PEER_OUT" 2>"$fifo.err" 3>&- &
 	pid=$!
 	exec {fd}<>"$fifo"
 	printf '%s\n' "${INSIDE[$proto]}" >&"$fd"
-	wait_for "$pid" "the answer to '${INSIDE[$proto]}' from gnutls-cli" \
+	tk_wait_for "$pid" "the answer to '${INSIDE[$proto]}' from gnutls-cli" \
 	    tk_has_echo "$PEER_OUT" "${INSIDE_END[$proto]}" || true
 	exec {fd}>&-
 	PEER_STATUS=0
@@ -167,7 +158,7 @@ EOF
 # server_err NAME REGEX: wait until server NAME logged a line matching
 # REGEX on stderr.
 server_err() {
-	wait_for 0 "server $1 to log /$2/" file_has "$BATS_TEST_TMPDIR/$1.err" "$2"
+	tk_wait_for 0 "server $1 to log /$2/" tk_file_has "$BATS_TEST_TMPDIR/$1.err" "$2"
 }
 
 # --- openssl s_client and gnutls-cli, per protocol --------------------------
@@ -175,7 +166,7 @@ server_err() {
 s_client_case() {
 	local proto=$1
 
-	start_echo "$proto" --starttls "$proto"
+	tk_start_echo "$proto" --starttls "$proto"
 	s_client "$proto"
 	[[ $status == 0 ]] || fail "s_client: status $status: $output $stderr"
 	# the answer inside TLS, and it no longer offers STARTTLS
@@ -190,7 +181,7 @@ s_client_case() {
 gnutls_case() {
 	local proto=$1
 
-	start_echo "$proto" --starttls "$proto"
+	tk_start_echo "$proto" --starttls "$proto"
 	gnutls_dialogue "$proto"
 	tk_has_echo "$PEER_OUT" "${INSIDE_END[$proto]}" ||
 	    fail "no '${INSIDE_END[$proto]}' inside TLS: $(cat "$PEER_OUT")"
@@ -235,8 +226,8 @@ gnutls_case() {
 inject_case() {
 	local proto=$1 go=$2 bye=$3
 
-	start_echo "$proto" --starttls "$proto"
-	run -0 raw inject "$proto" "$PORT" "$CA"
+	tk_start_echo "$proto" --starttls "$proto"
+	run -0 raw inject "$proto" "$PORT" "$TK_CA"
 	assert_line -n 1 "go-ahead $go"
 	# the first line inside TLS answers the command sent inside TLS: the
 	# pipelined plaintext command was never answered
@@ -264,8 +255,8 @@ inject_case() {
 # --- refusals and the plaintext dialogue ------------------------------------
 
 @test "smtp: greeting, MAIL before STARTTLS is 530, QUIT closes in plaintext" {
-	start_echo smtp --starttls smtp
-	run -0 raw send smtp "$PORT" "$CA" 'MAIL FROM:<a@example.org>' \
+	tk_start_echo smtp --starttls smtp
+	run -0 raw send smtp "$PORT" "$TK_CA" 'MAIL FROM:<a@example.org>' \
 	    'RCPT TO:<b@example.org>' 'DATA' 'EHLO' 'NOOP' 'QUIT' 'NOOP'
 	assert_line -n 0 'greeting 220 localhost ESMTP tlskit'
 	assert_line -n 1 '530 5.7.0 Must issue a STARTTLS command first'
@@ -279,8 +270,8 @@ inject_case() {
 }
 
 @test "imap and pop3: refusals before TLS" {
-	start_echo imap --starttls imap
-	run -0 raw send imap "$PORT" "$CA" 'a1 LOGIN u p' 'a2 FROB' \
+	tk_start_echo imap --starttls imap
+	run -0 raw send imap "$PORT" "$TK_CA" 'a1 LOGIN u p' 'a2 FROB' \
 	    '(bad NOOP' 'a3 STARTTLS now' 'a4 LOGOUT'
 	assert_line -n 0 'greeting * OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] tlskit ready'
 	assert_line -n 1 'a1 NO not implemented: tlskit echo server'
@@ -288,8 +279,8 @@ inject_case() {
 	assert_line -n 3 '* BAD invalid tag'
 	assert_line -n 4 'a3 BAD STARTTLS takes no arguments'
 	assert_line -n 5 'a4 OK LOGOUT completed'
-	start_echo pop3 --starttls pop3
-	run -0 raw send pop3 "$PORT" "$CA" 'USER bob' 'CAPA' 'QUIT'
+	tk_start_echo pop3 --starttls pop3
+	run -0 raw send pop3 "$PORT" "$TK_CA" 'USER bob' 'CAPA' 'QUIT'
 	assert_line -n 0 'greeting +OK tlskit ready'
 	assert_line -n 1 '-ERR not implemented: tlskit echo server'
 	assert_line -n 2 '.'
@@ -299,21 +290,21 @@ inject_case() {
 # --- caps and timeouts --------------------------------------------------------
 
 @test "smtp: a line longer than 4096 bytes closes the connection, before and inside TLS" {
-	start_echo smtp --starttls smtp
-	run -0 raw long smtp "$PORT" "$CA" 4097
+	tk_start_echo smtp --starttls smtp
+	run -0 raw long smtp "$PORT" "$TK_CA" 4097
 	assert_line -n 1 'EOF'
 	server_err smtp 'error: plaintext: the peer sent a line longer than 4096 bytes'
-	run -0 raw long smtp "$PORT" "$CA" 100000 tls
+	run -0 raw long smtp "$PORT" "$TK_CA" 100000 tls
 	assert_line -n 1 'go-ahead 220 2.0.0 Ready to start TLS'
 	assert_line -n 2 'EOF'
 	server_err smtp 'error: dialogue: the peer sent a line longer than 4096 bytes'
 	# a line of exactly the cap is answered
-	run -0 raw long smtp "$PORT" "$CA" 4096
+	run -0 raw long smtp "$PORT" "$TK_CA" 4096
 	assert_line -n 1 '530 5.7.0 Must issue a STARTTLS command first'
 }
 
 @test "smtp: a client that never ends its line is dropped at --handshake-timeout" {
-	start_echo smtp --starttls smtp --handshake-timeout 0.5
+	tk_start_echo smtp --starttls smtp --handshake-timeout 0.5
 	run -0 "$TK_PYTHON" -c '
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
@@ -328,7 +319,7 @@ print("late" if time.monotonic() - t > 4 else "in time")
 }
 
 @test "imap: a client idle inside TLS is dropped at --idle-timeout" {
-	start_echo imap --starttls imap --idle-timeout 0.5
+	tk_start_echo imap --starttls imap --idle-timeout 0.5
 	run -0 "$TK_PYTHON" -c '
 import socket, ssl, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
@@ -340,7 +331,7 @@ try:
     print("EOF" if t.recv(100) == b"" else "data")
 except ssl.SSLError as e:
     print("EOF")
-' "$PORT" "$CA"
+' "$PORT" "$TK_CA"
 	assert_output $'a OK Begin TLS negotiation now\nEOF'
 	server_err imap 'error: idle: no data for 0\.5 s \(--idle-timeout\)'
 }

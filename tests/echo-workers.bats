@@ -5,23 +5,9 @@
 # not replaced, and the option's bad combinations.
 
 # shellcheck disable=SC2030,SC2031 # WORKERS: set and read within each test
-load helpers
-
-setup() {
-	tk_setup
-	CA=$TESTDATA/ca.crt
-}
-
-teardown() {
-	tk_teardown
-}
+load lib
 
 # --- helpers local to this file -------------------------------------------
-
-# jqx FILTER JSON: jq -e with a readable failure.
-jqx() {
-	jq -e "$1" >/dev/null <<<"$2" || fail "jq '$1' is false for: $2"
-}
 
 # ppid_of PID: the parent PID from /proc/PID/stat.
 ppid_of() {
@@ -50,10 +36,10 @@ start_workers() {
 	local name=$1 n=$2
 
 	shift 2
-	start_echo "$name" --json --workers "$n" \
+	tk_start_echo "$name" --json --workers "$n" \
 	    --cert "$TESTDATA/localhost-ecdsa-chain.pem" \
 	    --key "$TESTDATA/localhost-ecdsa.key" "$@"
-	wait_for "$SERVER_PID" "$n worker lines" has_workers "$name" "$n"
+	tk_wait_for "$SERVER_PID" "$n worker lines" has_workers "$name" "$n"
 	mapfile -t WORKERS < <(worker_pids "$name")
 }
 
@@ -70,14 +56,14 @@ all_gone() {
 
 @test "--workers 2: one ready line with the real port, two worker children" {
 	start_workers w2 2
-	assert_equal "$(listen_addrs "$BATS_TEST_TMPDIR/w2.out" | wc -l)" 1
+	assert_equal "$(tk_listen_addrs "$BATS_TEST_TMPDIR/w2.out" | wc -l)" 1
 	assert_equal "${#WORKERS[@]}" 2
 	[[ ${WORKERS[0]} != "${WORKERS[1]}" ]] || fail "one PID twice"
 	local p
 	for p in "${WORKERS[@]}"; do
 		assert_equal "$(ppid_of "$p")" "$SERVER_PID"
 	done
-	run -0 --separate-stderr client --ca "$CA" -m hi "127.0.0.1:$PORT"
+	run -0 --separate-stderr tk_client --ca "$TK_CA" -m hi "127.0.0.1:$PORT"
 	assert_output hi
 }
 
@@ -86,7 +72,7 @@ all_gone() {
 
 	start_workers many 2
 	for ((i = 0; i < 200; i++)); do
-		client --ca "$CA" -m "client-$i" "127.0.0.1:$PORT" \
+		tk_client --ca "$TK_CA" -m "client-$i" "127.0.0.1:$PORT" \
 		    >"$d/c$i.out" 2>"$d/c$i.err" 3>&- &
 		pids+=($!)
 	done
@@ -100,8 +86,8 @@ all_gone() {
 		fi
 	done
 	assert_equal "$bad" 0
-	wait_for "$SERVER_PID" "200 connection records" \
-	    file_has "$d/many.out" '"event":"connection".*"outcome":"ok"' 200
+	tk_wait_for "$SERVER_PID" "200 connection records" \
+	    tk_file_has "$d/many.out" '"event":"connection".*"outcome":"ok"' 200
 	n=$(grep -c '"event":"connection"' "$d/many.out")
 	assert_equal "$n" 200
 	# every record names a worker, and both workers served
@@ -113,11 +99,11 @@ all_gone() {
 
 @test "--workers 2: SIGTERM to the parent stops every worker, exit 0" {
 	start_workers term 2
-	run -0 client --ca "$CA" -m x "127.0.0.1:$PORT"
+	run -0 tk_client --ca "$TK_CA" -m x "127.0.0.1:$PORT"
 	kill -TERM "$SERVER_PID"
-	wait_exit "$SERVER_PID"
+	tk_wait_exit "$SERVER_PID"
 	assert_equal "$EXIT_STATUS" 0
-	wait_for 0 "both workers to exit" all_gone "${WORKERS[@]}"
+	tk_wait_for 0 "both workers to exit" all_gone "${WORKERS[@]}"
 	# a stop asked for is not a worker death
 	run grep -c 'not restarted' "$BATS_TEST_TMPDIR/term.err"
 	assert_output 0
@@ -126,9 +112,9 @@ all_gone() {
 @test "--workers 2: SIGINT stops them too" {
 	start_workers int 2
 	kill -INT "$SERVER_PID"
-	wait_exit "$SERVER_PID"
+	tk_wait_exit "$SERVER_PID"
 	assert_equal "$EXIT_STATUS" 0
-	wait_for 0 "both workers to exit" all_gone "${WORKERS[@]}"
+	tk_wait_for 0 "both workers to exit" all_gone "${WORKERS[@]}"
 }
 
 @test "--workers 2: SIGHUP reloads the credentials in every worker" {
@@ -136,23 +122,23 @@ all_gone() {
 
 	cat "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key" \
 	    >"$d/cur.pem"
-	start_echo hup --workers 2 --cert "$d/cur.pem"
-	wait_for "$SERVER_PID" "2 worker lines" has_workers hup 2
+	tk_start_echo hup --workers 2 --cert "$d/cur.pem"
+	tk_wait_for "$SERVER_PID" "2 worker lines" has_workers hup 2
 	mapfile -t WORKERS < <(worker_pids hup)
 	cat "$TESTDATA/localhost-ecdsa-chain.pem" \
 	    "$TESTDATA/localhost-ecdsa.key" >"$d/new.pem"
 	mv "$d/new.pem" "$d/cur.pem"
 	kill -HUP "$SERVER_PID"
 	for p in "${WORKERS[@]}"; do
-		wait_for "$SERVER_PID" "worker $p reloads" file_has "$d/hup.err" \
+		tk_wait_for "$SERVER_PID" "worker $p reloads" tk_file_has "$d/hup.err" \
 		    "^tls-echo-server\\[$p\\]: reloaded credentials"
 	done
 	# whichever worker serves, every client now sees the ECDSA key (a
 	# for-in list: bats' run may change a loop counter of the caller)
 	for k in $(seq 10); do
-		run -0 --separate-stderr client --json --ca "$CA" -m "$k" \
+		run -0 --separate-stderr tk_client --json --ca "$TK_CA" -m "$k" \
 		    "127.0.0.1:$PORT"
-		jqx '.chain[0].key | startswith("ECDSA")' "$output"
+		tk_jqx '.chain[0].key | startswith("ECDSA")' "$output"
 	done
 	tk_gone "$SERVER_PID" && fail "the server exited on SIGHUP"
 	true
@@ -163,13 +149,13 @@ all_gone() {
 
 	start_workers die 2
 	kill -KILL "${WORKERS[0]}"
-	wait_for "$SERVER_PID" "the worker death line" file_has "$d/die.err" \
+	tk_wait_for "$SERVER_PID" "the worker death line" tk_file_has "$d/die.err" \
 	    "worker 1 \\(pid ${WORKERS[0]}\\) killed by signal 9; 1 of 2 left, not restarted"
-	run -0 client --ca "$CA" -m survivor "127.0.0.1:$PORT"
+	run -0 tk_client --ca "$TK_CA" -m survivor "127.0.0.1:$PORT"
 	assert_output survivor
 	assert_equal "$(worker_pids die | wc -l)" 2
 	kill -TERM "$SERVER_PID"
-	wait_exit "$SERVER_PID"
+	tk_wait_exit "$SERVER_PID"
 	# a worker was killed: an internal failure, not a clean stop
 	assert_equal "$EXIT_STATUS" 70
 }
@@ -184,12 +170,12 @@ all_gone() {
 }
 
 @test "--workers 1 (the default) forks nothing" {
-	start_echo one --json --workers 1
-	run -0 client --ca "$CA" -m one "127.0.0.1:$PORT"
+	tk_start_echo one --json --workers 1
+	run -0 tk_client --ca "$TK_CA" -m one "127.0.0.1:$PORT"
 	run grep -c 'worker' "$BATS_TEST_TMPDIR/one.err"
 	assert_output 0
-	wait_for "$SERVER_PID" "a connection record" \
-	    file_has "$BATS_TEST_TMPDIR/one.out" '"event":"connection"'
+	tk_wait_for "$SERVER_PID" "a connection record" \
+	    tk_file_has "$BATS_TEST_TMPDIR/one.out" '"event":"connection"'
 	# the record's fields are those of one process: no "worker"
 	run grep -c '"worker"' "$BATS_TEST_TMPDIR/one.out"
 	assert_output 0

@@ -10,23 +10,14 @@
 # Runs the built tools from $TK_BUILD (default: build/ next to tests/).
 
 # shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
-load check-cert-helpers
+load lib
 
 setup() {
-	cc_init
-	LEAF=$TD/localhost-rsa.crt
-	INTER=$TD/intermediate.crt
-	ROOT=$TD/ca.crt
+	tk_setup
+	LEAF=$TESTDATA/localhost-rsa.crt
+	INTER=$TESTDATA/intermediate.crt
+	ROOT=$TESTDATA/ca.crt
 	D=$BATS_TEST_TMPDIR
-}
-
-teardown() {
-	stop_servers
-}
-
-# fp FILE: the SHA-256 fingerprint of the (first) certificate in FILE.
-fp() {
-	openssl x509 -in "$1" -noout -fingerprint -sha256 | sed 's/^.*=//'
 }
 
 # chain FILE...: the files concatenated into $D/in.pem, as a user would.
@@ -40,10 +31,10 @@ chain() {
 fix() {
 	local want
 
-	run --separate-stderr cc_check --file "$D/in.pem"
+	run --separate-stderr tk_check --file "$D/in.pem"
 	want=$status
 	((want != 0)) || fail "the check passes $D/in.pem: not a case to fix"
-	run --separate-stderr cc_check --fix-chain --file "$D/in.pem" "$@"
+	run --separate-stderr tk_check --fix-chain --file "$D/in.pem" "$@"
 	((status == want)) ||
 	    fail "--fix-chain exits $status, the check $want: $stderr"
 	split_output
@@ -71,7 +62,8 @@ leaf_kept() {
 		assert_line -n 0 --regexp ': 0 certificates, INCOMPLETE$'
 		return 0
 	fi
-	[[ $(fp "$D/out/cert1.pem") == "$(fp "$LEAF")" ]] ||
+	[[ $(tk_fingerprint "$D/out/cert1.pem") == \
+	    "$(tk_fingerprint "$LEAF")" ]] ||
 	    fail "the first certificate printed is not the leaf:
 $(openssl x509 -in "$D/out/cert1.pem" -noout -subject)"
 }
@@ -87,7 +79,7 @@ fixed_ok() {
 	((NOUT == $# + 1)) || fail "$NOUT certificates printed, not $(($# + 1)):
 $output"
 	for f in "$@"; do
-		[[ $(fp "$D/out/cert$i.pem") == "$f" ]] ||
+		[[ $(tk_fingerprint "$D/out/cert$i.pem") == "$f" ]] ||
 		    fail "certificate $i is not the one expected"
 		i=$((i + 1))
 	done
@@ -96,7 +88,7 @@ $output"
 	    "$D/out/cert1.pem"
 	assert_success
 	assert_output "$D/out/cert1.pem: OK"
-	run -0 cc_check --file "$D/fixed.pem" --hostname localhost
+	run -0 tk_check --file "$D/fixed.pem" --hostname localhost
 }
 
 @test "reversed two-certificate file: the leaf first, then the intermediate" {
@@ -106,18 +98,19 @@ $output"
 	assert_line -n 1 "# reordered: the leaf is #1 'localhost', not #0: it issues none of the others and is not a CA; the issuing order is #1, #0: the leaf goes first, each certificate followed by the one that issued it (RFC 8446 4.4.2)"
 	(($(grep -c '^#' <<<"$output") == 2)) || fail "more than one note: $output"
 	# the leaf's fingerprint first, the intermediate's after it
-	[[ $(fp "$D/out/cert1.pem") == "$(fp "$LEAF")" ]] ||
+	[[ $(tk_fingerprint "$D/out/cert1.pem") == \
+	    "$(tk_fingerprint "$LEAF")" ]] ||
 	    fail "the output does not start with the leaf"
-	fixed_ok "$(fp "$INTER")"
+	fixed_ok "$(tk_fingerprint "$INTER")"
 	# and the PEM is the good chain file, byte for byte
 	cmp "$D/out/cert1.pem" "$LEAF"
-	cmp <(cat "$D/out/cert1.pem" "$D/out/rest.pem") "$TD/localhost-rsa-chain.pem"
+	cmp <(cat "$D/out/cert1.pem" "$D/out/rest.pem") "$TESTDATA/localhost-rsa-chain.pem"
 	# JSON: the same chain in fixed_chain
-	run -1 --separate-stderr cc_check --json --fix-chain --file "$D/in.pem"
+	run -1 --separate-stderr tk_check --json --fix-chain --file "$D/in.pem"
 	jq -e '.fixed_chain.complete and .fixed_chain.changed and
 	    .fixed_chain.certificates == 2 and
 	    [.fixed_chain.changes[].action] == ["reordered"]' <<<"$output"
-	cmp <(jq -j .fixed_chain.pem <<<"$output") "$TD/localhost-rsa-chain.pem"
+	cmp <(jq -j .fixed_chain.pem <<<"$output") "$TESTDATA/localhost-rsa-chain.pem"
 }
 
 @test "reversed three-certificate file with the root: reordered, root dropped" {
@@ -126,10 +119,10 @@ $output"
 	assert_line -n 0 "# tls-check-cert --fix-chain $D/in.pem: 2 certificates, changed"
 	assert_line -n 1 --partial "# reordered: the leaf is #2 'localhost', not #0: it issues none of the others and is not a CA; the issuing order is #2, #1, #0:"
 	assert_line -n 2 "# dropped-root: #0 'tlskit Test Root CA' is a root (self-signed): clients use their own copy, so sending it only costs bytes"
-	fixed_ok "$(fp "$INTER")"
+	fixed_ok "$(tk_fingerprint "$INTER")"
 	# the root is nowhere in the output
-	[[ $(fp "$D/out/cert1.pem") != "$(fp "$ROOT")" &&
-	    $(fp "$D/out/cert2.pem") != "$(fp "$ROOT")" ]] ||
+	[[ $(tk_fingerprint "$D/out/cert1.pem") != "$(tk_fingerprint "$ROOT")" &&
+	    $(tk_fingerprint "$D/out/cert2.pem") != "$(tk_fingerprint "$ROOT")" ]] ||
 	    fail "the root was printed"
 }
 
@@ -140,7 +133,7 @@ $output"
 	assert_line -n 1 --partial "the leaf is #1 'localhost', not #0"
 	assert_line -n 1 --partial "the issuing order is #1, #0, #2"
 	assert_line -n 2 --partial "# dropped-root: #2 'tlskit Test Root CA'"
-	fixed_ok "$(fp "$INTER")"
+	fixed_ok "$(tk_fingerprint "$INTER")"
 }
 
 @test "duplicated certificates in reverse order: one copy of each, leaf first" {
@@ -151,16 +144,16 @@ $output"
 	assert_line "# dropped-duplicate: #1 'tlskit Test Intermediate CA' is a second copy of #0"
 	assert_line "# dropped-duplicate: #3 'localhost' is a second copy of #2"
 	assert_line "# dropped-duplicate: #5 'tlskit Test Root CA' is a second copy of #4"
-	fixed_ok "$(fp "$INTER")"
+	fixed_ok "$(tk_fingerprint "$INTER")"
 }
 
 @test "a stray root before the leaf, the intermediate from --intermediates" {
-	chain "$TD/other-ca.crt" "$LEAF"
+	chain "$TESTDATA/other-ca.crt" "$LEAF"
 	fix --intermediates "$INTER"
 	assert_line -n 0 --regexp ': 2 certificates, changed$'
 	assert_line -n 1 --partial "the leaf is #1 'localhost', not #0"
 	assert_line "# added: 'tlskit Test Intermediate CA', the issuer of 'localhost', was not sent; taken from --intermediates '$INTER'"
-	fixed_ok "$(fp "$INTER")"
+	fixed_ok "$(tk_fingerprint "$INTER")"
 }
 
 @test "the leaf first: as before, the chain as given or only put right" {
@@ -170,14 +163,14 @@ $output"
 	assert_line -n 0 --regexp ': 2 certificates, changed$'
 	assert_line -n 1 "# reordered: the certificates were not sent in issuing order, which is #0, #2, #1: each must be followed by the one that issued it (RFC 8446 4.4.2)"
 	assert_line -n 2 --partial "# dropped-root: #1 "
-	fixed_ok "$(fp "$INTER")"
+	fixed_ok "$(tk_fingerprint "$INTER")"
 	# leaf first and a second leaf: #0 stays the leaf, as before
-	chain "$LEAF" "$INTER" "$TD/wrongname.crt"
+	chain "$LEAF" "$INTER" "$TESTDATA/wrongname.crt"
 	fix
 	assert_line -n 1 "# dropped-unrelated: #2 'wrong.example.net' is not on the path from the leaf"
-	fixed_ok "$(fp "$INTER")"
+	fixed_ok "$(tk_fingerprint "$INTER")"
 	# a right chain file: unchanged, and the check passes
-	run -0 --separate-stderr cc_check --fix-chain --file "$TD/localhost-rsa-chain.pem"
+	run -0 --separate-stderr tk_check --fix-chain --file "$TESTDATA/localhost-rsa-chain.pem"
 	assert_line -n 0 --regexp ': 2 certificates, unchanged$'
 	split_output
 	leaf_kept
@@ -185,19 +178,19 @@ $output"
 
 @test "no single leaf: INCOMPLETE, why, and no certificate printed" {
 	# two end-entity certificates after the CA that issued both
-	chain "$INTER" "$LEAF" "$TD/wrongname.crt"
+	chain "$INTER" "$LEAF" "$TESTDATA/wrongname.crt"
 	fix
 	assert_line -n 0 "# tls-check-cert --fix-chain $D/in.pem: 0 certificates, INCOMPLETE"
 	assert_line -n 1 "# incomplete: cannot tell which certificate is the leaf: #1 'localhost', #2 'wrong.example.net' issue none of the others and are not CAs; no chain is printed, since one without its leaf breaks the server: put the leaf first"
 	((${#lines[@]} == 2)) || fail "more than the two comment lines: $output"
 	((NOUT == 0)) || fail "certificates printed: $output"
 	leaf_kept
-	run -1 --separate-stderr cc_check --json --fix-chain --file "$D/in.pem"
+	run -1 --separate-stderr tk_check --json --fix-chain --file "$D/in.pem"
 	jq -e '(.fixed_chain.complete | not) and (.fixed_chain.changed | not)
 	    and .fixed_chain.certificates == 0 and .fixed_chain.pem == "" and
 	    [.fixed_chain.changes[].action] == ["incomplete"]' <<<"$output"
 	# CA certificates only, two of which issue nothing
-	chain "$ROOT" "$INTER" "$TD/other-ca.crt"
+	chain "$ROOT" "$INTER" "$TESTDATA/other-ca.crt"
 	fix
 	assert_line -n 0 --regexp ': 0 certificates, INCOMPLETE$'
 	assert_line -n 1 --partial "#1 'tlskit Test Intermediate CA', #2 'tlskit Other Root CA' issue none of the others, and all are CAs"
@@ -208,7 +201,7 @@ $output"
 	# no trust store knows the root, nothing is fetched: the chain
 	# cannot be finished, but what is printed starts with the leaf
 	chain "$INTER" "$LEAF"
-	run --separate-stderr timeout 60 "$CHECK" --ca "$TD/other-ca.crt" \
+	run --separate-stderr timeout 60 "$TK_CHECK" --ca "$TESTDATA/other-ca.crt" \
 	    --fix-chain --file "$D/in.pem"
 	((status != 0)) || fail "the check passed"
 	assert_line -n 0 --regexp ': 2 certificates, INCOMPLETE$'

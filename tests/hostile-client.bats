@@ -6,23 +6,13 @@
 # code, exactly one stderr line, finished within --timeout plus a margin.
 # STARTTLS hostile servers live in the STARTTLS suite.
 
-load helpers
+load lib
 
 HOSTILE=$BATS_TEST_DIRNAME/peers/hostile.py
 
-setup() {
-	tk_setup
-	CHECK=$TK_BUILD/tools/tls-check-cert
-	PROBE=$TK_BUILD/tools/tls-alpn-probe
-}
-
-teardown() {
-	tk_teardown
-}
-
 # hostile KIND: start tests/peers/hostile.py server KIND; sets PORT.
 hostile() {
-	start_server "hostile-$1" "$TK_PYTHON" "$HOSTILE" server "$1"
+	tk_start_server "hostile-$1" "$TK_PYTHON" "$HOSTILE" server "$1"
 }
 
 # bounded CODES MAXSECS CMD...: run CMD; its status is one of CODES
@@ -46,9 +36,9 @@ each_tool() {
 
 	bounded "$codes" "$max" "$TK_CLIENT" --timeout 2 --ca "$TESTDATA/ca.crt" \
 	    -m hi "127.0.0.1:$PORT"
-	bounded "$codes" "$max" "$CHECK" --timeout 2 --ca "$TESTDATA/ca.crt" \
+	bounded "$codes" "$max" "$TK_CHECK" --timeout 2 --ca "$TESTDATA/ca.crt" \
 	    "127.0.0.1:$PORT"
-	bounded "$codes" "$max" "$PROBE" --timeout 2 --ca "$TESTDATA/ca.crt" \
+	bounded "$codes" "$max" "$TK_PROBE" --timeout 2 --ca "$TESTDATA/ca.crt" \
 	    --alpn h2,http/1.1 "127.0.0.1:$PORT"
 }
 
@@ -98,16 +88,16 @@ with open(d + "/chain.pem", "w") as f:
     for i in range(198, -1, -1):
         f.write(open(d + "/c%d.pem" % i).read())
 PY
-	start_peer_on_free_port big openssl s_server -accept 0 -naccept 10 \
+	tk_start_peer big openssl s_server -accept 0 -naccept 10 \
 	    -cert "$d/c199.pem" -key "$d/k.pem" -cert_chain "$d/chain.pem" -quiet
 	# memory capped at 1 GiB, except under AddressSanitizer, which
 	# reserves terabytes of shadow memory (its own checks bound it there)
 	local cap=()
-	if ! ldd "$CHECK" 2>/dev/null | grep -q libasan; then
+	if ! ldd "$TK_CHECK" 2>/dev/null | grep -q libasan; then
 		# shellcheck disable=SC2016 # expanded by the inner bash
 		cap=(bash -c 'ulimit -v 1048576; exec "$@"' _)
 	fi
-	bounded "1" 15 "${cap[@]}" "$CHECK" \
+	bounded "1" 15 "${cap[@]}" "$TK_CHECK" \
 	    --timeout 5 --ca "$TESTDATA/ca.crt" --hostname localhost \
 	    "127.0.0.1:$PORT"
 }

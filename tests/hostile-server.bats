@@ -5,21 +5,13 @@
 # descriptors.  After every case a normal tls-echo-client still gets its
 # echo.  The hostile clients are tests/peers/hostile.py.
 
-load helpers
+load lib
 
 HOSTILE=$BATS_TEST_DIRNAME/peers/hostile.py
 
-setup() {
-	tk_setup
-}
-
-teardown() {
-	tk_teardown
-}
-
 # still_echoes: a normal client gets its echo from the server on $PORT.
 still_echoes() {
-	run -0 --separate-stderr client --timeout 5 --ca "$TESTDATA/ca.crt" \
+	run -0 --separate-stderr tk_client --timeout 5 --ca "$TESTDATA/ca.crt" \
 	    --hostname localhost -m 'still here' "127.0.0.1:$PORT"
 	assert_output 'still here'
 	tk_gone "$SERVER_PID" && fail "server exited"
@@ -34,13 +26,8 @@ cpu_ticks() {
 	awk '{ print $12 + $13 }' <<<"$stat"
 }
 
-# rss_kb PID
-rss_kb() {
-	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
-}
-
 @test "hostile clients: 1000 clients send garbage instead of a ClientHello" {
-	start_echo garbage --handshake-timeout 2
+	tk_start_echo garbage --handshake-timeout 2
 	run -0 timeout 90 "$TK_PYTHON" "$HOSTILE" garbage "$PORT" 1000 50
 	assert_output --partial 'garbage clients: 1000'
 	still_echoes
@@ -48,7 +35,7 @@ rss_kb() {
 
 @test "hostile clients: 50 stalled mid-handshake are dropped at --handshake-timeout, no busy loop" {
 	local t0 t1 hz
-	start_echo stall --handshake-timeout 1
+	tk_start_echo stall --handshake-timeout 1
 	t0=$(cpu_ticks "$SERVER_PID")
 	run -0 timeout 30 "$TK_PYTHON" "$HOSTILE" stall "$PORT" 50 2.5
 	t1=$(cpu_ticks "$SERVER_PID")
@@ -61,7 +48,7 @@ rss_kb() {
 }
 
 @test "hostile clients: clients that vanish mid-echo (RST)" {
-	start_echo vanish
+	tk_start_echo vanish
 	run -0 timeout 60 "$TK_PYTHON" "$HOSTILE" vanish "$PORT" 100
 	assert_output 'vanished: 100'
 	still_echoes
@@ -69,10 +56,10 @@ rss_kb() {
 
 @test "hostile clients: a client that never reads: server memory bounded" {
 	local r0 r1
-	start_echo noread
-	r0=$(rss_kb "$SERVER_PID")
+	tk_start_echo noread
+	r0=$(tk_rss_kb "$SERVER_PID")
 	run -0 timeout 60 "$TK_PYTHON" "$HOSTILE" noread "$PORT" 256 5
-	r1=$(rss_kb "$SERVER_PID")
+	r1=$(tk_rss_kb "$SERVER_PID")
 	((r1 - r0 < 65536)) || fail "server RSS grew from ${r0} kB to ${r1} kB"
 	still_echoes
 }
@@ -82,13 +69,13 @@ rss_kb() {
 	tk_spawn fd64 bash -c 'ulimit -n 64 && exec "$@"' _ "$TK_SERVER" \
 	    --listen 127.0.0.1:0 --cert "$TESTDATA/localhost-rsa-chain.pem" \
 	    --key "$TESTDATA/localhost-rsa.key" --handshake-timeout 10
-	wait_for "$SERVER_PID" "fd64 ready" tk_ready "$BATS_TEST_TMPDIR/fd64.out" 1
-	PORT=$(listen_addrs "$BATS_TEST_TMPDIR/fd64.out" | head -n 1)
+	tk_wait_for "$SERVER_PID" "fd64 ready" tk_ready "$BATS_TEST_TMPDIR/fd64.out" 1
+	PORT=$(tk_listen_addrs "$BATS_TEST_TMPDIR/fd64.out" | head -n 1)
 	PORT=${PORT##*:}
 	# one client that holds its session through the flood
 	"$TK_PYTHON" "$HOSTILE" held "$PORT" 3 >"$BATS_TEST_TMPDIR/held.out" 2>&1 3>&- &
 	pid=$!
-	wait_for "$pid" "held client echo" file_has "$BATS_TEST_TMPDIR/held.out" '^echo: before$'
+	tk_wait_for "$pid" "held client echo" tk_file_has "$BATS_TEST_TMPDIR/held.out" '^echo: before$'
 	"$TK_PYTHON" "$HOSTILE" flood "$PORT" 500 3 >"$BATS_TEST_TMPDIR/flood.out" 2>&1 3>&- &
 	local fpid=$!
 	sleep 1
@@ -98,11 +85,11 @@ rss_kb() {
 	t1=$(cpu_ticks "$SERVER_PID")
 	(((t1 - t0) * 100 / hz < 50)) ||
 	    fail "server spins with fds exhausted: $((t1 - t0)) ticks in 1 s"
-	wait_for "$pid" "held client echo during the flood" \
-	    file_has "$BATS_TEST_TMPDIR/held.out" '^echo: during$' ||
+	tk_wait_for "$pid" "held client echo during the flood" \
+	    tk_file_has "$BATS_TEST_TMPDIR/held.out" '^echo: during$' ||
 	    fail "held client: $(cat "$BATS_TEST_TMPDIR/held.out")"
-	wait_exit "$pid"
-	wait_exit "$fpid"
+	tk_wait_exit "$pid"
+	tk_wait_exit "$fpid"
 	tk_gone "$SERVER_PID" && fail "server exited under fd exhaustion"
 	still_echoes
 }

@@ -11,11 +11,8 @@
 
 bats_require_minimum_version 1.5.0
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load lib
 
-TK_SRC=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-TK_BUILD=${TK_BUILD:-$TK_SRC/build}
 
 # Under AddressSanitizer each case costs several times more: a sample of
 # the 9,491 BetterTLS name-constraint cases (tests/limbo/run.sh), every

@@ -4,30 +4,16 @@
 # server (one process and --workers 2) and gnutls-serv; counts, fields and
 # errors, never timings.
 
-load helpers
-
-setup() {
-	tk_setup
-	CA=$TESTDATA/ca.crt
-}
-
-teardown() {
-	tk_teardown
-}
-
-# jqx FILTER JSON: jq -e with a readable failure.
-jqx() {
-	jq -e "$1" >/dev/null <<<"$2" || fail "jq '$1' is false for: $2"
-}
+load lib
 
 start_ecdsa() {
-	start_echo "$@" --cert "$TESTDATA/localhost-ecdsa-chain.pem" \
+	tk_start_echo "$@" --cert "$TESTDATA/localhost-ecdsa-chain.pem" \
 	    --key "$TESTDATA/localhost-ecdsa.key"
 }
 
 @test "--connections 8 --handshake-only: handshakes counted, no errors, one text line" {
 	start_ecdsa hs -q
-	run -0 --separate-stderr client --ca "$CA" --connections 8 \
+	run -0 --separate-stderr tk_client --ca "$TK_CA" --connections 8 \
 	    --duration 1 --handshake-only "127.0.0.1:$PORT"
 	local n='[0-9]+(\.[0-9]+)?'
 	assert_output --regexp "^8 connections for $n s: [1-9][0-9]* handshakes \\($n/s\\), handshake p50 $n ms p99 $n ms; 0 errors\$"
@@ -38,34 +24,34 @@ start_ecdsa() {
 
 @test "--connections --json: every load field, echo of --size blocks" {
 	start_ecdsa echo
-	run -0 --separate-stderr client --json --ca "$CA" --connections 4 \
+	run -0 --separate-stderr tk_client --json --ca "$TK_CA" --connections 4 \
 	    --duration 1 --size 4096 "127.0.0.1:$PORT"
-	jqx '.exit_code == 0 and .error == null' "$output"
-	jqx '.verification.status == "ok"' "$output"
-	jqx '.load | .connections == 4 and .handshake_only == false and .size == 4096' "$output"
-	jqx '.load | .handshakes >= 4 and .count > 0 and .errors == 0' "$output"
-	jqx '.load | .bytes == .count * 4096 and .mbps > 0 and .seconds > 0' "$output"
-	jqx '.load | .handshakes_per_s > 0' "$output"
-	jqx '.load.rtt_ms | .p50 <= .p90 and .p90 <= .p99' "$output"
-	jqx '.load.handshake_ms | .p50 <= .p90 and .p90 <= .p99' "$output"
+	tk_jqx '.exit_code == 0 and .error == null' "$output"
+	tk_jqx '.verification.status == "ok"' "$output"
+	tk_jqx '.load | .connections == 4 and .handshake_only == false and .size == 4096' "$output"
+	tk_jqx '.load | .handshakes >= 4 and .count > 0 and .errors == 0' "$output"
+	tk_jqx '.load | .bytes == .count * 4096 and .mbps > 0 and .seconds > 0' "$output"
+	tk_jqx '.load | .handshakes_per_s > 0' "$output"
+	tk_jqx '.load.rtt_ms | .p50 <= .p90 and .p90 <= .p99' "$output"
+	tk_jqx '.load.handshake_ms | .p50 <= .p90 and .p90 <= .p99' "$output"
 }
 
 @test "--connections with --count: N blocks per connection, then a new handshake" {
 	start_ecdsa count -q
-	run -0 --separate-stderr client --json --ca "$CA" --connections 2 \
+	run -0 --separate-stderr tk_client --json --ca "$TK_CA" --connections 2 \
 	    --duration 1 --count 2 --size 100 "127.0.0.1:$PORT"
 	# at most 2 blocks per handshake, and more than one handshake each
-	jqx '.load | .count <= 2 * .handshakes and .handshakes > 2' "$output"
-	jqx '.load.errors == 0' "$output"
+	tk_jqx '.load | .count <= 2 * .handshakes and .handshakes > 2' "$output"
+	tk_jqx '.load.errors == 0' "$output"
 }
 
 @test "--connections 200 against --workers 2: both workers serve, no errors" {
 	start_ecdsa w --json --workers 2
-	run -0 --separate-stderr client --json --ca "$CA" --connections 200 \
+	run -0 --separate-stderr tk_client --json --ca "$TK_CA" --connections 200 \
 	    --duration 1 --handshake-only "127.0.0.1:$PORT"
-	jqx '.load | .connections == 200 and .handshakes >= 200 and .errors == 0' "$output"
-	wait_for "$SERVER_PID" "connection records" \
-	    file_has "$BATS_TEST_TMPDIR/w.out" '"event":"connection"' 200
+	tk_jqx '.load | .connections == 200 and .handshakes >= 200 and .errors == 0' "$output"
+	tk_wait_for "$SERVER_PID" "connection records" \
+	    tk_file_has "$BATS_TEST_TMPDIR/w.out" '"event":"connection"' 200
 	run -0 jq -r 'select(.event == "connection") | .worker' \
 	    "$BATS_TEST_TMPDIR/w.out"
 	assert_equal "$(sort -u <<<"$output" | wc -l)" 2
@@ -73,12 +59,12 @@ start_ecdsa() {
 
 @test "--connections against gnutls-serv --echo: handshakes and echo" {
 	command -v gnutls-serv >/dev/null || skip "no gnutls-serv"
-	start_peer_on_free_port gserv gnutls-serv --echo -q -p 0 \
+	tk_start_peer gserv gnutls-serv --echo -q -p 0 \
 	    --x509certfile "$TESTDATA/localhost-ecdsa-chain.pem" \
 	    --x509keyfile "$TESTDATA/localhost-ecdsa.key"
-	run -0 --separate-stderr client --json --ca "$CA" --hostname localhost \
+	run -0 --separate-stderr tk_client --json --ca "$TK_CA" --hostname localhost \
 	    --connections 4 --duration 1 --size 1000 "127.0.0.1:$PORT"
-	jqx '.load | .handshakes >= 4 and .count > 0 and .errors == 0' "$output"
+	tk_jqx '.load | .handshakes >= 4 and .count > 0 and .errors == 0' "$output"
 }
 
 @test "--connections: a server that goes away counts errors, exit 3 or 4" {
@@ -87,11 +73,11 @@ start_ecdsa() {
 	# cut mid-handshake (4) or refused (3) are errors, the first one's
 	# class is the exit status
 	(sleep 0.3; kill -TERM "$SERVER_PID") 3>&- &
-	run --separate-stderr client --json --ca "$CA" --connections 2 \
+	run --separate-stderr tk_client --json --ca "$TK_CA" --connections 2 \
 	    --duration 1 --handshake-only "127.0.0.1:$PORT"
 	[[ $status == 3 || $status == 4 ]] || fail "exit $status: $output"
-	jqx '.load.errors > 0 and (.error.class == "network" or .error.class == "tls")' "$output"
-	jqx ".exit_code == $status" "$output"
+	tk_jqx '.load.errors > 0 and (.error.class == "network" or .error.class == "tls")' "$output"
+	tk_jqx ".exit_code == $status" "$output"
 	wait
 }
 

@@ -12,15 +12,11 @@
 # tls-check-cert, tls-echo-client, tls-alpn-probe and tls-starttls, and in
 # tls-echo-server for client certificates.
 
-load check-cert-helpers
+load lib
 
 setup() {
-	cc_init
-	U=$TD/users
-}
-
-teardown() {
-	stop_servers
+	tk_setup
+	U=$TESTDATA/users
 }
 
 TOOLS=(tls-check-cert tls-echo-client tls-alpn-probe tls-starttls)
@@ -28,9 +24,9 @@ TOOLS=(tls-check-cert tls-echo-client tls-alpn-probe tls-starttls)
 # serve NAME CHAIN KEY: a plain server (PORT) and an SMTP STARTTLS one
 # (SMTP_PORT) with that certificate.
 serve() {
-	start_echo "$1-smtp" "$2" "$3" --starttls smtp
+	tk_serve echo "$1-smtp" "$2" "$3" --starttls smtp
 	SMTP_PORT=$PORT
-	start_echo "$1" "$2" "$3"
+	tk_serve echo "$1" "$2" "$3"
 }
 
 # tool_json TOOL ARGS...: the tool's JSON verdict of the served chain;
@@ -116,7 +112,7 @@ failing() {
 	    --ignore no-such-code --cert "$U/seed.pem" --listen 127.0.0.1:0
 	[[ $stderr == *"unknown finding code 'no-such-code'"* ]] ||
 	    fail "tls-echo-server: $stderr"
-	run -2 --separate-stderr "$CHECK" --profile nope --file "$U/seed.crt"
+	run -2 --separate-stderr "$TK_CHECK" --profile nope --file "$U/seed.crt"
 	[[ $stderr == *"--profile takes one of auto, web, rfc5280"* ]] ||
 	    fail "$stderr"
 }
@@ -156,21 +152,21 @@ failing() {
 	every_tool 0 '.verdict == "ok"' --ca "$U/reencoded-ca.crt" localhost
 	every_tool 0 '.verdict == "ok" and .profile == "web"' --profile web \
 	    --ca "$U/reencoded-ca.crt" localhost
-	run -0 --separate-stderr "$CHECK" --file "$U/reencoded-issuer-chain.pem" \
+	run -0 --separate-stderr "$TK_CHECK" --file "$U/reencoded-issuer-chain.pem" \
 	    --ca "$U/reencoded-ca.crt" --hostname localhost --json
 }
 
 @test "--file: the same verdicts without a server, and the profile in text and JSON" {
-	run -0 --separate-stderr "$CHECK" --file "$U/seed.crt" \
+	run -0 --separate-stderr "$TK_CHECK" --file "$U/seed.crt" \
 	    --ca "$U/seed.crt" --hostname example.com
 	assert_line --regexp '^  profile +rfc5280 '
 	assert_line --regexp '^  info +pinned-leaf: '
 	assert_line --regexp '^  info +leaf-is-ca: .*\[BR rule: info under the rfc5280 profile\]$'
-	run -1 --separate-stderr "$CHECK" --file "$U/seed.crt" --profile web \
+	run -1 --separate-stderr "$TK_CHECK" --file "$U/seed.crt" --profile web \
 	    --ca "$U/seed.crt" --hostname example.com
 	assert_line -n 0 --regexp '^FAIL +.*seed\.crt: leaf-is-ca: '
 	assert_line --regexp '^  profile +web '
-	run -1 --separate-stderr "$CHECK" --file "$U/seed.crt" --profile web \
+	run -1 --separate-stderr "$TK_CHECK" --file "$U/seed.crt" --profile web \
 	    --ca "$U/seed.crt" --hostname example.com --json
 	jq -e '.verification.profile == "web" and
 	    all(.verification.reasons[]; has("severity") and has("demoted"))' \
@@ -178,19 +174,19 @@ failing() {
 }
 
 @test "auto: anchors from SSL_CERT_FILE stand for the system store (web); --ca beside --system-trust is the user's (rfc5280)" {
-	run -1 --separate-stderr env SSL_CERT_FILE="$U/seed.crt" "$CHECK" \
+	run -1 --separate-stderr env SSL_CERT_FILE="$U/seed.crt" "$TK_CHECK" \
 	    --file "$U/seed.crt" --hostname example.com --json
 	jq -e '.profile == "web" and '"$(failing leaf-is-ca)" <<<"$output"
-	run -0 --separate-stderr "$CHECK" --system-trust --ca "$U/seed.crt" \
+	run -0 --separate-stderr "$TK_CHECK" --system-trust --ca "$U/seed.crt" \
 	    --file "$U/seed.crt" --hostname example.com --json
 	jq -e '.profile == "rfc5280" and .verdict == "ok"' <<<"$output"
 }
 
 @test "--nagios follows the severities: OK under auto, CRITICAL under web" {
-	run -0 --separate-stderr "$CHECK" --nagios --file "$U/seed.crt" \
+	run -0 --separate-stderr "$TK_CHECK" --nagios --file "$U/seed.crt" \
 	    --ca "$U/seed.crt" --hostname example.com
 	assert_output --regexp '^TLS OK '
-	run -2 --separate-stderr "$CHECK" --nagios --profile web \
+	run -2 --separate-stderr "$TK_CHECK" --nagios --profile web \
 	    --file "$U/seed.crt" --ca "$U/seed.crt" --hostname example.com
 	assert_output --regexp '^TLS CRITICAL .*leaf-is-ca'
 }
@@ -200,35 +196,32 @@ failing() {
 
 	# the internal leaf has no EKU: a BR finding, info for the server's
 	# own --ca; under --profile web the server refuses it
-	start_echo srv "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key" \
-	    "${args[@]}"
+	tk_start_echo srv "${args[@]}"
 	run -0 --separate-stderr "$TK_BUILD/tools/tls-echo-client" \
-	    --ca "$TD/ca.crt" --cert "$U/internal-leaf-chain.pem" \
+	    --ca "$TESTDATA/ca.crt" --cert "$U/internal-leaf-chain.pem" \
 	    --key "$U/internal-leaf.key" -m hi "localhost:$PORT"
 	assert_output hi
-	stop_servers
-	start_echo srvweb "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key" \
-	    "${args[@]}" --profile web
+	tk_stop_servers
+	tk_start_echo srvweb "${args[@]}" --profile web
 	run -4 --separate-stderr "$TK_BUILD/tools/tls-echo-client" \
-	    --ca "$TD/ca.crt" --cert "$U/internal-leaf-chain.pem" \
+	    --ca "$TESTDATA/ca.crt" --cert "$U/internal-leaf-chain.pem" \
 	    --key "$U/internal-leaf.key" -m hi "localhost:$PORT"
-	stop_servers
-	grep -q 'client certificate refused: eku-missing: ' "$CC_ERR" ||
-	    fail "the server does not say why: $(cat "$CC_ERR")"
+	tk_stop_servers
+	grep -q 'client certificate refused: eku-missing: ' "$SERVER_ERR" ||
+	    fail "the server does not say why: $(cat "$SERVER_ERR")"
 	# a server certificate (EKU serverAuth only) is no client certificate
-	start_echo srv2 "$TD/localhost-rsa-chain.pem" "$TD/localhost-rsa.key" \
-	    --ca "$TD/ca.crt" --require-client-cert
+	tk_start_echo srv2 --ca "$TESTDATA/ca.crt" --require-client-cert
 	run -4 --separate-stderr "$TK_BUILD/tools/tls-echo-client" \
-	    --ca "$TD/ca.crt" --cert "$TD/localhost-rsa-chain.pem" \
-	    --key "$TD/localhost-rsa.key" -m hi "localhost:$PORT"
-	stop_servers
-	grep -q 'client certificate refused: purpose-mismatch: ' "$CC_ERR" ||
-	    fail "the server does not say why: $(cat "$CC_ERR")"
+	    --ca "$TESTDATA/ca.crt" --cert "$TESTDATA/localhost-rsa-chain.pem" \
+	    --key "$TESTDATA/localhost-rsa.key" -m hi "localhost:$PORT"
+	tk_stop_servers
+	grep -q 'client certificate refused: purpose-mismatch: ' "$SERVER_ERR" ||
+	    fail "the server does not say why: $(cat "$SERVER_ERR")"
 }
 
 @test "a warning (intermediate only in the local store): exit 5 and the same verdict in every tool" {
-	cat "$TD/ca.crt" "$TD/intermediate.crt" >"$BATS_TEST_TMPDIR/store.pem"
-	serve leafonly "$TD/localhost-rsa.crt" "$TD/localhost-rsa.key"
+	cat "$TESTDATA/ca.crt" "$TESTDATA/intermediate.crt" >"$BATS_TEST_TMPDIR/store.pem"
+	serve leafonly "$TESTDATA/localhost-rsa.crt" "$TESTDATA/localhost-rsa.key"
 	every_tool 5 '.verdict == "warning" and .reason == "incomplete-chain"' \
 	    --ca "$BATS_TEST_TMPDIR/store.pem" localhost
 	# named on standard error by the tools whose stdout is the data

@@ -12,17 +12,12 @@
 # memory in quarantine (256 MiB by default) on purpose, and LeakSanitizer
 # checks for leaks at exit instead.
 
-load helpers
+load lib
 
 setup() {
 	tk_setup
-	CA=$TESTDATA/ca.crt
 	LOAD=$BATS_TEST_TMPDIR/load.py
 	write_load_client "$LOAD"
-}
-
-teardown() {
-	tk_teardown
 }
 
 # asan_build: the tools link AddressSanitizer.
@@ -38,10 +33,6 @@ fd_count() {
 		[[ -e $f || -L $f ]] && n=$((n + 1))
 	done
 	echo "$n"
-}
-
-rss_kb() {
-	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$1/status"
 }
 
 fds_are() {
@@ -93,7 +84,7 @@ run_load() {
 
 	each=$((total / workers))
 	for ((i = 0; i < workers; i++)); do
-		timeout 300 "$TK_PYTHON" "$LOAD" "$to" "$each" "$CA" \
+		timeout 300 "$TK_PYTHON" "$LOAD" "$to" "$each" "$TK_CA" \
 		    >"$BATS_TEST_TMPDIR/load.$i.out" \
 		    2>"$BATS_TEST_TMPDIR/load.$i.err" 3>&- &
 		pids+=($!)
@@ -110,7 +101,7 @@ $(cat "$BATS_TEST_TMPDIR"/load.*.err)"
 
 # one_echo PORT: a normal client still gets its echo.
 one_echo() {
-	run -0 timeout 30 "$TK_PYTHON" "$LOAD" "$1" 1 "$CA"
+	run -0 timeout 30 "$TK_PYTHON" "$LOAD" "$1" 1 "$TK_CA"
 	assert_output 'ok 1'
 }
 
@@ -122,27 +113,27 @@ one_echo() {
 		total=1000
 		kind=ASan
 	fi
-	start_echo res -q --cert "$TESTDATA/localhost-ecdsa-chain.pem" \
+	tk_start_echo res -q --cert "$TESTDATA/localhost-ecdsa-chain.pem" \
 	    --key "$TESTDATA/localhost-ecdsa.key"
 	fd0=$(fd_count "$SERVER_PID")
-	rss0=$(rss_kb "$SERVER_PID")
+	rss0=$(tk_rss_kb "$SERVER_PID")
 	# warm-up: GnuTLS's lazily built tables and malloc's arenas for
 	# WORKERS connections at once exist after it; growth after it is what
 	# the connections themselves keep
 	run_load "$PORT" 200 "$workers"
-	wait_for "$SERVER_PID" "fds back to $fd0 after the warm-up" \
+	tk_wait_for "$SERVER_PID" "fds back to $fd0 after the warm-up" \
 	    fds_are "$SERVER_PID" "$fd0"
-	rss1=$(rss_kb "$SERVER_PID")
+	rss1=$(tk_rss_kb "$SERVER_PID")
 
 	t0=$(now_ms)
 	run_load "$PORT" "$total" "$workers"
 	t1=$(now_ms)
 	# the server closes each socket when it has read the close_notify;
 	# give it (bounded) time for the last ones
-	wait_for "$SERVER_PID" "fds back to $fd0" fds_are "$SERVER_PID" "$fd0" ||
+	tk_wait_for "$SERVER_PID" "fds back to $fd0" fds_are "$SERVER_PID" "$fd0" ||
 	    true
 	fd2=$(fd_count "$SERVER_PID")
-	rss2=$(rss_kb "$SERVER_PID")
+	rss2=$(tk_rss_kb "$SERVER_PID")
 	{
 		echo "# $kind build: $total connections (handshake + 64-byte" \
 		    "echo + close_notify) from $workers clients in" \
@@ -195,23 +186,23 @@ write_vanishing_client() {
 	local vc=$BATS_TEST_TMPDIR/vanish.py fd0 st epipe
 
 	write_vanishing_client "$vc"
-	start_echo vanish -q --cert "$TESTDATA/localhost-ecdsa-chain.pem" \
+	tk_start_echo vanish -q --cert "$TESTDATA/localhost-ecdsa-chain.pem" \
 	    --key "$TESTDATA/localhost-ecdsa.key"
 	fd0=$(fd_count "$SERVER_PID")
 	# watch the server's writes (strace attached by PID, detached after)
 	timeout 60 strace -q -f -p "$SERVER_PID" -e trace=write,sendto,sendmsg \
 	    -e signal=SIGPIPE -o "$BATS_TEST_TMPDIR/strace.log" 3>&- &
 	local tracer=$!
-	wait_for "$SERVER_PID" "strace to attach" \
+	tk_wait_for "$SERVER_PID" "strace to attach" \
 	    grep -q TracerPid:.[1-9] "/proc/$SERVER_PID/status"
-	run -0 timeout 120 "$TK_PYTHON" "$vc" "$PORT" 20 "$CA"
+	run -0 timeout 120 "$TK_PYTHON" "$vc" "$PORT" 20 "$TK_CA"
 	assert_output --regexp '^sent [1-9][0-9]*$'
 	one_echo "$PORT"
 	kill -INT "$tracer" 2>/dev/null || true
 	st=0
 	wait "$tracer" || st=$?
 	tk_gone "$SERVER_PID" && fail "the server died"
-	wait_for "$SERVER_PID" "fds back to $fd0" fds_are "$SERVER_PID" "$fd0"
+	tk_wait_for "$SERVER_PID" "fds back to $fd0" fds_are "$SERVER_PID" "$fd0"
 	# the server did write into sockets the peer had closed
 	epipe=$(grep -cE '= -1 (EPIPE|ECONNRESET)' \
 	    "$BATS_TEST_TMPDIR/strace.log" || true)
@@ -249,7 +240,7 @@ start_rude_server() {
 	                 struct.pack("ii", 1, 0))
 	    c.close()
 	EOF
-	start_server rude "$TK_PYTHON" "$rs"
+	tk_start_server rude "$TK_PYTHON" "$rs"
 }
 
 # no_sigpipe_death STATUS WHAT: STATUS is an exit code, not a signal.
@@ -267,7 +258,7 @@ no_sigpipe_death() {
 	run env \
 	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
 	    timeout 60 strace -q -f -o "$log" -e trace=write,sendto,sendmsg \
-	    "$TK_CLIENT" --ca "$CA" --hostname localhost --count 100 \
+	    "$TK_CLIENT" --ca "$TK_CA" --hostname localhost --count 100 \
 	    --size 1000000 "127.0.0.1:$PORT"
 	no_sigpipe_death "$status" tls-echo-client
 	((status == 3 || status == 4)) ||
@@ -299,14 +290,14 @@ print(p.returncode)' "$@"
 	local st
 
 	st=$(closed_pipe "$TK_BUILD/tools/tls-check-cert" --json \
-	    --file "$TESTDATA/localhost-rsa-chain.pem" --ca "$CA" \
+	    --file "$TESTDATA/localhost-rsa-chain.pem" --ca "$TK_CA" \
 	    --hostname localhost)
 	[[ $st =~ ^[0-9]+$ ]] || fail "tls-check-cert killed by signal ${st#-}"
-	start_echo pipe -q
-	st=$(closed_pipe "$TK_BUILD/tools/tls-check-cert" --json --ca "$CA" \
+	tk_start_echo pipe -q
+	st=$(closed_pipe "$TK_BUILD/tools/tls-check-cert" --json --ca "$TK_CA" \
 	    "localhost:$PORT")
 	[[ $st =~ ^[0-9]+$ ]] || fail "tls-check-cert killed by signal ${st#-}"
-	st=$(closed_pipe "$TK_CLIENT" --json --ca "$CA" --count 3 --size 100 \
+	st=$(closed_pipe "$TK_CLIENT" --json --ca "$TK_CA" --count 3 --size 100 \
 	    "localhost:$PORT")
 	[[ $st =~ ^[0-9]+$ ]] || fail "tls-echo-client killed by signal ${st#-}"
 	one_echo "$PORT"

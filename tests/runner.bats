@@ -6,10 +6,10 @@
 # targets are distinct loopback addresses on port 1, which refuse.  No
 # timing is asserted.  Runs the built tools from $TK_BUILD.
 
-load check-cert-helpers
+load lib
 
 setup() {
-	cc_init
+	tk_setup
 	[[ -x /usr/bin/time ]] || skip "GNU time (/usr/bin/time) is missing"
 }
 
@@ -39,7 +39,7 @@ peak_rss_kib() {
 	    >"$BATS_TEST_TMPDIR/want"
 
 	run -3 --separate-stderr /usr/bin/time -v \
-	    -o "$BATS_TEST_TMPDIR/time" timeout 300 "$CHECK" --json -t 5 \
+	    -o "$BATS_TEST_TMPDIR/time" timeout 300 "$TK_CHECK" --json -t 5 \
 	    --targets "$f"
 	assert_equal "${#lines[@]}" 20000
 	printf '%s\n' "$output" | jq -r .target >"$BATS_TEST_TMPDIR/got"
@@ -61,7 +61,7 @@ peak_rss_kib() {
 	grep -v '^[[:space:]]*#' "$f" | grep -v '^[[:space:]]*$' \
 	    >"$BATS_TEST_TMPDIR/want"
 
-	run -3 --separate-stderr cc_check --json -j 3 -t 5 --targets - <"$f"
+	run -3 --separate-stderr tk_check --json -j 3 -t 5 --targets - <"$f"
 	assert_equal "${#lines[@]}" 3000
 	printf '%s\n' "$output" | jq -r .target >"$BATS_TEST_TMPDIR/got"
 	diff -q "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got" >/dev/null ||
@@ -72,7 +72,7 @@ peak_rss_kib() {
 	local f=$BATS_TEST_TMPDIR/targets.txt
 	write_targets 2000 "$f"
 
-	run -3 --separate-stderr cc_check -t 5 --targets "$f"
+	run -3 --separate-stderr tk_check -t 5 --targets "$f"
 	assert_equal "${#lines[@]}" 2001
 	assert_equal "${lines[2000]}" \
 	    "2000 targets: 0 ok, 0 warning, 2000 failed"
@@ -87,7 +87,7 @@ ${lines[1999]}"
 	write_targets 20000 "$f"
 
 	run -2 --separate-stderr /usr/bin/time -v \
-	    -o "$BATS_TEST_TMPDIR/time" timeout 300 "$CHECK" --nagios -t 5 \
+	    -o "$BATS_TEST_TMPDIR/time" timeout 300 "$TK_CHECK" --nagios -t 5 \
 	    --targets "$f"
 	assert_equal "${#lines[@]}" 1
 	[[ ${lines[0]} == "TLS CRITICAL - 20000 of 20000 targets failed; 127.0.0.1:1: connect: "* ]] ||

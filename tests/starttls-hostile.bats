@@ -16,26 +16,15 @@
 # SC2016: the jq filters name jq variables ($c, $s, $p), bound by --arg.
 # shellcheck disable=SC2016
 
-load helpers
+load lib
 
 SCRIPTED=$BATS_TEST_DIRNAME/peers/starttls_hostile.py
-
-setup() {
-	tk_setup
-	STARTTLS=$TK_BUILD/tools/tls-starttls
-	CHECK=$TK_BUILD/tools/tls-check-cert
-	CA=$TESTDATA/ca.crt
-}
-
-teardown() {
-	tk_teardown
-}
 
 # --- helpers local to this file -------------------------------------------
 
 # scripted MODE: start starttls_hostile.py --mode MODE; sets PORT.
 scripted() {
-	start_server "scripted-$1" "$TK_PYTHON" "$SCRIPTED" --mode "$1"
+	tk_start_server "scripted-$1" "$TK_PYTHON" "$SCRIPTED" --mode "$1"
 }
 
 # bounded_run CODES MAXMS CMD...: run CMD (bounded by timeout 20) with
@@ -64,9 +53,9 @@ starttls() {
 	local codes=$1 max=$2
 
 	shift 2
-	[[ -x $STARTTLS ]] ||
-	    fail "$STARTTLS is not built (ninja -C build, or set TK_BUILD)"
-	bounded_run "$codes" "$max" "$STARTTLS" --timeout 2 --ca "$CA" \
+	[[ -x $TK_STARTTLS ]] ||
+	    fail "$TK_STARTTLS is not built (ninja -C build, or set TK_BUILD)"
+	bounded_run "$codes" "$max" "$TK_STARTTLS" --timeout 2 --ca "$TK_CA" \
 	    --hostname localhost "$@"
 }
 
@@ -126,11 +115,11 @@ json_failed() {
 # the server on $PORT: exit 3, one stderr line naming the step starttls,
 # the JSON verdict "error".
 check_cert_error() {
-	bounded_run 3 4000 "$CHECK" --starttls smtp --timeout 2 --ca "$CA" \
+	bounded_run 3 4000 "$TK_CHECK" --starttls smtp --timeout 2 --ca "$TK_CA" \
 	    --hostname localhost "127.0.0.1:$PORT"
 	one_error tls-check-cert starttls "$1"
-	bounded_run 3 4000 "$CHECK" --json --starttls smtp --timeout 2 \
-	    --ca "$CA" --hostname localhost "127.0.0.1:$PORT"
+	bounded_run 3 4000 "$TK_CHECK" --json --starttls smtp --timeout 2 \
+	    --ca "$TK_CA" --hostname localhost "127.0.0.1:$PORT"
 	jq_ok '.tool == "tls-check-cert" and .exit_code == 3 and
 	    .verdict == "error" and .error.step == "starttls"'
 }
@@ -162,7 +151,7 @@ check_cert_error() {
 	jq_ok '.exit_code == 0 and .error == null
 	    and .starttls.injection.vulnerable == false'
 	# the server saw the pipelined bytes and threw them away
-	file_has "$BATS_TEST_TMPDIR/scripted-good.err" \
+	tk_file_has "$BATS_TEST_TMPDIR/scripted-good.err" \
 	    'discarding [0-9]+ bytes pipelined after STARTTLS'
 }
 
@@ -235,11 +224,10 @@ check_cert_error() {
 
 @test "endless-banner: 220- lines as fast as read: exit 3 on a cap, memory bounded" {
 	scripted endless-banner
-	bounded_memory "$STARTTLS"
+	bounded_memory "$TK_STARTTLS"
 	starttls 3 4000 --proto smtp "127.0.0.1:$PORT"
 	one_error tls-starttls starttls 'more than [0-9]+ (lines|bytes)|timed out'
-	[[ -x $STARTTLS ]] || fail "$STARTTLS is not built"
-	bounded_run 3 4000 "${MEMCAP[@]}" "$STARTTLS" --timeout 2 --ca "$CA" \
+	bounded_run 3 4000 "${MEMCAP[@]}" "$TK_STARTTLS" --timeout 2 --ca "$TK_CA" \
 	    --json --proto smtp "127.0.0.1:$PORT"
 	json_failed 3 starttls
 }
@@ -254,11 +242,10 @@ check_cert_error() {
 
 @test "huge-line: 10 MB without a newline: exit 3 at once, line too long" {
 	scripted huge-line
-	bounded_memory "$STARTTLS"
+	bounded_memory "$TK_STARTTLS"
 	starttls 3 1500 --proto smtp "127.0.0.1:$PORT"
 	one_error tls-starttls starttls 'line (longer than|too long)'
-	[[ -x $STARTTLS ]] || fail "$STARTTLS is not built"
-	bounded_run 3 1500 "${MEMCAP[@]}" "$STARTTLS" --timeout 2 --ca "$CA" \
+	bounded_run 3 1500 "${MEMCAP[@]}" "$TK_STARTTLS" --timeout 2 --ca "$TK_CA" \
 	    --json --proto smtp "127.0.0.1:$PORT"
 	json_failed 3 starttls
 }
@@ -346,7 +333,7 @@ check_cert_error() {
 	        and length > 0)
 	    and .starttls.injected_bytes == 0
 	    and any(.findings[]; .code | test("injection"))'
-	file_has "$BATS_TEST_TMPDIR/scripted-injection-vulnerable.err" \
+	tk_file_has "$BATS_TEST_TMPDIR/scripted-injection-vulnerable.err" \
 	    'C\(pipelined\): '
 	starttls 1 4000 --check-injection --proto smtp "127.0.0.1:$PORT"
 	one_error tls-starttls '[a-z-]+' 'CVE-2011-0411|injection'

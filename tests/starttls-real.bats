@@ -12,21 +12,17 @@
 #
 # The daemons are started once for the file (setup_file, about 4 s, most
 # of it postfix's own checks and initdb) on free 127.0.0.1 ports, each
-# from a private 0755 directory (tests/starttls-servers.bash); their start
-# times go to $ST_TIMING_LOG (default /tmp/tlskit-starttls-times.log).  A server whose package is missing skips its tests
+# from a private 0755 directory (tests/lib-starttls.bash); their start
+# times go to $TK_ST_TIMING_LOG (default /tmp/tlskit-starttls-times.log).  A server whose package is missing skips its tests
 # (scripts/deps.sh installs them all); one that is installed but does not
 # start fails them, with its log.
 
 # jq filters are single-quoted ($ENV.X, $a are jq's); PORT comes from
-# start_echo (helpers.bash)
+# tk_start_echo (tests/lib.bash)
 # shellcheck disable=SC2016,SC2153
 
-load helpers
-load starttls-servers
+load lib
 
-CA=$TESTDATA/ca.crt
-TK_STARTTLS=$TK_BUILD/tools/tls-starttls
-TK_CHECK=$TK_BUILD/tools/tls-check-cert
 
 # --- the servers, once per file --------------------------------------------
 
@@ -44,15 +40,15 @@ st_try() {
 		export "ST_SKIP_$name=$name is not installed (scripts/deps.sh installs it)"
 		return 0
 	fi
-	if ! "start_$name" 2>"$err"; then
+	if ! "tk_start_$name" 2>"$err"; then
 		export "ST_ERROR_$name=$name did not start: $(cat "$err")"
 	fi
 }
 
 setup_file() {
-	export ST_TIMING_LOG=${ST_TIMING_LOG:-/tmp/tlskit-starttls-times.log}
+	export TK_ST_TIMING_LOG=${TK_ST_TIMING_LOG:-/tmp/tlskit-starttls-times.log}
 	echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) starttls-real.bats: start times" \
-	    >>"$ST_TIMING_LOG"
+	    >>"$TK_ST_TIMING_LOG"
 	st_try postfix command -v postfix
 	st_try dovecot command -v dovecot
 	st_try slapd command -v slapd
@@ -60,7 +56,7 @@ setup_file() {
 	st_try prosody command -v prosody
 	st_try vsftpd command -v vsftpd
 	st_try nntp test -x "$TK_PYTHON"
-	export ST_ROOT POSTFIX_PID POSTFIX_SCRIPT_PID POSTFIX_PORT \
+	export TK_ST_ROOT POSTFIX_PID POSTFIX_SCRIPT_PID POSTFIX_PORT \
 	    DOVECOT_PID DOVECOT_IMAP_PORT DOVECOT_POP3_PORT \
 	    DOVECOT_SIEVE_PORT DOVECOT_LMTP_PORT SLAPD_PID SLAPD_PORT \
 	    POSTGRES_PID POSTGRES_PORT PROSODY_PID PROSODY_C2S_PORT \
@@ -68,14 +64,14 @@ setup_file() {
 }
 
 teardown_file() {
-	stop_postfix
-	stop_dovecot
-	stop_slapd
-	stop_postgres
-	stop_prosody
-	stop_vsftpd
-	stop_nntp
-	st_cleanup
+	tk_stop_postfix
+	tk_stop_dovecot
+	tk_stop_slapd
+	tk_stop_postgres
+	tk_stop_prosody
+	tk_stop_vsftpd
+	tk_stop_nntp
+	tk_st_cleanup
 }
 
 setup() {
@@ -92,8 +88,8 @@ teardown() {
 	tk_teardown
 	[[ ${BATS_TEST_COMPLETED:-} != 1 ]] || return 0
 	for name in "${ST_USED[@]}"; do
-		echo "# --- $name log ($ST_ROOT/$name/log), last 30 lines:" >&2
-		tail -n 30 "$ST_ROOT/$name/log" 2>/dev/null | sed 's/^/# /' >&2
+		echo "# --- $name log ($TK_ST_ROOT/$name/log), last 30 lines:" >&2
+		tail -n 30 "$TK_ST_ROOT/$name/log" 2>/dev/null | sed 's/^/# /' >&2
 	done
 }
 
@@ -112,13 +108,13 @@ need() {
 # starttls ARGS...: tls-starttls --json against the test CA, bounded.
 # Sets status, output (stdout) and stderr.
 starttls() {
-	run --separate-stderr timeout 30 "$TK_STARTTLS" --ca "$CA" \
+	run --separate-stderr timeout 30 "$TK_STARTTLS" --ca "$TK_CA" \
 	    --timeout 10 --json "$@"
 }
 
 # check_cert ARGS...: tls-check-cert --json against the test CA, bounded.
 check_cert() {
-	run --separate-stderr timeout 30 "$TK_CHECK" --ca "$CA" --timeout 10 \
+	run --separate-stderr timeout 30 "$TK_CHECK" --ca "$TK_CA" --timeout 10 \
 	    --json "$@"
 }
 
@@ -211,7 +207,7 @@ xc_openssl() {
 
 	shift 2
 	run timeout 20 openssl s_client -starttls "$proto" \
-	    -connect "127.0.0.1:$port" -CAfile "$CA" -verify_return_error \
+	    -connect "127.0.0.1:$port" -CAfile "$TK_CA" -verify_return_error \
 	    -verify_hostname localhost -brief "$@" </dev/null
 	[[ $status == 0 && $output == *'Verification: OK'* &&
 	    $output == *'Protocol version: TLSv1.'[23]* ]] ||
@@ -222,7 +218,7 @@ $output"
 # xc_gnutls PROTO PORT: gnutls-cli --starttls-proto=PROTO upgrades and
 # trusts the server as localhost.
 xc_gnutls() {
-	run timeout 20 gnutls-cli --starttls-proto="$1" --x509cafile "$CA" \
+	run timeout 20 gnutls-cli --starttls-proto="$1" --x509cafile "$TK_CA" \
 	    -p "$2" localhost </dev/null
 	[[ $status == 0 && $output == *'The certificate is trusted.'* &&
 	    $output == *'Handshake was completed'* ]] ||
@@ -383,7 +379,7 @@ $output"
 	# libldap names loopback by the host name: 127.0.0.1 is verified as
 	# an IP address (docs/ARCHITECTURE.md, "Real peers")
 	if command -v ldapsearch >/dev/null; then
-		run env LDAPTLS_CACERT="$CA" LDAPTLS_REQCERT=demand timeout 20 \
+		run env LDAPTLS_CACERT="$TK_CA" LDAPTLS_REQCERT=demand timeout 20 \
 		    ldapsearch -ZZ -x -H "ldap://127.0.0.1:$SLAPD_PORT" -b '' \
 		    -s base namingContexts
 		[[ $status == 0 && $output == *'dc=example,dc=test'* ]] ||
@@ -401,12 +397,12 @@ $output"
 }
 
 @test "line: tls-echo-server --starttls line upgrades on READY; python's ssl module agrees" {
-	start_echo line --starttls line
+	tk_start_echo line --starttls line
 	starttls --proto line "localhost:$PORT"
 	assert_upgraded line null '^READY$' '^STARTTLS$'
 	# no openssl or gnutls-cli dialogue for it: python's socket and ssl
 	# modules, verifying localhost against the test CA
-	run timeout 20 "$TK_PYTHON" - "$PORT" "$CA" <<'EOF'
+	run timeout 20 "$TK_PYTHON" - "$PORT" "$TK_CA" <<'EOF'
 import socket, ssl, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
 s.sendall(b"STARTTLS\r\n")
@@ -436,7 +432,7 @@ EOF
 
 @test "-v: the plaintext dialogue with postfix on stderr, both directions" {
 	need postfix
-	run --separate-stderr timeout 30 "$TK_STARTTLS" --ca "$CA" \
+	run --separate-stderr timeout 30 "$TK_STARTTLS" --ca "$TK_CA" \
 	    --timeout 10 -v "smtp://localhost:$POSTFIX_PORT"
 	[[ $status == 0 ]] || fail "exit $status: $stderr"
 	[[ $stderr =~ S:\ 220\ [^$'\n']*ESMTP\ Postfix ]] ||
@@ -448,7 +444,7 @@ EOF
 
 @test "--relay: IMAP with dovecot goes on over the upgraded channel" {
 	need dovecot
-	run --separate-stderr timeout 30 "$TK_STARTTLS" --ca "$CA" \
+	run --separate-stderr timeout 30 "$TK_STARTTLS" --ca "$TK_CA" \
 	    --timeout 10 -q --relay --crlf \
 	    "imap://localhost:$DOVECOT_IMAP_PORT" <<<$'a5 CAPABILITY\na6 LOGOUT'
 	[[ $status == 0 ]] || fail "exit $status: $stderr
@@ -555,7 +551,7 @@ $output"
 	done
 	# openssl agrees that the name does not match
 	run timeout 20 openssl s_client -starttls smtp \
-	    -connect "127.0.0.1:$POSTFIX_PORT" -CAfile "$CA" \
+	    -connect "127.0.0.1:$POSTFIX_PORT" -CAfile "$TK_CA" \
 	    -verify_return_error -verify_hostname wrong.example -brief </dev/null
 	[[ $status != 0 ]] || fail "openssl accepted wrong.example: $output"
 }

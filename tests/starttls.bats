@@ -6,22 +6,11 @@
 # servers are in starttls-real.bats, the hostile ones in
 # starttls-hostile.bats.
 
-load helpers
-
-setup() {
-	tk_setup
-	CA=$TESTDATA/ca.crt
-	ST=$TK_BUILD/tools/tls-starttls
-	[[ -x $ST ]] || fail "$ST is not built"
-}
-
-teardown() {
-	tk_teardown
-}
+load lib
 
 # st ARGS...: tls-starttls trusting the test CA, bounded in time.
 st() {
-	timeout 20 "$ST" --ca "$CA" --timeout 5 "$@"
+	timeout 20 "$TK_STARTTLS" --ca "$TK_CA" --timeout 5 "$@"
 }
 
 # jq_ok FILTER: the JSON object in $output satisfies FILTER.
@@ -32,7 +21,7 @@ $output"
 }
 
 @test "smtp://: OK, advertised, the answer and the capabilities before and inside TLS" {
-	start_echo smtp --starttls smtp
+	tk_start_echo smtp --starttls smtp
 	run -0 --separate-stderr st "smtp://localhost:$PORT"
 	assert_line --index 0 --regexp "^OK +smtp://localhost:$PORT: valid for localhost until 2099-12-31"
 	assert_line "  starttls  smtp, advertised, answered '220 2.0.0 Ready to start TLS'"
@@ -46,7 +35,7 @@ $output"
 	local proto
 
 	for proto in smtp imap pop3 line; do
-		start_echo "$proto" --starttls "$proto"
+		tk_start_echo "$proto" --starttls "$proto"
 		run -0 st --json --proto "$proto" "localhost:$PORT"
 		jq_ok ".tool == \"tls-starttls\" and .verdict == \"ok\" and
 		    .exit_code == 0 and .error == null and
@@ -67,12 +56,12 @@ $output"
 			jq_ok '.starttls.advertised == true and
 			    (.starttls.caps_before | length) > 0'
 		fi
-		stop_servers
+		tk_stop_servers
 	done
 }
 
 @test "smtp: the phase inside TLS is in the transcript, after the go-ahead" {
-	start_echo smtp --starttls smtp
+	tk_start_echo smtp --starttls smtp
 	run -0 st --json "smtp://localhost:$PORT"
 	jq_ok '.starttls.transcript | map(select(.tls)) | length >= 2'
 	jq_ok '.starttls.transcript | map(select(.tls))[0] |
@@ -84,7 +73,7 @@ $output"
 }
 
 @test "-v: the plaintext transcript on stderr, line by line" {
-	start_echo imap --starttls imap
+	tk_start_echo imap --starttls imap
 	run -0 --separate-stderr st -v "imap://localhost:$PORT"
 	[[ $stderr == *' C: a2 STARTTLS'* ]] || fail "no STARTTLS in: $stderr"
 	[[ $stderr == *' S: a2 OK '* ]] || fail "no tagged OK in: $stderr"
@@ -92,7 +81,7 @@ $output"
 }
 
 @test "a name the certificate does not have: exit 1, one stderr line naming verify" {
-	start_echo smtp --starttls smtp
+	tk_start_echo smtp --starttls smtp
 	run -1 --separate-stderr st --hostname wrong.example "smtp://127.0.0.1:$PORT"
 	assert_line --index 0 --regexp '^FAIL .*name-mismatch'
 	assert_equal "$stderr" "tls-starttls: smtp://127.0.0.1:$PORT: verify: name-mismatch: the certificate is for localhost, 127.0.0.1, ::1, not 'wrong.example'"
@@ -107,8 +96,8 @@ $output"
 }
 
 @test "an untrusted chain: exit 1, unknown-issuer in JSON" {
-	start_echo pop3 --starttls pop3
-	run -1 --separate-stderr timeout 20 "$ST" --ca "$TESTDATA/other-ca.crt" \
+	tk_start_echo pop3 --starttls pop3
+	run -1 --separate-stderr timeout 20 "$TK_STARTTLS" --ca "$TESTDATA/other-ca.crt" \
 	    --json "pop3://localhost:$PORT"
 	jq_ok '.verdict == "fail" and .exit_code == 1 and
 	    (.findings | map(.code) | index("unknown-issuer") != null)'
@@ -118,15 +107,15 @@ $output"
 	local proto
 
 	for proto in smtp imap pop3; do
-		start_echo "$proto" --starttls "$proto"
+		tk_start_echo "$proto" --starttls "$proto"
 		run -0 st --json --check-injection "$proto://localhost:$PORT"
 		jq_ok '.starttls.injection | .vulnerable == false and .evidence == null and .handshake_broken == false'
 		jq_ok '[.starttls.transcript[] | select(.dir == "C" and
 		    (.tls | not)) | .line] | index("NOOP") != null or
 		    index("a9 NOOP") != null'
-		stop_servers
+		tk_stop_servers
 	done
-	start_echo smtp-text --starttls smtp
+	tk_start_echo smtp-text --starttls smtp
 	run -0 st --check-injection "smtp://localhost:$PORT"
 	assert_line '  injection not vulnerable: a command sent with STARTTLS was not answered inside TLS'
 }
@@ -152,7 +141,7 @@ $output"
 }
 
 @test "--relay: lines go to the server over TLS and its echo comes back on stdout" {
-	start_echo line --starttls line
+	tk_start_echo line --starttls line
 	run -0 --separate-stderr st --relay --proto line "localhost:$PORT" \
 	    <<<$'hello\nsecond line'
 	assert_output $'hello\nsecond line'
@@ -161,7 +150,7 @@ $output"
 }
 
 @test "--relay --crlf: LF becomes CRLF on the wire, CRLF stays CRLF" {
-	start_echo line --starttls line
+	tk_start_echo line --starttls line
 	printf 'one\ntwo\r\n' >"$BATS_TEST_TMPDIR/in"
 	# stdin a regular file: not pollable, read without the loop's watch
 	st --relay --crlf --proto line "localhost:$PORT" \
@@ -171,7 +160,7 @@ $output"
 }
 
 @test "--relay from a pipe that stays open: the server's close ends the run" {
-	start_echo line --starttls line --idle-timeout 1
+	tk_start_echo line --starttls line --idle-timeout 1
 	# the server drops the idle session without close_notify: exit 3
 	run -3 --separate-stderr st --relay --proto line "localhost:$PORT" \
 	    < <(echo ping; sleep 30)
@@ -181,8 +170,8 @@ $output"
 }
 
 @test "tls-check-cert --starttls: the same starttls object in its JSON" {
-	start_echo smtp --starttls smtp
-	run -0 timeout 20 "$TK_BUILD/tools/tls-check-cert" --ca "$CA" --json \
+	tk_start_echo smtp --starttls smtp
+	run -0 timeout 20 "$TK_BUILD/tools/tls-check-cert" --ca "$TK_CA" --json \
 	    "smtp://localhost:$PORT"
 	jq_ok '.starttls.protocol == "smtp" and .starttls.advertised == true and
 	    .starttls.answer == "220 2.0.0 Ready to start TLS" and
@@ -190,9 +179,9 @@ $output"
 }
 
 @test "tls-alpn-probe --starttls smtp: ALPN negotiated inside the upgraded session" {
-	start_echo smtp --starttls smtp --alpn http/1.1
+	tk_start_echo smtp --starttls smtp --alpn http/1.1
 	run -0 --separate-stderr timeout 20 "$TK_BUILD/tools/tls-alpn-probe" \
-	    --ca "$CA" --json --starttls smtp --alpn h2,http/1.1 \
+	    --ca "$TK_CA" --json --starttls smtp --alpn h2,http/1.1 \
 	    "localhost:$PORT"
 	jq_ok '.probe.outcome == "selected" and .probe.selected == "http/1.1"'
 	jq_ok '.starttls.protocol == "smtp" and .starttls.advertised == true'

@@ -9,7 +9,7 @@
 # them, after a read that took part of a record: the last case (the
 # dialogue inside TLS reads a line at a time, the relay goes on).
 
-load helpers
+load lib
 
 RECORDS=$BATS_TEST_DIRNAME/peers/records.py
 
@@ -28,7 +28,7 @@ records() {
 	local name=$1
 
 	shift
-	start_server "$name" "$TK_PYTHON" "$RECORDS" \
+	tk_start_server "$name" "$TK_PYTHON" "$RECORDS" \
 	    --cert "$TESTDATA/localhost-rsa-chain.pem" \
 	    --key "$TESTDATA/localhost-rsa.key" "$@"
 }
@@ -36,14 +36,14 @@ records() {
 @test "echo client: an echo of 3000 one-byte records, sent at once, all checked" {
 	records split
 	head -c 2250 /dev/urandom | base64 -w0 >"$BATS_TEST_TMPDIR/in"
-	run -0 --separate-stderr client --timeout 5 --ca "$CA" \
+	run -0 --separate-stderr tk_client --timeout 5 --ca "$CA" \
 	    --hostname localhost "127.0.0.1:$PORT" <"$BATS_TEST_TMPDIR/in"
 	assert_output "$(cat "$BATS_TEST_TMPDIR/in")"
 }
 
 @test "echo client --count: blocks echoed one byte per record" {
 	records split
-	run -0 --separate-stderr client --timeout 5 --ca "$CA" --json \
+	run -0 --separate-stderr tk_client --timeout 5 --ca "$CA" --json \
 	    --hostname localhost --count 20 --size 1500 "127.0.0.1:$PORT"
 	jq -e '.load.count == 20 and .echo.match == true and
 	    .echo.bytes_received == 30000' <<<"$output" >/dev/null ||
@@ -52,7 +52,7 @@ records() {
 
 @test "echo client --connections: blocks echoed one byte per record" {
 	records split
-	run -0 --separate-stderr client --timeout 5 --ca "$CA" --json \
+	run -0 --separate-stderr tk_client --timeout 5 --ca "$CA" --json \
 	    --hostname localhost --connections 1 --duration 1 --size 700 \
 	    "127.0.0.1:$PORT"
 	jq -e '.load.count > 0 and .load.errors == 0' <<<"$output" \
@@ -77,7 +77,7 @@ records() {
 }
 
 @test "echo server: 100 SMTP commands, one record each, sent at once" {
-	start_echo smtp --starttls smtp
+	tk_start_echo smtp --starttls smtp
 	run -0 "$TK_PYTHON" -c '
 import socket, ssl, sys
 port, ca = int(sys.argv[1]), sys.argv[2]

@@ -3,7 +3,7 @@
 # (scripts/valgrind.sh): no memcheck error and no definite leak in
 # tls-echo-server, tls-echo-client, tls-check-cert and tls-alpn-probe.
 
-load helpers
+load lib
 
 @test "valgrind: client and server smoke test has no errors and no definite leaks" {
 	# ASan builds cannot run under valgrind

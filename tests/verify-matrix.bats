@@ -11,17 +11,13 @@
 # --profile web; under rfc5280 every case whose reasons are RFC rules
 # (not BR-only ones, lib/codes.c) must fail just the same.
 
-load check-cert-helpers
+load lib
 
 setup() {
-	cc_init
-	MX=$TD/matrix
+	tk_setup
+	MX=$TESTDATA/matrix
 	MANIFEST=$MX/manifest
 	[[ -s $MANIFEST ]] || fail "$MANIFEST is missing (testdata/gen-matrix.sh)"
-}
-
-teardown() {
-	stop_servers
 }
 
 # der_hex CERT: the DER of a PEM certificate as one line of hex.
@@ -122,7 +118,7 @@ report() {
 }
 
 @test "gen-matrix.sh --check: every file parses, keys match, controls verify" {
-	run -0 timeout 120 "$SRC/testdata/gen-matrix.sh" --check
+	run -0 timeout 120 "$TK_SRC/testdata/gen-matrix.sh" --check
 }
 
 @test "--file: no bad chain is OK, each names its reason, controls are OK" {
@@ -132,7 +128,7 @@ report() {
 	while read -r -u 4 name chain key ca host want codes live why; do
 		tried=$((tried + 1))
 		rc=0
-		json=$(timeout 60 "$CHECK" --file "$MX/$chain" --profile web \
+		json=$(timeout 60 "$TK_CHECK" --file "$MX/$chain" --profile web \
 		    --ca "$MX/$ca" --hostname "$host" --json \
 		    </dev/null 2>/dev/null) ||
 		    rc=$?
@@ -148,7 +144,7 @@ br_only() {
 
 	for code in ${1//,/ }; do
 		grep -q "{\"$code\", TK_GROUP_[A-Z]*, [A-Z]*, BR," \
-		    "$SRC/lib/codes.c" || return 1
+		    "$TK_SRC/lib/codes.c" || return 1
 	done
 }
 
@@ -163,7 +159,7 @@ br_only() {
 		[[ ,$codes, != *,no-san,* ]] || continue
 		tried=$((tried + 1))
 		rc=0
-		json=$(timeout 60 "$CHECK" --file "$MX/$chain" \
+		json=$(timeout 60 "$TK_CHECK" --file "$MX/$chain" \
 		    --profile rfc5280 --ca "$MX/$ca" --hostname "$host" --json \
 		    </dev/null 2>/dev/null) ||
 		    rc=$?
@@ -180,7 +176,7 @@ br_only() {
 	while read -r -u 4 name chain key ca host want codes live why; do
 		[[ $want != 0 ]] && br_only "$codes" || continue
 		tried=$((tried + 1))
-		json=$(timeout 60 "$CHECK" --file "$MX/$chain" \
+		json=$(timeout 60 "$TK_CHECK" --file "$MX/$chain" \
 		    --profile rfc5280 --ca "$MX/$ca" --hostname "$host" --json \
 		    </dev/null 2>/dev/null) || true
 		for code in ${codes//,/ }; do
@@ -221,9 +217,9 @@ live_tool() {
 	while read -r -u 4 name chain key ca host want codes live why; do
 		[[ $live == yes ]] || continue
 		tried=$((tried + 1))
-		start_echo "$name" "$MX/$chain" "$MX/$key"
+		tk_serve echo "$name" "$MX/$chain" "$MX/$key"
 		port=$PORT
-		start_echo "$name-smtp" "$MX/$chain" "$MX/$key" --starttls smtp
+		tk_serve echo "$name-smtp" "$MX/$chain" "$MX/$key" --starttls smtp
 		n=$(grep -c -- '-----BEGIN CERTIFICATE-----' "$MX/$chain")
 		tools=(tls-check-cert tls-echo-client tls-alpn-probe
 		    tls-starttls)
@@ -251,7 +247,7 @@ live_tool() {
 			mapfile -t -O "${#problems[@]}" problems < <(judge \
 			    "$name [$tool]" "$why" "$want" "$codes" "$rc" "$json")
 		done
-		stop_servers
+		tk_stop_servers
 	done 4< <(cases)
 	report "live, 4 tools" "$tried" "${problems[@]}"
 }
@@ -262,30 +258,30 @@ live_tool() {
 	local args=(--file "$MX/ok-chain.pem" --ca "$MX/root.crt"
 	    --hostname www.example.com --json --profile web)
 
-	run -0 --separate-stderr "$CHECK" "${args[@]}" --at 2020-01-01T00:00:00Z
-	run -1 --separate-stderr "$CHECK" "${args[@]}" --at 2019-12-31T23:59:59Z
+	run -0 --separate-stderr "$TK_CHECK" "${args[@]}" --at 2020-01-01T00:00:00Z
+	run -1 --separate-stderr "$TK_CHECK" "${args[@]}" --at 2019-12-31T23:59:59Z
 	jq -e 'any(.findings[]; .code == "not-yet-valid")' <<<"$output"
 	# the last second is still valid (a warning that it expires soon)
-	run -5 --separate-stderr "$CHECK" "${args[@]}" --at 2099-12-31T23:59:59Z
+	run -5 --separate-stderr "$TK_CHECK" "${args[@]}" --at 2099-12-31T23:59:59Z
 	jq -e '.verdict == "warning" and
 	    all(.findings[]; .code != "expired")' <<<"$output"
-	run -1 --separate-stderr "$CHECK" "${args[@]}" --at 2100-01-01T00:00:00Z
+	run -1 --separate-stderr "$TK_CHECK" "${args[@]}" --at 2100-01-01T00:00:00Z
 	jq -e 'any(.findings[]; .code == "expired")' <<<"$output"
 }
 
 @test "text output: a bad chain's first line is FAIL with its reason" {
 	# the human output agrees with the JSON (one case per kind of reason)
-	run -1 --separate-stderr "$CHECK" --file "$MX/nul-san-chain.pem" \
+	run -1 --separate-stderr "$TK_CHECK" --file "$MX/nul-san-chain.pem" \
 	    --ca "$MX/root.crt" --hostname example.com
 	assert_line -n 0 --regexp '^FAIL +.*nul-san-chain\.pem: (name-mismatch|bad-san): '
 	# the NUL byte is shown escaped, never written raw
 	# shellcheck disable=SC2016 # expanded by the inner bash
 	run -0 bash -c '"$1" --file "$2" --ca "$3" --hostname example.com \
 	    2>/dev/null |
-	    LC_ALL=C tr -dc "\\000" | wc -c' - "$CHECK" \
+	    LC_ALL=C tr -dc "\\000" | wc -c' - "$TK_CHECK" \
 	    "$MX/nul-san-chain.pem" "$MX/root.crt"
 	assert_output 0
-	run -1 --separate-stderr "$CHECK" --file "$MX/expired-int-chain.pem" \
+	run -1 --separate-stderr "$TK_CHECK" --file "$MX/expired-int-chain.pem" \
 	    --ca "$MX/root.crt" --hostname www.example.com
 	assert_line -n 0 --regexp '^FAIL +.*: expired: '
 }
@@ -312,22 +308,22 @@ live_tool() {
 
 	# --ignore cannot wave a bad signature through: GnuTLS refuses the
 	# path chainval would accept, and that fails
-	run -1 --separate-stderr "$CHECK" "${args[@]}" --ignore bad-signature \
+	run -1 --separate-stderr "$TK_CHECK" "${args[@]}" --ignore bad-signature \
 	    --file "$MX/bad-sig-leaf-chain.pem"
 	jq -e '.reason == "engine-disagreement" and
 	    any(.findings[]; .code == "bad-signature" and .severity == "info")' \
 	    <<<"$output"
 	# known GnuTLS errors (docs/verification.md): the chain passes and
 	# the finding says which
-	run -0 --separate-stderr "$CHECK" "${args[@]}" \
+	run -0 --separate-stderr "$TK_CHECK" "${args[@]}" \
 	    --file "$MX/ok-policy-chain.pem"
 	jq -e 'any(.findings[]; .code == "gnutls-differs" and
 	    (.message | contains("policy constraint")))' <<<"$output"
-	run -0 --separate-stderr "$CHECK" "${args[@]}" --profile web \
+	run -0 --separate-stderr "$TK_CHECK" "${args[@]}" --profile web \
 	    --file "$MX/ok-reencoded-chain.pem"
 	jq -e 'any(.findings[]; .code == "gnutls-differs" and
 	    (.message | contains("byte for byte")))' <<<"$output"
 	# an ordinary good chain: GnuTLS agrees, nothing to say
-	run -0 --separate-stderr "$CHECK" "${args[@]}" --file "$MX/ok-chain.pem"
+	run -0 --separate-stderr "$TK_CHECK" "${args[@]}" --file "$MX/ok-chain.pem"
 	jq -e 'all(.findings[]; .code != "gnutls-differs")' <<<"$output"
 }

@@ -18,17 +18,9 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 verifier=${1:-build/tools/tk-verify}
-# beside the checkout, or where this machine keeps the shared suite (a CI
-# clone lives elsewhere)
-limbo=${LIMBO_DIR:-}
-if [ -z "$limbo" ]; then
-	for d in "$(dirname "$top")/shared/x509-limbo" /work/shared/x509-limbo; do
-		if [ -f "$d/run-limbo.py" ]; then
-			limbo=$d
-			break
-		fi
-	done
-fi
+# beside the checkout (../shared from the top); anywhere else only by
+# LIMBO_DIR, so the script depends on no path outside those two
+limbo=${LIMBO_DIR:-$(dirname "$top")/shared/x509-limbo}
 py=${PYTHON:-python3}
 
 if [ ! -x "$verifier" ]; then
@@ -39,7 +31,7 @@ if [ ! -f "$limbo/run-limbo.py" ]; then
 	echo "run.sh: no x509-limbo at '$limbo' (set LIMBO_DIR)" >&2
 	exit 2
 fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tk-limbo.XXXXXX")
+tmp=$(mktemp -d -t tk-limbo.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 results=${LIMBO_RESULTS:-$tmp/results.jsonl}

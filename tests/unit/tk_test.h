@@ -82,6 +82,20 @@ tk_test_str(const char *got, const char *want, const char *expr,
 	    expr);
 }
 
+static inline void
+tk_test_contains(const char *got, const char *want, const char *expr,
+    const char *file, int line)
+{
+	tk_test_checks++;
+	if (got != NULL && want != NULL && strstr(got, want) != NULL) {
+		return;
+	}
+	tk_test_fail_head(file, line);
+	fprintf(stderr, "expected \"%s\" in \"%s\": %s\n",
+	    want != NULL ? want : "(null)", got != NULL ? got : "(null)",
+	    expr);
+}
+
 /* Each macro evaluates its arguments once. */
 #define EXPECT_TRUE(cond)                                                    \
 	tk_test_true((cond) ? 1 : 0, #cond, __FILE__, __LINE__)
@@ -92,6 +106,9 @@ tk_test_str(const char *got, const char *want, const char *expr,
 	tk_test_size((size_t)(got), (size_t)(want), #got, __FILE__, __LINE__)
 #define EXPECT_EQ_STR(got, want)                                             \
 	tk_test_str((got), (want), #got, __FILE__, __LINE__)
+/* got holds want as a substring (messages: the words that matter) */
+#define EXPECT_CONTAINS(got, want)                                           \
+	tk_test_contains((got), (want), #got, __FILE__, __LINE__)
 
 static inline int
 tk_test_summary(const char *name)

@@ -4,32 +4,32 @@
 # docs/ARCHITECTURE.md, "Real peers"), the localhost test chain, bounded
 # waits, and a stop by PID that waits until the process is really gone.
 #
-# Each start_NAME sets NAME_PID and NAME_PORT (dovecot and prosody: one
-# port per service), logs into $ST_DIR/log and appends "NAME MS ms" (the
-# time from spawn to every port accepting) to $ST_TIMING_LOG; each
-# stop_NAME stops it by PID and waits until it is gone.  Every server was
+# Each tk_start_NAME sets NAME_PID and NAME_PORT (dovecot and prosody: one
+# port per service), logs into $TK_ST_DIR/log and appends "NAME MS ms" (the
+# time from spawn to every port accepting) to $TK_ST_TIMING_LOG; each
+# tk_stop_NAME stops it by PID and waits until it is gone.  Every server was
 # cross-checked with openssl s_client -starttls PROTO and gnutls-cli
 # --starttls-proto (Verification OK, TLS 1.3) on Debian 12.
 #
-# Internal names start with st_; needs helpers.bash (tk_gone, fail).
+# Part of tests/lib.bash, which sources it: tk_st_* are its internals.
 
-# st_dir NAME: a fresh 0755 directory for one server under a 0755 parent
-# in /tmp (world-traversable); sets ST_DIR.
-st_dir() {
-	if [[ -z ${ST_ROOT:-} || ! -d $ST_ROOT ]]; then
-		ST_ROOT=$(mktemp -d /tmp/tlskit-starttls.XXXXXX) || return 1
-		chmod 0755 "$ST_ROOT"
+# tk_st_dir NAME: a fresh 0755 directory for one server under a 0755 parent
+# in /tmp (world-traversable); sets TK_ST_DIR.
+tk_st_dir() {
+	if [[ -z ${TK_ST_ROOT:-} || ! -d $TK_ST_ROOT ]]; then
+		TK_ST_ROOT=$(mktemp -d /tmp/tlskit-starttls.XXXXXX) || return 1
+		chmod 0755 "$TK_ST_ROOT"
 	fi
-	ST_DIR=$ST_ROOT/$1
-	rm -rf "$ST_DIR"
-	mkdir -p "$ST_DIR" && chmod 0755 "$ST_DIR"
+	TK_ST_DIR=$TK_ST_ROOT/$1
+	rm -rf "$TK_ST_DIR"
+	mkdir -p "$TK_ST_DIR" && chmod 0755 "$TK_ST_DIR"
 }
 
-# st_free_ports N: N distinct free ports on 127.0.0.1, BELOW the kernel's
+# tk_st_free_ports N: N distinct free ports on 127.0.0.1, BELOW the kernel's
 # ephemeral range (so that no port-0 bind of a parallel test can take one
-# between our check and the server's bind); sets ST_PORTS (array).
-st_free_ports() {
-	mapfile -t ST_PORTS < <("$TK_PYTHON" - "$1" <<'EOF'
+# between our check and the server's bind); sets TK_ST_PORTS (array).
+tk_st_free_ports() {
+	mapfile -t TK_ST_PORTS < <("$TK_PYTHON" - "$1" <<'EOF'
 import random, socket, sys
 n = int(sys.argv[1])
 lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
@@ -48,44 +48,44 @@ for p in random.sample(range(20000, lo), 2000):
 print("\n".join(map(str, got)))
 EOF
 	)
-	((${#ST_PORTS[@]} == $1)) || { fail "no $1 free ports"; return 1; }
+	((${#TK_ST_PORTS[@]} == $1)) || { fail "no $1 free ports"; return 1; }
 }
 
-# st_accepts PORT: something accepts TCP connections on 127.0.0.1:PORT.
-st_accepts() {
+# tk_st_accepts PORT: something accepts TCP connections on 127.0.0.1:PORT.
+tk_st_accepts() {
 	(exec 9<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# st_wait_ports PID NAME PORT...: wait (at most 15 s) until every PORT
-# accepts; fail at once if PID is gone.  Sets ST_START_MS (since
-# ST_T0_MS) and appends "NAME START_MS" to the timing log.
-st_wait_ports() {
+# tk_st_wait_ports PID NAME PORT...: wait (at most 15 s) until every PORT
+# accepts; fail at once if PID is gone.  Sets TK_ST_START_MS (since
+# TK_ST_T0_MS) and appends "NAME START_MS" to the timing log.
+tk_st_wait_ports() {
 	local pid=$1 name=$2 i p ok
 
 	shift 2
 	for ((i = 0; i < 300; i++)); do
 		ok=1
 		for p in "$@"; do
-			st_accepts "$p" || { ok=0; break; }
+			tk_st_accepts "$p" || { ok=0; break; }
 		done
 		((ok)) && break
 		if tk_gone "$pid"; then
-			fail "$name exited while starting: $(tail -n 20 "$ST_DIR/log")"
+			fail "$name exited while starting: $(tail -n 20 "$TK_ST_DIR/log")"
 			return 1
 		fi
 		sleep 0.05
 	done
 	if ((!ok)); then
-		fail "$name: ports $* not accepting after 15 s: $(tail -n 20 "$ST_DIR/log")"
+		fail "$name: ports $* not accepting after 15 s: $(tail -n 20 "$TK_ST_DIR/log")"
 		return 1
 	fi
-	ST_START_MS=$(($(date +%s%3N) - ST_T0_MS))
-	echo "$name $ST_START_MS ms" >>"${ST_TIMING_LOG:-/tmp/tlskit-starttls-times.log}"
+	TK_ST_START_MS=$(($(date +%s%3N) - TK_ST_T0_MS))
+	echo "$name $TK_ST_START_MS ms" >>"${TK_ST_TIMING_LOG:-/tmp/tlskit-starttls-times.log}"
 }
 
-# st_stop PID [SIG]: SIG (default TERM) to PID, wait (at most 10 s) until
+# tk_st_stop PID [SIG]: SIG (default TERM) to PID, wait (at most 10 s) until
 # /proc/PID/stat says gone or zombie, else SIGKILL.
-st_stop() {
+tk_st_stop() {
 	local pid=$1 sig=${2:-TERM} i
 
 	[[ -n $pid ]] || return 0
@@ -97,19 +97,19 @@ st_stop() {
 	kill -KILL "$pid" 2>/dev/null || true
 }
 
-# start_postfix [MAIN.CF LINES...]: postfix's smtpd on a free port with
+# tk_start_postfix [MAIN.CF LINES...]: postfix's smtpd on a free port with
 # STARTTLS offered (smtpd_tls_security_level = may; extra lines override,
 # e.g. "smtpd_tls_security_level = none").  Sets POSTFIX_PORT and
 # POSTFIX_PID (the master; postfix start-fg leaves it in its own session,
 # pid in queue/pid/master.pid).  Takes about 2.7 s (postfix's own checks).
-start_postfix() {
+tk_start_postfix() {
 	local d line
 
 	command -v postfix >/dev/null || { fail "postfix is not installed (scripts/deps.sh)"; return 1; }
-	st_dir postfix || return 1
-	d=$ST_DIR
-	st_free_ports 1 || return 1
-	POSTFIX_PORT=${ST_PORTS[0]}
+	tk_st_dir postfix || return 1
+	d=$TK_ST_DIR
+	tk_st_free_ports 1 || return 1
+	POSTFIX_PORT=${TK_ST_PORTS[0]}
 	mkdir -p "$d/conf" "$d/queue" "$d/data"
 	chown postfix "$d/data"
 	cp "$TESTDATA/localhost-rsa.key" "$d/conf/key.pem"
@@ -143,58 +143,58 @@ proxymap unix - - n - - proxymap
 postlog unix-dgram n - n - 1 postlogd
 EOF
 	rm -f "$d/queue/pid/master.pid"
-	ST_T0_MS=$(date +%s%3N)
+	TK_ST_T0_MS=$(date +%s%3N)
 	setsid postfix -c "$d/conf" start-fg </dev/null >"$d/log" 2>&1 3>&- &
 	POSTFIX_SCRIPT_PID=$!
-	st_wait_ports "$POSTFIX_SCRIPT_PID" postfix "$POSTFIX_PORT" || return 1
+	tk_st_wait_ports "$POSTFIX_SCRIPT_PID" postfix "$POSTFIX_PORT" || return 1
 	POSTFIX_PID=$(tr -d ' ' <"$d/queue/pid/master.pid")
 }
 
-stop_postfix() {
-	st_stop "${POSTFIX_PID:-}"
-	st_stop "${POSTFIX_SCRIPT_PID:-}"
+tk_stop_postfix() {
+	tk_st_stop "${POSTFIX_PID:-}"
+	tk_st_stop "${POSTFIX_SCRIPT_PID:-}"
 }
 
-# st_certs: the localhost chain and key in $ST_DIR (chain.pem, key.pem
+# tk_st_certs: the localhost chain and key in $TK_ST_DIR (chain.pem, key.pem
 # mode 0600, owned by OWNER if given).
-st_certs() {
-	cp "$TESTDATA/localhost-rsa-chain.pem" "$ST_DIR/chain.pem"
-	cp "$TESTDATA/localhost-rsa.key" "$ST_DIR/key.pem"
-	chmod 0644 "$ST_DIR/chain.pem"
-	chmod 0600 "$ST_DIR/key.pem"
-	[[ -z ${1:-} ]] || chown "$1" "$ST_DIR/chain.pem" "$ST_DIR/key.pem"
+tk_st_certs() {
+	cp "$TESTDATA/localhost-rsa-chain.pem" "$TK_ST_DIR/chain.pem"
+	cp "$TESTDATA/localhost-rsa.key" "$TK_ST_DIR/key.pem"
+	chmod 0644 "$TK_ST_DIR/chain.pem"
+	chmod 0600 "$TK_ST_DIR/key.pem"
+	[[ -z ${1:-} ]] || chown "$1" "$TK_ST_DIR/chain.pem" "$TK_ST_DIR/key.pem"
 }
 
-# st_spawn VAR CMD...: CMD in its own session, stdin from /dev/null,
-# stdout and stderr into $ST_DIR/log, fd 3 closed (bats waits for fd 3
-# holders); VAR gets its PID and ST_T0_MS the spawn time.
-st_spawn() {
+# tk_st_spawn VAR CMD...: CMD in its own session, stdin from /dev/null,
+# stdout and stderr into $TK_ST_DIR/log, fd 3 closed (bats waits for fd 3
+# holders); VAR gets its PID and TK_ST_T0_MS the spawn time.
+tk_st_spawn() {
 	local var=$1
 
 	shift
-	ST_T0_MS=$(date +%s%3N)
-	setsid "$@" </dev/null >"$ST_DIR/log" 2>&1 3>&- &
+	TK_ST_T0_MS=$(date +%s%3N)
+	setsid "$@" </dev/null >"$TK_ST_DIR/log" 2>&1 3>&- &
 	printf -v "$var" '%s' "$!"
 }
 
-# start_dovecot: one dovecot serving IMAP, POP3, ManageSieve and LMTP,
+# tk_start_dovecot: one dovecot serving IMAP, POP3, ManageSieve and LMTP,
 # each on its own free port with STARTTLS (ssl = yes); every default
 # listener (imaps, pop3s, submission) is set to port 0 or it would bind
 # 993/995/587 on all addresses.  Static passdb (any user, password
 # "secret"), static userdb as nobody.  Sets DOVECOT_PID, DOVECOT_IMAP_PORT,
 # DOVECOT_POP3_PORT, DOVECOT_SIEVE_PORT, DOVECOT_LMTP_PORT.
-start_dovecot() {
+tk_start_dovecot() {
 	local d
 
 	command -v dovecot >/dev/null || { fail "dovecot is not installed (scripts/deps.sh)"; return 1; }
-	st_dir dovecot || return 1
-	d=$ST_DIR
-	st_free_ports 4 || return 1
-	DOVECOT_IMAP_PORT=${ST_PORTS[0]}
-	DOVECOT_POP3_PORT=${ST_PORTS[1]}
-	DOVECOT_SIEVE_PORT=${ST_PORTS[2]}
-	DOVECOT_LMTP_PORT=${ST_PORTS[3]}
-	st_certs
+	tk_st_dir dovecot || return 1
+	d=$TK_ST_DIR
+	tk_st_free_ports 4 || return 1
+	DOVECOT_IMAP_PORT=${TK_ST_PORTS[0]}
+	DOVECOT_POP3_PORT=${TK_ST_PORTS[1]}
+	DOVECOT_SIEVE_PORT=${TK_ST_PORTS[2]}
+	DOVECOT_LMTP_PORT=${TK_ST_PORTS[3]}
+	tk_st_certs
 	mkdir -p "$d/run" "$d/state" "$d/home"
 	chmod 0755 "$d/run" "$d/state"
 	chmod 1777 "$d/home"
@@ -253,27 +253,27 @@ service lmtp {
   }
 }
 EOF
-	st_spawn DOVECOT_PID dovecot -F -c "$d/dovecot.conf"
-	st_wait_ports "$DOVECOT_PID" dovecot "$DOVECOT_IMAP_PORT" \
+	tk_st_spawn DOVECOT_PID dovecot -F -c "$d/dovecot.conf"
+	tk_st_wait_ports "$DOVECOT_PID" dovecot "$DOVECOT_IMAP_PORT" \
 	    "$DOVECOT_POP3_PORT" "$DOVECOT_SIEVE_PORT" "$DOVECOT_LMTP_PORT"
 }
 
-stop_dovecot() {
-	st_stop "${DOVECOT_PID:-}"
+tk_stop_dovecot() {
+	tk_st_stop "${DOVECOT_PID:-}"
 }
 
-# start_slapd: OpenLDAP's slapd (GnuTLS in Debian) on a free port, an
+# tk_start_slapd: OpenLDAP's slapd (GnuTLS in Debian) on a free port, an
 # empty mdb database under dc=example,dc=test, StartTLS with the localhost
 # chain.  Sets SLAPD_PID and SLAPD_PORT.
-start_slapd() {
+tk_start_slapd() {
 	local d
 
 	command -v slapd >/dev/null || { fail "slapd is not installed (scripts/deps.sh)"; return 1; }
-	st_dir slapd || return 1
-	d=$ST_DIR
-	st_free_ports 1 || return 1
-	SLAPD_PORT=${ST_PORTS[0]}
-	st_certs
+	tk_st_dir slapd || return 1
+	d=$TK_ST_DIR
+	tk_st_free_ports 1 || return 1
+	SLAPD_PORT=${TK_ST_PORTS[0]}
+	tk_st_certs
 	mkdir -p "$d/db"
 	cat >"$d/slapd.conf" <<EOF
 include /etc/ldap/schema/core.schema
@@ -291,81 +291,81 @@ rootpw secret
 directory $d/db
 maxsize 10485760
 EOF
-	st_spawn SLAPD_PID slapd -d 0 -h "ldap://127.0.0.1:$SLAPD_PORT/" \
+	tk_st_spawn SLAPD_PID slapd -d 0 -h "ldap://127.0.0.1:$SLAPD_PORT/" \
 	    -f "$d/slapd.conf"
-	st_wait_ports "$SLAPD_PID" slapd "$SLAPD_PORT"
+	tk_st_wait_ports "$SLAPD_PID" slapd "$SLAPD_PORT"
 }
 
-stop_slapd() {
-	st_stop "${SLAPD_PID:-}"
+tk_stop_slapd() {
+	tk_st_stop "${SLAPD_PID:-}"
 }
 
-# st_as_postgres CMD...: CMD as user postgres (exec, so the PID stays).
-st_as_postgres() {
+# tk_st_as_postgres CMD...: CMD as user postgres (exec, so the PID stays).
+tk_st_as_postgres() {
 	setpriv --reuid=postgres --regid=postgres --init-groups "$@"
 }
 
-# start_postgres: initdb (about 1 s with --no-sync; done once per ST_ROOT
+# tk_start_postgres: initdb (about 1 s with --no-sync; done once per TK_ST_ROOT
 # and reused) then postgres -D with ssl=on on a free port, its own unix
 # socket directory, the key 0600 owned by postgres.  Sets POSTGRES_PID
-# and POSTGRES_PORT.  Stop it with stop_postgres (SIGINT: a smart
+# and POSTGRES_PORT.  Stop it with tk_stop_postgres (SIGINT: a smart
 # shutdown on TERM would wait for clients).
-start_postgres() {
+tk_start_postgres() {
 	local d bin t0
 
 	bin=$(find /usr/lib/postgresql -maxdepth 3 -path '*/bin/postgres' 2>/dev/null |
 	    sort -V | tail -n 1)
 	[[ -n $bin ]] || { fail "postgresql is not installed (scripts/deps.sh)"; return 1; }
 	bin=${bin%/postgres}
-	st_dir postgres || return 1
-	d=$ST_DIR
-	st_free_ports 1 || return 1
-	POSTGRES_PORT=${ST_PORTS[0]}
+	tk_st_dir postgres || return 1
+	d=$TK_ST_DIR
+	tk_st_free_ports 1 || return 1
+	POSTGRES_PORT=${TK_ST_PORTS[0]}
 	chown postgres "$d"
-	if [[ ! -d $ST_ROOT/pgdata ]]; then
+	if [[ ! -d $TK_ST_ROOT/pgdata ]]; then
 		t0=$(date +%s%3N)
-		st_as_postgres "$bin/initdb" -D "$d/data" -A trust -U postgres \
+		tk_st_as_postgres "$bin/initdb" -D "$d/data" -A trust -U postgres \
 		    --no-sync >"$d/initdb.log" 2>&1 || {
 			fail "initdb failed: $(tail -n 20 "$d/initdb.log")"
 			return 1
 		}
 		echo "postgres-initdb $(($(date +%s%3N) - t0)) ms" \
-		    >>"${ST_TIMING_LOG:-/tmp/tlskit-starttls-times.log}"
-		mv "$d/data" "$ST_ROOT/pgdata"
+		    >>"${TK_ST_TIMING_LOG:-/tmp/tlskit-starttls-times.log}"
+		mv "$d/data" "$TK_ST_ROOT/pgdata"
 	fi
-	cp -a "$ST_ROOT/pgdata" "$d/data"
-	ST_DIR=$d/data
-	st_certs postgres
-	ST_DIR=$d
+	cp -a "$TK_ST_ROOT/pgdata" "$d/data"
+	TK_ST_DIR=$d/data
+	tk_st_certs postgres
+	TK_ST_DIR=$d
 	mkdir -p "$d/sock"
 	chown postgres "$d/sock"
-	st_spawn POSTGRES_PID setpriv --reuid=postgres --regid=postgres \
+	tk_st_spawn POSTGRES_PID setpriv --reuid=postgres --regid=postgres \
 	    --init-groups "$bin/postgres" -D "$d/data" -c ssl=on \
 	    -c listen_addresses=127.0.0.1 -c "port=$POSTGRES_PORT" \
 	    -c "unix_socket_directories=$d/sock" -c ssl_cert_file=chain.pem \
 	    -c ssl_key_file=key.pem -c fsync=off
-	st_wait_ports "$POSTGRES_PID" postgres "$POSTGRES_PORT"
+	tk_st_wait_ports "$POSTGRES_PID" postgres "$POSTGRES_PORT"
 }
 
-stop_postgres() {
-	st_stop "${POSTGRES_PID:-}" INT
+tk_stop_postgres() {
+	tk_st_stop "${POSTGRES_PID:-}" INT
 }
 
-# start_prosody: prosody with one VirtualHost "localhost" (a client's
+# tk_start_prosody: prosody with one VirtualHost "localhost" (a client's
 # stream 'to' must name it, or prosody closes silently), c2s and s2s on
 # free ports, STARTTLS offered and required, no other listener, storage in
 # memory, run as root.  Sets PROSODY_PID, PROSODY_C2S_PORT and
 # PROSODY_S2S_PORT.
-start_prosody() {
+tk_start_prosody() {
 	local d
 
 	command -v prosody >/dev/null || { fail "prosody is not installed (scripts/deps.sh)"; return 1; }
-	st_dir prosody || return 1
-	d=$ST_DIR
-	st_free_ports 2 || return 1
-	PROSODY_C2S_PORT=${ST_PORTS[0]}
-	PROSODY_S2S_PORT=${ST_PORTS[1]}
-	st_certs
+	tk_st_dir prosody || return 1
+	d=$TK_ST_DIR
+	tk_st_free_ports 2 || return 1
+	PROSODY_C2S_PORT=${TK_ST_PORTS[0]}
+	PROSODY_S2S_PORT=${TK_ST_PORTS[1]}
+	tk_st_certs
 	mkdir -p "$d/data"
 	cat >"$d/prosody.cfg.lua" <<EOF
 run_as_root = true
@@ -396,28 +396,28 @@ storage = "memory"
 log = { { levels = { min = "info" }, to = "console" } }
 VirtualHost "localhost"
 EOF
-	st_spawn PROSODY_PID prosody -F --config "$d/prosody.cfg.lua"
-	st_wait_ports "$PROSODY_PID" prosody "$PROSODY_C2S_PORT" \
+	tk_st_spawn PROSODY_PID prosody -F --config "$d/prosody.cfg.lua"
+	tk_st_wait_ports "$PROSODY_PID" prosody "$PROSODY_C2S_PORT" \
 	    "$PROSODY_S2S_PORT"
 }
 
-stop_prosody() {
-	st_stop "${PROSODY_PID:-}"
+tk_stop_prosody() {
+	tk_st_stop "${PROSODY_PID:-}"
 }
 
-# start_vsftpd: vsftpd in the foreground on a free port, anonymous only
+# tk_start_vsftpd: vsftpd in the foreground on a free port, anonymous only
 # (read-only, empty root), AUTH TLS offered, no client certificate asked
 # (ssl_request_cert=NO), seccomp_sandbox=NO (else sessions die here).
 # Sets VSFTPD_PID and VSFTPD_PORT.
-start_vsftpd() {
+tk_start_vsftpd() {
 	local d
 
 	command -v vsftpd >/dev/null || { fail "vsftpd is not installed (scripts/deps.sh)"; return 1; }
-	st_dir vsftpd || return 1
-	d=$ST_DIR
-	st_free_ports 1 || return 1
-	VSFTPD_PORT=${ST_PORTS[0]}
-	st_certs
+	tk_st_dir vsftpd || return 1
+	d=$TK_ST_DIR
+	tk_st_free_ports 1 || return 1
+	VSFTPD_PORT=${TK_ST_PORTS[0]}
+	tk_st_certs
 	mkdir -p "$d/ftproot" "$d/empty"
 	chmod 0555 "$d/ftproot"
 	# the configuration file must be owned by root
@@ -447,34 +447,34 @@ ssl_sslv2=NO
 ssl_sslv3=NO
 xferlog_enable=NO
 EOF
-	st_spawn VSFTPD_PID vsftpd "$d/vsftpd.conf"
-	st_wait_ports "$VSFTPD_PID" vsftpd "$VSFTPD_PORT"
+	tk_st_spawn VSFTPD_PID vsftpd "$d/vsftpd.conf"
+	tk_st_wait_ports "$VSFTPD_PID" vsftpd "$VSFTPD_PORT"
 }
 
-stop_vsftpd() {
-	st_stop "${VSFTPD_PID:-}"
+tk_stop_vsftpd() {
+	tk_st_stop "${VSFTPD_PID:-}"
 }
 
-# start_nntp: tests/peers/nntp_server.py (RFC 4642 STARTTLS, scripted: no
+# tk_start_nntp: tests/peers/nntp_server.py (RFC 4642 STARTTLS, scripted: no
 # light real NNTP server fits, see docs/ARCHITECTURE.md, "Real peers") on
 # a free port.  Sets NNTP_PID and NNTP_PORT.
-start_nntp() {
-	st_dir nntp || return 1
-	st_free_ports 1 || return 1
-	NNTP_PORT=${ST_PORTS[0]}
-	st_certs
-	st_spawn NNTP_PID "$TK_PYTHON" "$TK_SRC/tests/peers/nntp_server.py" \
-	    "$ST_DIR/chain.pem" "$ST_DIR/key.pem" "$NNTP_PORT"
-	st_wait_ports "$NNTP_PID" nntp "$NNTP_PORT"
+tk_start_nntp() {
+	tk_st_dir nntp || return 1
+	tk_st_free_ports 1 || return 1
+	NNTP_PORT=${TK_ST_PORTS[0]}
+	tk_st_certs
+	tk_st_spawn NNTP_PID "$TK_PYTHON" "$TK_SRC/tests/peers/nntp_server.py" \
+	    "$TK_ST_DIR/chain.pem" "$TK_ST_DIR/key.pem" "$NNTP_PORT"
+	tk_st_wait_ports "$NNTP_PID" nntp "$NNTP_PORT"
 }
 
-stop_nntp() {
-	st_stop "${NNTP_PID:-}"
+tk_stop_nntp() {
+	tk_st_stop "${NNTP_PID:-}"
 }
 
-# st_cleanup: remove every server directory (call after the stops).
-st_cleanup() {
-	[[ -n ${ST_ROOT:-} && $ST_ROOT == /tmp/tlskit-starttls.* ]] &&
-	    rm -rf "$ST_ROOT"
-	ST_ROOT=
+# tk_st_cleanup: remove every server directory (call after the stops).
+tk_st_cleanup() {
+	[[ -n ${TK_ST_ROOT:-} && $TK_ST_ROOT == /tmp/tlskit-starttls.* ]] &&
+	    rm -rf "$TK_ST_ROOT"
+	TK_ST_ROOT=
 }

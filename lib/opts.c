@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "net.h"
+#include "resolve.h"
 
 #include "banned.h"
 

@@ -15,7 +15,7 @@
 #include "certcheck.h"
 #include "creds.h"
 #include "err.h"
-#include "net.h"
+#include "resolve.h"
 #include "proxy.h"
 #include "tls.h"
 

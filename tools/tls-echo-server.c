@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "certinfo.h"
-#include "net.h"
+#include "listen.h"
 #include "opts.h"
 #include "report.h"
 #include "starttls.h"

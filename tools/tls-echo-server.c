@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "certinfo.h"
+#include "linebuf.h"
 #include "listen.h"
 #include "opts.h"
 #include "report.h"

@@ -29,6 +29,7 @@
 
 #include <libpsl.h>
 
+#include "der.h"
 #include "dn.h"
 #include "policy.h"
 
@@ -114,124 +115,6 @@ static const struct code_info {
 	{"pinned-leaf", P_INFO, 0},
 };
 
-/* ---- DER reading ---------------------------------------------------- */
-
-struct slice {
-	const unsigned char *p;
-	size_t n;
-};
-
-/*
- * Reads one definite-length TLV with a one-byte tag from *in.  val gets
- * the contents, all (may be NULL) the whole TLV.  Returns false on
- * truncation, long-form tags or indefinite lengths.
- */
-static bool
-der_get(struct slice *in, unsigned char *tag, struct slice *val,
-    struct slice *all)
-{
-	size_t len, hl = 2;
-
-	if (in->n < 2 || (in->p[0] & 0x1f) == 0x1f) {
-		return false;
-	}
-	*tag = in->p[0];
-	len = in->p[1];
-	if (len & 0x80) {
-		size_t k = len & 0x7f;
-
-		if (k == 0 || k > 4 || in->n < 2 + k) {
-			return false;
-		}
-		len = 0;
-		for (size_t i = 0; i < k; i++) {
-			len = len << 8 | in->p[2 + i];
-		}
-		hl += k;
-	}
-	if (in->n - hl < len) {
-		return false;
-	}
-	val->p = in->p + hl;
-	val->n = len;
-	if (all != NULL) {
-		all->p = in->p;
-		all->n = hl + len;
-	}
-	in->p += hl + len;
-	in->n -= hl + len;
-	return true;
-}
-
-/* der_get() that also wants a given tag. */
-static bool
-der_want(struct slice *in, unsigned char want, struct slice *val,
-    struct slice *all)
-{
-	struct slice save = *in;
-	unsigned char tag;
-
-	if (!der_get(in, &tag, val, all) || tag != want) {
-		*in = save;
-		return false;
-	}
-	return true;
-}
-
-/* The tag of the next TLV, or 0 at the end. */
-static unsigned char
-der_peek(const struct slice *in)
-{
-	return in->n > 0 ? in->p[0] : 0;
-}
-
-static bool
-slice_eq(struct slice a, struct slice b)
-{
-	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
-}
-
-/* Dotted text of a DER OID's contents; false if malformed. */
-static bool
-oid_text(struct slice o, char *buf, size_t len)
-{
-	size_t off = 0;
-	uint64_t v = 0;
-	bool first = true;
-
-	if (o.n == 0 || len == 0) {
-		return false;
-	}
-	buf[0] = '\0';
-	for (size_t i = 0; i < o.n; i++) {
-		if (v > (UINT64_MAX >> 7)) {
-			return false;
-		}
-		v = v << 7 | (o.p[i] & 0x7f);
-		if (o.p[i] & 0x80) {
-			if (i + 1 == o.n) {
-				return false;
-			}
-			continue;
-		}
-		if (first) {
-			unsigned a = v < 40 ? 0 : v < 80 ? 1 : 2;
-
-			off += (size_t)snprintf(buf + off, len - off, "%u.%llu",
-			    a, (unsigned long long)(v - 40u * a));
-			first = false;
-		} else {
-			off += (size_t)snprintf(buf + off, len - off, ".%llu",
-			    (unsigned long long)v);
-		}
-		if (off >= len) {
-			return false;
-		}
-		v = 0;
-	}
-	return true;
-}
-
 /* ---- certificates --------------------------------------------------- */
 
 enum ext_id {
@@ -305,10 +188,10 @@ static const struct {
 #define OID_EC_PUBLIC_KEY "1.2.840.10045.2.1"
 
 struct ext {
-	struct slice oid;
+	struct tk_der oid;
 	char oidtext[64];
 	bool critical;
-	struct slice val;
+	struct tk_der val;
 };
 
 struct node {
@@ -322,11 +205,11 @@ struct node {
 	bool ok;                    /* the DER is a certificate */
 	char why[96];               /* what is wrong with it otherwise */
 	char label[128];            /* CN or subject, printable */
-	struct slice tbs, outer_alg, inner_alg, sig, serial, issuer, subject;
-	struct slice spki;
+	struct tk_der tbs, outer_alg, inner_alg, sig, serial, issuer, subject;
+	struct tk_der spki;
 	/* issuer and subject in RFC 5280 7.1 canonical form (lib/dn.c), or
 	 * the raw TLVs when they do not canonicalise */
-	struct slice icanon, scanon;
+	struct tk_der icanon, scanon;
 	unsigned char *canon;       /* owned: both canonical forms */
 	unsigned version;           /* 1, 2 or 3 */
 	struct ext ext[EXT_MAX];
@@ -340,9 +223,9 @@ struct node {
 	long pathlen;               /* -1: none */
 	unsigned ku;                /* KU_* bits, when x[X_KU] */
 	bool aki_keyid, aki_issuer, aki_serial;
-	struct slice aki_id, ski_id;
-	struct slice eku;           /* SEQUENCE OF OID contents */
-	struct slice san;           /* SEQUENCE OF GeneralName contents */
+	struct tk_der aki_id, ski_id;
+	struct tk_der eku;           /* SEQUENCE OF OID contents */
+	struct tk_der san;           /* SEQUENCE OF GeneralName contents */
 	time_t not_before, not_after;
 };
 
@@ -522,21 +405,21 @@ set_label(struct node *nd)
 }
 
 static bool
-decode_bc(struct node *nd, struct slice v)
+decode_bc(struct node *nd, struct tk_der v)
 {
-	struct slice seq, b;
+	struct tk_der seq, b;
 
-	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
+	if (!tk_der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
 		return false;
 	}
 	nd->has_bc = true;
-	if (der_want(&seq, 0x01, &b, NULL)) {
+	if (tk_der_want(&seq, 0x01, &b, NULL)) {
 		if (b.n != 1) {
 			return false;
 		}
 		nd->bc_ca = b.p[0] != 0;
 	}
-	if (der_want(&seq, 0x02, &b, NULL)) {
+	if (tk_der_want(&seq, 0x02, &b, NULL)) {
 		long pl = 0;
 
 		if (b.n == 0 || b.n > 4 || (b.p[0] & 0x80)) {
@@ -551,11 +434,11 @@ decode_bc(struct node *nd, struct slice v)
 }
 
 static bool
-decode_ku(struct node *nd, struct slice v)
+decode_ku(struct node *nd, struct tk_der v)
 {
-	struct slice bits;
+	struct tk_der bits;
 
-	if (!der_want(&v, 0x03, &bits, NULL) || v.n != 0 || bits.n < 2 ||
+	if (!tk_der_want(&v, 0x03, &bits, NULL) || v.n != 0 || bits.n < 2 ||
 	    bits.n > 3 || bits.p[0] > 7) {
 		return false;
 	}
@@ -566,17 +449,17 @@ decode_ku(struct node *nd, struct slice v)
 
 /* SEQUENCE SIZE (1..MAX) OF tag: its contents, all elements tagged so. */
 static bool
-decode_seq_of(struct slice v, unsigned char tag, struct slice *out)
+decode_seq_of(struct tk_der v, unsigned char tag, struct tk_der *out)
 {
-	struct slice seq, it, el;
+	struct tk_der seq, it, el;
 	unsigned char t;
 
-	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
+	if (!tk_der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
 		return false;
 	}
 	it = seq;
 	while (it.n > 0) {
-		if (!der_get(&it, &t, &el, NULL) || (tag != 0 && t != tag)) {
+		if (!tk_der_get(&it, &t, &el, NULL) || (tag != 0 && t != tag)) {
 			return false;
 		}
 	}
@@ -605,23 +488,24 @@ general_name_tag_ok(unsigned char t)
 }
 
 static bool
-decode_general_names(struct slice v, struct slice *out)
+decode_general_names(struct tk_der v, struct tk_der *out)
 {
-	struct slice seq, it, el;
+	struct tk_der seq, it, el;
 	unsigned char t;
 
-	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
+	if (!tk_der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
 		return false;
 	}
 	it = seq;
 	while (it.n > 0) {
-		if (!der_get(&it, &t, &el, NULL) || !general_name_tag_ok(t)) {
+		if (!tk_der_get(&it, &t, &el, NULL) ||
+		    !general_name_tag_ok(t)) {
 			return false;
 		}
 		if (t == 0xa4) {
-			struct slice name;
+			struct tk_der name;
 
-			if (!der_want(&el, 0x30, &name, NULL) || el.n != 0) {
+			if (!tk_der_want(&el, 0x30, &name, NULL) || el.n != 0) {
 				return false;
 			}
 		}
@@ -631,40 +515,40 @@ decode_general_names(struct slice v, struct slice *out)
 }
 
 static bool
-decode_aki(struct node *nd, struct slice v)
+decode_aki(struct node *nd, struct tk_der v)
 {
-	struct slice seq, el;
+	struct tk_der seq, el;
 
-	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
+	if (!tk_der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
 		return false;
 	}
-	if (der_want(&seq, 0x80, &el, NULL)) {
+	if (tk_der_want(&seq, 0x80, &el, NULL)) {
 		nd->aki_keyid = true;
 		nd->aki_id = el;
 	}
-	if (der_want(&seq, 0xa1, &el, NULL)) {
+	if (tk_der_want(&seq, 0xa1, &el, NULL)) {
 		nd->aki_issuer = true;
 	}
-	if (der_want(&seq, 0x82, &el, NULL)) {
+	if (tk_der_want(&seq, 0x82, &el, NULL)) {
 		nd->aki_serial = true;
 	}
 	return seq.n == 0;
 }
 
 static bool
-decode_aia(struct slice v)
+decode_aia(struct tk_der v)
 {
-	struct slice seq, ad, oid, gn;
+	struct tk_der seq, ad, oid, gn;
 	unsigned char t;
 
-	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
+	if (!tk_der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
 		return false;
 	}
 	while (seq.n > 0) {
-		if (!der_want(&seq, 0x30, &ad, NULL) ||
-		    !der_want(&ad, 0x06, &oid, NULL) ||
-		    !der_get(&ad, &t, &gn, NULL) || !general_name_tag_ok(t) ||
-		    ad.n != 0) {
+		if (!tk_der_want(&seq, 0x30, &ad, NULL) ||
+		    !tk_der_want(&ad, 0x06, &oid, NULL) ||
+		    !tk_der_get(&ad, &t, &gn, NULL) ||
+		    !general_name_tag_ok(t) || ad.n != 0) {
 			return false;
 		}
 	}
@@ -672,18 +556,18 @@ decode_aia(struct slice v)
 }
 
 static bool
-decode_pc(struct slice v)
+decode_pc(struct tk_der v)
 {
-	struct slice seq, el;
+	struct tk_der seq, el;
 	bool any = false;
 
-	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
+	if (!tk_der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
 		return false;
 	}
-	if (der_want(&seq, 0x80, &el, NULL)) {
+	if (tk_der_want(&seq, 0x80, &el, NULL)) {
 		any = true;
 	}
-	if (der_want(&seq, 0x81, &el, NULL)) {
+	if (tk_der_want(&seq, 0x81, &el, NULL)) {
 		any = true;
 	}
 	/* RFC 5280 4.2.1.11: MUST NOT be an empty sequence */
@@ -694,7 +578,7 @@ decode_pc(struct slice v)
 static void
 decode_extensions(struct node *nd)
 {
-	struct slice v, tmp;
+	struct tk_der v, tmp;
 
 	for (int id = 0; id < X_COUNT; id++) {
 		bool ok = true;
@@ -723,7 +607,7 @@ decode_extensions(struct node *nd)
 			ok = decode_aki(nd, v);
 			break;
 		case X_SKI:
-			ok = der_want(&v, 0x04, &nd->ski_id, NULL) &&
+			ok = tk_der_want(&v, 0x04, &nd->ski_id, NULL) &&
 			    v.n == 0 && nd->ski_id.n > 0;
 			break;
 		case X_AIA:
@@ -752,18 +636,18 @@ decode_extensions(struct node *nd)
 }
 
 static bool
-parse_extensions(struct node *nd, struct slice exts)
+parse_extensions(struct node *nd, struct tk_der exts)
 {
-	struct slice seq, e, oid, b, val;
+	struct tk_der seq, e, oid, b, val;
 
-	if (!der_want(&exts, 0x30, &seq, NULL) || exts.n != 0) {
+	if (!tk_der_want(&exts, 0x30, &seq, NULL) || exts.n != 0) {
 		return false;
 	}
 	while (seq.n > 0) {
 		struct ext *x;
 
-		if (!der_want(&seq, 0x30, &e, NULL) ||
-		    !der_want(&e, 0x06, &oid, NULL)) {
+		if (!tk_der_want(&seq, 0x30, &e, NULL) ||
+		    !tk_der_want(&e, 0x06, &oid, NULL)) {
 			return false;
 		}
 		if (nd->next == EXT_MAX) {
@@ -773,21 +657,21 @@ parse_extensions(struct node *nd, struct slice exts)
 		x = &nd->ext[nd->next];
 		memset(x, 0, sizeof(*x));
 		x->oid = oid;
-		if (!oid_text(oid, x->oidtext, sizeof(x->oidtext))) {
+		if (!tk_der_oid_text(oid, x->oidtext, sizeof(x->oidtext))) {
 			return false;
 		}
-		if (der_want(&e, 0x01, &b, NULL)) {
+		if (tk_der_want(&e, 0x01, &b, NULL)) {
 			if (b.n != 1) {
 				return false;
 			}
 			x->critical = b.p[0] != 0;
 		}
-		if (!der_want(&e, 0x04, &val, NULL) || e.n != 0) {
+		if (!tk_der_want(&e, 0x04, &val, NULL) || e.n != 0) {
 			return false;
 		}
 		x->val = val;
 		for (size_t i = 0; i < nd->next; i++) {
-			if (slice_eq(nd->ext[i].oid, oid) && nd->dup_ext < 0) {
+			if (tk_der_eq(nd->ext[i].oid, oid) && nd->dup_ext < 0) {
 				nd->dup_ext = (int)nd->next;
 			}
 		}
@@ -839,14 +723,14 @@ canonicalise(struct node *nd)
 static bool
 parse_der(struct node *nd)
 {
-	struct slice in = {nd->der.data, nd->der.size};
-	struct slice cert, tbs, el, ver;
+	struct tk_der in = {nd->der.data, nd->der.size};
+	struct tk_der cert, tbs, el, ver;
 	unsigned char t;
 
-	if (!der_want(&in, 0x30, &cert, NULL) || in.n != 0 ||
-	    !der_want(&cert, 0x30, &tbs, &nd->tbs) ||
-	    !der_want(&cert, 0x30, &el, &nd->outer_alg) ||
-	    !der_want(&cert, 0x03, &nd->sig, NULL) || cert.n != 0) {
+	if (!tk_der_want(&in, 0x30, &cert, NULL) || in.n != 0 ||
+	    !tk_der_want(&cert, 0x30, &tbs, &nd->tbs) ||
+	    !tk_der_want(&cert, 0x30, &el, &nd->outer_alg) ||
+	    !tk_der_want(&cert, 0x03, &nd->sig, NULL) || cert.n != 0) {
 		snprintf(nd->why, sizeof(nd->why), "not a certificate");
 		return false;
 	}
@@ -857,27 +741,27 @@ parse_der(struct node *nd)
 	nd->sig.p++;
 	nd->sig.n--;
 	nd->version = 1;
-	if (der_want(&tbs, 0xa0, &el, NULL)) {
-		if (!der_want(&el, 0x02, &ver, NULL) || ver.n != 1 ||
+	if (tk_der_want(&tbs, 0xa0, &el, NULL)) {
+		if (!tk_der_want(&el, 0x02, &ver, NULL) || ver.n != 1 ||
 		    el.n != 0) {
 			snprintf(nd->why, sizeof(nd->why), "bad version");
 			return false;
 		}
 		nd->version = ver.p[0] + 1u;
 	}
-	if (!der_want(&tbs, 0x02, &nd->serial, NULL) ||
-	    !der_want(&tbs, 0x30, &el, &nd->inner_alg) ||
-	    !der_want(&tbs, 0x30, &el, &nd->issuer) ||
-	    !der_want(&tbs, 0x30, &el, NULL) ||
-	    !der_want(&tbs, 0x30, &el, &nd->subject) ||
-	    !der_want(&tbs, 0x30, &el, &nd->spki)) {
+	if (!tk_der_want(&tbs, 0x02, &nd->serial, NULL) ||
+	    !tk_der_want(&tbs, 0x30, &el, &nd->inner_alg) ||
+	    !tk_der_want(&tbs, 0x30, &el, &nd->issuer) ||
+	    !tk_der_want(&tbs, 0x30, &el, NULL) ||
+	    !tk_der_want(&tbs, 0x30, &el, &nd->subject) ||
+	    !tk_der_want(&tbs, 0x30, &el, &nd->spki)) {
 		snprintf(nd->why, sizeof(nd->why), "truncated tbsCertificate");
 		return false;
 	}
-	der_want(&tbs, 0x81, &el, NULL);
-	der_want(&tbs, 0x82, &el, NULL);
-	if (der_peek(&tbs) == 0xa3) {
-		der_get(&tbs, &t, &el, NULL);
+	tk_der_want(&tbs, 0x81, &el, NULL);
+	tk_der_want(&tbs, 0x82, &el, NULL);
+	if (tk_der_peek(&tbs) == 0xa3) {
+		tk_der_get(&tbs, &t, &el, NULL);
 		if (!parse_extensions(nd, el)) {
 			snprintf(nd->why, sizeof(nd->why),
 			    "malformed extensions");
@@ -890,7 +774,7 @@ parse_der(struct node *nd)
 		return false;
 	}
 	canonicalise(nd);
-	nd->self_issued = slice_eq(nd->icanon, nd->scanon);
+	nd->self_issued = tk_der_eq(nd->icanon, nd->scanon);
 	decode_extensions(nd);
 	return true;
 }
@@ -1091,20 +975,20 @@ public_suffix(struct ctx *c, const char *dom)
 /* Calls fn for each GeneralName of a SAN contents slice. */
 struct gname {
 	unsigned char tag;
-	struct slice v;     /* contents; for directoryName the Name TLV */
+	struct tk_der v;     /* contents; for directoryName the Name TLV */
 };
 
 static bool
-next_gname(struct slice *it, struct gname *g)
+next_gname(struct tk_der *it, struct gname *g)
 {
-	struct slice inner;
+	struct tk_der inner;
 
-	if (it->n == 0 || !der_get(it, &g->tag, &g->v, NULL)) {
+	if (it->n == 0 || !tk_der_get(it, &g->tag, &g->v, NULL)) {
 		return false;
 	}
 	if (g->tag == 0xa4) {
 		inner = g->v;
-		if (!der_want(&inner, 0x30, &g->v, &g->v)) {
+		if (!tk_der_want(&inner, 0x30, &g->v, &g->v)) {
 			g->v.n = 0;
 		}
 	}
@@ -1112,7 +996,7 @@ next_gname(struct slice *it, struct gname *g)
 }
 
 static void
-ip_text(struct slice ip, char *buf, size_t len)
+ip_text(struct tk_der ip, char *buf, size_t len)
 {
 	if (ip.n == 4) {
 		inet_ntop(AF_INET, ip.p, buf, (socklen_t)len);
@@ -1127,7 +1011,7 @@ ip_text(struct slice ip, char *buf, size_t len)
 static void
 san_list(const struct node *leaf, char *buf, size_t len)
 {
-	struct slice it = leaf->san;
+	struct tk_der it = leaf->san;
 	struct gname g;
 	size_t o = 0;
 
@@ -1259,7 +1143,7 @@ check_hostname(struct ctx *c, const struct node *leaf, struct pathres *r,
 {
 	struct hostref *h = calloc(1, sizeof(*h));
 	char names[300];
-	struct slice it;
+	struct tk_der it;
 	struct gname g;
 	bool matched = false;
 	size_t hn;
@@ -1379,7 +1263,7 @@ check_form(const struct node *nd, size_t i, enum role role,
     struct pathres *r)
 {
 	static const int crit[] = {X_PC, X_IAP};
-	const struct slice s = nd->serial;
+	const struct tk_der s = nd->serial;
 	bool zero = true;
 
 	if (nd->version != 3) {
@@ -1472,7 +1356,7 @@ check_form(const struct node *nd, size_t i, enum role role,
 		    "subjectAltName critical although its subject is not "
 		    "empty (BR 7.1.2.7.12)", i, nd->label);
 	}
-	if (!slice_eq(nd->inner_alg, nd->outer_alg)) {
+	if (!tk_der_eq(nd->inner_alg, nd->outer_alg)) {
 		add(r, "signature-algorithm-mismatch", "certificate #%zu '%s' "
 		    "names different algorithms in signatureAlgorithm and "
 		    "tbsCertificate.signature (RFC 5280 4.1.1.2)", i,
@@ -1503,7 +1387,7 @@ check_form(const struct node *nd, size_t i, enum role role,
 			    "authorityKeyIdentifier without keyIdentifier (BR "
 			    "7.1.2.1.3)", i, nd->label);
 		} else if (nd->x[X_SKI] != NULL &&
-		    !slice_eq(nd->aki_id, nd->ski_id)) {
+		    !tk_der_eq(nd->aki_id, nd->ski_id)) {
 			add(r, "bad-aki", "root #%zu '%s' has an "
 			    "authorityKeyIdentifier that differs from its "
 			    "subjectKeyIdentifier (BR 7.1.2.1.3)", i,
@@ -1538,17 +1422,17 @@ static void
 check_key(struct ctx *c, struct node *nd, size_t i, struct pathres *r)
 {
 	gnutls_pubkey_t pk = node_pubkey(nd);
-	struct slice spki = nd->spki, seq, alg, oid, params;
+	struct tk_der spki = nd->spki, seq, alg, oid, params;
 	char oidt[64] = "";
 	unsigned bits = 0;
 	int algo;
 
-	if (der_want(&spki, 0x30, &seq, NULL) &&
-	    der_want(&seq, 0x30, &alg, NULL) &&
-	    der_want(&alg, 0x06, &oid, NULL) &&
-	    oid_text(oid, oidt, sizeof(oidt)) &&
+	if (tk_der_want(&spki, 0x30, &seq, NULL) &&
+	    tk_der_want(&seq, 0x30, &alg, NULL) &&
+	    tk_der_want(&alg, 0x06, &oid, NULL) &&
+	    tk_der_oid_text(oid, oidt, sizeof(oidt)) &&
 	    strcmp(oidt, OID_EC_PUBLIC_KEY) == 0 &&
-	    (!der_want(&alg, 0x06, &params, NULL) || alg.n != 0)) {
+	    (!tk_der_want(&alg, 0x06, &params, NULL) || alg.n != 0)) {
 		add(r, "unusable-key", "certificate #%zu '%s' has an EC key "
 		    "without a named curve (RFC 5480 2.1.1)", i, nd->label);
 		return;
@@ -1629,13 +1513,13 @@ purpose_text(const char *oid)
 
 /* Whether an EKU contents slice lists oid. */
 static bool
-eku_has(struct slice eku, const char *oid)
+eku_has(struct tk_der eku, const char *oid)
 {
-	struct slice el;
+	struct tk_der el;
 	char t[64];
 
-	while (der_want(&eku, 0x06, &el, NULL)) {
-		if (oid_text(el, t, sizeof(t)) && strcmp(t, oid) == 0) {
+	while (tk_der_want(&eku, 0x06, &el, NULL)) {
+		if (tk_der_oid_text(el, t, sizeof(t)) && strcmp(t, oid) == 0) {
 			return true;
 		}
 	}
@@ -1695,7 +1579,7 @@ check_ca(struct ctx *c, const struct node *nd, size_t i, enum role role,
 static void
 check_leaf_names(const struct node *nd, struct pathres *r)
 {
-	struct slice it = nd->san;
+	struct tk_der it = nd->san;
 	struct gname g;
 	char shown[TK_NAME_MAX];
 
@@ -1752,7 +1636,7 @@ check_cn(const struct node *nd, struct pathres *r)
 		unsigned char ip[16];
 		struct in_addr legacy;
 		size_t sz = sizeof(cn) - 1, iplen = 0;
-		struct slice it = nd->san;
+		struct tk_der it = nd->san;
 		struct gname g;
 		bool exact = false, near = false;
 
@@ -2009,16 +1893,16 @@ email_ok(const char *s, size_t n)
  * or what is wrong.
  */
 static const char *
-nc_validate(struct slice v)
+nc_validate(struct tk_der v)
 {
-	struct slice seq, subs, st, base;
+	struct tk_der seq, subs, st, base;
 	bool any = false;
 
-	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
+	if (!tk_der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
 		return "it does not decode";
 	}
 	for (unsigned char want = 0xa0; want <= 0xa1; want++) {
-		if (!der_want(&seq, want, &subs, NULL)) {
+		if (!tk_der_want(&seq, want, &subs, NULL)) {
 			continue;
 		}
 		any = true;
@@ -2027,9 +1911,9 @@ nc_validate(struct slice v)
 		}
 		while (subs.n > 0) {
 			struct gname g;
-			struct slice el;
+			struct tk_der el;
 
-			if (!der_want(&subs, 0x30, &st, NULL)) {
+			if (!tk_der_want(&subs, 0x30, &st, NULL)) {
 				return "a subtree does not decode";
 			}
 			if (!next_gname(&st, &g) ||
@@ -2037,11 +1921,11 @@ nc_validate(struct slice v)
 				return "a subtree has no valid base name";
 			}
 			base = g.v;
-			if (der_want(&st, 0x80, &el, NULL) &&
+			if (tk_der_want(&st, 0x80, &el, NULL) &&
 			    !(el.n == 1 && el.p[0] == 0)) {
 				return "a subtree has a minimum other than 0";
 			}
-			if (der_want(&st, 0x81, &el, NULL) || st.n != 0) {
+			if (tk_der_want(&st, 0x81, &el, NULL) || st.n != 0) {
 				return "a subtree has a maximum";
 			}
 			switch (g.tag) {
@@ -2089,10 +1973,10 @@ nc_validate(struct slice v)
 }
 
 /* Host part of a URI ("scheme://[user@]host[:port]..."), or empty. */
-static struct slice
-uri_host(struct slice u)
+static struct tk_der
+uri_host(struct tk_der u)
 {
-	struct slice h = {NULL, 0};
+	struct tk_der h = {NULL, 0};
 	const unsigned char *p = u.p, *end = u.p + u.n, *s;
 
 	for (s = p; s + 2 < end; s++) {
@@ -2128,13 +2012,13 @@ uri_host(struct slice u)
  * spaces) cannot slip past an excluded subtree.
  */
 static bool
-dn_within(struct slice n, struct slice c)
+dn_within(struct tk_der n, struct tk_der c)
 {
 	return tk_dn_within(n.p, n.n, c.p, c.n);
 }
 
 static bool
-email_within(struct slice e, struct slice c)
+email_within(struct tk_der e, struct tk_der c)
 {
 	const char *s = (const char *)e.p, *k = (const char *)c.p;
 	const char *at = memchr(s, '@', e.n);
@@ -2158,9 +2042,9 @@ email_within(struct slice e, struct slice c)
 }
 
 static bool
-uri_within(struct slice u, struct slice c)
+uri_within(struct tk_der u, struct tk_der c)
 {
-	struct slice h = uri_host(u);
+	struct tk_der h = uri_host(u);
 	const char *k = (const char *)c.p;
 
 	if (h.n == 0) {
@@ -2180,7 +2064,7 @@ uri_within(struct slice u, struct slice c)
  * excluded, any name it can match that is inside counts.
  */
 static bool
-covers(unsigned char tag, struct slice name, struct slice base,
+covers(unsigned char tag, struct tk_der name, struct tk_der base,
     bool excluded)
 {
 	const char *n = (const char *)name.p, *b = (const char *)base.p;
@@ -2241,20 +2125,20 @@ supported_type(unsigned char tag)
 
 /* One name against one NameConstraints extension. */
 static enum nc_result
-nc_check_name(struct ctx *c, struct slice nc, unsigned char tag,
-    struct slice name)
+nc_check_name(struct ctx *c, struct tk_der nc, unsigned char tag,
+    struct tk_der name)
 {
-	struct slice seq, subs, st;
+	struct tk_der seq, subs, st;
 	bool have_permitted = false, permitted = false;
 
-	if (!der_want(&nc, 0x30, &seq, NULL)) {
+	if (!tk_der_want(&nc, 0x30, &seq, NULL)) {
 		return NC_OK;    /* reported by nc_validate() */
 	}
 	for (unsigned char want = 0xa0; want <= 0xa1; want++) {
-		if (!der_want(&seq, want, &subs, NULL)) {
+		if (!tk_der_want(&seq, want, &subs, NULL)) {
 			continue;
 		}
-		while (der_want(&subs, 0x30, &st, NULL)) {
+		while (tk_der_want(&subs, 0x30, &st, NULL)) {
 			struct gname g;
 
 			/* every subtree costs, of whatever type */
@@ -2280,7 +2164,7 @@ nc_check_name(struct ctx *c, struct slice nc, unsigned char tag,
 }
 
 static void
-name_text(unsigned char tag, struct slice v, char *buf, size_t len)
+name_text(unsigned char tag, struct tk_der v, char *buf, size_t len)
 {
 	gnutls_datum_t dn = {NULL, 0};
 	gnutls_datum_t raw;
@@ -2314,7 +2198,7 @@ name_text(unsigned char tag, struct slice v, char *buf, size_t len)
 static void
 nc_report(struct pathres *r, enum nc_result res, const struct node *nd,
     size_t i, const struct node *owner, size_t o, unsigned char tag,
-    struct slice name)
+    struct tk_der name)
 {
 	char text[TK_NAME_MAX];
 
@@ -2342,25 +2226,25 @@ nc_report(struct pathres *r, enum nc_result res, const struct node *nd,
  * or length, read straight from the DER.  false when the budget is spent.
  */
 static bool
-nc_check_emails(struct ctx *c, struct slice nc, const struct node *nd,
+nc_check_emails(struct ctx *c, struct tk_der nc, const struct node *nd,
     size_t i, const struct node *ow, size_t opos, struct pathres *r)
 {
 	static const unsigned char email_oid[] = {0x2a, 0x86, 0x48, 0x86,
 	    0xf7, 0x0d, 0x01, 0x09, 0x01};
-	struct slice name = nd->subject, rdns, rdn, ava, oid, val;
+	struct tk_der name = nd->subject, rdns, rdn, ava, oid, val;
 	unsigned char t;
 
-	if (!der_want(&name, 0x30, &rdns, NULL)) {
+	if (!tk_der_want(&name, 0x30, &rdns, NULL)) {
 		return true;
 	}
-	while (der_want(&rdns, 0x31, &rdn, NULL)) {
-		while (der_want(&rdn, 0x30, &ava, NULL)) {
+	while (tk_der_want(&rdns, 0x31, &rdn, NULL)) {
+		while (tk_der_want(&rdn, 0x30, &ava, NULL)) {
 			enum nc_result res;
 
-			if (!der_want(&ava, 0x06, &oid, NULL) ||
+			if (!tk_der_want(&ava, 0x06, &oid, NULL) ||
 			    oid.n != sizeof(email_oid) ||
 			    memcmp(oid.p, email_oid, oid.n) != 0 ||
-			    !der_get(&ava, &t, &val, NULL)) {
+			    !tk_der_get(&ava, &t, &val, NULL)) {
 				continue;
 			}
 			res = nc_check_name(c, nc, 0x81, val);
@@ -2381,8 +2265,8 @@ nc_check_cert(struct ctx *c, const struct node *nd, size_t i,
 {
 	for (size_t k = 0; k < nown; k++) {
 		const struct node *ow = &c->nodes[owners[k]];
-		struct slice nc = ow->x[X_NC]->val;
-		struct slice it = nd->san;
+		struct tk_der nc = ow->x[X_NC]->val;
+		struct tk_der it = nd->san;
 		struct gname g;
 		enum nc_result res;
 
@@ -2707,14 +2591,14 @@ static bool
 names_chain(const struct node *child, const struct node *parent)
 {
 	return child->ok && parent->ok &&
-	    slice_eq(child->icanon, parent->scanon);
+	    tk_der_eq(child->icanon, parent->scanon);
 }
 
 static bool
 keyids_agree(const struct node *child, const struct node *parent)
 {
 	return !child->aki_keyid || parent->x[X_SKI] == NULL ||
-	    slice_eq(child->aki_id, parent->ski_id);
+	    tk_der_eq(child->aki_id, parent->ski_id);
 }
 
 static bool
@@ -2932,7 +2816,7 @@ gnutls_cn_constrained(struct ctx *c, const struct pathres *r)
 		for (unsigned i = 0; i < 8; i++) {
 			char cn[TK_NAME_MAX];
 			size_t sz = sizeof(cn);
-			struct slice name;
+			struct tk_der name;
 
 			if (gnutls_x509_crt_get_dn_by_oid(leaf->crt, OID_CN, i,
 			    0, cn, &sz) < 0) {
@@ -3007,20 +2891,20 @@ gnutls_nc_unsupported(struct ctx *c, const struct pathres *r)
 {
 	for (size_t k = 1; k < r->len; k++) {
 		const struct node *ca = &c->nodes[r->idx[k]];
-		struct slice v, seq, subs, st;
+		struct tk_der v, seq, subs, st;
 
 		if (ca->x[X_NC] == NULL) {
 			continue;
 		}
 		v = ca->x[X_NC]->val;
-		if (!der_want(&v, 0x30, &seq, NULL)) {
+		if (!tk_der_want(&v, 0x30, &seq, NULL)) {
 			continue;
 		}
 		for (unsigned char want = 0xa0; want <= 0xa1; want++) {
-			if (!der_want(&seq, want, &subs, NULL)) {
+			if (!tk_der_want(&seq, want, &subs, NULL)) {
 				continue;
 			}
-			while (der_want(&subs, 0x30, &st, NULL)) {
+			while (tk_der_want(&subs, 0x30, &st, NULL)) {
 				struct gname g;
 
 				if (next_gname(&st, &g) &&
@@ -3047,7 +2931,7 @@ gnutls_reencoded_name(struct ctx *c, const struct pathres *r)
 		const struct node *ch = &c->nodes[r->idx[k]];
 		const struct node *pa = &c->nodes[r->idx[k + 1]];
 
-		if (!slice_eq(ch->issuer, pa->subject)) {
+		if (!tk_der_eq(ch->issuer, pa->subject)) {
 			return true;
 		}
 	}

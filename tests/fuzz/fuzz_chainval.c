@@ -1,11 +1,12 @@
 /*
- * Fuzzes lib/chainval.c's own DER reader and extension decoders, which
- * read remote certificates: the input is one certificate's DER, split
- * into its fields by parse_der() without GnuTLS in front (so inputs
- * GnuTLS would refuse reach it too), then every per-certificate check,
- * the name constraints against its own names, and the policy extensions.
- * When GnuTLS also reads the input, the whole validation runs with the
- * certificate as leaf and as its own anchor, under both profiles.
+ * Fuzzes lib/chainval.c's certificate and extension decoders (over the
+ * DER reader of lib/der.c), which read remote certificates: the input is
+ * one certificate's DER, split into its fields by parse_der() without
+ * GnuTLS in front (so inputs GnuTLS would refuse reach it too), then every
+ * per-certificate check, the name constraints against its own names, and
+ * the policy extensions.  When GnuTLS also reads the input, the whole
+ * validation runs with the certificate as leaf and as its own anchor,
+ * under both profiles.
  *
  * chainval.c is compiled into this target so that its static functions
  * can be reached; the library's copy is then not linked.
@@ -18,7 +19,7 @@ static void
 judge_alone(struct ctx *c, struct node *nd)
 {
 	struct pathres *r = calloc(1, sizeof(*r));
-	struct slice it;
+	struct tk_der it;
 	struct gname g;
 
 	if (r == NULL) {

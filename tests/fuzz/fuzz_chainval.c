@@ -1,7 +1,7 @@
 /*
- * Fuzzes lib/chainval.c's certificate and extension decoders (over the
- * DER reader of lib/der.c), which read remote certificates: the input is
- * one certificate's DER, split into its fields by parse_der() without
+ * Fuzzes lib/chainval.c's certificate and extension decoders (over
+ * lib/der.c and lib/names.c), which read remote certificates: the input
+ * is one certificate's DER, split into its fields by parse_der() without
  * GnuTLS in front (so inputs GnuTLS would refuse reach it too), then every
  * per-certificate check, the name constraints against its own names, and
  * the policy extensions.  When GnuTLS also reads the input, the whole
@@ -20,7 +20,7 @@ judge_alone(struct ctx *c, struct node *nd)
 {
 	struct pathres *r = calloc(1, sizeof(*r));
 	struct tk_der it;
-	struct gname g;
+	struct tk_names_gn g;
 
 	if (r == NULL) {
 		return;
@@ -30,9 +30,9 @@ judge_alone(struct ctx *c, struct node *nd)
 	check_form(nd, 0, R_LEAF, r);
 	check_form(nd, 1, R_CA, r);
 	check_form(nd, 2, R_ANCHOR, r);
-	if (nd->x[X_NC] != NULL && nc_validate(nd->x[X_NC]->val) == NULL) {
+	if (nd->x[X_NC] != NULL && tk_names_nc_validate(nd->x[X_NC]->val) == NULL) {
 		it = nd->san;
-		while (next_gname(&it, &g)) {
+		while (tk_names_next(&it, &g)) {
 			(void)nc_check_name(c, nd->x[X_NC]->val, g.tag, g.v);
 		}
 		(void)nc_check_name(c, nd->x[X_NC]->val, 0xa4, nd->subject);
@@ -116,7 +116,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	c->none.profile = TK_PROFILE_RFC5280;
-	c->psl_memo = -1;
 	nd->dup_ext = -1;
 	nd->pathlen = -1;
 	nd->der.data = gnutls_malloc(size + 1);

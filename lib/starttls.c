@@ -314,25 +314,33 @@ static const struct step postgres_steps[] = {
 	{ST_END, NULL, 0, 0, NULL},
 };
 
-static const struct proto protos[] = {
-	{"ftp", ftp_steps, false, 21, "NOOP\r\n"},
-	{"imap", imap_steps, false, 143, "a9 NOOP\r\n"},
-	{"ldap", ldap_steps, true, 389, NULL},
-	{"line", line_steps, false, 0, "PING\r\n"},
-	{"lmtp", lmtp_steps, false, 24, "NOOP\r\n"},
-	{"nntp", nntp_steps, false, 119, "DATE\r\n"},
-	{"pop3", pop3_steps, false, 110, "NOOP\r\n"},
-	{"postgres", postgres_steps, true, 5432, NULL},
-	{"sieve", sieve_steps, false, 4190, "NOOP\r\n"},
-	{"smtp", smtp_steps, false, 25, "NOOP\r\n"},
-	{"xmpp", xmpp_steps, true, 5222, NULL},
-	{"xmpp-server", xmpp_server_steps, true, 5269, NULL},
-};
+/*
+ * The one list of the protocols (docs/ARCHITECTURE.md, "The option
+ * table"): name, steps, raw, port, probe.  protos[], the names the option
+ * table offers and the names in messages all come from it.
+ */
+#define PROTOS(X)                                                            \
+	X("ftp", ftp_steps, false, 21, "NOOP\r\n")                           \
+	X("imap", imap_steps, false, 143, "a9 NOOP\r\n")                     \
+	X("ldap", ldap_steps, true, 389, NULL)                               \
+	X("line", line_steps, false, 0, "PING\r\n")                          \
+	X("lmtp", lmtp_steps, false, 24, "NOOP\r\n")                         \
+	X("nntp", nntp_steps, false, 119, "DATE\r\n")                        \
+	X("pop3", pop3_steps, false, 110, "NOOP\r\n")                        \
+	X("postgres", postgres_steps, true, 5432, NULL)                      \
+	X("sieve", sieve_steps, false, 4190, "NOOP\r\n")                     \
+	X("smtp", smtp_steps, false, 25, "NOOP\r\n")                         \
+	X("xmpp", xmpp_steps, true, 5222, NULL)                              \
+	X("xmpp-server", xmpp_server_steps, true, 5269, NULL)
 
-/* The names of protos[], in its order (a unit test checks the two). */
-#define PROTO_NAMES                                                          \
-	"ftp imap ldap line lmtp nntp pop3 postgres sieve smtp xmpp "        \
-	"xmpp-server"
+#define PROTO_ENTRY(name, steps, raw, port, probe) \
+	{name, steps, raw, port, probe},
+#define PROTO_NAME(name, steps, raw, port, probe) name,
+#define PROTO_WORD(name, steps, raw, port, probe) " " name
+
+static const struct proto protos[] = {PROTOS(PROTO_ENTRY)};
+
+const char *const tk_starttls_protocols[] = {PROTOS(PROTO_NAME) NULL};
 
 #define TRANSCRIPT_MAX 1024
 #define CAPS_POOL 8192
@@ -414,7 +422,9 @@ tk_starttls_known(const char *proto)
 const char *
 tk_starttls_names(void)
 {
-	return PROTO_NAMES;
+	static const char names[] = PROTOS(PROTO_WORD);
+
+	return names + 1;    /* past the first word's space */
 }
 
 /*

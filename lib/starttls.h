@@ -79,6 +79,8 @@ uint16_t tk_starttls_port(const char *proto);
 bool tk_starttls_can_probe(const char *proto);
 /* Space-separated list of the protocols, for messages. */
 const char *tk_starttls_names(void);
+/* The same names, NULL-terminated: the option table's choices. */
+extern const char *const tk_starttls_protocols[];
 
 /* NULL with err (USAGE: unknown protocol; INTERNAL: memory). */
 struct tk_starttls *tk_starttls_new(const char *proto, struct tk_err *err);

@@ -42,8 +42,9 @@ struct tk_starttls_srv;
 
 /* true if the server speaks proto ("line", "smtp", "imap", "pop3"). */
 bool tk_starttls_srv_known(const char *proto);
-/* The protocols, comma-separated, for messages: "line, smtp, imap, pop3". */
-const char *tk_starttls_srv_names(void);
+/* The protocols served, NULL-terminated: the option table's choices for
+ * tls-echo-server's --starttls. */
+extern const char *const tk_starttls_srv_protocols[];
 
 /*
  * A dialogue for one client.  name goes into greetings and replies (SMTP

@@ -1245,12 +1245,6 @@ main(int argc, char **argv)
 		tk_opts_list(TK_TOOL_ECHO_SERVER, stdout);
 		return 0;
 	}
-	if (srv.s.starttls != NULL && !tk_starttls_srv_known(srv.s.starttls)) {
-		fprintf(stderr, "%s: --starttls takes one of %s for the server, "
-		    "not '%.64s'\n", TOOL, tk_starttls_srv_names(),
-		    srv.s.starttls);
-		return 2;
-	}
 	srv.nworkers = (unsigned)srv.s.workers;
 	if (srv.s.workers == 0) {
 		long nc = sysconf(_SC_NPROCESSORS_ONLN);

@@ -854,7 +854,7 @@ tk_settings_derive(enum tk_tool tool, const struct tk_settings *s,
 		return tk_err_set(err, TK_USAGE, "options",
 		    "--alpn-optional needs --alpn");
 	}
-	if (s->hostname != NULL && tk_hostname_check(s->hostname,
+	if (s->hostname != NULL && tk_target_hostname_check(s->hostname,
 	    d->hostname, sizeof(d->hostname), err) < 0) {
 		return -1;
 	}

@@ -311,7 +311,7 @@ tk_target_parse(const char *text, uint16_t default_port,
 }
 
 int
-tk_hostname_check(const char *in, char *out, size_t outlen,
+tk_target_hostname_check(const char *in, char *out, size_t outlen,
     struct tk_err *err)
 {
 	struct tk_target t;

@@ -38,7 +38,7 @@ uint16_t tk_scheme_port(const char *scheme, const char **starttls);
 
 /* Validates a --hostname value (a name or IP literal, no port) and
  * writes its A-label form.  Returns 0 or -1 with err (USAGE). */
-int tk_hostname_check(const char *in, char *out, size_t outlen,
+int tk_target_hostname_check(const char *in, char *out, size_t outlen,
     struct tk_err *err);
 
 /* True when s is an IPv4 or IPv6 literal (no brackets). */

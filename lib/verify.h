@@ -49,7 +49,4 @@ const char *tk_verify_status_name(enum tk_verify_status s);
 
 #define TK_MIN_RSA_BITS 2048
 
-/* One line: "name mismatch: ...; expired: ..." */
-void tk_verdict_summary(const struct tk_verdict *v, char *buf, size_t len);
-
 #endif

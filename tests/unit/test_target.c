@@ -209,8 +209,8 @@ test_hostname_check(void)
 		TK_CASE(hostnames[i].in);
 		tk_err_clear(&err);
 		out[0] = '\0';
-		rc = tk_hostname_check(hostnames[i].in, out, sizeof(out),
-		    &err);
+		rc = tk_target_hostname_check(hostnames[i].in, out,
+		    sizeof(out), &err);
 		if (hostnames[i].out != NULL) {
 			EXPECT_EQ_INT(rc, 0);
 			EXPECT_EQ_STR(out, hostnames[i].out);

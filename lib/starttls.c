@@ -315,9 +315,9 @@ static const struct step postgres_steps[] = {
 };
 
 /*
- * The one list of the protocols (docs/ARCHITECTURE.md, "The option
- * table"): name, steps, raw, port, probe.  protos[], the names the option
- * table offers and the names in messages all come from it.
+ * The one list of the protocols: name, steps, raw, port, probe.  protos[],
+ * the choices lib/opts.c offers the clients and the names in messages all
+ * come from it.
  */
 #define PROTOS(X)                                                            \
 	X("ftp", ftp_steps, false, 21, "NOOP\r\n")                           \

@@ -57,7 +57,14 @@ _tlskit()
 		return 0
 		;;
 	--starttls)
-		mapfile -t COMPREPLY < <(compgen -P "$pfx" -W 'ftp imap ldap line lmtp nntp pop3 postgres sieve smtp xmpp xmpp-server' -- "$val")
+		case ${COMP_WORDS[0]##*/} in
+		tls-echo-server)
+			mapfile -t COMPREPLY < <(compgen -P "$pfx" -W 'line smtp imap pop3' -- "$val")
+			;;
+		*)
+			mapfile -t COMPREPLY < <(compgen -P "$pfx" -W 'ftp imap ldap line lmtp nntp pop3 postgres sieve smtp xmpp xmpp-server' -- "$val")
+			;;
+		esac
 		return 0
 		;;
 	--alpn|--at|--connections|--count|-n|--crit-days|--deadline|--debug|--duration|--ehlo-name|--expect|--handshake-timeout|--hostname|--idle-timeout|--ignore|--listen|-l|--max-connections|--message|-m|--min-key-bits|--parallel|-j|--priority|--proxy|--resolve|--shard|--size|--timeout|-t|--warn-days|--workers|--xmpp-domain)

@@ -27,7 +27,7 @@ complete -c tls-echo-server -l profile -x -a 'auto web rfc5280' -d 'rules a chai
 complete -c tls-echo-server -s q -l quiet -d 'print nothing on stderr but errors'
 complete -c tls-echo-server -l request-client-cert -d 'ask clients for a certificate; verify and log it, but go on without one'
 complete -c tls-echo-server -l require-client-cert -d 'refuse clients without a certificate trusted by --ca'
-complete -c tls-echo-server -l starttls -x -a 'ftp imap ldap line lmtp nntp pop3 postgres sieve smtp xmpp xmpp-server' -d 'plaintext phase first, upgraded by PROTO\'s STARTTLS dialogue (\'line\': lines echoed until STARTTLS, answered READY)'
+complete -c tls-echo-server -l starttls -x -a 'line smtp imap pop3' -d 'plaintext phase first, upgraded by PROTO\'s STARTTLS dialogue (\'line\': lines echoed until STARTTLS, answered READY)'
 complete -c tls-echo-server -l system-trust -d 'also trust the system store when --ca is given'
 complete -c tls-echo-server -s v -l verbose -d 'more detail on stderr (repeatable)'
 complete -c tls-echo-server -s V -l version -d 'show the version and what the linked GnuTLS supports'

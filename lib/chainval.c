@@ -27,9 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpsl.h>
-
+#include "der.h"
 #include "dn.h"
+#include "names.h"
 #include "policy.h"
 
 #include "banned.h"
@@ -114,124 +114,6 @@ static const struct code_info {
 	{"pinned-leaf", P_INFO, 0},
 };
 
-/* ---- DER reading ---------------------------------------------------- */
-
-struct slice {
-	const unsigned char *p;
-	size_t n;
-};
-
-/*
- * Reads one definite-length TLV with a one-byte tag from *in.  val gets
- * the contents, all (may be NULL) the whole TLV.  Returns false on
- * truncation, long-form tags or indefinite lengths.
- */
-static bool
-der_get(struct slice *in, unsigned char *tag, struct slice *val,
-    struct slice *all)
-{
-	size_t len, hl = 2;
-
-	if (in->n < 2 || (in->p[0] & 0x1f) == 0x1f) {
-		return false;
-	}
-	*tag = in->p[0];
-	len = in->p[1];
-	if (len & 0x80) {
-		size_t k = len & 0x7f;
-
-		if (k == 0 || k > 4 || in->n < 2 + k) {
-			return false;
-		}
-		len = 0;
-		for (size_t i = 0; i < k; i++) {
-			len = len << 8 | in->p[2 + i];
-		}
-		hl += k;
-	}
-	if (in->n - hl < len) {
-		return false;
-	}
-	val->p = in->p + hl;
-	val->n = len;
-	if (all != NULL) {
-		all->p = in->p;
-		all->n = hl + len;
-	}
-	in->p += hl + len;
-	in->n -= hl + len;
-	return true;
-}
-
-/* der_get() that also wants a given tag. */
-static bool
-der_want(struct slice *in, unsigned char want, struct slice *val,
-    struct slice *all)
-{
-	struct slice save = *in;
-	unsigned char tag;
-
-	if (!der_get(in, &tag, val, all) || tag != want) {
-		*in = save;
-		return false;
-	}
-	return true;
-}
-
-/* The tag of the next TLV, or 0 at the end. */
-static unsigned char
-der_peek(const struct slice *in)
-{
-	return in->n > 0 ? in->p[0] : 0;
-}
-
-static bool
-slice_eq(struct slice a, struct slice b)
-{
-	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
-}
-
-/* Dotted text of a DER OID's contents; false if malformed. */
-static bool
-oid_text(struct slice o, char *buf, size_t len)
-{
-	size_t off = 0;
-	uint64_t v = 0;
-	bool first = true;
-
-	if (o.n == 0 || len == 0) {
-		return false;
-	}
-	buf[0] = '\0';
-	for (size_t i = 0; i < o.n; i++) {
-		if (v > (UINT64_MAX >> 7)) {
-			return false;
-		}
-		v = v << 7 | (o.p[i] & 0x7f);
-		if (o.p[i] & 0x80) {
-			if (i + 1 == o.n) {
-				return false;
-			}
-			continue;
-		}
-		if (first) {
-			unsigned a = v < 40 ? 0 : v < 80 ? 1 : 2;
-
-			off += (size_t)snprintf(buf + off, len - off, "%u.%llu",
-			    a, (unsigned long long)(v - 40u * a));
-			first = false;
-		} else {
-			off += (size_t)snprintf(buf + off, len - off, ".%llu",
-			    (unsigned long long)v);
-		}
-		if (off >= len) {
-			return false;
-		}
-		v = 0;
-	}
-	return true;
-}
-
 /* ---- certificates --------------------------------------------------- */
 
 enum ext_id {
@@ -305,10 +187,10 @@ static const struct {
 #define OID_EC_PUBLIC_KEY "1.2.840.10045.2.1"
 
 struct ext {
-	struct slice oid;
+	struct tk_der oid;
 	char oidtext[64];
 	bool critical;
-	struct slice val;
+	struct tk_der val;
 };
 
 struct node {
@@ -322,11 +204,11 @@ struct node {
 	bool ok;                    /* the DER is a certificate */
 	char why[96];               /* what is wrong with it otherwise */
 	char label[128];            /* CN or subject, printable */
-	struct slice tbs, outer_alg, inner_alg, sig, serial, issuer, subject;
-	struct slice spki;
+	struct tk_der tbs, outer_alg, inner_alg, sig, serial, issuer, subject;
+	struct tk_der spki;
 	/* issuer and subject in RFC 5280 7.1 canonical form (lib/dn.c), or
 	 * the raw TLVs when they do not canonicalise */
-	struct slice icanon, scanon;
+	struct tk_der icanon, scanon;
 	unsigned char *canon;       /* owned: both canonical forms */
 	unsigned version;           /* 1, 2 or 3 */
 	struct ext ext[EXT_MAX];
@@ -340,9 +222,9 @@ struct node {
 	long pathlen;               /* -1: none */
 	unsigned ku;                /* KU_* bits, when x[X_KU] */
 	bool aki_keyid, aki_issuer, aki_serial;
-	struct slice aki_id, ski_id;
-	struct slice eku;           /* SEQUENCE OF OID contents */
-	struct slice san;           /* SEQUENCE OF GeneralName contents */
+	struct tk_der aki_id, ski_id;
+	struct tk_der eku;           /* SEQUENCE OF OID contents */
+	struct tk_der san;           /* SEQUENCE OF GeneralName contents */
 	time_t not_before, not_after;
 };
 
@@ -389,8 +271,6 @@ struct ctx {
 	bool depth_hit;              /* a path reached DEPTH_MAX */
 	size_t work;                 /* WORK_MAX budget spent */
 	bool work_out;
-	int psl_memo;                /* the host's parent: -1 not asked, 0, 1 */
-	const psl_ctx_t *psl;
 	struct tk_judging none;      /* when o->judging is NULL */
 	bool name_done[2];
 	bool any_public;             /* an anchor is not the user's own */
@@ -486,20 +366,6 @@ spend(struct ctx *c, size_t n)
 	return true;
 }
 
-/* Copies text for a message: printable ASCII, the rest as '?'. */
-static void
-printable(char *dst, size_t len, const char *src, size_t n)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o + 1 < len; i++) {
-		unsigned char ch = (unsigned char)src[i];
-
-		dst[o++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-	}
-	dst[o] = '\0';
-}
-
 static void
 set_label(struct node *nd)
 {
@@ -509,12 +375,12 @@ set_label(struct node *nd)
 
 	if (gnutls_x509_crt_get_dn_by_oid(nd->crt, OID_CN, 0, 0, buf, &sz) ==
 	    0 && sz > 0) {
-		printable(nd->label, sizeof(nd->label), buf, sz);
+		tk_names_printable(nd->label, sizeof(nd->label), buf, sz);
 		return;
 	}
 	if (gnutls_x509_crt_get_dn3(nd->crt, &dn, 0) >= 0 && dn.size > 0) {
-		printable(nd->label, sizeof(nd->label), (const char *)dn.data,
-		    dn.size);
+		tk_names_printable(nd->label, sizeof(nd->label),
+		    (const char *)dn.data, dn.size);
 	} else {
 		snprintf(nd->label, sizeof(nd->label), "(empty subject)");
 	}
@@ -522,21 +388,21 @@ set_label(struct node *nd)
 }
 
 static bool
-decode_bc(struct node *nd, struct slice v)
+decode_bc(struct node *nd, struct tk_der v)
 {
-	struct slice seq, b;
+	struct tk_der seq, b;
 
-	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
+	if (!tk_der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
 		return false;
 	}
 	nd->has_bc = true;
-	if (der_want(&seq, 0x01, &b, NULL)) {
+	if (tk_der_want(&seq, 0x01, &b, NULL)) {
 		if (b.n != 1) {
 			return false;
 		}
 		nd->bc_ca = b.p[0] != 0;
 	}
-	if (der_want(&seq, 0x02, &b, NULL)) {
+	if (tk_der_want(&seq, 0x02, &b, NULL)) {
 		long pl = 0;
 
 		if (b.n == 0 || b.n > 4 || (b.p[0] & 0x80)) {
@@ -551,11 +417,11 @@ decode_bc(struct node *nd, struct slice v)
 }
 
 static bool
-decode_ku(struct node *nd, struct slice v)
+decode_ku(struct node *nd, struct tk_der v)
 {
-	struct slice bits;
+	struct tk_der bits;
 
-	if (!der_want(&v, 0x03, &bits, NULL) || v.n != 0 || bits.n < 2 ||
+	if (!tk_der_want(&v, 0x03, &bits, NULL) || v.n != 0 || bits.n < 2 ||
 	    bits.n > 3 || bits.p[0] > 7) {
 		return false;
 	}
@@ -566,17 +432,17 @@ decode_ku(struct node *nd, struct slice v)
 
 /* SEQUENCE SIZE (1..MAX) OF tag: its contents, all elements tagged so. */
 static bool
-decode_seq_of(struct slice v, unsigned char tag, struct slice *out)
+decode_seq_of(struct tk_der v, unsigned char tag, struct tk_der *out)
 {
-	struct slice seq, it, el;
+	struct tk_der seq, it, el;
 	unsigned char t;
 
-	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
+	if (!tk_der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
 		return false;
 	}
 	it = seq;
 	while (it.n > 0) {
-		if (!der_get(&it, &t, &el, NULL) || (tag != 0 && t != tag)) {
+		if (!tk_der_get(&it, &t, &el, NULL) || (tag != 0 && t != tag)) {
 			return false;
 		}
 	}
@@ -584,44 +450,25 @@ decode_seq_of(struct slice v, unsigned char tag, struct slice *out)
 	return true;
 }
 
-/* A GeneralName's tag is one of the nine CHOICEs (RFC 5280 4.2.1.6). */
 static bool
-general_name_tag_ok(unsigned char t)
+decode_general_names(struct tk_der v, struct tk_der *out)
 {
-	switch (t) {
-	case 0xa0:  /* otherName */
-	case 0x81:  /* rfc822Name */
-	case 0x82:  /* dNSName */
-	case 0xa3:  /* x400Address */
-	case 0xa4:  /* directoryName */
-	case 0xa5:  /* ediPartyName */
-	case 0x86:  /* uniformResourceIdentifier */
-	case 0x87:  /* iPAddress */
-	case 0x88:  /* registeredID */
-		return true;
-	default:
-		return false;
-	}
-}
-
-static bool
-decode_general_names(struct slice v, struct slice *out)
-{
-	struct slice seq, it, el;
+	struct tk_der seq, it, el;
 	unsigned char t;
 
-	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
+	if (!tk_der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
 		return false;
 	}
 	it = seq;
 	while (it.n > 0) {
-		if (!der_get(&it, &t, &el, NULL) || !general_name_tag_ok(t)) {
+		if (!tk_der_get(&it, &t, &el, NULL) ||
+		    !tk_names_tag_ok(t)) {
 			return false;
 		}
 		if (t == 0xa4) {
-			struct slice name;
+			struct tk_der name;
 
-			if (!der_want(&el, 0x30, &name, NULL) || el.n != 0) {
+			if (!tk_der_want(&el, 0x30, &name, NULL) || el.n != 0) {
 				return false;
 			}
 		}
@@ -631,40 +478,40 @@ decode_general_names(struct slice v, struct slice *out)
 }
 
 static bool
-decode_aki(struct node *nd, struct slice v)
+decode_aki(struct node *nd, struct tk_der v)
 {
-	struct slice seq, el;
+	struct tk_der seq, el;
 
-	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
+	if (!tk_der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
 		return false;
 	}
-	if (der_want(&seq, 0x80, &el, NULL)) {
+	if (tk_der_want(&seq, 0x80, &el, NULL)) {
 		nd->aki_keyid = true;
 		nd->aki_id = el;
 	}
-	if (der_want(&seq, 0xa1, &el, NULL)) {
+	if (tk_der_want(&seq, 0xa1, &el, NULL)) {
 		nd->aki_issuer = true;
 	}
-	if (der_want(&seq, 0x82, &el, NULL)) {
+	if (tk_der_want(&seq, 0x82, &el, NULL)) {
 		nd->aki_serial = true;
 	}
 	return seq.n == 0;
 }
 
 static bool
-decode_aia(struct slice v)
+decode_aia(struct tk_der v)
 {
-	struct slice seq, ad, oid, gn;
+	struct tk_der seq, ad, oid, gn;
 	unsigned char t;
 
-	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
+	if (!tk_der_want(&v, 0x30, &seq, NULL) || v.n != 0 || seq.n == 0) {
 		return false;
 	}
 	while (seq.n > 0) {
-		if (!der_want(&seq, 0x30, &ad, NULL) ||
-		    !der_want(&ad, 0x06, &oid, NULL) ||
-		    !der_get(&ad, &t, &gn, NULL) || !general_name_tag_ok(t) ||
-		    ad.n != 0) {
+		if (!tk_der_want(&seq, 0x30, &ad, NULL) ||
+		    !tk_der_want(&ad, 0x06, &oid, NULL) ||
+		    !tk_der_get(&ad, &t, &gn, NULL) ||
+		    !tk_names_tag_ok(t) || ad.n != 0) {
 			return false;
 		}
 	}
@@ -672,18 +519,18 @@ decode_aia(struct slice v)
 }
 
 static bool
-decode_pc(struct slice v)
+decode_pc(struct tk_der v)
 {
-	struct slice seq, el;
+	struct tk_der seq, el;
 	bool any = false;
 
-	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
+	if (!tk_der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
 		return false;
 	}
-	if (der_want(&seq, 0x80, &el, NULL)) {
+	if (tk_der_want(&seq, 0x80, &el, NULL)) {
 		any = true;
 	}
-	if (der_want(&seq, 0x81, &el, NULL)) {
+	if (tk_der_want(&seq, 0x81, &el, NULL)) {
 		any = true;
 	}
 	/* RFC 5280 4.2.1.11: MUST NOT be an empty sequence */
@@ -694,7 +541,7 @@ decode_pc(struct slice v)
 static void
 decode_extensions(struct node *nd)
 {
-	struct slice v, tmp;
+	struct tk_der v, tmp;
 
 	for (int id = 0; id < X_COUNT; id++) {
 		bool ok = true;
@@ -723,7 +570,7 @@ decode_extensions(struct node *nd)
 			ok = decode_aki(nd, v);
 			break;
 		case X_SKI:
-			ok = der_want(&v, 0x04, &nd->ski_id, NULL) &&
+			ok = tk_der_want(&v, 0x04, &nd->ski_id, NULL) &&
 			    v.n == 0 && nd->ski_id.n > 0;
 			break;
 		case X_AIA:
@@ -752,18 +599,18 @@ decode_extensions(struct node *nd)
 }
 
 static bool
-parse_extensions(struct node *nd, struct slice exts)
+parse_extensions(struct node *nd, struct tk_der exts)
 {
-	struct slice seq, e, oid, b, val;
+	struct tk_der seq, e, oid, b, val;
 
-	if (!der_want(&exts, 0x30, &seq, NULL) || exts.n != 0) {
+	if (!tk_der_want(&exts, 0x30, &seq, NULL) || exts.n != 0) {
 		return false;
 	}
 	while (seq.n > 0) {
 		struct ext *x;
 
-		if (!der_want(&seq, 0x30, &e, NULL) ||
-		    !der_want(&e, 0x06, &oid, NULL)) {
+		if (!tk_der_want(&seq, 0x30, &e, NULL) ||
+		    !tk_der_want(&e, 0x06, &oid, NULL)) {
 			return false;
 		}
 		if (nd->next == EXT_MAX) {
@@ -773,21 +620,21 @@ parse_extensions(struct node *nd, struct slice exts)
 		x = &nd->ext[nd->next];
 		memset(x, 0, sizeof(*x));
 		x->oid = oid;
-		if (!oid_text(oid, x->oidtext, sizeof(x->oidtext))) {
+		if (!tk_der_oid_text(oid, x->oidtext, sizeof(x->oidtext))) {
 			return false;
 		}
-		if (der_want(&e, 0x01, &b, NULL)) {
+		if (tk_der_want(&e, 0x01, &b, NULL)) {
 			if (b.n != 1) {
 				return false;
 			}
 			x->critical = b.p[0] != 0;
 		}
-		if (!der_want(&e, 0x04, &val, NULL) || e.n != 0) {
+		if (!tk_der_want(&e, 0x04, &val, NULL) || e.n != 0) {
 			return false;
 		}
 		x->val = val;
 		for (size_t i = 0; i < nd->next; i++) {
-			if (slice_eq(nd->ext[i].oid, oid) && nd->dup_ext < 0) {
+			if (tk_der_eq(nd->ext[i].oid, oid) && nd->dup_ext < 0) {
 				nd->dup_ext = (int)nd->next;
 			}
 		}
@@ -839,14 +686,14 @@ canonicalise(struct node *nd)
 static bool
 parse_der(struct node *nd)
 {
-	struct slice in = {nd->der.data, nd->der.size};
-	struct slice cert, tbs, el, ver;
+	struct tk_der in = {nd->der.data, nd->der.size};
+	struct tk_der cert, tbs, el, ver;
 	unsigned char t;
 
-	if (!der_want(&in, 0x30, &cert, NULL) || in.n != 0 ||
-	    !der_want(&cert, 0x30, &tbs, &nd->tbs) ||
-	    !der_want(&cert, 0x30, &el, &nd->outer_alg) ||
-	    !der_want(&cert, 0x03, &nd->sig, NULL) || cert.n != 0) {
+	if (!tk_der_want(&in, 0x30, &cert, NULL) || in.n != 0 ||
+	    !tk_der_want(&cert, 0x30, &tbs, &nd->tbs) ||
+	    !tk_der_want(&cert, 0x30, &el, &nd->outer_alg) ||
+	    !tk_der_want(&cert, 0x03, &nd->sig, NULL) || cert.n != 0) {
 		snprintf(nd->why, sizeof(nd->why), "not a certificate");
 		return false;
 	}
@@ -857,27 +704,27 @@ parse_der(struct node *nd)
 	nd->sig.p++;
 	nd->sig.n--;
 	nd->version = 1;
-	if (der_want(&tbs, 0xa0, &el, NULL)) {
-		if (!der_want(&el, 0x02, &ver, NULL) || ver.n != 1 ||
+	if (tk_der_want(&tbs, 0xa0, &el, NULL)) {
+		if (!tk_der_want(&el, 0x02, &ver, NULL) || ver.n != 1 ||
 		    el.n != 0) {
 			snprintf(nd->why, sizeof(nd->why), "bad version");
 			return false;
 		}
 		nd->version = ver.p[0] + 1u;
 	}
-	if (!der_want(&tbs, 0x02, &nd->serial, NULL) ||
-	    !der_want(&tbs, 0x30, &el, &nd->inner_alg) ||
-	    !der_want(&tbs, 0x30, &el, &nd->issuer) ||
-	    !der_want(&tbs, 0x30, &el, NULL) ||
-	    !der_want(&tbs, 0x30, &el, &nd->subject) ||
-	    !der_want(&tbs, 0x30, &el, &nd->spki)) {
+	if (!tk_der_want(&tbs, 0x02, &nd->serial, NULL) ||
+	    !tk_der_want(&tbs, 0x30, &el, &nd->inner_alg) ||
+	    !tk_der_want(&tbs, 0x30, &el, &nd->issuer) ||
+	    !tk_der_want(&tbs, 0x30, &el, NULL) ||
+	    !tk_der_want(&tbs, 0x30, &el, &nd->subject) ||
+	    !tk_der_want(&tbs, 0x30, &el, &nd->spki)) {
 		snprintf(nd->why, sizeof(nd->why), "truncated tbsCertificate");
 		return false;
 	}
-	der_want(&tbs, 0x81, &el, NULL);
-	der_want(&tbs, 0x82, &el, NULL);
-	if (der_peek(&tbs) == 0xa3) {
-		der_get(&tbs, &t, &el, NULL);
+	tk_der_want(&tbs, 0x81, &el, NULL);
+	tk_der_want(&tbs, 0x82, &el, NULL);
+	if (tk_der_peek(&tbs) == 0xa3) {
+		tk_der_get(&tbs, &t, &el, NULL);
 		if (!parse_extensions(nd, el)) {
 			snprintf(nd->why, sizeof(nd->why),
 			    "malformed extensions");
@@ -890,7 +737,7 @@ parse_der(struct node *nd)
 		return false;
 	}
 	canonicalise(nd);
-	nd->self_issued = slice_eq(nd->icanon, nd->scanon);
+	nd->self_issued = tk_der_eq(nd->icanon, nd->scanon);
 	decode_extensions(nd);
 	return true;
 }
@@ -953,192 +800,23 @@ node_pubkey(struct node *nd)
 
 /* ---- names ---------------------------------------------------------- */
 
-static char
-lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-static bool
-caseeq(const char *a, size_t an, const char *b, size_t bn)
-{
-	if (an != bn) {
-		return false;
-	}
-	for (size_t i = 0; i < an; i++) {
-		if (lower(a[i]) != lower(b[i])) {
-			return false;
-		}
-	}
-	return true;
-}
-
-static size_t
-count_labels(const char *s, size_t n)
-{
-	size_t k = n > 0 ? 1 : 0;
-
-	for (size_t i = 0; i < n; i++) {
-		k += s[i] == '.';
-	}
-	return k;
-}
-
-/*
- * RFC 1034 3.5 preferred name syntax as amended by RFC 1123 2.1: labels of
- * 1-63 letters, digits and hyphens, not starting or ending with a hyphen;
- * at most 253 octets; the last label not all digits.  A '*' is allowed
- * only when wild is set (checked by the caller).
- */
-static bool
-dns_syntax_ok(const char *s, size_t n, bool wild)
-{
-	size_t lab = 0, start = 0;
-	bool digits = true;
-
-	if (n == 0 || n > 253) {
-		return false;
-	}
-	for (size_t i = 0; i <= n; i++) {
-		char c = i < n ? s[i] : '.';
-
-		if (c == '.') {
-			if (lab == 0 || lab > 63 || s[start] == '-' ||
-			    s[i - 1] == '-') {
-				return false;
-			}
-			if (i == n && digits) {
-				return false;
-			}
-			lab = 0;
-			start = i + 1;
-			digits = true;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || (wild && c == '*'))) {
-			return false;
-		}
-		if (!(c >= '0' && c <= '9')) {
-			digits = false;
-		}
-		lab++;
-	}
-	return true;
-}
-
-/* "a.b" is inside constraint "b" and "a.b"; "" covers everything. */
-static bool
-dns_within(const char *name, size_t n, const char *con, size_t cn)
-{
-	if (cn == 0) {
-		return true;
-	}
-	if (n == cn) {
-		return caseeq(name, n, con, cn);
-	}
-	return n > cn && name[n - cn - 1] == '.' &&
-	    caseeq(name + n - cn, cn, con, cn);
-}
-
-/* Case-insensitive glob where '*' matches any run of characters. */
-static bool
-glob_match(const char *p, size_t pn, const char *s, size_t sn)
-{
-	size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
-
-	while (si < sn) {
-		if (pi < pn && p[pi] == '*') {
-			star = pi++;
-			mark = si;
-		} else if (pi < pn && lower(p[pi]) == lower(s[si])) {
-			pi++;
-			si++;
-		} else if (star != SIZE_MAX) {
-			pi = star + 1;
-			si = ++mark;
-		} else {
-			return false;
-		}
-	}
-	while (pi < pn && p[pi] == '*') {
-		pi++;
-	}
-	return pi == pn;
-}
-
-/*
- * Whether dom (ASCII, lower case, no trailing dot) is a public suffix by
- * the Public Suffix List, private section included, as browsers read it:
- * libpsl's built-in list, so no file is read and a missing file cannot
- * make it fail open.  A single label always is one.
- */
-static bool
-public_suffix(struct ctx *c, const char *dom)
-{
-	if (count_labels(dom, strlen(dom)) < 2) {
-		return true;
-	}
-	if (c->psl == NULL) {
-		c->psl = psl_builtin();
-	}
-	if (c->psl == NULL) {
-		return true;    /* no list at all: refuse rather than guess */
-	}
-	return psl_is_public_suffix2(c->psl, dom, PSL_TYPE_ANY) != 0;
-}
-
-/* Calls fn for each GeneralName of a SAN contents slice. */
-struct gname {
-	unsigned char tag;
-	struct slice v;     /* contents; for directoryName the Name TLV */
-};
-
-static bool
-next_gname(struct slice *it, struct gname *g)
-{
-	struct slice inner;
-
-	if (it->n == 0 || !der_get(it, &g->tag, &g->v, NULL)) {
-		return false;
-	}
-	if (g->tag == 0xa4) {
-		inner = g->v;
-		if (!der_want(&inner, 0x30, &g->v, &g->v)) {
-			g->v.n = 0;
-		}
-	}
-	return true;
-}
-
-static void
-ip_text(struct slice ip, char *buf, size_t len)
-{
-	if (ip.n == 4) {
-		inet_ntop(AF_INET, ip.p, buf, (socklen_t)len);
-	} else if (ip.n == 16) {
-		inet_ntop(AF_INET6, ip.p, buf, (socklen_t)len);
-	} else {
-		snprintf(buf, len, "(%zu-byte address)", ip.n);
-	}
-}
-
 /* "a.example, b.example, 192.0.2.1" for messages. */
 static void
 san_list(const struct node *leaf, char *buf, size_t len)
 {
-	struct slice it = leaf->san;
-	struct gname g;
+	struct tk_der it = leaf->san;
+	struct tk_names_gn g;
 	size_t o = 0;
 
 	buf[0] = '\0';
-	while (o + 16 < len && next_gname(&it, &g)) {
+	while (o + 16 < len && tk_names_next(&it, &g)) {
 		char one[TK_NAME_MAX];
 
 		if (g.tag == 0x82) {
-			printable(one, sizeof(one), (const char *)g.v.p, g.v.n);
+			tk_names_printable(one, sizeof(one),
+			    (const char *)g.v.p, g.v.n);
 		} else if (g.tag == 0x87) {
-			ip_text(g.v, one, sizeof(one));
+			tk_names_ip_text(g.v, one, sizeof(one));
 		} else {
 			continue;
 		}
@@ -1151,71 +829,6 @@ san_list(const struct node *leaf, char *buf, size_t len)
 	if (o == 0) {
 		snprintf(buf, len, "no DNS name or IP address");
 	}
-}
-
-/* The reference identifier being checked, prepared once. */
-struct hostref {
-	char host[TK_NAME_MAX];    /* lower case, no brackets or final dot */
-	char shown[TK_NAME_MAX];
-	size_t hn;
-	unsigned char ip[16];
-	size_t iplen;              /* 4 or 16 for an IP address, else 0 */
-	const char *dot;           /* the first '.' of host, or NULL */
-	char refused[TK_NAME_MAX]; /* the first wildcard refused, and why */
-	char why[96];
-};
-
-/*
- * One presented DNS identifier (a dNSName, or a CN under RFC 6125 6.4.4)
- * against the host.  A wildcard is honoured only as the whole left-most
- * label of a name with at least two more labels that are not a public
- * suffix (RFC 6125 6.4.3 as RFC 9525 narrows it, and 7.2).
- */
-static bool
-dns_id_matches(struct ctx *c, struct hostref *h, const char *s, size_t sn)
-{
-	const char *dot = h->dot;
-	char why[96] = "";
-
-	if (memchr(s, '\0', sn) != NULL) {
-		return false;
-	}
-	if (memchr(s, '*', sn) == NULL) {
-		return caseeq(s, sn, h->host, h->hn);
-	}
-	if (sn > 2 && s[0] == '*' && s[1] == '.' &&
-	    memchr(s + 1, '*', sn - 1) == NULL && dot != NULL &&
-	    dot != h->host && caseeq(s + 2, sn - 2, dot + 1,
-	    h->hn - (size_t)(dot + 1 - h->host))) {
-		if (count_labels(s + 2, sn - 2) < 2) {
-			snprintf(why, sizeof(why), "it covers a whole "
-			    "top-level domain");
-		} else {
-			if (c->psl_memo < 0) {
-				c->psl_memo = public_suffix(c, dot + 1);
-			}
-			if (!c->psl_memo) {
-				return true;
-			}
-			snprintf(why, sizeof(why), "'%s' is a public suffix",
-			    dot + 1);
-		}
-	} else if (!glob_match(s, sn, h->host, h->hn)) {
-		return false;
-	} else if (sn == 1) {
-		snprintf(why, sizeof(why), "a lone '*' covers every name");
-	} else if (s[0] == '*' && s[1] == '.') {
-		snprintf(why, sizeof(why), "a wildcard covers exactly one "
-		    "label");
-	} else {
-		snprintf(why, sizeof(why), "the '*' must be the whole "
-		    "left-most label");
-	}
-	if (h->refused[0] == '\0') {
-		printable(h->refused, sizeof(h->refused), s, sn);
-		snprintf(h->why, sizeof(h->why), "%s", why);
-	}
-	return false;
 }
 
 /*
@@ -1257,46 +870,23 @@ static void
 check_hostname(struct ctx *c, const struct node *leaf, struct pathres *r,
     bool cn_fallback)
 {
-	struct hostref *h = calloc(1, sizeof(*h));
+	struct tk_names_host *h = calloc(1, sizeof(*h));
 	char names[300];
-	struct slice it;
-	struct gname g;
+	struct tk_der it;
+	struct tk_names_gn g;
 	bool matched = false;
-	size_t hn;
 
 	if (h == NULL) {
 		add(r, "name-mismatch", "out of memory checking the name");
 		return;
 	}
-	hn = strlen(c->o->hostname);
-	if (c->o->hostname[0] == '[' && hn > 2 &&
-	    c->o->hostname[hn - 1] == ']') {
-		snprintf(h->host, sizeof(h->host), "%.*s", (int)(hn - 2),
-		    c->o->hostname + 1);
-	} else {
-		snprintf(h->host, sizeof(h->host), "%s", c->o->hostname);
-	}
-	h->hn = strlen(h->host);
-	if (inet_pton(AF_INET, h->host, h->ip) == 1) {
-		h->iplen = 4;
-	} else if (inet_pton(AF_INET6, h->host, h->ip) == 1) {
-		h->iplen = 16;
-	} else {
-		if (h->hn > 1 && h->host[h->hn - 1] == '.') {
-			h->host[--h->hn] = '\0';    /* RFC 6125 6.2.1 */
-		}
-		for (size_t i = 0; i < h->hn; i++) {
-			h->host[i] = lower(h->host[i]);
-		}
-		h->dot = strchr(h->host, '.');
-	}
-	printable(h->shown, sizeof(h->shown), h->host, h->hn);
+	tk_names_host_init(h, c->o->hostname);
 	if (leaf->x[X_SAN] == NULL && cn_fallback && h->iplen == 0) {
 		char cn[TK_NAME_MAX];
 		size_t cnn = 0;
 
 		if (last_cn(leaf, cn, sizeof(cn), &cnn) &&
-		    dns_id_matches(c, h, cn, cnn)) {
+		    tk_names_host_dns(h, cn, cnn)) {
 			add(r, "name-from-cn", "the leaf has no "
 			    "subjectAltName, so its CN '%s' was matched (RFC "
 			    "6125 6.4.4; the web profile would refuse it)",
@@ -1317,7 +907,7 @@ check_hostname(struct ctx *c, const struct node *leaf, struct pathres *r,
 		goto out;
 	}
 	it = leaf->san;
-	while (!matched && next_gname(&it, &g)) {
+	while (!matched && tk_names_next(&it, &g)) {
 		if (!spend(c, 1 + g.v.n / 64)) {
 			break;
 		}
@@ -1325,7 +915,7 @@ check_hostname(struct ctx *c, const struct node *leaf, struct pathres *r,
 			matched = g.tag == 0x87 && g.v.n == h->iplen &&
 			    memcmp(g.v.p, h->ip, h->iplen) == 0;
 		} else if (g.tag == 0x82) {
-			matched = dns_id_matches(c, h, (const char *)g.v.p,
+			matched = tk_names_host_dns(h, (const char *)g.v.p,
 			    g.v.n);
 		}
 	}
@@ -1379,7 +969,7 @@ check_form(const struct node *nd, size_t i, enum role role,
     struct pathres *r)
 {
 	static const int crit[] = {X_PC, X_IAP};
-	const struct slice s = nd->serial;
+	const struct tk_der s = nd->serial;
 	bool zero = true;
 
 	if (nd->version != 3) {
@@ -1472,7 +1062,7 @@ check_form(const struct node *nd, size_t i, enum role role,
 		    "subjectAltName critical although its subject is not "
 		    "empty (BR 7.1.2.7.12)", i, nd->label);
 	}
-	if (!slice_eq(nd->inner_alg, nd->outer_alg)) {
+	if (!tk_der_eq(nd->inner_alg, nd->outer_alg)) {
 		add(r, "signature-algorithm-mismatch", "certificate #%zu '%s' "
 		    "names different algorithms in signatureAlgorithm and "
 		    "tbsCertificate.signature (RFC 5280 4.1.1.2)", i,
@@ -1503,7 +1093,7 @@ check_form(const struct node *nd, size_t i, enum role role,
 			    "authorityKeyIdentifier without keyIdentifier (BR "
 			    "7.1.2.1.3)", i, nd->label);
 		} else if (nd->x[X_SKI] != NULL &&
-		    !slice_eq(nd->aki_id, nd->ski_id)) {
+		    !tk_der_eq(nd->aki_id, nd->ski_id)) {
 			add(r, "bad-aki", "root #%zu '%s' has an "
 			    "authorityKeyIdentifier that differs from its "
 			    "subjectKeyIdentifier (BR 7.1.2.1.3)", i,
@@ -1538,17 +1128,17 @@ static void
 check_key(struct ctx *c, struct node *nd, size_t i, struct pathres *r)
 {
 	gnutls_pubkey_t pk = node_pubkey(nd);
-	struct slice spki = nd->spki, seq, alg, oid, params;
+	struct tk_der spki = nd->spki, seq, alg, oid, params;
 	char oidt[64] = "";
 	unsigned bits = 0;
 	int algo;
 
-	if (der_want(&spki, 0x30, &seq, NULL) &&
-	    der_want(&seq, 0x30, &alg, NULL) &&
-	    der_want(&alg, 0x06, &oid, NULL) &&
-	    oid_text(oid, oidt, sizeof(oidt)) &&
+	if (tk_der_want(&spki, 0x30, &seq, NULL) &&
+	    tk_der_want(&seq, 0x30, &alg, NULL) &&
+	    tk_der_want(&alg, 0x06, &oid, NULL) &&
+	    tk_der_oid_text(oid, oidt, sizeof(oidt)) &&
 	    strcmp(oidt, OID_EC_PUBLIC_KEY) == 0 &&
-	    (!der_want(&alg, 0x06, &params, NULL) || alg.n != 0)) {
+	    (!tk_der_want(&alg, 0x06, &params, NULL) || alg.n != 0)) {
 		add(r, "unusable-key", "certificate #%zu '%s' has an EC key "
 		    "without a named curve (RFC 5480 2.1.1)", i, nd->label);
 		return;
@@ -1629,13 +1219,13 @@ purpose_text(const char *oid)
 
 /* Whether an EKU contents slice lists oid. */
 static bool
-eku_has(struct slice eku, const char *oid)
+eku_has(struct tk_der eku, const char *oid)
 {
-	struct slice el;
+	struct tk_der el;
 	char t[64];
 
-	while (der_want(&eku, 0x06, &el, NULL)) {
-		if (oid_text(el, t, sizeof(t)) && strcmp(t, oid) == 0) {
+	while (tk_der_want(&eku, 0x06, &el, NULL)) {
+		if (tk_der_oid_text(el, t, sizeof(t)) && strcmp(t, oid) == 0) {
 			return true;
 		}
 	}
@@ -1695,8 +1285,8 @@ check_ca(struct ctx *c, const struct node *nd, size_t i, enum role role,
 static void
 check_leaf_names(const struct node *nd, struct pathres *r)
 {
-	struct slice it = nd->san;
-	struct gname g;
+	struct tk_der it = nd->san;
+	struct tk_names_gn g;
 	char shown[TK_NAME_MAX];
 
 	if (nd->x[X_SAN] == NULL) {
@@ -1704,7 +1294,7 @@ check_leaf_names(const struct node *nd, struct pathres *r)
 		    "7.1.2.7.12)");
 		return;
 	}
-	while (next_gname(&it, &g)) {
+	while (tk_names_next(&it, &g)) {
 		const char *s = (const char *)g.v.p;
 		unsigned char ip[16];
 		char buf[TK_NAME_MAX];
@@ -1717,7 +1307,7 @@ check_leaf_names(const struct node *nd, struct pathres *r)
 		if (g.tag != 0x82) {
 			continue;
 		}
-		printable(shown, sizeof(shown), s, g.v.n);
+		tk_names_printable(shown, sizeof(shown), s, g.v.n);
 		if (memchr(s, '*', g.v.n) != NULL) {
 			/* wildcards are judged when matching (bad-wildcard) */
 			continue;
@@ -1728,7 +1318,7 @@ check_leaf_names(const struct node *nd, struct pathres *r)
 			add(r, "bad-san", "the leaf's dNSName SAN '%s' is an "
 			    "IP address (use an iPAddress SAN; RFC 5280 "
 			    "4.2.1.6)", shown);
-		} else if (!dns_syntax_ok(s, g.v.n, false)) {
+		} else if (!tk_names_dns_syntax_ok(s, g.v.n, false)) {
 			add(r, "bad-san", "the leaf's dNSName SAN '%s' is not "
 			    "a valid host name (RFC 5280 4.2.1.6 preferred "
 			    "name syntax)", shown);
@@ -1752,8 +1342,8 @@ check_cn(const struct node *nd, struct pathres *r)
 		unsigned char ip[16];
 		struct in_addr legacy;
 		size_t sz = sizeof(cn) - 1, iplen = 0;
-		struct slice it = nd->san;
-		struct gname g;
+		struct tk_der it = nd->san;
+		struct tk_names_gn g;
 		bool exact = false, near = false;
 
 		if (gnutls_x509_crt_get_dn_by_oid(nd->crt, OID_CN, k, 0, cn,
@@ -1761,7 +1351,7 @@ check_cn(const struct node *nd, struct pathres *r)
 			break;
 		}
 		cn[sz] = '\0';
-		printable(shown, sizeof(shown), cn, sz);
+		tk_names_printable(shown, sizeof(shown), cn, sz);
 		for (size_t i = 0; i < sz; i++) {
 			near |= (unsigned char)cn[i] >= 0x80;
 		}
@@ -1779,16 +1369,16 @@ check_cn(const struct node *nd, struct pathres *r)
 			memcpy(ip, &legacy, 4);
 			iplen = 4;    /* 0xC0A80101, 192.168.001.001 */
 		}
-		while (!exact && next_gname(&it, &g)) {
+		while (!exact && tk_names_next(&it, &g)) {
 			if (g.tag == 0x82) {
 				exact = g.v.n == sz &&
 				    memcmp(g.v.p, cn, sz) == 0;
-				near |= caseeq((const char *)g.v.p, g.v.n, cn,
-				    sz);
+				near |= tk_names_caseeq((const char *)g.v.p,
+				    g.v.n, cn, sz);
 			} else if (g.tag == 0x87) {
 				char t[64];
 
-				ip_text(g.v, t, sizeof(t));
+				tk_names_ip_text(g.v, t, sizeof(t));
 				exact = strcmp(t, cn) == 0;
 				near |= iplen == g.v.n &&
 				    memcmp(ip, g.v.p, iplen) == 0;
@@ -1971,308 +1561,42 @@ enum nc_result {
 	NC_TOO_MUCH,
 };
 
-static bool
-ip_mask_ok(const unsigned char *m, size_t n)
-{
-	bool zero = false;
-
-	for (size_t i = 0; i < n; i++) {
-		for (int b = 7; b >= 0; b--) {
-			bool set = (m[i] >> b) & 1;
-
-			if (set && zero) {
-				return false;
-			}
-			zero |= !set;
-		}
-	}
-	return true;
-}
-
-static bool
-email_ok(const char *s, size_t n)
-{
-	const char *at = memchr(s, '@', n);
-
-	if (n == 0) {
-		return false;
-	}
-	if (at == NULL) {
-		return true;
-	}
-	return at != s && at + 1 < s + n &&
-	    memchr(at + 1, '@', (size_t)(s + n - at - 1)) == NULL;
-}
-
-/*
- * Checks the syntax of a NameConstraints extension value.  Returns NULL,
- * or what is wrong.
- */
-static const char *
-nc_validate(struct slice v)
-{
-	struct slice seq, subs, st, base;
-	bool any = false;
-
-	if (!der_want(&v, 0x30, &seq, NULL) || v.n != 0) {
-		return "it does not decode";
-	}
-	for (unsigned char want = 0xa0; want <= 0xa1; want++) {
-		if (!der_want(&seq, want, &subs, NULL)) {
-			continue;
-		}
-		any = true;
-		if (subs.n == 0) {
-			return "a subtree list is empty (RFC 5280 4.2.1.10)";
-		}
-		while (subs.n > 0) {
-			struct gname g;
-			struct slice el;
-
-			if (!der_want(&subs, 0x30, &st, NULL)) {
-				return "a subtree does not decode";
-			}
-			if (!next_gname(&st, &g) ||
-			    !general_name_tag_ok(g.tag)) {
-				return "a subtree has no valid base name";
-			}
-			base = g.v;
-			if (der_want(&st, 0x80, &el, NULL) &&
-			    !(el.n == 1 && el.p[0] == 0)) {
-				return "a subtree has a minimum other than 0";
-			}
-			if (der_want(&st, 0x81, &el, NULL) || st.n != 0) {
-				return "a subtree has a maximum";
-			}
-			switch (g.tag) {
-			case 0x82:
-				if (base.n > 0 && (memchr(base.p, '*',
-				    base.n) != NULL || base.p[0] == '.' ||
-				    !dns_syntax_ok((const char *)base.p,
-				    base.n, false))) {
-					return "a dNSName constraint is not a "
-					    "host name (no wildcards or "
-					    "leading dots)";
-				}
-				break;
-			case 0x87:
-				if ((base.n != 8 && base.n != 32) ||
-				    !ip_mask_ok(base.p + base.n / 2,
-				    base.n / 2)) {
-					return "an iPAddress constraint is not "
-					    "an address and a CIDR mask";
-				}
-				break;
-			case 0x81:
-				if (!email_ok((const char *)base.p, base.n)) {
-					return "an rfc822Name constraint is "
-					    "not a mailbox, host or domain";
-				}
-				break;
-			case 0xa4:
-				if (base.n == 0 ||
-				    tk_dn_count_rdns(base.p, base.n) < 0) {
-					return "a directoryName constraint "
-					    "does not decode";
-				}
-				break;
-			default:
-				break;
-			}
-		}
-	}
-	if (!any || seq.n != 0) {
-		return "it has neither permitted nor excluded subtrees "
-		    "(BR 7.1.2.5.2)";
-	}
-	return NULL;
-}
-
-/* Host part of a URI ("scheme://[user@]host[:port]..."), or empty. */
-static struct slice
-uri_host(struct slice u)
-{
-	struct slice h = {NULL, 0};
-	const unsigned char *p = u.p, *end = u.p + u.n, *s;
-
-	for (s = p; s + 2 < end; s++) {
-		if (s[0] == ':' && s[1] == '/' && s[2] == '/') {
-			break;
-		}
-	}
-	if (s + 2 >= end) {
-		return h;
-	}
-	p = s + 3;
-	for (s = p; s < end && *s != '/' && *s != '?' && *s != '#'; s++) {
-		if (*s == '@') {
-			p = s + 1;
-		}
-	}
-	end = s;
-	if (p < end && *p == '[') {
-		return h;    /* an IP literal: no host name */
-	}
-	for (s = p; s < end && *s != ':'; s++) {
-		continue;
-	}
-	h.p = p;
-	h.n = (size_t)(s - p);
-	return h;
-}
-
-/*
- * RDN-wise prefix: does constraint name c cover name n?  Both are Name
- * TLVs; attribute values compare as RFC 5280 7.1 says (lib/dn.c), so a
- * re-encoded name (UTF8String for PrintableString, other case, extra
- * spaces) cannot slip past an excluded subtree.
- */
-static bool
-dn_within(struct slice n, struct slice c)
-{
-	return tk_dn_within(n.p, n.n, c.p, c.n);
-}
-
-static bool
-email_within(struct slice e, struct slice c)
-{
-	const char *s = (const char *)e.p, *k = (const char *)c.p;
-	const char *at = memchr(s, '@', e.n);
-	size_t dn;
-
-	if (at == NULL) {
-		return false;
-	}
-	if (memchr(k, '@', c.n) != NULL) {
-		const char *kat = memchr(k, '@', c.n);
-		size_t ll = (size_t)(at - s), kl = (size_t)(kat - k);
-
-		return ll == kl && memcmp(s, k, ll) == 0 &&
-		    caseeq(at + 1, e.n - ll - 1, kat + 1, c.n - kl - 1);
-	}
-	dn = e.n - (size_t)(at + 1 - s);
-	if (c.n > 0 && k[0] == '.') {
-		return dn > c.n && caseeq(at + 1 + dn - c.n, c.n, k, c.n);
-	}
-	return caseeq(at + 1, dn, k, c.n);
-}
-
-static bool
-uri_within(struct slice u, struct slice c)
-{
-	struct slice h = uri_host(u);
-	const char *k = (const char *)c.p;
-
-	if (h.n == 0) {
-		return false;
-	}
-	if (c.n > 0 && k[0] == '.') {
-		return h.n > c.n && caseeq((const char *)h.p + h.n - c.n, c.n,
-		    k, c.n);
-	}
-	return caseeq((const char *)h.p, h.n, k, c.n);
-}
-
-/*
- * Does base (of type tag) cover name?  For a wildcard dNSName "*.B" the
- * question is asked twice (RFC 9525 meets RFC 5280; CVE-2025-61727):
- * as permitted, every name the wildcard can match must be inside; as
- * excluded, any name it can match that is inside counts.
- */
-static bool
-covers(unsigned char tag, struct slice name, struct slice base,
-    bool excluded)
-{
-	const char *n = (const char *)name.p, *b = (const char *)base.p;
-
-	switch (tag) {
-	case 0x82:
-		if (name.n > 2 && n[0] == '*' && n[1] == '.') {
-			const char *rest = n + 2;
-			size_t rn = name.n - 2;
-
-			if (dns_within(rest, rn, b, base.n)) {
-				return true;
-			}
-			if (!excluded || base.n <= rn + 1) {
-				return false;
-			}
-			/* excluded x.B: the wildcard can match x.B itself */
-			return b[base.n - rn - 1] == '.' &&
-			    caseeq(b + base.n - rn, rn, rest, rn) &&
-			    memchr(b, '.', base.n - rn - 1) == NULL;
-		}
-		return dns_within(n, name.n, b, base.n);
-	case 0x87: {
-		size_t half = base.n / 2;
-
-		if (name.n != half) {
-			return false;
-		}
-		for (size_t i = 0; i < half; i++) {
-			unsigned char m = base.p[half + i];
-
-			if ((name.p[i] & m) != (base.p[i] & m)) {
-				return false;
-			}
-		}
-		return true;
-	}
-	case 0x81:
-		return email_within(name, base);
-	case 0x86:
-		return uri_within(name, base);
-	case 0xa4:
-		/* a name that cannot be compared counts as excluded (fail
-		 * closed) and as not permitted */
-		return excluded ? tk_dn_subtree(name.p, name.n, base.p,
-		    base.n) != 0 : dn_within(name, base);
-	default:
-		return false;
-	}
-}
-
-static bool
-supported_type(unsigned char tag)
-{
-	return tag == 0x82 || tag == 0x87 || tag == 0x81 || tag == 0x86 ||
-	    tag == 0xa4;
-}
-
 /* One name against one NameConstraints extension. */
 static enum nc_result
-nc_check_name(struct ctx *c, struct slice nc, unsigned char tag,
-    struct slice name)
+nc_check_name(struct ctx *c, struct tk_der nc, unsigned char tag,
+    struct tk_der name)
 {
-	struct slice seq, subs, st;
+	struct tk_der seq, subs, st;
 	bool have_permitted = false, permitted = false;
 
-	if (!der_want(&nc, 0x30, &seq, NULL)) {
-		return NC_OK;    /* reported by nc_validate() */
+	if (!tk_der_want(&nc, 0x30, &seq, NULL)) {
+		return NC_OK;    /* reported by tk_names_nc_validate() */
 	}
 	for (unsigned char want = 0xa0; want <= 0xa1; want++) {
-		if (!der_want(&seq, want, &subs, NULL)) {
+		if (!tk_der_want(&seq, want, &subs, NULL)) {
 			continue;
 		}
-		while (der_want(&subs, 0x30, &st, NULL)) {
-			struct gname g;
+		while (tk_der_want(&subs, 0x30, &st, NULL)) {
+			struct tk_names_gn g;
 
 			/* every subtree costs, of whatever type */
 			if (!spend(c, 1 + name.n / 64)) {
 				return NC_TOO_MUCH;
 			}
-			if (!next_gname(&st, &g) || g.tag != tag) {
+			if (!tk_names_next(&st, &g) || g.tag != tag) {
 				continue;
 			}
-			if (!supported_type(tag)) {
+			if (!tk_names_nc_supported(tag)) {
 				return NC_UNSUPPORTED;
 			}
-			if (want == 0xa1 && covers(tag, name, g.v, true)) {
+			if (want == 0xa1 &&
+			    tk_names_nc_covers(tag, name, g.v, true)) {
 				return NC_EXCLUDED;
 			}
 			if (want == 0xa0) {
 				have_permitted = true;
-				permitted |= covers(tag, name, g.v, false);
+				permitted |= tk_names_nc_covers(tag, name, g.v,
+				    false);
 			}
 		}
 	}
@@ -2280,20 +1604,21 @@ nc_check_name(struct ctx *c, struct slice nc, unsigned char tag,
 }
 
 static void
-name_text(unsigned char tag, struct slice v, char *buf, size_t len)
+name_text(unsigned char tag, struct tk_der v, char *buf, size_t len)
 {
 	gnutls_datum_t dn = {NULL, 0};
 	gnutls_datum_t raw;
 
 	switch (tag) {
 	case 0x87:
-		ip_text(v, buf, len);
+		tk_names_ip_text(v, buf, len);
 		return;
 	case 0xa4:
 		raw.data = (unsigned char *)(uintptr_t)v.p;
 		raw.size = (unsigned)v.n;
 		if (gnutls_x509_rdn_get2(&raw, &dn, 0) >= 0) {
-			printable(buf, len, (const char *)dn.data, dn.size);
+			tk_names_printable(buf, len, (const char *)dn.data,
+			    dn.size);
 			gnutls_free(dn.data);
 			return;
 		}
@@ -2302,7 +1627,7 @@ name_text(unsigned char tag, struct slice v, char *buf, size_t len)
 	case 0x82:
 	case 0x81:
 	case 0x86:
-		printable(buf, len, (const char *)v.p, v.n);
+		tk_names_printable(buf, len, (const char *)v.p, v.n);
 		return;
 	default:
 		snprintf(buf, len, "(a name of type [%u])", tag & 0x1fu);
@@ -2314,7 +1639,7 @@ name_text(unsigned char tag, struct slice v, char *buf, size_t len)
 static void
 nc_report(struct pathres *r, enum nc_result res, const struct node *nd,
     size_t i, const struct node *owner, size_t o, unsigned char tag,
-    struct slice name)
+    struct tk_der name)
 {
 	char text[TK_NAME_MAX];
 
@@ -2342,25 +1667,25 @@ nc_report(struct pathres *r, enum nc_result res, const struct node *nd,
  * or length, read straight from the DER.  false when the budget is spent.
  */
 static bool
-nc_check_emails(struct ctx *c, struct slice nc, const struct node *nd,
+nc_check_emails(struct ctx *c, struct tk_der nc, const struct node *nd,
     size_t i, const struct node *ow, size_t opos, struct pathres *r)
 {
 	static const unsigned char email_oid[] = {0x2a, 0x86, 0x48, 0x86,
 	    0xf7, 0x0d, 0x01, 0x09, 0x01};
-	struct slice name = nd->subject, rdns, rdn, ava, oid, val;
+	struct tk_der name = nd->subject, rdns, rdn, ava, oid, val;
 	unsigned char t;
 
-	if (!der_want(&name, 0x30, &rdns, NULL)) {
+	if (!tk_der_want(&name, 0x30, &rdns, NULL)) {
 		return true;
 	}
-	while (der_want(&rdns, 0x31, &rdn, NULL)) {
-		while (der_want(&rdn, 0x30, &ava, NULL)) {
+	while (tk_der_want(&rdns, 0x31, &rdn, NULL)) {
+		while (tk_der_want(&rdn, 0x30, &ava, NULL)) {
 			enum nc_result res;
 
-			if (!der_want(&ava, 0x06, &oid, NULL) ||
+			if (!tk_der_want(&ava, 0x06, &oid, NULL) ||
 			    oid.n != sizeof(email_oid) ||
 			    memcmp(oid.p, email_oid, oid.n) != 0 ||
-			    !der_get(&ava, &t, &val, NULL)) {
+			    !tk_der_get(&ava, &t, &val, NULL)) {
 				continue;
 			}
 			res = nc_check_name(c, nc, 0x81, val);
@@ -2381,9 +1706,9 @@ nc_check_cert(struct ctx *c, const struct node *nd, size_t i,
 {
 	for (size_t k = 0; k < nown; k++) {
 		const struct node *ow = &c->nodes[owners[k]];
-		struct slice nc = ow->x[X_NC]->val;
-		struct slice it = nd->san;
-		struct gname g;
+		struct tk_der nc = ow->x[X_NC]->val;
+		struct tk_der it = nd->san;
+		struct tk_names_gn g;
 		enum nc_result res;
 
 		/* the subject, when not empty, as a directoryName */
@@ -2399,7 +1724,7 @@ nc_check_cert(struct ctx *c, const struct node *nd, size_t i,
 		if (!nc_check_emails(c, nc, nd, i, ow, owner_pos[k], r)) {
 			return false;
 		}
-		while (next_gname(&it, &g)) {
+		while (tk_names_next(&it, &g)) {
 			res = nc_check_name(c, nc, g.tag, g.v);
 			nc_report(r, res, nd, i, ow, owner_pos[k], g.tag, g.v);
 			if (res == NC_TOO_MUCH) {
@@ -2433,7 +1758,7 @@ check_name_constraints(struct ctx *c, const size_t *path, size_t len,
 		if (k == 0 || nd->x[X_NC] == NULL) {
 			continue;
 		}
-		bad = nc_validate(nd->x[X_NC]->val);
+		bad = tk_names_nc_validate(nd->x[X_NC]->val);
 		if (bad != NULL) {
 			add(r, "bad-name-constraints", "the nameConstraints "
 			    "of CA certificate #%zu '%s' are malformed: %s", k,
@@ -2594,7 +1919,7 @@ judge(struct ctx *c, size_t len, bool complete, struct pathres *r)
 
 			if (gnutls_x509_crt_get_issuer_dn3(top->crt, &dn, 0) >=
 			    0) {
-				printable(issuer, sizeof(issuer),
+				tk_names_printable(issuer, sizeof(issuer),
 				    (const char *)dn.data, dn.size);
 				gnutls_free(dn.data);
 			}
@@ -2707,14 +2032,14 @@ static bool
 names_chain(const struct node *child, const struct node *parent)
 {
 	return child->ok && parent->ok &&
-	    slice_eq(child->icanon, parent->scanon);
+	    tk_der_eq(child->icanon, parent->scanon);
 }
 
 static bool
 keyids_agree(const struct node *child, const struct node *parent)
 {
 	return !child->aki_keyid || parent->x[X_SKI] == NULL ||
-	    slice_eq(child->aki_id, parent->ski_id);
+	    tk_der_eq(child->aki_id, parent->ski_id);
 }
 
 static bool
@@ -2932,7 +2257,7 @@ gnutls_cn_constrained(struct ctx *c, const struct pathres *r)
 		for (unsigned i = 0; i < 8; i++) {
 			char cn[TK_NAME_MAX];
 			size_t sz = sizeof(cn);
-			struct slice name;
+			struct tk_der name;
 
 			if (gnutls_x509_crt_get_dn_by_oid(leaf->crt, OID_CN, i,
 			    0, cn, &sz) < 0) {
@@ -3007,24 +2332,24 @@ gnutls_nc_unsupported(struct ctx *c, const struct pathres *r)
 {
 	for (size_t k = 1; k < r->len; k++) {
 		const struct node *ca = &c->nodes[r->idx[k]];
-		struct slice v, seq, subs, st;
+		struct tk_der v, seq, subs, st;
 
 		if (ca->x[X_NC] == NULL) {
 			continue;
 		}
 		v = ca->x[X_NC]->val;
-		if (!der_want(&v, 0x30, &seq, NULL)) {
+		if (!tk_der_want(&v, 0x30, &seq, NULL)) {
 			continue;
 		}
 		for (unsigned char want = 0xa0; want <= 0xa1; want++) {
-			if (!der_want(&seq, want, &subs, NULL)) {
+			if (!tk_der_want(&seq, want, &subs, NULL)) {
 				continue;
 			}
-			while (der_want(&subs, 0x30, &st, NULL)) {
-				struct gname g;
+			while (tk_der_want(&subs, 0x30, &st, NULL)) {
+				struct tk_names_gn g;
 
-				if (next_gname(&st, &g) &&
-				    !supported_type(g.tag)) {
+				if (tk_names_next(&st, &g) &&
+				    !tk_names_nc_supported(g.tag)) {
 					return true;
 				}
 			}
@@ -3047,7 +2372,7 @@ gnutls_reencoded_name(struct ctx *c, const struct pathres *r)
 		const struct node *ch = &c->nodes[r->idx[k]];
 		const struct node *pa = &c->nodes[r->idx[k + 1]];
 
-		if (!slice_eq(ch->issuer, pa->subject)) {
+		if (!tk_der_eq(ch->issuer, pa->subject)) {
 			return true;
 		}
 	}
@@ -3244,7 +2569,6 @@ tk_chainval(gnutls_x509_crt_t *served, size_t n,
 	}
 	c->o = o;
 	c->trust = trust;
-	c->psl_memo = -1;
 	c->none.profile = TK_PROFILE_WEB;
 	c->purpose = o->purpose_oid != NULL ? o->purpose_oid :
 	    GNUTLS_KP_TLS_WWW_SERVER;

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "connect.h"
 #include "starttls.h"
 #include "stream.h"
 #include "verify.h"

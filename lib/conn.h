@@ -12,7 +12,7 @@
 #include "certcheck.h"
 #include "creds.h"
 #include "loop.h"
-#include "net.h"
+#include "resolve.h"
 #include "proxy.h"
 #include "result.h"
 #include "stream.h"

@@ -13,15 +13,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "der.h"
 #include "dn.h"
 
 #include "banned.h"
-
-/* Unread input, or the contents of one TLV. */
-struct rd {
-	const unsigned char *p;
-	size_t n;
-};
 
 /*
  * Where the canonical form goes.  With out == NULL nothing is written but
@@ -222,7 +217,7 @@ is_surrogate(uint32_t cp)
  * a short tail in a BMPString (UCS-2, not UTF-16) or a UniversalString.
  */
 static bool
-next_cp(struct rd *s, enum kind k, uint32_t *cp)
+next_cp(struct tk_der *s, enum kind k, uint32_t *cp)
 {
 	const unsigned char *p = s->p;
 	size_t len = 0;
@@ -340,7 +335,7 @@ put_utf8(unsigned char *out, uint32_t cp)
  * caller measures first (out == NULL), then writes.
  */
 static ssize_t
-prep(struct rd s, enum kind k, unsigned char *out)
+prep(struct tk_der s, enum kind k, unsigned char *out)
 {
 	size_t len = 0;
 	bool started = false, space = false;
@@ -401,85 +396,21 @@ string_kind(unsigned char tag)
 }
 
 /*
- * Reads one TLV from in: its tag, its contents val and, when all is not
- * NULL, the whole TLV.  DER only (X.690 10.1): one-byte tags, definite
- * lengths in the shortest form.  Lengths take at most two bytes, which is
- * more than TK_DN_DER_MAX needs.  False, with in unchanged, otherwise.
- */
-static bool
-tlv_get(struct rd *in, unsigned char *tag, struct rd *val, struct rd *all)
-{
-	size_t len, hl = 2;
-
-	if (in->n < 2 || (in->p[0] & 0x1f) == 0x1f) {
-		return false;
-	}
-	len = in->p[1];
-	if (len & 0x80) {
-		size_t k = len & 0x7f;
-
-		/* k == 0 is the indefinite form (X.690 8.1.3.6) */
-		if (k == 0 || k > 2 || in->n - 2 < k) {
-			return false;
-		}
-		len = 0;
-		for (size_t i = 0; i < k; i++) {
-			len = len << 8 | in->p[2 + i];
-		}
-		if (in->p[2] == 0 || len < 0x80) {
-			return false;  /* not the shortest form */
-		}
-		hl += k;
-	}
-	if (in->n - hl < len) {
-		return false;
-	}
-	*tag = in->p[0];
-	val->p = in->p + hl;
-	val->n = len;
-	if (all != NULL) {
-		all->p = in->p;
-		all->n = hl + len;
-	}
-	in->p += hl + len;
-	in->n -= hl + len;
-	return true;
-}
-
-/*
  * Checks that in is a run of well-formed TLVs at nesting depth depth,
  * constructed ones recursively.  The recursion stops at TK_DN_MAX_DEPTH.
  */
 static bool
-check_tlvs(struct rd in, unsigned depth)
+check_tlvs(struct tk_der in, unsigned depth)
 {
 	unsigned char tag;
-	struct rd v;
+	struct tk_der v;
 
 	while (in.n > 0) {
-		if (depth > TK_DN_MAX_DEPTH || !tlv_get(&in, &tag, &v, NULL)) {
+		if (depth > TK_DN_MAX_DEPTH ||
+		    !tk_der_get_strict(&in, &tag, &v, NULL)) {
 			return false;
 		}
 		if ((tag & 0x20) != 0 && !check_tlvs(v, depth + 1)) {
-			return false;
-		}
-	}
-	return true;
-}
-
-/*
- * The contents of an OBJECT IDENTIFIER: sub-identifiers in base 128 with
- * no leading 0x80 octet, the last octet's high bit clear (X.690 8.19.2).
- * Then equal OIDs are equal bytes.
- */
-static bool
-oid_ok(struct rd o)
-{
-	if (o.n == 0 || (o.p[o.n - 1] & 0x80) != 0) {
-		return false;
-	}
-	for (size_t i = 0; i < o.n; i++) {
-		if (o.p[i] == 0x80 && (i == 0 || (o.p[i - 1] & 0x80) == 0)) {
 			return false;
 		}
 	}
@@ -594,20 +525,20 @@ insert_sorted(unsigned char *base, size_t *lens, size_t k, size_t n)
  * UTF8String, or the value's TLV as it was }.
  */
 static bool
-ava(struct rd a, struct wr *w)
+ava(struct tk_der a, struct wr *w)
 {
-	struct rd type, type_all, val, val_all;
+	struct tk_der type, type_all, val, val_all;
 	unsigned char tag;
 	size_t start, vstart;
 	enum kind k;
 	ssize_t plen = -1;
 
-	if (!tlv_get(&a, &tag, &type, &type_all) || tag != 0x06 ||
-	    !oid_ok(type)) {
+	if (!tk_der_get_strict(&a, &tag, &type, &type_all) || tag != 0x06 ||
+	    !tk_der_oid_ok(type)) {
 		return false;
 	}
 	/* the AVA at depth 3, its value at 4 */
-	if (!tlv_get(&a, &tag, &val, &val_all) || a.n != 0) {
+	if (!tk_der_get_strict(&a, &tag, &val, &val_all) || a.n != 0) {
 		return false;
 	}
 	if ((tag & 0x20) != 0 && !check_tlvs(val, 5)) {
@@ -648,11 +579,11 @@ ava(struct rd a, struct wr *w)
  * sorted by their canonical bytes.
  */
 static bool
-rdn(struct rd r, struct wr *w)
+rdn(struct tk_der r, struct wr *w)
 {
 	size_t lens[TK_DN_MAX_AVAS], k = 0, start = w->pos, astart;
 	unsigned char tag;
-	struct rd a;
+	struct tk_der a;
 
 	if (r.n == 0) {
 		return false;
@@ -662,7 +593,7 @@ rdn(struct rd r, struct wr *w)
 			return false;
 		}
 		astart = w->pos;
-		if (!tlv_get(&r, &tag, &a, NULL) || tag != 0x30 ||
+		if (!tk_der_get_strict(&r, &tag, &a, NULL) || tag != 0x30 ||
 		    !ava(a, w)) {
 			return false;
 		}
@@ -683,7 +614,7 @@ rdn(struct rd r, struct wr *w)
 static int
 walk(const unsigned char *der, size_t n, struct wr *w)
 {
-	struct rd in, seq, r;
+	struct tk_der in, seq, r;
 	unsigned char tag;
 	int count = 0;
 
@@ -692,14 +623,15 @@ walk(const unsigned char *der, size_t n, struct wr *w)
 	}
 	in.p = der;
 	in.n = n;
-	if (!tlv_get(&in, &tag, &seq, NULL) || tag != 0x30 || in.n != 0) {
+	if (!tk_der_get_strict(&in, &tag, &seq, NULL) || tag != 0x30 ||
+	    in.n != 0) {
 		return -1;
 	}
 	while (seq.n > 0) {
 		if (count == TK_DN_MAX_RDNS) {
 			return -1;
 		}
-		if (!tlv_get(&seq, &tag, &r, NULL) || tag != 0x31 ||
+		if (!tk_der_get_strict(&seq, &tag, &r, NULL) || tag != 0x31 ||
 		    !rdn(r, w)) {
 			return -1;
 		}
@@ -750,7 +682,7 @@ int
 tk_dn_canon_subtree(const unsigned char *cname, size_t cn,
     const unsigned char *cbase, size_t cbn)
 {
-	struct rd in, rn, rb;
+	struct tk_der in, rn, rb;
 	unsigned char tag;
 
 	if (cname == NULL || cbase == NULL) {
@@ -758,12 +690,14 @@ tk_dn_canon_subtree(const unsigned char *cname, size_t cn,
 	}
 	in.p = cname;
 	in.n = cn;
-	if (!tlv_get(&in, &tag, &rn, NULL) || tag != 0x30 || in.n != 0) {
+	if (!tk_der_get_strict(&in, &tag, &rn, NULL) || tag != 0x30 ||
+	    in.n != 0) {
 		return -1;
 	}
 	in.p = cbase;
 	in.n = cbn;
-	if (!tlv_get(&in, &tag, &rb, NULL) || tag != 0x30 || in.n != 0) {
+	if (!tk_der_get_strict(&in, &tag, &rb, NULL) || tag != 0x30 ||
+	    in.n != 0) {
 		return -1;
 	}
 	/*

@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "connect.h"
+
 #include "banned.h"
 
 /* URLs */

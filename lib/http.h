@@ -14,7 +14,7 @@
 
 #include "err.h"
 #include "loop.h"
-#include "net.h"
+#include "resolve.h"
 
 #define TK_HTTP_URL_MAX 1024
 #define TK_HTTP_HEADER_MAX 16384   /* status line and headers together */

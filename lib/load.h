@@ -14,7 +14,7 @@
 #include "creds.h"
 #include "echo.h"
 #include "loop.h"
-#include "net.h"
+#include "sockaddr.h"
 #include "tls.h"
 
 struct tk_load_conf {

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "net.h"
+#include "resolve.h"
+#include "starttls.h"
+#include "starttls_srv.h"
 
 #include "banned.h"
 
@@ -18,13 +20,6 @@
 static const char *const color_choices[] = {"auto", "always", "never", NULL};
 static const char *const profile_choices[] = {"auto", "web", "rfc5280",
     NULL};
-/*
- * What the clients speak (lib/starttls.c, a unit test keeps the two lists
- * equal); tls-echo-server serves a subset and refuses the rest itself.
- */
-static const char *const starttls_choices[] = {"ftp", "imap", "ldap",
-    "line", "lmtp", "nntp", "pop3", "postgres", "sieve", "smtp", "xmpp",
-    "xmpp-server", NULL};
 
 #define CL TK_TOOLS_CLIENT
 #define ALL TK_TOOLS_ALL
@@ -202,7 +197,7 @@ const struct tk_opt tk_opts[] = {
 	    0, profile_choices, false, false},
 	{"proto", 'p', TK_ARG_CHOICE, STL, "PROTO",
 	    "the plaintext protocol to upgrade (a URL's scheme says it too)",
-	    OFF(starttls), 0, 0, starttls_choices, false, false},
+	    OFF(starttls), 0, 0, tk_starttls_protocols, false, false},
 	{"proxy", 0, TK_ARG_STRING, CL, "URL",
 	    "connect through this HTTP proxy (http://HOST[:PORT], default "
 	    "port 1080) with CONNECT; default: https_proxy, no_proxy as curl; "
@@ -241,7 +236,7 @@ const struct tk_opt tk_opts[] = {
 	{"starttls", 0, TK_ARG_CHOICE, SRV | ECL | CHK | APR, "PROTO",
 	    "plaintext phase first, upgraded by PROTO's STARTTLS dialogue "
 	    "('line': lines echoed until STARTTLS, answered READY)",
-	    OFF(starttls), 0, 0, starttls_choices, false, false},
+	    OFF(starttls), 0, 0, tk_starttls_protocols, false, false},
 	{"stream", 0, TK_ARG_NONE, CHK, NULL,
 	    "with --json: print each target as it completes, not in input "
 	    "order", OFF(stream), 0, 0, NULL, false, false},
@@ -335,6 +330,31 @@ tk_opt_for(const struct tk_opt *o, enum tk_tool tool)
 	return (o->tools & (unsigned)tool) != 0;
 }
 
+/*
+ * Options whose choices depend on the tool: the choices of tk_opts[] are
+ * what the clients take, and each list here is one tool's instead.
+ */
+static const struct {
+	const char *lname;
+	enum tk_tool tool;
+	const char *const *choices;
+} tool_choices[] = {
+	{"starttls", TK_TOOL_ECHO_SERVER, tk_starttls_srv_protocols},
+};
+
+const char *const *
+tk_opt_choices(const struct tk_opt *o, enum tk_tool tool)
+{
+	for (size_t i = 0; i < sizeof(tool_choices) / sizeof(tool_choices[0]);
+	     i++) {
+		if (tool_choices[i].tool == tool &&
+		    strcmp(tool_choices[i].lname, o->lname) == 0) {
+			return tool_choices[i].choices;
+		}
+	}
+	return o->choices;
+}
+
 static void
 defaults(struct tk_settings *s)
 {
@@ -403,10 +423,11 @@ parse_seconds(const struct tk_opt *o, const char *v, double *out,
 }
 
 static int
-set_value(const struct tk_opt *o, const char *v, struct tk_settings *s,
-    struct tk_err *err)
+set_value(const struct tk_opt *o, enum tk_tool tool, const char *v,
+    struct tk_settings *s, struct tk_err *err)
 {
 	char *field = (char *)s + o->off;
+	const char *const *choices = tk_opt_choices(o, tool);
 
 	switch (o->arg) {
 	case TK_ARG_NONE:
@@ -467,13 +488,13 @@ set_value(const struct tk_opt *o, const char *v, struct tk_settings *s,
 	case TK_ARG_VERSION:
 		return tk_tls_version_parse(v, (int *)(void *)field, err);
 	case TK_ARG_CHOICE:
-		for (size_t i = 0; o->choices[i] != NULL; i++) {
-			if (strcmp(v, o->choices[i]) == 0) {
+		for (size_t i = 0; choices[i] != NULL; i++) {
+			if (strcmp(v, choices[i]) == 0) {
 				if (o->off == OFF(color)) {
 					s->color = (enum tk_color)i;
 				} else {
 					*(const char **)(void *)field =
-					    o->choices[i];
+					    choices[i];
 				}
 				return 0;
 			}
@@ -484,10 +505,10 @@ set_value(const struct tk_opt *o, const char *v, struct tk_settings *s,
 			size_t used = 0;
 
 			list[0] = '\0';
-			for (size_t i = 0; o->choices[i] != NULL; i++) {
+			for (size_t i = 0; choices[i] != NULL; i++) {
 				int w = snprintf(list + used,
 				    sizeof(list) - used, "%s%s",
-				    i ? ", " : "", o->choices[i]);
+				    i ? ", " : "", choices[i]);
 
 				if (w < 0 || (size_t)w >= sizeof(list) - used) {
 					break;
@@ -576,7 +597,7 @@ tk_opts_parse(enum tk_tool tool, int argc, char **argv,
 			    "--%s given twice", o->lname);
 		}
 		seen[o - tk_opts] = true;
-		if (set_value(o, optarg, s, err) < 0) {
+		if (set_value(o, tool, optarg, s, err) < 0) {
 			return -1;
 		}
 	}
@@ -698,6 +719,7 @@ tk_opts_list(enum tk_tool tool, FILE *out)
 {
 	for (size_t i = 0; i < tk_nopts; i++) {
 		const struct tk_opt *o = &tk_opts[i];
+		const char *const *choices = tk_opt_choices(o, tool);
 
 		if (!tk_opt_for(o, tool) || o->hidden) {
 			continue;
@@ -707,9 +729,8 @@ tk_opts_list(enum tk_tool tool, FILE *out)
 		if (o->arg == TK_ARG_VERSION) {
 			fputs("1.0 1.1 1.2 1.3", out);
 		}
-		for (size_t k = 0; o->choices != NULL && o->choices[k] != NULL;
-		     k++) {
-			fprintf(out, "%s%s", k ? " " : "", o->choices[k]);
+		for (size_t k = 0; choices != NULL && choices[k] != NULL; k++) {
+			fprintf(out, "%s%s", k ? " " : "", choices[k]);
 		}
 		fprintf(out, "\t%s\n", o->help);
 	}
@@ -833,7 +854,7 @@ tk_settings_derive(enum tk_tool tool, const struct tk_settings *s,
 		return tk_err_set(err, TK_USAGE, "options",
 		    "--alpn-optional needs --alpn");
 	}
-	if (s->hostname != NULL && tk_hostname_check(s->hostname,
+	if (s->hostname != NULL && tk_target_hostname_check(s->hostname,
 	    d->hostname, sizeof(d->hostname), err) < 0) {
 		return -1;
 	}

@@ -15,7 +15,7 @@
 #include "certcheck.h"
 #include "creds.h"
 #include "err.h"
-#include "net.h"
+#include "resolve.h"
 #include "proxy.h"
 #include "tls.h"
 
@@ -163,6 +163,12 @@ void tk_opts_version(enum tk_tool tool, FILE *out);
 
 /* Does tool take this option? */
 bool tk_opt_for(const struct tk_opt *o, enum tk_tool tool);
+/*
+ * The values tool accepts for a TK_ARG_CHOICE option (NULL-terminated):
+ * o->choices, or fewer where a tool takes fewer (tls-echo-server serves
+ * fewer STARTTLS protocols than the clients speak); NULL for other options.
+ */
+const char *const *tk_opt_choices(const struct tk_opt *o, enum tk_tool tool);
 
 /*
  * Checks how the parsed options combine for tool and fills what every

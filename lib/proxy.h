@@ -14,7 +14,7 @@
 
 #include "err.h"
 #include "loop.h"
-#include "net.h"
+#include "target.h"
 
 struct tk_proxy {
 	char host[TK_HOST_MAX];   /* A-label or IP literal, no brackets */

@@ -19,7 +19,7 @@
 #include "certcheck.h"
 #include "creds.h"
 #include "loop.h"
-#include "net.h"
+#include "sockaddr.h"
 #include "tls.h"
 
 /* What one ended connection did, for the tool's log line. */

@@ -1,7 +1,7 @@
 /*
  * Plaintext dialogues that upgrade a connection to TLS, one const table of
- * steps per protocol, over one line reader with hard caps.  Runs on the
- * loop: tk_starttls_step() never blocks.
+ * steps per protocol, over the capped line reader of lib/linebuf.h.  Runs
+ * on the loop: tk_starttls_step() never blocks.
  *
  * A dialogue has two phases.  The first, before TLS, runs on the socket
  * (tk_starttls_step) and ends with the server's go-ahead.  Some protocols
@@ -19,49 +19,11 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "want.h"
 
-#define TK_LINE_MAX 4096          /* longest line accepted */
-#define TK_DIALOGUE_MAX (64u << 10)  /* plaintext bytes read per dialogue */
-#define TK_LINES_MAX 512          /* lines read per dialogue */
 #define TK_STARTTLS_RAW_MAX (16u << 10)  /* one XML or BER unit at most */
 #define TK_STARTTLS_CAPS_MAX 64   /* capabilities kept per phase */
 #define TK_STARTTLS_CAP_LEN 200   /* longer capabilities are truncated */
-
-/*
- * A line reader over a non-blocking fd.  Lines end in LF (a CR before it is
- * dropped).  Bytes past the last complete line stay buffered: after an
- * upgrade they are plaintext injected before TLS and must be discarded.
- */
-struct tk_linebuf {
-	char buf[TK_LINE_MAX + 2];
-	size_t len;          /* bytes buffered */
-	size_t total;        /* bytes read so far */
-	size_t lines;        /* lines returned so far */
-	size_t max_total;    /* cap on total (0: TK_DIALOGUE_MAX) */
-	size_t max_lines;    /* cap on lines (0: TK_LINES_MAX) */
-};
-
-void tk_linebuf_init(struct tk_linebuf *lb);
-
-/*
- * Reads what fits from fd.  Returns bytes read (>0), 0 at EOF,
- * TK_WANT_READ, or -1 with err (NET: read failed or a cap was passed).
- */
-ssize_t tk_linebuf_fill(struct tk_linebuf *lb, int fd, const char *step,
-    struct tk_err *err);
-
-/*
- * Takes the next complete line into out (NUL-terminated, without CR/LF).
- * Returns 1 with a line, 0 when more input is needed, -1 with err (NET)
- * when a line exceeds TK_LINE_MAX.
- */
-int tk_linebuf_next(struct tk_linebuf *lb, char *out, size_t outlen,
-    const char *step, struct tk_err *err);
-
-/* Same as tk_linebuf_next on an in-memory buffer: for unit tests, fuzz. */
-size_t tk_linebuf_feed(struct tk_linebuf *lb, const void *data, size_t len);
-
-/* Protocols */
 
 struct tk_starttls;
 
@@ -117,6 +79,8 @@ uint16_t tk_starttls_port(const char *proto);
 bool tk_starttls_can_probe(const char *proto);
 /* Space-separated list of the protocols, for messages. */
 const char *tk_starttls_names(void);
+/* The same names, NULL-terminated: the option table's choices. */
+extern const char *const tk_starttls_protocols[];
 
 /* NULL with err (USAGE: unknown protocol; INTERNAL: memory). */
 struct tk_starttls *tk_starttls_new(const char *proto, struct tk_err *err);
@@ -212,34 +176,5 @@ const struct tk_starttls_line *tk_starttls_lines(
  * phase inside TLS is tagged "C(tls)" and "S(tls)".
  */
 const char *tk_starttls_transcript(const struct tk_starttls *st);
-
-/* LDAP (RFC 4511), encoded and decoded with libtasn1 from lib/ldap.asn */
-
-#define TK_LDAP_STARTTLS_OID "1.3.6.1.4.1.1466.20037"
-#define TK_LDAP_NOTICE_OID "1.3.6.1.4.1.1466.20036"
-
-struct tk_ldap_result {
-	long msgid;           /* messageID */
-	long code;            /* resultCode */
-	char diag[256];       /* diagnosticMessage, truncated, NUL-ended */
-	char oid[64];         /* responseName, "" when absent */
-};
-
-/*
- * Encodes the StartTLS extended request (RFC 4511 section 4.14.1) with
- * message ID msgid (1..2^31-1) into buf.  *len is buf's size on entry and
- * the encoding's on return.  0, or -1 with err (INTERNAL).
- */
-int tk_starttls_ldap_request(long msgid, unsigned char *buf, size_t *len,
-    struct tk_err *err);
-/*
- * Decodes exactly one LDAPMessage holding an ExtendedResponse from
- * der[0..len).  0 with res filled, or -1 with err (NET: malformed, not an
- * extended response, trailing bytes, a number out of range).
- */
-int tk_starttls_ldap_decode(const void *der, size_t len,
-    struct tk_ldap_result *res, struct tk_err *err);
-/* The name of an LDAP resultCode ("success", "unavailable"); "unknown". */
-const char *tk_starttls_ldap_result_name(long code);
 
 #endif

@@ -1,5 +1,6 @@
 #include "starttls_srv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -35,7 +36,6 @@ struct cmd {
 };
 
 struct proto {
-	const char *name;
 	const char *greeting;
 	bool tagged;               /* IMAP: "tag SP command [SP args]" */
 	bool in_tls;               /* the dialogue goes on inside TLS */
@@ -130,21 +130,34 @@ static const struct cmd line_cmds[] = {
 	    NULL},
 };
 
-static const struct proto protos[] = {
-	{"line", "", false, false, line_cmds, NCMDS(line_cmds), "%l\r\n",
+/*
+ * The protocols served, the one list of them (the option table offers
+ * exactly these to tls-echo-server), and their dialogues by index.
+ */
+enum { P_LINE, P_SMTP, P_IMAP, P_POP3, P_COUNT };
+
+const char *const tk_starttls_srv_protocols[P_COUNT + 1] = {
+	[P_LINE] = "line",
+	[P_SMTP] = "smtp",
+	[P_IMAP] = "imap",
+	[P_POP3] = "pop3",
+};
+
+static const struct proto protos[P_COUNT] = {
+	[P_LINE] = {"", false, false, line_cmds, NCMDS(line_cmds), "%l\r\n",
 	    NULL, NULL, NULL},
-	{"smtp", "220 %n ESMTP tlskit\r\n", false, true, smtp_cmds,
+	[P_SMTP] = {"220 %n ESMTP tlskit\r\n", false, true, smtp_cmds,
 	    NCMDS(smtp_cmds),
 	    "530 5.7.0 Must issue a STARTTLS command first\r\n",
 	    "502 5.5.1 not implemented: tlskit echo server\r\n",
 	    "500 5.5.2 Syntax error, command unrecognized\r\n", NULL},
-	{"imap", "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] "
+	[P_IMAP] = {"* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] "
 	    "tlskit ready\r\n", true, true, imap_cmds, NCMDS(imap_cmds),
 	    "%t NO not implemented: tlskit echo server\r\n",
 	    "%t NO not implemented: tlskit echo server\r\n",
 	    "%t BAD command unknown or arguments invalid\r\n",
 	    "* BAD invalid tag\r\n"},
-	{"pop3", "+OK tlskit ready\r\n", false, true, pop3_cmds,
+	[P_POP3] = {"+OK tlskit ready\r\n", false, true, pop3_cmds,
 	    NCMDS(pop3_cmds), "-ERR not implemented: tlskit echo server\r\n",
 	    "-ERR not implemented: tlskit echo server\r\n",
 	    "-ERR unknown command\r\n", NULL},
@@ -167,8 +180,8 @@ find_proto(const char *name)
 	if (name == NULL) {
 		return NULL;
 	}
-	for (size_t i = 0; i < NCMDS(protos); i++) {
-		if (strcmp(protos[i].name, name) == 0) {
+	for (size_t i = 0; i < P_COUNT; i++) {
+		if (strcmp(tk_starttls_srv_protocols[i], name) == 0) {
 			return &protos[i];
 		}
 	}
@@ -179,12 +192,6 @@ bool
 tk_starttls_srv_known(const char *proto)
 {
 	return find_proto(proto) != NULL;
-}
-
-const char *
-tk_starttls_srv_names(void)
-{
-	return "line, smtp, imap, pop3";
 }
 
 /* Appends s[0..n) to out at *pos; false when it does not fit. */
@@ -259,10 +266,16 @@ tk_starttls_srv_new(const char *proto, const char *name, struct tk_err *err)
 	size_t n;
 
 	if (p == NULL) {
+		char names[64] = "";
+		size_t o = 0;
+
+		for (size_t i = 0; i < P_COUNT && o < sizeof(names); i++) {
+			o += (size_t)snprintf(names + o, sizeof(names) - o,
+			    "%s%s", i ? ", " : "", tk_starttls_srv_protocols[i]);
+		}
 		tk_err_set(err, TK_USAGE, "starttls",
 		    "the server speaks no STARTTLS protocol '%.32s' (it "
-		    "speaks %s)", proto != NULL ? proto : "",
-		    tk_starttls_srv_names());
+		    "speaks %s)", proto != NULL ? proto : "", names);
 		return NULL;
 	}
 	if (name == NULL) {

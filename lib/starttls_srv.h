@@ -4,7 +4,7 @@
  * const table of commands and replies per protocol.
  *
  * This module does no I/O.  The tool reads lines with the shared line
- * reader (struct tk_linebuf, lib/starttls.h) under its own caps and
+ * reader (struct tk_linebuf, lib/linebuf.h) under its own caps and
  * timers, hands each line to tk_starttls_srv_line() and sends the reply
  * it gets back; so the dialogues are tested and fuzzed without sockets.
  *
@@ -19,7 +19,7 @@
 #include <stddef.h>
 
 #include "err.h"
-#include "starttls.h"
+#include "linebuf.h"
 
 /* Room enough for any reply: an echoed line or IMAP tag plus text. */
 #define TK_STARTTLS_SRV_REPLY_MAX (TK_LINE_MAX + 512)
@@ -42,8 +42,9 @@ struct tk_starttls_srv;
 
 /* true if the server speaks proto ("line", "smtp", "imap", "pop3"). */
 bool tk_starttls_srv_known(const char *proto);
-/* The protocols, comma-separated, for messages: "line, smtp, imap, pop3". */
-const char *tk_starttls_srv_names(void);
+/* The protocols served, NULL-terminated: the option table's choices for
+ * tls-echo-server's --starttls. */
+extern const char *const tk_starttls_srv_protocols[];
 
 /*
  * A dialogue for one client.  name goes into greetings and replies (SMTP

@@ -15,10 +15,7 @@
 
 #include "creds.h"
 #include "err.h"
-
-/* Distinct from -1 (error) and from every byte count. */
-#define TK_WANT_READ (-2)
-#define TK_WANT_WRITE (-3)
+#include "want.h"
 
 /* RFC 7301 3.1: names of 1-255 bytes, the list at most 2^16-1 bytes. */
 #define TK_ALPN_NAME_MAX 255

@@ -178,11 +178,13 @@ man_options(FILE *out, enum tk_tool tool)
 		if (o->repeatable && strstr(o->help, "repeatable") == NULL) {
 			fputs("(repeatable)\n", out);
 		}
-		if (o->choices != NULL) {
+		if (tk_opt_choices(o, tool) != NULL) {
+			const char *const *c = tk_opt_choices(o, tool);
+
 			fputs("(one of:", out);
-			for (size_t k = 0; o->choices[k] != NULL; k++) {
+			for (size_t k = 0; c[k] != NULL; k++) {
 				fputs(k == 0 ? " \\fB" : ", \\fB", out);
-				troff_text(out, o->choices[k]);
+				troff_text(out, c[k]);
 				fputs("\\fR", out);
 			}
 			fputs(")\n", out);
@@ -536,17 +538,18 @@ takes_path(const struct tk_opt *o)
 }
 
 /*
- * Prints the fixed words an option's value is one of (nothing for other
- * options).  Choices are plain words: the shells' lists quote them with
+ * Prints the fixed words an option's value is one of for tool (nothing
+ * for other options).  Choices are plain words: the shells' lists quote them with
  * single quotes and bash's compgen -W expands them.
  */
 static void
-value_words(FILE *out, const struct tk_opt *o, const char *sep)
+value_words(FILE *out, const struct tk_opt *o, enum tk_tool tool,
+    const char *sep)
 {
 	static const char *const versions[] = {"1.0", "1.1", "1.2", "1.3",
 	    NULL};
 	const char *const *w = o->arg == TK_ARG_VERSION ? versions :
-	    o->choices;
+	    tk_opt_choices(o, tool);
 
 	for (size_t k = 0; w != NULL && w[k] != NULL; k++) {
 		fprintf(out, "%s%s", k == 0 ? "" : sep, w[k]);
@@ -618,6 +621,51 @@ want_other(const struct tk_opt *o)
 	return o->arg != TK_ARG_NONE && !takes_path(o) && !has_words(o);
 }
 
+/*
+ * The value words of o for bash, whose one case over options serves every
+ * tool: where a tool takes other choices (tk_opt_choices()), a case over
+ * the command's name picks them.
+ */
+static void
+bash_words(FILE *out, const struct tk_opt *o)
+{
+	static const char compgen[] = "mapfile -t COMPREPLY < <(compgen -P "
+	    "\"$pfx\" -W '";
+	enum tk_tool common = TK_TOOL_ECHO_SERVER;
+	bool split = false, have_common = false;
+
+	for (size_t t = 0; t < tk_ntools; t++) {
+		enum tk_tool tool = tk_tools[t].bit;
+
+		if (!tk_opt_for(o, tool)) {
+			continue;
+		}
+		if (tk_opt_choices(o, tool) == o->choices) {
+			if (!have_common) {
+				common = tool;
+				have_common = true;
+			}
+			continue;
+		}
+		if (!split) {
+			fputs("\t\tcase ${COMP_WORDS[0]##*/} in\n", out);
+			split = true;
+		}
+		fprintf(out, "\t\t%s)\n\t\t\t%s", tk_tools[t].name, compgen);
+		value_words(out, o, tool, " ");
+		fputs("' -- \"$val\")\n\t\t\t;;\n", out);
+	}
+	if (have_common) {
+		fprintf(out, split ? "\t\t*)\n\t\t\t%s" : "\t\t%s", compgen);
+		value_words(out, o, common, " ");
+		fputs("' -- \"$val\")\n", out);
+	}
+	if (split) {
+		fputs(have_common ? "\t\t\t;;\n\t\tesac\n" : "\t\tesac\n",
+		    out);
+	}
+}
+
 static void
 gen_bash(FILE *out)
 {
@@ -670,10 +718,9 @@ gen_bash(FILE *out)
 		if (o->sname != 0) {
 			fprintf(out, "|-%c", o->sname);
 		}
-		fputs(")\n\t\tmapfile -t COMPREPLY < <(compgen -P \"$pfx\" "
-		    "-W '", out);
-		value_words(out, o, " ");
-		fputs("' -- \"$val\")\n\t\treturn 0\n\t\t;;\n", out);
+		fputs(")\n", out);
+		bash_words(out, o);
+		fputs("\t\treturn 0\n\t\t;;\n", out);
 	}
 	bash_case(out, want_other,
 	    "\t\t# a value there is no list of\n");
@@ -728,7 +775,7 @@ zsh_text(FILE *out, const char *s, const char *extra)
 }
 
 static void
-zsh_opt(FILE *out, const struct tk_opt *o)
+zsh_opt(FILE *out, const struct tk_opt *o, enum tk_tool tool)
 {
 	const char *lsuf = o->arg == TK_ARG_NONE ? "" : "=";
 	const char *ssuf = o->arg == TK_ARG_NONE ? "" : "+";
@@ -757,7 +804,7 @@ zsh_opt(FILE *out, const struct tk_opt *o)
 			fputs("_files", out);
 		} else if (has_words(o)) {
 			fputc('(', out);
-			value_words(out, o, " ");
+			value_words(out, o, tool, " ");
 			fputc(')', out);
 		} else {
 			fputc(' ', out);
@@ -783,7 +830,7 @@ gen_zsh(FILE *out)
 			const struct tk_opt *o = &tk_opts[i];
 
 			if (tk_opt_for(o, ti->bit) && !o->hidden) {
-				zsh_opt(out, o);
+				zsh_opt(out, o, ti->bit);
 			}
 		}
 		if (ti->max_args > 1) {
@@ -843,7 +890,7 @@ gen_fish(FILE *out)
 				fputs(" -r -F", out);
 			} else if (has_words(o)) {
 				fputs(" -x -a '", out);
-				value_words(out, o, " ");
+				value_words(out, o, ti->bit, " ");
 				fputc('\'', out);
 			} else if (o->arg != TK_ARG_NONE) {
 				fputs(" -x", out);

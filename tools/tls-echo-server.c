@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "escape.h"
-#include "net.h"
+#include "listen.h"
 #include "opts.h"
 #include "report.h"
 #include "server.h"
@@ -289,12 +289,6 @@ prologue(struct app *a, int argc, char **argv)
 	if (a->s.list_options) {
 		tk_opts_list(TK_TOOL_ECHO_SERVER, stdout);
 		return 0;
-	}
-	if (a->s.starttls != NULL && !tk_starttls_srv_known(a->s.starttls)) {
-		fprintf(stderr, "%s: --starttls takes one of %s for the server, "
-		    "not '%.64s'\n", TOOL, tk_starttls_srv_names(),
-		    a->s.starttls);
-		return 2;
 	}
 	return -1;
 }

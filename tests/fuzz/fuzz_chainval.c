@@ -1,11 +1,12 @@
 /*
- * Fuzzes lib/chainval.c's own DER reader and extension decoders, which
- * read remote certificates: the input is one certificate's DER, split
- * into its fields by parse_der() without GnuTLS in front (so inputs
- * GnuTLS would refuse reach it too), then every per-certificate check,
- * the name constraints against its own names, and the policy extensions.
- * When GnuTLS also reads the input, the whole validation runs with the
- * certificate as leaf and as its own anchor, under both profiles.
+ * Fuzzes lib/chainval.c's certificate and extension decoders (over
+ * lib/der.c and lib/names.c), which read remote certificates: the input
+ * is one certificate's DER, split into its fields by parse_der() without
+ * GnuTLS in front (so inputs GnuTLS would refuse reach it too), then every
+ * per-certificate check, the name constraints against its own names, and
+ * the policy extensions.  When GnuTLS also reads the input, the whole
+ * validation runs with the certificate as leaf and as its own anchor,
+ * under both profiles.
  *
  * chainval.c is compiled into this target so that its static functions
  * can be reached; the library's copy is then not linked.
@@ -18,8 +19,8 @@ static void
 judge_alone(struct ctx *c, struct node *nd)
 {
 	struct pathres *r = calloc(1, sizeof(*r));
-	struct slice it;
-	struct gname g;
+	struct tk_der it;
+	struct tk_names_gn g;
 
 	if (r == NULL) {
 		return;
@@ -29,9 +30,9 @@ judge_alone(struct ctx *c, struct node *nd)
 	check_form(nd, 0, R_LEAF, r);
 	check_form(nd, 1, R_CA, r);
 	check_form(nd, 2, R_ANCHOR, r);
-	if (nd->x[X_NC] != NULL && nc_validate(nd->x[X_NC]->val) == NULL) {
+	if (nd->x[X_NC] != NULL && tk_names_nc_validate(nd->x[X_NC]->val) == NULL) {
 		it = nd->san;
-		while (next_gname(&it, &g)) {
+		while (tk_names_next(&it, &g)) {
 			(void)nc_check_name(c, nd->x[X_NC]->val, g.tag, g.v);
 		}
 		(void)nc_check_name(c, nd->x[X_NC]->val, 0xa4, nd->subject);
@@ -115,7 +116,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	c->none.profile = TK_PROFILE_RFC5280;
-	c->psl_memo = -1;
 	nd->dup_ext = -1;
 	nd->pathlen = -1;
 	nd->der.data = gnutls_malloc(size + 1);

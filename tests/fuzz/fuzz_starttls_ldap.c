@@ -1,12 +1,12 @@
 /*
  * Fuzzes the LDAP extended-response decoder (libtasn1 and lib/ldap.asn)
- * with arbitrary BER.
+ * and the BER framing in front of it with arbitrary BER.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "starttls.h"
+#include "ldap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,9 +15,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tk_ldap_result res;
 	struct tk_err err;
+	long framed;
 
 	tk_err_clear(&err);
-	if (tk_starttls_ldap_decode(data, size, &res, &err) < 0) {
+	framed = tk_ldap_frame(data, size, &err);
+	if (framed > (long)TK_LDAP_MSG_MAX ||
+	    (framed < 0 && (err.cls != TK_NET || err.msg[0] == '\0'))) {
+		abort();
+	}
+	tk_err_clear(&err);
+	if (tk_ldap_decode(data, size, &res, &err) < 0) {
 		if (err.cls != TK_NET || err.msg[0] == '\0') {
 			abort();
 		}
@@ -26,7 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (res.msgid < 0 || res.code < 0 ||
 	    memchr(res.diag, '\0', sizeof(res.diag)) == NULL ||
 	    memchr(res.oid, '\0', sizeof(res.oid)) == NULL ||
-	    tk_starttls_ldap_result_name(res.code) == NULL) {
+	    tk_ldap_result_name(res.code) == NULL) {
 		abort();
 	}
 	return 0;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linebuf.h"
 #include "starttls_srv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
+#include "target.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -29,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	tk_err_clear(&err);
-	(void)tk_hostname_check(s, host, sizeof(host), &err);
+	(void)tk_target_hostname_check(s, host, sizeof(host), &err);
 	free(s);
 	return 0;
 }

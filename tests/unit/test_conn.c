@@ -19,7 +19,9 @@
 #include "conn.h"
 #include "creds.h"
 #include "loop.h"
-#include "net.h"
+#include "listen.h"
+#include "resolve.h"
+#include "target.h"
 #include "report.h"
 #include "tls.h"
 

@@ -14,6 +14,7 @@
 #include "creds.h"
 #include "fixchain.h"
 #include "http.h"
+#include "listen.h"
 
 #include "tk_test.h"
 

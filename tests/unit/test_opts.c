@@ -8,6 +8,7 @@
 
 #include "opts.h"
 #include "starttls.h"
+#include "starttls_srv.h"
 
 #include "tk_test.h"
 
@@ -55,6 +56,26 @@ test_table(void)
 			    o->choices[i]);
 		}
 		EXPECT_EQ_STR(list, tk_starttls_names());
+		EXPECT_TRUE(o != NULL && tk_opt_choices(o,
+		    TK_TOOL_ECHO_CLIENT) == o->choices);
+	}
+	/* tls-echo-server's --starttls offers what lib/starttls_srv.c
+	 * serves, each a protocol the clients speak too */
+	TK_CASE("tls-echo-server --starttls choices");
+	{
+		const struct tk_opt *o = tk_opt_find("starttls");
+		const char *const *c = o != NULL ?
+		    tk_opt_choices(o, TK_TOOL_ECHO_SERVER) : NULL;
+		size_t n = 0;
+
+		EXPECT_TRUE(c == tk_starttls_srv_protocols);
+		for (; c != NULL && c[n] != NULL; n++) {
+			EXPECT_TRUE(tk_starttls_srv_known(c[n]));
+			EXPECT_TRUE(tk_starttls_known(c[n]));
+		}
+		EXPECT_EQ_SIZE(n, 4);
+		EXPECT_TRUE(tk_opt_choices(tk_opt_find("ca"),
+		    TK_TOOL_ECHO_SERVER) == NULL);
 	}
 
 	TK_CASE("tk_opt_find misses");

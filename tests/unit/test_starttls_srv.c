@@ -227,7 +227,23 @@ test_new_bad(void)
 	TK_CASE(NULL);
 	EXPECT_TRUE(tk_starttls_srv_known("pop3"));
 	EXPECT_TRUE(!tk_starttls_srv_known("lmtp"));
-	EXPECT_EQ_STR(tk_starttls_srv_names(), "line, smtp, imap, pop3");
+	{
+		struct tk_err err;
+		size_t n = 0;
+
+		for (; tk_starttls_srv_protocols[n] != NULL; n++) {
+			TK_CASE(tk_starttls_srv_protocols[n]);
+			EXPECT_TRUE(tk_starttls_srv_known(
+			    tk_starttls_srv_protocols[n]));
+		}
+		TK_CASE("the list");
+		EXPECT_EQ_SIZE(n, 4);
+		tk_err_clear(&err);
+		EXPECT_TRUE(tk_starttls_srv_new("lmtp", NULL, &err) == NULL);
+		EXPECT_EQ_STR(err.msg, "the server speaks no STARTTLS protocol "
+		    "'lmtp' (it speaks line, smtp, imap, pop3)");
+		TK_CASE(NULL);
+	}
 }
 
 /* The longest line the reader gives fits in a reply, echoed or tagged. */

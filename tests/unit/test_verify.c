@@ -1,7 +1,7 @@
 /*
- * Unit tests for lib/verify.h, lib/codes.h and lib/certinfo.h: findings
- * judged by profile and --ignore, and the fields read from testdata
- * certificates.
+ * Unit tests for lib/verify.h, lib/findings.h, lib/codes.h and
+ * lib/certinfo.h: findings judged by profile and --ignore, and the fields
+ * read from testdata certificates.
  */
 #include <ctype.h>
 #include <gnutls/gnutls.h>
@@ -24,7 +24,7 @@
 #define NOW ((time_t)1893456000)  /* 2030-01-01T00:00:00Z */
 #define DAY ((time_t)86400)
 
-/* Findings judged by profile and --ignore (lib/codes.c, verify.c). */
+/* Findings judged by profile and --ignore (lib/codes.c, findings.c). */
 static void
 test_findings(void)
 {

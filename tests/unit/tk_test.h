@@ -2,7 +2,7 @@
  * A tiny unit test harness: EXPECT_* macros that count checks and failures
  * and print "file:line: expected ... got ..." for each failure, and
  * TK_TEST_MAIN, which runs a test body and prints one summary line:
- * "test_net: 57 checks, 0 failed".  The exit status is 1 when any check
+ * "test_target: 57 checks, 0 failed".  The exit status is 1 when any check
  * failed, so meson reports the executable as failed.
  *
  * Table-driven tests name the case they are in with TK_CASE(); a failure

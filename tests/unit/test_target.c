@@ -1,11 +1,10 @@
-/* Unit tests for lib/net.h: targets, --hostname, schemes, listen specs. */
+/* Unit tests for lib/target.h: targets, --hostname, schemes, literals. */
 #include <arpa/inet.h>
 #include <idn2.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "net.h"
+#include "target.h"
 
 #include "tk_test.h"
 
@@ -210,8 +209,8 @@ test_hostname_check(void)
 		TK_CASE(hostnames[i].in);
 		tk_err_clear(&err);
 		out[0] = '\0';
-		rc = tk_hostname_check(hostnames[i].in, out, sizeof(out),
-		    &err);
+		rc = tk_target_hostname_check(hostnames[i].in, out,
+		    sizeof(out), &err);
 		if (hostnames[i].out != NULL) {
 			EXPECT_EQ_INT(rc, 0);
 			EXPECT_EQ_STR(out, hostnames[i].out);
@@ -272,175 +271,14 @@ test_ip_literal(void)
 }
 
 static void
-test_sockaddr_str(void)
-{
-	struct sockaddr_in s4;
-	struct sockaddr_in6 s6;
-	char buf[TK_ADDRSTR_MAX];
-
-	memset(&s4, 0, sizeof(s4));
-	s4.sin_family = AF_INET;
-	s4.sin_port = htons(443);
-	inet_pton(AF_INET, "192.0.2.1", &s4.sin_addr);
-	tk_sockaddr_str((const struct sockaddr *)&s4, buf, sizeof(buf));
-	EXPECT_EQ_STR(buf, "192.0.2.1:443");
-
-	memset(&s6, 0, sizeof(s6));
-	s6.sin6_family = AF_INET6;
-	s6.sin6_port = htons(8443);
-	inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr);
-	tk_sockaddr_str((const struct sockaddr *)&s6, buf, sizeof(buf));
-	EXPECT_EQ_STR(buf, "[2001:db8::1]:8443");
-}
-
-/* Bad specs are refused before any socket is made. */
-static const char *const bad_listen[] = {
-	"nonsense",
-	"1.2.3.4:99999",
-	"1.2.3.4:",
-	"1.2.3.4:x1",
-	"[::1]",
-	"[::1]:",
-	"[::1",
-	"::1:443",
-	"example.com:80",
-	"",
-};
-
-static void
-test_listen(void)
-{
-	int fds[2] = {-1, -1};
-	struct tk_addr bound[2];
-	struct tk_err err;
-	int n;
-
-	for (size_t i = 0; i < sizeof(bad_listen) / sizeof(bad_listen[0]);
-	     i++) {
-		TK_CASE(bad_listen[i]);
-		tk_err_clear(&err);
-		fds[0] = -1;
-		EXPECT_EQ_INT(tk_listen(bad_listen[i], 16, fds, bound, 2,
-		    &err), -1);
-		EXPECT_EQ_INT(err.cls, TK_USAGE);
-		EXPECT_EQ_INT(fds[0], -1);
-	}
-
-	/* port 0: the kernel picks one, and it is reported */
-	TK_CASE("127.0.0.1:0");
-	tk_err_clear(&err);
-	n = tk_listen("127.0.0.1:0", 16, fds, bound, 2, &err);
-	EXPECT_EQ_INT(n, 1);
-	if (n == 1) {
-		const struct sockaddr_in *s4 = (const void *)&bound[0].ss;
-
-		EXPECT_TRUE(fds[0] >= 0);
-		EXPECT_EQ_INT(s4->sin_family, AF_INET);
-		EXPECT_TRUE(ntohs(s4->sin_port) != 0);
-		EXPECT_EQ_INT(ntohl(s4->sin_addr.s_addr), INADDR_LOOPBACK);
-		close(fds[0]);
-	} else {
-		fprintf(stderr, "  error: %s\n", err.msg);
-	}
-	TK_CASE(NULL);
-}
-
-/* --resolve values: host, port (0: any), addresses, or a USAGE error. */
-static const struct {
-	const char *in;
-	bool ok;
-	const char *host;
-	uint16_t port;
-	size_t n;
-	int family0;
-} resolve_cases[] = {
-	{"a.test:443:127.0.0.1", true, "a.test", 443, 1, AF_INET},
-	{"a.test:443:::1", true, "a.test", 443, 1, AF_INET6},
-	{"a.test:443:[::1]", true, "a.test", 443, 1, AF_INET6},
-	{"A.Test.:8443:[::1],10.0.0.1", true, "a.test", 8443, 2, AF_INET6},
-	{"a.test:127.0.0.1", true, "a.test", 0, 1, AF_INET},
-	{"a.test:[::1]", true, "a.test", 0, 1, AF_INET6},
-	{"a.test:::1", true, "a.test", 0, 1, AF_INET6},
-	/* looks like PORT:ADDR, is an IPv6 address */
-	{"a.test:1::2", true, "a.test", 0, 1, AF_INET6},
-	{"a.test:1:2::3", true, "a.test", 1, 1, AF_INET6},
-	{"b\xc3\xbc" "cher.example:1:127.0.0.1", true, "xn--bcher-kva.example",
-	    1, 1, AF_INET},
-	{"a.test", false, NULL, 0, 0, 0},
-	{"a.test:", false, NULL, 0, 0, 0},
-	{"a.test:443", false, NULL, 0, 0, 0},
-	{"a.test:443:", false, NULL, 0, 0, 0},
-	{"a.test:0:127.0.0.1", false, NULL, 0, 0, 0},
-	{"a.test:65536:127.0.0.1", false, NULL, 0, 0, 0},
-	{"a.test:443:localhost", false, NULL, 0, 0, 0},
-	{"a.test:443:127.0.0.1,", false, NULL, 0, 0, 0},
-	{"a.test:443:,127.0.0.1", false, NULL, 0, 0, 0},
-	{"a.test:443:[127.0.0.1", false, NULL, 0, 0, 0},
-	{"a.test:443:1.2.3.4.5", false, NULL, 0, 0, 0},
-	{":443:127.0.0.1", false, NULL, 0, 0, 0},
-	{"a b:443:127.0.0.1", false, NULL, 0, 0, 0},
-	{"127.0.0.1:443:127.0.0.1", false, NULL, 0, 0, 0},
-	{"a.test:443:1,2,3,4,5,6,7,8,9", false, NULL, 0, 0, 0},
-};
-
-static void
-test_resolve_map(void)
-{
-	for (size_t i = 0; i < sizeof(resolve_cases) / sizeof(resolve_cases[0]);
-	     i++) {
-		static struct tk_resolve_map m;
-		struct tk_err err;
-		int rc;
-
-		TK_CASE(resolve_cases[i].in);
-		memset(&m, 0, sizeof(m));
-		tk_err_clear(&err);
-		rc = tk_resolve_map_add(&m, resolve_cases[i].in, &err);
-		if (!resolve_cases[i].ok) {
-			EXPECT_EQ_INT(rc, -1);
-			EXPECT_EQ_INT(err.cls, TK_USAGE);
-			EXPECT_EQ_SIZE(m.n, 0);
-			continue;
-		}
-		EXPECT_EQ_INT(rc, 0);
-		EXPECT_EQ_SIZE(m.n, 1);
-		EXPECT_EQ_STR(m.e[0].host, resolve_cases[i].host);
-		EXPECT_EQ_INT(m.e[0].port, resolve_cases[i].port);
-		EXPECT_EQ_SIZE(m.e[0].n, resolve_cases[i].n);
-		EXPECT_EQ_INT(m.e[0].addrs[0].family, resolve_cases[i].family0);
-	}
-	TK_CASE("entries for one name and port add up");
-	{
-		static struct tk_resolve_map m;
-		struct tk_err err;
-
-		memset(&m, 0, sizeof(m));
-		tk_err_clear(&err);
-		EXPECT_EQ_INT(tk_resolve_map_add(&m, "x.test:1:127.0.0.1",
-		    &err), 0);
-		EXPECT_EQ_INT(tk_resolve_map_add(&m, "x.test:1:::1", &err),
-		    0);
-		EXPECT_EQ_INT(tk_resolve_map_add(&m, "x.test:2:::1", &err),
-		    0);
-		EXPECT_EQ_SIZE(m.n, 2);
-		EXPECT_EQ_SIZE(m.e[0].n, 2);
-		EXPECT_EQ_INT(m.e[0].addrs[1].family, AF_INET6);
-	}
-	TK_CASE(NULL);
-}
-
-static void
 run(void)
 {
-	test_resolve_map();
 	test_target_good();
 	test_target_bad();
 	test_target_lengths();
 	test_hostname_check();
 	test_scheme_port();
 	test_ip_literal();
-	test_sockaddr_str();
-	test_listen();
 }
 
-TK_TEST_MAIN("test_net", run)
+TK_TEST_MAIN("test_target", run)

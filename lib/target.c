@@ -1,0 +1,336 @@
+#include "target.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <idn2.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "banned.h"
+
+struct scheme {
+	const char *name;
+	uint16_t port;
+	const char *starttls;  /* NULL: TLS from the first byte */
+};
+
+static const struct scheme schemes[] = {
+	{"ftp", 21, "ftp"},
+	{"ftps", 990, NULL},
+	{"https", 443, NULL},
+	{"imap", 143, "imap"},
+	{"imaps", 993, NULL},
+	{"ldap", 389, "ldap"},
+	{"ldaps", 636, NULL},
+	{"lmtp", 24, "lmtp"},
+	{"nntp", 119, "nntp"},
+	{"nntps", 563, NULL},
+	{"pop3", 110, "pop3"},
+	{"pop3s", 995, NULL},
+	{"postgres", 5432, "postgres"},
+	{"postgresql", 5432, "postgres"},
+	{"sieve", 4190, "sieve"},
+	{"smtp", 25, "smtp"},
+	{"smtps", 465, NULL},
+	{"submission", 587, "smtp"},
+	{"submissions", 465, NULL},
+	{"xmpp", 5222, "xmpp"},
+	{"xmpp-server", 5269, "xmpp-server"},
+};
+
+uint16_t
+tk_scheme_port(const char *scheme, const char **starttls)
+{
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		if (strcmp(schemes[i].name, scheme) == 0) {
+			if (starttls != NULL) {
+				*starttls = schemes[i].starttls;
+			}
+			return schemes[i].port;
+		}
+	}
+	if (starttls != NULL) {
+		*starttls = NULL;
+	}
+	return 0;
+}
+
+bool
+tk_is_ip_literal(const char *s)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	return inet_pton(AF_INET, s, &a4) == 1 ||
+	    inet_pton(AF_INET6, s, &a6) == 1;
+}
+
+static int
+parse_port(const char *s, size_t len, uint16_t *port, const char *text,
+    struct tk_err *err)
+{
+	unsigned long v = 0;
+
+	if (len == 0 || len > 5) {
+		return tk_err_set(err, TK_USAGE, "target",
+		    "bad port in target '%s'", text);
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i])) {
+			return tk_err_set(err, TK_USAGE, "target",
+			    "bad port in target '%s'", text);
+		}
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v == 0 || v > 65535) {
+		return tk_err_set(err, TK_USAGE, "target",
+		    "port out of range (1-65535) in target '%s'", text);
+	}
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* RFC 1123 host name syntax on the A-label form; '_' is tolerated. */
+static bool
+valid_hostname(const char *h)
+{
+	size_t label = 0, total = strlen(h);
+
+	if (total == 0 || total > 253) {
+		return false;
+	}
+	for (const char *p = h; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '.') {
+			if (label == 0 || p[-1] == '-') {
+				return false;
+			}
+			label = 0;
+			continue;
+		}
+		if (!(isalnum(c) || c == '-' || c == '_')) {
+			return false;
+		}
+		if (label == 0 && c == '-') {
+			return false;
+		}
+		if (++label > 63) {
+			return false;
+		}
+	}
+	return label > 0 && h[total - 1] != '-';
+}
+
+static int
+set_host(struct tk_target *t, const char *h, size_t len, const char *text,
+    struct tk_err *err)
+{
+	char buf[TK_HOST_MAX * 4];
+	char *ascii = NULL;
+	bool ascii_only = true;
+	int rc;
+
+	if (len == 0) {
+		return tk_err_set(err, TK_USAGE, "target",
+		    "no host name in target '%s'", text);
+	}
+	if (len >= sizeof(buf)) {
+		return tk_err_set(err, TK_USAGE, "target",
+		    "host name too long in target '%s'", text);
+	}
+	memcpy(buf, h, len);
+	buf[len] = '\0';
+	/* RFC 6066 3: SNI carries no final dot; neither do our names */
+	if (len > 1 && buf[len - 1] == '.') {
+		buf[--len] = '\0';
+	}
+	if (tk_is_ip_literal(buf)) {
+		struct in_addr a4;
+
+		if (len >= sizeof(t->host)) {
+			return tk_err_set(err, TK_USAGE, "target",
+			    "bad address in target '%s'", text);
+		}
+
+		memcpy(t->host, buf, len + 1);  /* an IP literal is short */
+		t->ip_family = inet_pton(AF_INET, buf, &a4) == 1 ? AF_INET :
+		    AF_INET6;
+		return 0;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)buf[i] >= 0x80) {
+			ascii_only = false;
+		}
+	}
+	if (ascii_only) {
+		for (size_t i = 0; i < len; i++) {
+			buf[i] = (char)tolower((unsigned char)buf[i]);
+		}
+		if (!valid_hostname(buf)) {
+			return tk_err_set(err, TK_USAGE, "target",
+			    "invalid host name in target '%s'", text);
+		}
+		/*
+		 * An A-label must decode.  What it decodes to is not judged:
+		 * names such as xn--n3h.com (a snowman, not IDNA2008-valid)
+		 * exist in DNS and in certificates, and a checker must be
+		 * able to check them.
+		 */
+		if (strstr(buf, "xn--") != NULL) {
+			rc = idn2_to_unicode_8z8z(buf, &ascii, 0);
+			if (rc != IDN2_OK) {
+				return tk_err_set(err, TK_USAGE, "target",
+				    "invalid IDN A-label in target '%s': %s",
+				    text, idn2_strerror(rc));
+			}
+			idn2_free(ascii);
+		}
+		memcpy(t->host, buf, len + 1);  /* <= 253, checked above */
+		return 0;
+	}
+	rc = idn2_to_ascii_8z(buf, &ascii,
+	    IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+	if (rc != IDN2_OK) {
+		return tk_err_set(err, TK_USAGE, "target",
+		    "invalid international host name in target '%s': %s",
+		    text, idn2_strerror(rc));
+	}
+	if (!valid_hostname(ascii) || strlen(ascii) >= sizeof(t->host)) {
+		idn2_free(ascii);
+		return tk_err_set(err, TK_USAGE, "target",
+		    "invalid host name in target '%s'", text);
+	}
+	snprintf(t->host, sizeof(t->host), "%s", ascii);
+	idn2_free(ascii);
+	return 0;
+}
+
+int
+tk_target_parse(const char *text, uint16_t default_port,
+    struct tk_target *t, struct tk_err *err)
+{
+	const char *p = text, *sep, *end, *host, *colon;
+	size_t hostlen;
+	uint16_t sport = 0;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->display, sizeof(t->display), "%s", text);
+	for (const char *q = text; *q != '\0'; q++) {
+		if ((unsigned char)*q < 0x20 || *q == 0x7f) {
+			return tk_err_set(err, TK_USAGE, "target",
+			    "control character in target");
+		}
+	}
+	sep = strstr(p, "://");
+	if (sep != NULL) {
+		size_t slen = (size_t)(sep - p);
+
+		if (slen == 0 || slen >= sizeof(t->scheme)) {
+			return tk_err_set(err, TK_USAGE, "target",
+			    "bad scheme in target '%s'", text);
+		}
+		for (size_t i = 0; i < slen; i++) {
+			t->scheme[i] = (char)tolower((unsigned char)p[i]);
+		}
+		sport = tk_scheme_port(t->scheme, NULL);
+		if (sport == 0) {
+			return tk_err_set(err, TK_USAGE, "target",
+			    "unknown scheme '%s' in target '%s'", t->scheme,
+			    text);
+		}
+		p = sep + 3;
+		end = p + strcspn(p, "/?#");
+		if (strchr(p, '@') != NULL && strchr(p, '@') < end) {
+			return tk_err_set(err, TK_USAGE, "target",
+			    "user information is not supported in target "
+			    "'%s'", text);
+		}
+	} else {
+		end = p + strlen(p);
+	}
+	if (p == end) {
+		return tk_err_set(err, TK_USAGE, "target", "empty target%s%s",
+		    *text ? " " : "", text);
+	}
+	t->port = sport ? sport : default_port;
+	if (*p == '[') {
+		const char *close = memchr(p, ']', (size_t)(end - p));
+
+		if (close == NULL) {
+			return tk_err_set(err, TK_USAGE, "target",
+			    "missing ']' in target '%s'", text);
+		}
+		host = p + 1;
+		hostlen = (size_t)(close - host);
+		if (close + 1 < end) {
+			if (close[1] != ':') {
+				return tk_err_set(err, TK_USAGE, "target",
+				    "unexpected text after ']' in target "
+				    "'%s'", text);
+			}
+			if (parse_port(close + 2, (size_t)(end - close - 2),
+			    &t->port, text, err) < 0) {
+				return -1;
+			}
+			t->had_port = true;
+		}
+		if (set_host(t, host, hostlen, text, err) < 0) {
+			return -1;
+		}
+		if (t->ip_family != AF_INET6) {
+			return tk_err_set(err, TK_USAGE, "target",
+			    "brackets hold no IPv6 address in target '%s'",
+			    text);
+		}
+		return 0;
+	}
+	colon = memchr(p, ':', (size_t)(end - p));
+	if (colon != NULL && memchr(colon + 1, ':', (size_t)(end - colon - 1))
+	    != NULL) {
+		/* two colons and no brackets: a bare IPv6 address */
+		if (set_host(t, p, (size_t)(end - p), text, err) < 0) {
+			return -1;
+		}
+		if (t->ip_family != AF_INET6) {
+			return tk_err_set(err, TK_USAGE, "target",
+			    "invalid IPv6 address in target '%s' (use "
+			    "[ADDR]:PORT)", text);
+		}
+		return 0;
+	}
+	if (colon != NULL) {
+		if (parse_port(colon + 1, (size_t)(end - colon - 1), &t->port,
+		    text, err) < 0) {
+			return -1;
+		}
+		t->had_port = true;
+		end = colon;
+	}
+	return set_host(t, p, (size_t)(end - p), text, err);
+}
+
+int
+tk_target_hostname_check(const char *in, char *out, size_t outlen,
+    struct tk_err *err)
+{
+	struct tk_target t;
+	struct tk_err inner;
+
+	if (strchr(in, '/') != NULL || strchr(in, ':') != NULL ||
+	    strchr(in, '[') != NULL) {
+		if (!tk_is_ip_literal(in)) {
+			return tk_err_set(err, TK_USAGE, "options",
+			    "--hostname takes a name or an IP address, not "
+			    "'%s'", in);
+		}
+	}
+	tk_err_clear(&inner);
+	if (tk_target_parse(in, 1, &t, &inner) < 0 || t.had_port ||
+	    t.scheme[0] != '\0') {
+		return tk_err_set(err, TK_USAGE, "options",
+		    "invalid --hostname '%s'", in);
+	}
+	snprintf(out, outlen, "%s", t.host);
+	return 0;
+}

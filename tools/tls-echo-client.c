@@ -23,6 +23,7 @@
 #include "echo.h"
 #include "load.h"
 #include "opts.h"
+#include "tool.h"
 #include "report.h"
 
 #include "banned.h"
@@ -30,12 +31,9 @@
 #define TOOL "tls-echo-client"
 
 struct app {
-	struct tk_settings s;
-	struct tk_derived d;
-	struct tk_loop *loop;
+	struct tk_tool_ctx t;
 	struct tk_conn *conn;
 	struct tk_result r;
-	struct tk_creds *creds;
 	const char *message;
 	unsigned timeout_ms;
 	struct tk_echo *echo;
@@ -49,7 +47,7 @@ stop(struct app *a, const struct tk_err *e)
 		a->r.err = *e;
 		a->r.cls = e->cls;
 	}
-	tk_loop_stop(a->loop);
+	tk_loop_stop(a->t.loop);
 }
 
 static void
@@ -84,21 +82,21 @@ load_start(struct app *a)
 		stop(a, &e);
 		return;
 	}
-	lc.tc.priority = a->d.priority;
-	lc.tc.alpn = &a->d.alpn;
+	lc.tc.priority = a->t.d.priority;
+	lc.tc.alpn = &a->t.d.alpn;
 	lc.tc.sni = a->r.sni[0] != '\0' ? a->r.sni : NULL;
-	lc.creds = a->creds;
-	lc.connections = (size_t)a->s.connections;
-	lc.duration = a->s.duration;
-	lc.size = a->s.size;
-	lc.count = a->s.count;
-	lc.handshake_only = a->s.handshake_only;
+	lc.creds = a->t.creds;
+	lc.connections = (size_t)a->t.s.connections;
+	lc.duration = a->t.s.duration;
+	lc.size = a->t.s.size;
+	lc.count = a->t.s.count;
+	lc.handshake_only = a->t.s.handshake_only;
 	lc.timeout_ms = a->timeout_ms;
 	/* the first connection is only the probe: close it */
 	tk_tls_bye(tk_conn_tls(a->conn), false);
 	tk_conn_free(a->conn);
 	a->conn = NULL;
-	a->load = tk_load_start(a->loop, &lc, on_load_done, a, &e);
+	a->load = tk_load_start(a->t.loop, &lc, on_load_done, a, &e);
 	if (a->load == NULL) {
 		stop(a, &e);
 	}
@@ -116,7 +114,7 @@ print_swarm(const struct app *a)
 	    (unsigned long long)lr->handshakes,
 	    (double)lr->handshakes / secs, tk_samples_percentile(&lr->hs, 50),
 	    tk_samples_percentile(&lr->hs, 99));
-	if (!a->s.handshake_only) {
+	if (!a->t.s.handshake_only) {
 		printf("; %llu blocks of %llu bytes: %.1f MB/s, rtt p50 %.3f "
 		    "ms p99 %.3f ms", (unsigned long long)l->count,
 		    (unsigned long long)l->size, l->mbps, l->rtt_p50_ms,
@@ -141,7 +139,7 @@ json_swarm(const struct app *a, FILE *out)
 	l = o != NULL ? json_object_get(o, "load") : NULL;
 	if (l != NULL && json_object_update_new(l, json_pack("{s:I,s:b,s:I,s:f,"
 	    "s:{s:f,s:f,s:f},s:I,s:I}", "connections",
-	    (json_int_t)lr->connections, "handshake_only", a->s.handshake_only,
+	    (json_int_t)lr->connections, "handshake_only", a->t.s.handshake_only,
 	    "handshakes", (json_int_t)lr->handshakes, "handshakes_per_s",
 	    (double)lr->handshakes / secs, "handshake_ms", "p50",
 	    tk_samples_percentile(&lr->hs, 50), "p90",
@@ -167,7 +165,7 @@ on_conn(struct tk_conn *c, void *arg)
 		stop(a, NULL);
 		return;
 	}
-	if (a->s.alpn != NULL && !a->s.quiet && !a->s.json) {
+	if (a->t.s.alpn != NULL && !a->t.s.quiet && !a->t.s.json) {
 		char esc[TK_ALPN_NAME_MAX * 4 + 1];
 
 		tk_escape(a->r.tls.alpn, strlen(a->r.tls.alpn), esc,
@@ -175,11 +173,11 @@ on_conn(struct tk_conn *c, void *arg)
 		fprintf(stderr, "ALPN: %s\n", a->r.tls.alpn_negotiated ? esc :
 		    "none");
 	}
-	if (a->r.verdict.status == TK_VERIFY_SKIPPED && !a->s.quiet) {
+	if (a->r.verdict.status == TK_VERIFY_SKIPPED && !a->t.s.quiet) {
 		fprintf(stderr, "%s: warning: certificate not verified "
 		    "(--insecure)\n", TOOL);
 	}
-	if (a->s.connections > 0) {
+	if (a->t.s.connections > 0) {
 		load_start(a);
 		return;
 	}
@@ -191,14 +189,14 @@ on_conn(struct tk_conn *c, void *arg)
 	memset(&ec, 0, sizeof(ec));
 	ec.message = a->message;
 	ec.src_fd = STDIN_FILENO;
-	ec.sink = a->s.json ? NULL : stdout;
-	ec.count = a->s.count;
-	ec.size = a->s.size;
-	ec.handshake_only = a->s.handshake_only;
+	ec.sink = a->t.s.json ? NULL : stdout;
+	ec.count = a->t.s.count;
+	ec.size = a->t.s.size;
+	ec.handshake_only = a->t.s.handshake_only;
 	ec.timeout_ms = a->timeout_ms;
-	ec.deadline_ms = a->d.deadline_ms;
-	ec.deadline_total_ms = a->d.deadline_total_ms;
-	a->echo = tk_echo_new(a->loop, st, &ec, &a->r, on_echo_done, a, &e);
+	ec.deadline_ms = a->t.d.deadline_ms;
+	ec.deadline_total_ms = a->t.d.deadline_total_ms;
+	a->echo = tk_echo_new(a->t.loop, st, &ec, &a->r, on_echo_done, a, &e);
 	if (a->echo == NULL) {
 		stop(a, &e);
 	}
@@ -219,85 +217,61 @@ static int
 run(struct app *a)
 {
 	struct tk_conn_conf cc;
-	struct tk_resolver *res = NULL;
-	struct tk_creds *creds = NULL;
+	struct tk_target target;
 	struct tk_err e;
 	char msgbuf[8192];
 
 	tk_err_clear(&e);
-	memset(&cc, 0, sizeof(cc));
-	if (tk_target_parse(a->s.args[0], 4433, &cc.target, &e) < 0 ||
-	    tk_settings_derive(TK_TOOL_ECHO_CLIENT, &a->s, &a->d, &e) < 0) {
+	if (tk_target_parse(a->t.s.args[0], 4433, &target, &e) < 0 ||
+	    tk_tool_derive(&a->t, &e) < 0) {
 		goto out;
 	}
-	if (cc.target.scheme[0] != '\0') {
+	if (target.scheme[0] != '\0') {
 		tk_err_set(&e, TK_USAGE, "target", "%s takes HOST[:PORT], "
-		    "not a URL: '%s'", TOOL, a->s.args[0]);
+		    "not a URL: '%s'", TOOL, a->t.s.args[0]);
 		goto out;
 	}
-	if (a->s.connections > 0 && (a->s.message != NULL ||
-	    a->s.starttls != NULL)) {
+	if (a->t.s.connections > 0 && (a->t.s.message != NULL ||
+	    a->t.s.starttls != NULL)) {
 		tk_err_set(&e, TK_USAGE, "options", "--connections excludes "
 		    "--message and --starttls");
 		goto out;
 	}
-	if (a->s.connections == 0 && (a->s.count > 0) +
-	    (a->s.message != NULL) + a->s.handshake_only > 1) {
+	if (a->t.s.connections == 0 && (a->t.s.count > 0) +
+	    (a->t.s.message != NULL) + a->t.s.handshake_only > 1) {
 		tk_err_set(&e, TK_USAGE, "options", "--count, --message and "
 		    "--handshake-only exclude each other");
 		goto out;
 	}
-	if (a->s.connections > 0 && a->s.count > 0 && a->s.handshake_only) {
+	if (a->t.s.connections > 0 && a->t.s.count > 0 && a->t.s.handshake_only) {
 		tk_err_set(&e, TK_USAGE, "options", "--count (blocks per "
 		    "connection) and --handshake-only exclude each other");
 		goto out;
 	}
-	if (a->s.message != NULL) {
-		snprintf(msgbuf, sizeof(msgbuf), "%s\n", a->s.message);
-		if (strlen(a->s.message) + 1 >= sizeof(msgbuf)) {
+	if (a->t.s.message != NULL) {
+		snprintf(msgbuf, sizeof(msgbuf), "%s\n", a->t.s.message);
+		if (strlen(a->t.s.message) + 1 >= sizeof(msgbuf)) {
 			tk_err_set(&e, TK_USAGE, "options", "--message is "
 			    "longer than %zu bytes", sizeof(msgbuf) - 2);
 			goto out;
 		}
 		a->message = msgbuf;
 	}
-	creds = tk_creds_new(&a->d.creds, &e);
-	if (creds == NULL) {
+	if (tk_tool_creds(&a->t, &e) < 0 || tk_tool_loop(&a->t, &e) < 0) {
 		goto out;
 	}
-	a->creds = creds;
-	tk_tls_set_debug((int)a->s.debug);
-	a->loop = tk_loop_new(&e);
-	if (a->loop == NULL) {
-		goto out;
-	}
-	res = tk_resolver_new(a->loop, &e);
-	if (res == NULL) {
-		goto out;
-	}
-	tk_resolver_set_map(res, &a->d.resolve);
-	a->timeout_ms = (unsigned)(a->s.timeout * 1000);
-	cc.hostname = a->s.hostname != NULL ? a->d.hostname : NULL;
-	cc.no_sni = a->s.no_sni;
-	cc.insecure = a->s.insecure;
-	cc.check = &a->d.check;
-	cc.family = a->s.ipv4 ? AF_INET : a->s.ipv6 ? AF_INET6 : AF_UNSPEC;
-	cc.timeout_ms = a->timeout_ms;
-	cc.starttls = a->s.starttls;
-	cc.priority = a->d.priority;
-	cc.alpn = &a->d.alpn;
-	cc.creds = creds;
-	cc.resolver = res;
-	cc.proxy = tk_proxy_use(&a->d.proxy, cc.target.host) ?
-	    &a->d.proxy.proxy : NULL;
-	cc.deadline_ms = a->d.deadline_ms;
-	cc.deadline_total_ms = a->d.deadline_total_ms;
-	a->conn = tk_conn_new(a->loop, &cc, &a->r, on_conn, a, &e);
+	a->timeout_ms = (unsigned)(a->t.s.timeout * 1000);
+	tk_tool_conn_conf(&a->t, &target, &cc);
+	cc.no_verify = false;
+	cc.insecure = a->t.s.insecure;
+	cc.check = &a->t.d.check;
+	cc.starttls = a->t.s.starttls;
+	a->conn = tk_conn_new(a->t.loop, &cc, &a->r, on_conn, a, &e);
 	if (a->conn == NULL) {
 		goto out;
 	}
 	tk_conn_start(a->conn);
-	if (tk_loop_run(a->loop, &e) < 0) {
+	if (tk_loop_run(a->t.loop, &e) < 0) {
 		goto out;
 	}
 out:
@@ -307,53 +281,28 @@ out:
 	}
 	tk_echo_free(a->echo);
 	tk_conn_free(a->conn);
-	tk_resolver_free(res);
-	tk_creds_unref(creds);
 	return 0;
-}
-
-/* The prologue: options, --help and friends; -1 when the run goes on. */
-static int
-prologue(struct app *a, int argc, char **argv)
-{
-	struct tk_err e;
-
-	tk_err_clear(&e);
-	tk_result_init(&a->r, TOOL, argc > 1 ? argv[argc - 1] : "");
-	if (tk_opts_parse(TK_TOOL_ECHO_CLIENT, argc, argv, &a->s, &e) < 0) {
-		tk_report_error_line(TOOL, NULL, &e, stderr);
-		return tk_err_exit_code(e.cls);
-	}
-	if (a->s.help) {
-		tk_opts_help(TK_TOOL_ECHO_CLIENT, stdout);
-		return 0;
-	}
-	if (a->s.version) {
-		tk_opts_version(TK_TOOL_ECHO_CLIENT, stdout);
-		return 0;
-	}
-	if (a->s.list_options) {
-		tk_opts_list(TK_TOOL_ECHO_CLIENT, stdout);
-		return 0;
-	}
-	tk_result_init(&a->r, TOOL, a->s.args[0]);
-	return -1;
 }
 
 int
 main(int argc, char **argv)
 {
 	static struct app a;
+	struct tk_err e;
 	int code;
 
-	signal(SIGPIPE, SIG_IGN);
-	code = prologue(&a, argc, argv);
-	if (code >= 0) {
-		return code;
+	tk_err_clear(&e);
+	code = tk_tool_start(&a.t, TK_TOOL_ECHO_CLIENT, TOOL, argc, argv, &e);
+	if (code != 0) {
+		if (code < 0) {
+			tk_report_error_line(TOOL, NULL, &e, stderr);
+		}
+		return code > 0 ? 0 : tk_err_exit_code(e.cls);
 	}
+	tk_result_init(&a.r, TOOL, a.t.s.args[0]);
 	run(&a);
 	tk_result_finish(&a.r);
-	if (a.s.json) {
+	if (a.t.s.json) {
 		if ((a.load != NULL && a.r.load.used ? json_swarm(&a, stdout) :
 		    tk_report_json(&a.r, stdout)) < 0) {
 			a.r.cls = TK_INTERNAL;
@@ -364,11 +313,11 @@ main(int argc, char **argv)
 		} else if (a.r.load.used) {
 			print_load(&a);
 		}
-		if (a.s.verbose > 0 && !a.s.quiet) {
+		if (a.t.s.verbose > 0 && !a.t.s.quiet) {
 			tk_report_text_session(&a.r, stderr);
 		}
 	}
-	if (!a.s.json && !a.s.quiet) {
+	if (!a.t.s.json && !a.t.s.quiet) {
 		tk_report_warnings(TOOL, &a.r, stderr);
 	}
 	if (tk_err_is_set(&a.r.err)) {
@@ -377,8 +326,7 @@ main(int argc, char **argv)
 	fflush(stdout);
 	code = tk_err_exit_code(a.r.cls);
 	tk_load_free(a.load);
-	tk_loop_free(a.loop);
-	tk_alpn_clear(&a.d.alpn);
+	tk_tool_end(&a.t);
 	tk_result_release(&a.r);
 	return code;
 }

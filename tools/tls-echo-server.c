@@ -24,6 +24,7 @@
 #include "server.h"
 #include "starttls_srv.h"
 #include "tls.h"
+#include "tool.h"
 
 #include "banned.h"
 
@@ -31,10 +32,7 @@
 #define WORKERS_MAX 1024
 
 struct app {
-	struct tk_settings s;
-	struct tk_derived d;
-	struct tk_loop *loop;
-	struct tk_creds *creds;
+	struct tk_tool_ctx t;
 	struct tk_server *srv;
 	int lfds[TK_LISTEN_MAX * 2];
 	int nl;
@@ -52,7 +50,7 @@ log_connection(const struct tk_server_client_info *c, void *arg)
 	bool ok = !tk_err_is_set(c->err);
 	char esc[1024], sub[1100];
 
-	if (a->s.json) {
+	if (a->t.s.json) {
 		json_t *o = json_object();
 
 		json_object_set_new(o, "event", json_string("connection"));
@@ -93,7 +91,7 @@ log_connection(const struct tk_server_client_info *c, void *arg)
 		json_decref(o);
 		return;
 	}
-	if (a->s.quiet && ok) {
+	if (a->t.s.quiet && ok) {
 		return;
 	}
 	sub[0] = '\0';
@@ -126,7 +124,7 @@ on_pause(int errnum, void *arg)
 {
 	struct app *a = arg;
 
-	if (!a->s.quiet) {
+	if (!a->t.s.quiet) {
 		fprintf(stderr, "%s: accept: %s; pausing new connections\n",
 		    a->prog, strerror(errnum));
 	}
@@ -153,7 +151,7 @@ on_reload(struct tk_loop *loop, int signo, void *arg)
 	(void)loop;
 	(void)signo;
 	tk_err_clear(&e);
-	fresh = tk_creds_new(&a->d.creds, &e);
+	fresh = tk_creds_new(&a->t.d.creds, &e);
 	if (fresh == NULL) {
 		tk_report_error_line(a->prog, NULL, &e, stderr);
 		fprintf(stderr, "%s: reload failed; keeping the old "
@@ -161,11 +159,11 @@ on_reload(struct tk_loop *loop, int signo, void *arg)
 		return;
 	}
 	tk_server_set_creds(a->srv, fresh);
-	tk_creds_unref(a->creds);
-	a->creds = fresh;
-	if (!a->s.quiet) {
+	tk_creds_unref(a->t.creds);
+	a->t.creds = fresh;
+	if (!a->t.s.quiet) {
 		fprintf(stderr, "%s: reloaded credentials from '%s'\n",
-		    a->prog, a->s.cert);
+		    a->prog, a->t.s.cert);
 	}
 }
 
@@ -177,19 +175,14 @@ static int
 setup(struct app *a, struct tk_err *e)
 {
 	const char *deflisten = "127.0.0.1:4433";
-	size_t nspec = a->s.nlisten ? a->s.nlisten : 1;
+	size_t nspec = a->t.s.nlisten ? a->t.s.nlisten : 1;
 
-	if (tk_settings_derive(TK_TOOL_ECHO_SERVER, &a->s, &a->d, e) < 0) {
+	if (tk_tool_derive(&a->t, e) < 0 || tk_tool_creds(&a->t, e) < 0) {
 		return -1;
 	}
-	a->creds = tk_creds_new(&a->d.creds, e);
-	if (a->creds == NULL) {
-		return -1;
-	}
-	tk_tls_set_debug((int)a->s.debug);
 	for (size_t i = 0; i < nspec; i++) {
 		struct tk_addr bound[2];
-		const char *spec = a->s.nlisten ? a->s.listen[i] : deflisten;
+		const char *spec = a->t.s.nlisten ? a->t.s.listen[i] : deflisten;
 		int n = tk_listen(spec, 1024, a->lfds + a->nl, bound,
 		    (int)(sizeof(a->lfds) / sizeof(a->lfds[0])) - a->nl, e);
 
@@ -201,7 +194,7 @@ setup(struct app *a, struct tk_err *e)
 
 			tk_sockaddr_str((const struct sockaddr *)&bound[k].ss,
 			    addr, sizeof(addr));
-			if (a->s.json) {
+			if (a->t.s.json) {
 				printf("{\"event\":\"listening\","
 				    "\"address\":\"%s\"}\n", addr);
 			} else {
@@ -231,66 +224,39 @@ serve(void *arg, pid_t pid)
 		snprintf(a->prog, sizeof(a->prog), "%s[%ld]", TOOL, (long)pid);
 	}
 	memset(&sc, 0, sizeof(sc));
-	sc.starttls = a->s.starttls;
-	sc.priority = a->d.priority;
-	sc.alpn = &a->d.alpn;
-	sc.alpn_optional = a->s.alpn_optional;
-	sc.client_cert = a->s.require_client_cert ? TK_CLIENT_CERT_REQUIRE :
-	    a->s.request_client_cert ? TK_CLIENT_CERT_REQUEST :
+	sc.starttls = a->t.s.starttls;
+	sc.priority = a->t.d.priority;
+	sc.alpn = &a->t.d.alpn;
+	sc.alpn_optional = a->t.s.alpn_optional;
+	sc.client_cert = a->t.s.require_client_cert ? TK_CLIENT_CERT_REQUIRE :
+	    a->t.s.request_client_cert ? TK_CLIENT_CERT_REQUEST :
 	    TK_CLIENT_CERT_IGNORE;
-	sc.check = &a->d.check;
-	sc.handshake_timeout = a->s.handshake_timeout;
-	sc.idle_timeout = a->s.idle_timeout;
-	sc.max_connections = a->s.max_connections;
-	sc.once = a->s.once;
+	sc.check = &a->t.d.check;
+	sc.handshake_timeout = a->t.s.handshake_timeout;
+	sc.idle_timeout = a->t.s.idle_timeout;
+	sc.max_connections = a->t.s.max_connections;
+	sc.once = a->t.s.once;
 	sc.lfds = a->lfds;
 	sc.nl = a->nl;
 	sc.on_client = log_connection;
 	sc.on_pause = on_pause;
 	sc.arg = a;
 	tk_err_clear(&e);
-	a->loop = tk_loop_new(&e);
-	if (a->loop == NULL ||
-	    (a->srv = tk_server_new(a->loop, &sc, a->creds, &e)) == NULL ||
-	    tk_loop_signal(a->loop, SIGINT, on_stop_signal, a, &e) < 0 ||
-	    tk_loop_signal(a->loop, SIGTERM, on_stop_signal, a, &e) < 0 ||
-	    tk_loop_signal(a->loop, SIGHUP, on_reload, a, &e) < 0 ||
-	    tk_loop_run(a->loop, &e) < 0) {
+	if (tk_tool_loop(&a->t, &e) < 0 ||
+	    (a->srv = tk_server_new(a->t.loop, &sc, a->t.creds, &e)) == NULL ||
+	    tk_loop_signal(a->t.loop, SIGINT, on_stop_signal, a, &e) < 0 ||
+	    tk_loop_signal(a->t.loop, SIGTERM, on_stop_signal, a, &e) < 0 ||
+	    tk_loop_signal(a->t.loop, SIGHUP, on_reload, a, &e) < 0 ||
+	    tk_loop_run(a->t.loop, &e) < 0) {
 		tk_report_error_line(a->prog, NULL, &e, stderr);
 		code = tk_err_exit_code(e.cls);
-	} else if (a->s.once && tk_server_once_done(a->srv, &once)) {
+	} else if (a->t.s.once && tk_server_once_done(a->srv, &once)) {
 		code = tk_err_exit_code(once);
 	}
 	tk_server_free(a->srv);
 	a->srv = NULL;
 	fflush(stdout);
 	return code;
-}
-
-/* The prologue: options, --help and friends, checks of their own. */
-static int
-prologue(struct app *a, int argc, char **argv)
-{
-	struct tk_err e;
-
-	tk_err_clear(&e);
-	if (tk_opts_parse(TK_TOOL_ECHO_SERVER, argc, argv, &a->s, &e) < 0) {
-		tk_report_error_line(TOOL, NULL, &e, stderr);
-		return tk_err_exit_code(e.cls);
-	}
-	if (a->s.help) {
-		tk_opts_help(TK_TOOL_ECHO_SERVER, stdout);
-		return 0;
-	}
-	if (a->s.version) {
-		tk_opts_version(TK_TOOL_ECHO_SERVER, stdout);
-		return 0;
-	}
-	if (a->s.list_options) {
-		tk_opts_list(TK_TOOL_ECHO_SERVER, stdout);
-		return 0;
-	}
-	return -1;
 }
 
 int
@@ -300,33 +266,35 @@ main(int argc, char **argv)
 	struct tk_err e;
 	int code;
 
-	signal(SIGPIPE, SIG_IGN);
-	code = prologue(&a, argc, argv);
-	if (code >= 0) {
-		return code;
+	tk_err_clear(&e);
+	code = tk_tool_start(&a.t, TK_TOOL_ECHO_SERVER, TOOL, argc, argv, &e);
+	if (code != 0) {
+		if (code < 0) {
+			tk_report_error_line(TOOL, NULL, &e, stderr);
+		}
+		return code > 0 ? 0 : tk_err_exit_code(e.cls);
 	}
-	code = 0;
-	a.nworkers = (unsigned)a.s.workers;
-	if (a.s.workers == 0) {
+	a.nworkers = (unsigned)a.t.s.workers;
+	if (a.t.s.workers == 0) {
 		long nc = sysconf(_SC_NPROCESSORS_ONLN);
 
 		a.nworkers = nc < 1 ? 1 : nc > WORKERS_MAX ? WORKERS_MAX :
 		    (unsigned)nc;
 	}
-	if (a.s.once && a.nworkers > 1) {
+	if (a.t.s.once && a.nworkers > 1) {
 		fprintf(stderr, "%s: --once and --workers %u exclude each "
 		    "other\n", TOOL, a.nworkers);
 		return 2;
 	}
 	a.pid = getpid();
 	snprintf(a.prog, sizeof(a.prog), "%s", TOOL);
-	tk_server_raise_fd_limit(a.s.max_connections, TOOL, stderr);
+	tk_server_raise_fd_limit(a.t.s.max_connections, TOOL, stderr);
 	tk_err_clear(&e);
 	if (setup(&a, &e) < 0) {
 		tk_report_error_line(TOOL, NULL, &e, stderr);
 		code = tk_err_exit_code(e.cls);
 	} else if (a.nworkers > 1) {
-		code = tk_server_workers(a.nworkers, serve, &a, a.s.quiet, TOOL,
+		code = tk_server_workers(a.nworkers, serve, &a, a.t.s.quiet, TOOL,
 		    stderr);
 	} else {
 		code = serve(&a, a.pid);
@@ -334,8 +302,6 @@ main(int argc, char **argv)
 	for (int i = 0; i < a.nl; i++) {
 		close(a.lfds[i]);
 	}
-	tk_loop_free(a.loop);
-	tk_creds_unref(a.creds);
-	tk_alpn_clear(&a.d.alpn);
+	tk_tool_end(&a.t);
 	return code;
 }

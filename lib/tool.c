@@ -2,35 +2,40 @@
 #include <signal.h>
 #include <string.h>
 
+#include "report.h"
 #include "tool.h"
 
 #include "banned.h"
 
 int
 tk_tool_start(struct tk_tool_ctx *t, enum tk_tool tool, const char *name,
-    int argc, char **argv, struct tk_err *err)
+    int argc, char **argv)
 {
+	struct tk_err err;
+
 	/* a peer's reset must be an error return, not a signal */
 	signal(SIGPIPE, SIG_IGN);
 	memset(t, 0, sizeof(*t));
 	t->tool = tool;
 	t->name = name;
-	if (tk_opts_parse(tool, argc, argv, &t->s, err) < 0) {
-		return -1;
+	tk_err_clear(&err);
+	if (tk_opts_parse(tool, argc, argv, &t->s, &err) < 0) {
+		tk_report_error_line(name, NULL, &err, stderr);
+		return tk_err_exit_code(err.cls);
 	}
 	if (t->s.help) {
 		tk_opts_help(tool, stdout);
-		return 1;
+		return 0;
 	}
 	if (t->s.version) {
 		tk_opts_version(tool, stdout);
-		return 1;
+		return 0;
 	}
 	if (t->s.list_options) {
 		tk_opts_list(tool, stdout);
-		return 1;
+		return 0;
 	}
-	return 0;
+	return -1;
 }
 
 int

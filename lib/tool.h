@@ -30,11 +30,12 @@ struct tk_tool_ctx {
 
 /*
  * Ignores SIGPIPE, clears t and parses argv for tool into t->s.
- * Returns 0 to go on, 1 when --help, --version or --list-options was
- * printed on stdout (exit 0), -1 with err (USAGE) on a bad command line.
+ * Returns -1 to go on, or the exit code main() returns at once: 0 when
+ * --help, --version or --list-options was printed on stdout, 2 when the
+ * command line is bad (said on stderr, "name: options: why").
  */
 int tk_tool_start(struct tk_tool_ctx *t, enum tk_tool tool,
-    const char *name, int argc, char **argv, struct tk_err *err);
+    const char *name, int argc, char **argv);
 
 /* tk_settings_derive() into t->d and t->co.  0 or -1 with err. */
 int tk_tool_derive(struct tk_tool_ctx *t, struct tk_err *err);

@@ -352,12 +352,9 @@ main(int argc, char **argv)
 
 	tk_err_clear(&e);
 	tk_err_clear(&why);
-	rc = tk_tool_start(&a.t, TK_TOOL_ALPN_PROBE, TOOL, argc, argv, &e);
-	if (rc != 0) {
-		if (rc < 0) {
-			tk_report_error_line(TOOL, NULL, &e, stderr);
-		}
-		return rc > 0 ? 0 : tk_err_exit_code(e.cls);
+	rc = tk_tool_start(&a.t, TK_TOOL_ALPN_PROBE, TOOL, argc, argv);
+	if (rc >= 0) {
+		return rc;
 	}
 	if (prepare(&a, &e) < 0 || run(&a, &e) < 0) {
 		tk_report_error_line(TOOL, a.t.s.nargs ? a.t.s.args[0] : NULL,

@@ -340,13 +340,10 @@ main(int argc, char **argv)
 	int code;
 
 	tk_err_clear(&e);
-	code = tk_tool_start(&a.t, TK_TOOL_CHECK_CERT, TOOL, argc, argv, &e);
-	if (code != 0) {
-		if (code < 0) {
-			tk_report_error_line(TOOL, NULL, &e, stderr);
-		}
-		return code > 0 ? 0 : a.t.s.nagios ? 3 :
-		    tk_err_exit_code(e.cls);
+	code = tk_tool_start(&a.t, TK_TOOL_CHECK_CERT, TOOL, argc, argv);
+	if (code >= 0) {
+		/* a plugin's bad command line is UNKNOWN */
+		return code > 0 && a.t.s.nagios ? 3 : code;
 	}
 	a.color = tk_use_color(&a.t.s, stdout);
 	if (prepare(&a, &e) < 0 || run(&a, &e) < 0) {

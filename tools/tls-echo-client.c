@@ -288,16 +288,11 @@ int
 main(int argc, char **argv)
 {
 	static struct app a;
-	struct tk_err e;
 	int code;
 
-	tk_err_clear(&e);
-	code = tk_tool_start(&a.t, TK_TOOL_ECHO_CLIENT, TOOL, argc, argv, &e);
-	if (code != 0) {
-		if (code < 0) {
-			tk_report_error_line(TOOL, NULL, &e, stderr);
-		}
-		return code > 0 ? 0 : tk_err_exit_code(e.cls);
+	code = tk_tool_start(&a.t, TK_TOOL_ECHO_CLIENT, TOOL, argc, argv);
+	if (code >= 0) {
+		return code;
 	}
 	tk_result_init(&a.r, TOOL, a.t.s.args[0]);
 	run(&a);

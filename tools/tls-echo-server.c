@@ -266,13 +266,9 @@ main(int argc, char **argv)
 	struct tk_err e;
 	int code;
 
-	tk_err_clear(&e);
-	code = tk_tool_start(&a.t, TK_TOOL_ECHO_SERVER, TOOL, argc, argv, &e);
-	if (code != 0) {
-		if (code < 0) {
-			tk_report_error_line(TOOL, NULL, &e, stderr);
-		}
-		return code > 0 ? 0 : tk_err_exit_code(e.cls);
+	code = tk_tool_start(&a.t, TK_TOOL_ECHO_SERVER, TOOL, argc, argv);
+	if (code >= 0) {
+		return code;
 	}
 	a.nworkers = (unsigned)a.t.s.workers;
 	if (a.t.s.workers == 0) {

@@ -307,12 +307,9 @@ main(int argc, char **argv)
 	int rc;
 
 	tk_err_clear(&e);
-	rc = tk_tool_start(&a.t, TK_TOOL_STARTTLS, TOOL, argc, argv, &e);
-	if (rc != 0) {
-		if (rc < 0) {
-			tk_report_error_line(TOOL, NULL, &e, stderr);
-		}
-		return rc > 0 ? 0 : tk_err_exit_code(e.cls);
+	rc = tk_tool_start(&a.t, TK_TOOL_STARTTLS, TOOL, argc, argv);
+	if (rc >= 0) {
+		return rc;
 	}
 	tk_result_init(&a.r, TOOL, a.t.s.args[0]);
 	a.r.verdict_always = true;

@@ -120,21 +120,13 @@ fail(struct tk_conn *c, const struct tk_err *e)
 static uint64_t
 step_ms(const struct tk_conn *c, uint64_t ms)
 {
-	uint64_t now = tk_now_ms();
-
-	if (c->conf.deadline_ms == 0) {
-		return ms;
-	}
-	if (now >= c->conf.deadline_ms) {
-		return 0;
-	}
-	return c->conf.deadline_ms - now < ms ? c->conf.deadline_ms - now : ms;
+	return tk_deadline_clip(c->conf.deadline_ms, ms);
 }
 
 static bool
 past_deadline(const struct tk_conn *c)
 {
-	return c->conf.deadline_ms != 0 && tk_now_ms() >= c->conf.deadline_ms;
+	return tk_deadline_passed(c->conf.deadline_ms);
 }
 
 static void

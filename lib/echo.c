@@ -128,7 +128,7 @@ on_io_timeout(struct tk_loop *loop, void *arg)
 
 	(void)loop;
 	tk_err_clear(&err);
-	if (e->conf.deadline_ms != 0 && tk_now_ms() >= e->conf.deadline_ms) {
+	if (tk_deadline_passed(e->conf.deadline_ms)) {
 		tk_err_set(&err, TK_NET, what, "--deadline of %.3g s ran out "
 		    "in the %s step", e->conf.deadline_total_ms / 1000.0,
 		    what);
@@ -142,14 +142,8 @@ on_io_timeout(struct tk_loop *loop, void *arg)
 static void
 progress(struct tk_echo *e)
 {
-	uint64_t ms = e->conf.timeout_ms, now = tk_now_ms();
-
-	if (e->conf.deadline_ms != 0) {
-		ms = now >= e->conf.deadline_ms ? 0 :
-		    e->conf.deadline_ms - now < ms ? e->conf.deadline_ms - now :
-		    ms;
-	}
-	tk_loop_timer_start(e->loop, &e->io_timer, ms);
+	tk_loop_timer_start(e->loop, &e->io_timer,
+	    tk_deadline_clip(e->conf.deadline_ms, e->conf.timeout_ms));
 }
 
 static void

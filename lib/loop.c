@@ -57,6 +57,26 @@ tk_now_ms(void)
 	return tk_now_us() / 1000u;
 }
 
+uint64_t
+tk_deadline_clip(uint64_t deadline_ms, uint64_t ms)
+{
+	uint64_t now = tk_now_ms();
+
+	if (deadline_ms == 0) {
+		return ms;
+	}
+	if (now >= deadline_ms) {
+		return 0;
+	}
+	return deadline_ms - now < ms ? deadline_ms - now : ms;
+}
+
+bool
+tk_deadline_passed(uint64_t deadline_ms)
+{
+	return deadline_ms != 0 && tk_now_ms() >= deadline_ms;
+}
+
 struct tk_loop *
 tk_loop_new(struct tk_err *err)
 {

@@ -84,15 +84,7 @@ tk_tool_loop(struct tk_tool_ctx *t, struct tk_err *err)
 uint64_t
 tk_tool_left_ms(const struct tk_tool_ctx *t, uint64_t ms)
 {
-	uint64_t now = tk_now_ms();
-
-	if (t->d.deadline_ms == 0) {
-		return ms;
-	}
-	if (now >= t->d.deadline_ms) {
-		return 0;
-	}
-	return t->d.deadline_ms - now < ms ? t->d.deadline_ms - now : ms;
+	return tk_deadline_clip(t->d.deadline_ms, ms);
 }
 
 uint64_t

@@ -414,9 +414,29 @@ test_signal(void)
 	TK_CASE(NULL);
 }
 
+/* --deadline: no deadline, one far off, one close, one passed. */
+static void
+test_deadline(void)
+{
+	uint64_t now = tk_now_ms();
+
+	TK_CASE("deadline");
+	EXPECT_TRUE(tk_deadline_clip(0, 5000) == 5000);
+	EXPECT_TRUE(!tk_deadline_passed(0));
+	EXPECT_TRUE(tk_deadline_clip(now + 3600000, 5000) == 5000);
+	EXPECT_TRUE(!tk_deadline_passed(now + 3600000));
+	/* a deadline 2 s off clips a 10 s wait to at most 2 s */
+	EXPECT_TRUE(tk_deadline_clip(now + 2000, 10000) <= 2000);
+	EXPECT_TRUE(tk_deadline_clip(now + 2000, 10000) > 1000);
+	EXPECT_TRUE(tk_deadline_clip(now > 0 ? now - 1 : 1, 10000) == 0);
+	EXPECT_TRUE(tk_deadline_passed(now > 0 ? now - 1 : 1));
+	TK_CASE(NULL);
+}
+
 static void
 run(void)
 {
+	test_deadline();
 	test_timer_table();
 	test_timer_heap();
 	test_watch_pipe();

@@ -20,7 +20,7 @@ found(void *arg, const struct tk_addr *addrs, size_t n,
 		g->n = n < TK_ADDRGROUP_MAX ? n : TK_ADDRGROUP_MAX;
 		memcpy(g->addrs, addrs, g->n * sizeof(*addrs));
 	}
-	g->us = tk_now_us() - g->t0;
+	g->us = tk_loop_now_us() - g->t0;
 	g->cb(g->arg);
 }
 
@@ -31,7 +31,7 @@ timed_out(struct tk_loop *loop, void *arg)
 	struct tk_err e;
 
 	(void)loop;
-	tk_lookup_cancel(g->lookup);
+	tk_resolve_cancel(g->lookup);
 	g->lookup = NULL;
 	tk_err_clear(&e);
 	if (tk_tool_left_ms(g->t, 1) == 0) {
@@ -54,7 +54,7 @@ tk_addrgroup_resolve(struct tk_addrgroup *g, const struct tk_tool_ctx *t,
 	g->t = t;
 	g->cb = cb;
 	g->arg = arg;
-	g->t0 = tk_now_us();
+	g->t0 = tk_loop_now_us();
 	tk_err_clear(&g->err);
 	tk_timer_init(&g->timer, timed_out, g);
 	g->armed = true;
@@ -88,7 +88,7 @@ tk_addrgroup_release(struct tk_addrgroup *g)
 {
 	if (g->armed) {
 		tk_loop_timer_stop(g->t->loop, &g->timer);
-		tk_lookup_cancel(g->lookup);
+		tk_resolve_cancel(g->lookup);
 		g->lookup = NULL;
 	}
 }
@@ -159,7 +159,8 @@ tk_addrgroup_compare(struct tk_result *const *rs, size_t n,
 			mf = tk_result_main_finding(r);
 			if (mf != NULL) {
 				tk_err_set(&r->err, TK_CHECK,
-				    tk_finding_step(mf), "%s: %s", mf->code,
+				    tk_result_finding_step(mf), "%s: %s",
+				    mf->code,
 				    mf->message);
 			}
 		}

@@ -97,7 +97,8 @@ check_reversed(gnutls_x509_crt_t *served, size_t n,
 		/* the name, then the signature: served[0] really issued it */
 		if (!is_ca(served[i]) && issues(served[0], served[i]) &&
 		    gnutls_x509_crt_verify(served[i], &served[0], 1,
-		    GNUTLS_VERIFY_ALLOW_BROKEN | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 |
+		    GNUTLS_VERIFY_ALLOW_BROKEN |
+		    GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 |
 		    GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
 		    GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS, &status) >= 0 &&
 		    !(status & GNUTLS_CERT_SIGNATURE_FAILURE)) {
@@ -271,7 +272,7 @@ check_time(const struct tk_chain *info, const struct tk_certcheck_opts *o,
 	if (worst == info->n) {
 		return;
 	}
-	tk_time_iso(info->certs[worst].not_after, when, sizeof(when));
+	tk_certinfo_iso_time(info->certs[worst].not_after, when, sizeof(when));
 	if (o->crit_days > 0 && min_days < (long)o->crit_days) {
 		tk_findings_add(f, "expires-soon", TK_SEV_FAIL,
 		    "certificate #%zu '%s' expires on %s, in %ld days "
@@ -430,14 +431,14 @@ check_ocsp(gnutls_session_t s, gnutls_x509_crt_t *served, size_t n,
 	switch (cert_status) {
 	case GNUTLS_OCSP_CERT_GOOD:
 		snprintf(oc->status, sizeof(oc->status), "good");
-		tk_time_iso(oc->next_update, when, sizeof(when));
+		tk_certinfo_iso_time(oc->next_update, when, sizeof(when));
 		tk_findings_add(f, "ocsp-good", TK_SEV_INFO,
 		    "stapled OCSP response: good, next update %s",
 		    oc->next_update == (time_t)-1 ? "not given" : when);
 		break;
 	case GNUTLS_OCSP_CERT_REVOKED:
 		snprintf(oc->status, sizeof(oc->status), "revoked");
-		tk_time_iso(oc->revoked_at, when, sizeof(when));
+		tk_certinfo_iso_time(oc->revoked_at, when, sizeof(when));
 		tk_findings_add(f, "ocsp-revoked", TK_SEV_FAIL,
 		    "stapled OCSP response: the certificate was revoked on "
 		    "%s", when);
@@ -449,7 +450,7 @@ check_ocsp(gnutls_session_t s, gnutls_x509_crt_t *served, size_t n,
 		break;
 	}
 	if (oc->next_update != (time_t)-1 && oc->next_update < o->at) {
-		tk_time_iso(oc->next_update, when, sizeof(when));
+		tk_certinfo_iso_time(oc->next_update, when, sizeof(when));
 		tk_findings_add(f, "ocsp-stale", TK_SEV_FAIL,
 		    "the stapled OCSP response expired on %s", when);
 	}
@@ -556,7 +557,7 @@ digits(const char *s, size_t n, unsigned *out)
 }
 
 int
-tk_time_parse(const char *s, time_t *out, struct tk_err *err)
+tk_certcheck_parse_time(const char *s, time_t *out, struct tk_err *err)
 {
 	unsigned y, mo, d, h = 0, mi = 0, se = 0, oh = 0, om = 0;
 	const char *p = s;

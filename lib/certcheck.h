@@ -68,6 +68,6 @@ int tk_certcheck_session(gnutls_session_t session,
  * "2030-01-02 03:04:05", with Z or +hh:mm) or "@EPOCH".  Returns 0 or -1
  * with err (USAGE).
  */
-int tk_time_parse(const char *s, time_t *out, struct tk_err *err);
+int tk_certcheck_parse_time(const char *s, time_t *out, struct tk_err *err);
 
 #endif

@@ -9,7 +9,7 @@
 #include "banned.h"
 
 void
-tk_time_iso(time_t t, char *buf, size_t len)
+tk_certinfo_iso_time(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
 
@@ -85,7 +85,8 @@ get_sans(gnutls_x509_crt_t crt, struct tk_certinfo *ci)
 		if (type < 0) {
 			break;
 		}
-		if (type != GNUTLS_SAN_DNSNAME && type != GNUTLS_SAN_IPADDRESS &&
+		if (type != GNUTLS_SAN_DNSNAME &&
+		    type != GNUTLS_SAN_IPADDRESS &&
 		    type != GNUTLS_SAN_RFC822NAME && type != GNUTLS_SAN_URI) {
 			continue;
 		}

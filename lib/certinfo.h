@@ -59,7 +59,7 @@ int tk_chain_from_session(gnutls_session_t s, time_t now,
 void tk_chain_clear(struct tk_chain *chain);
 
 /* "2031-05-01T12:00:00Z" from a time_t (UTC, gmtime_r). */
-void tk_time_iso(time_t t, char *buf, size_t len);
+void tk_certinfo_iso_time(time_t t, char *buf, size_t len);
 
 const char *tk_san_type_name(enum tk_san_type t);
 

@@ -304,7 +304,7 @@ add(struct pathres *r, const char *code, const char *fmt, ...)
 	const struct tk_code *tc = tk_code_find(code);
 	enum prio p = ci != NULL ? ci->prio : P_FORM;
 	enum tk_demotion why = TK_DEMOTED_NONE;
-	enum tk_severity sev = tk_judge_severity(r->j, r->profile, code,
+	enum tk_severity sev = tk_judging_severity(r->j, r->profile, code,
 	    tc != NULL ? tc->sev : TK_SEV_FAIL, &why);
 	char msg[sizeof(r->v.reasons[0].message)];
 	size_t slot = r->v.n;
@@ -1112,12 +1112,12 @@ check_time(struct ctx *c, const struct node *nd, size_t i, struct pathres *r)
 	 * GnuTLS reads 99991231235959Z ("no well-defined expiration") as -1.
 	 */
 	if (nd->not_after != (time_t)-1 && c->o->at > nd->not_after) {
-		tk_time_iso(nd->not_after, when, sizeof(when));
+		tk_certinfo_iso_time(nd->not_after, when, sizeof(when));
 		add(r, "expired", "certificate #%zu '%s' expired on %s", i,
 		    nd->label, when);
 	}
 	if (c->o->at < nd->not_before) {
-		tk_time_iso(nd->not_before, when, sizeof(when));
+		tk_certinfo_iso_time(nd->not_before, when, sizeof(when));
 		add(r, "not-yet-valid", "certificate #%zu '%s' is not valid "
 		    "before %s", i, nd->label, when);
 	}
@@ -2488,8 +2488,9 @@ cross_check(struct ctx *c, struct pathres *r)
 		    sizeof(gnutls_wrong[0]); i++) {
 			if ((status & gnutls_wrong[i].status) &&
 			    gnutls_wrong[i].applies(c, r)) {
-				add(r, "gnutls-differs", "GnuTLS refuses this "
-				    "path, wrongly: %s", gnutls_wrong[i].reason);
+				add(r, "gnutls-differs", "GnuTLS refuses "
+				    "this path, wrongly: %s",
+				    gnutls_wrong[i].reason);
 			}
 		}
 		goto out;

@@ -153,7 +153,7 @@ tk_checktarget_start(struct tk_checktarget *ct,
 	ct->one.ct = ct;
 	tk_target_parse(text, 443, &ct->one.target, &e);
 	if (ct->one.target.scheme[0] != '\0') {
-		tk_scheme_port(ct->one.target.scheme, &ct->starttls);
+		tk_target_scheme_port(ct->one.target.scheme, &ct->starttls);
 	}
 	if (t->s.starttls != NULL) {
 		ct->starttls = t->s.starttls;

@@ -212,7 +212,7 @@ const struct tk_code tk_codes[] = {
 	    "leaves, or some serve none"},
 };
 
-const size_t tk_ncodes = sizeof(tk_codes) / sizeof(tk_codes[0]);
+const size_t tk_codes_count = sizeof(tk_codes) / sizeof(tk_codes[0]);
 
 _Static_assert(sizeof(tk_codes) / sizeof(tk_codes[0]) <= TK_CODES_MAX,
     "TK_CODES_MAX is too small for tk_codes[]");
@@ -220,7 +220,7 @@ _Static_assert(sizeof(tk_codes) / sizeof(tk_codes[0]) <= TK_CODES_MAX,
 int
 tk_code_index(const char *code)
 {
-	for (size_t i = 0; i < tk_ncodes; i++) {
+	for (size_t i = 0; i < tk_codes_count; i++) {
 		if (strcmp(tk_codes[i].code, code) == 0) {
 			return (int)i;
 		}
@@ -301,7 +301,7 @@ tk_demotion_name(enum tk_demotion d)
 }
 
 enum tk_severity
-tk_judge_severity(const struct tk_judging *j, enum tk_profile profile,
+tk_judging_severity(const struct tk_judging *j, enum tk_profile profile,
     const char *code, enum tk_severity sev, enum tk_demotion *why)
 {
 	int i = tk_code_index(code);

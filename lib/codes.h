@@ -53,7 +53,7 @@ struct tk_code {
 #define TK_CODES_MAX 96
 
 extern const struct tk_code tk_codes[];
-extern const size_t tk_ncodes;
+extern const size_t tk_codes_count;
 
 /* The entry of a code, or NULL. */
 const struct tk_code *tk_code_find(const char *code);
@@ -87,7 +87,7 @@ const char *tk_demotion_name(enum tk_demotion d);
  * AUTO), starting from sev: BR-scoped codes are info under RFC5280, and
  * ignored codes are info.  *why (may be NULL) says which demoted it.
  */
-enum tk_severity tk_judge_severity(const struct tk_judging *j,
+enum tk_severity tk_judging_severity(const struct tk_judging *j,
     enum tk_profile profile, const char *code, enum tk_severity sev,
     enum tk_demotion *why);
 

@@ -103,7 +103,7 @@ finish(struct tk_conn *c, bool ready)
 	} else if (c->fd >= 0) {
 		tk_loop_unwatch(c->loop, c->fd);
 	}
-	c->r->t_total_us = tk_now_us() - c->t0;
+	c->r->t_total_us = tk_loop_now_us() - c->t0;
 	tk_result_finish(c->r);
 	c->cb(c, c->arg);
 }
@@ -120,20 +120,20 @@ fail(struct tk_conn *c, const struct tk_err *e)
 static uint64_t
 step_ms(const struct tk_conn *c, uint64_t ms)
 {
-	return tk_deadline_clip(c->conf.deadline_ms, ms);
+	return tk_loop_deadline_clip(c->conf.deadline_ms, ms);
 }
 
 static bool
 past_deadline(const struct tk_conn *c)
 {
-	return tk_deadline_passed(c->conf.deadline_ms);
+	return tk_loop_deadline_passed(c->conf.deadline_ms);
 }
 
 static void
 begin_step(struct tk_conn *c, enum state s)
 {
 	c->state = s;
-	c->tstep = tk_now_us();
+	c->tstep = tk_loop_now_us();
 	tk_loop_timer_start(c->loop, &c->deadline,
 	    step_ms(c, c->conf.timeout_ms));
 }
@@ -152,8 +152,9 @@ on_deadline(struct tk_loop *loop, void *arg)
 	if (past_deadline(c)) {
 		/* the whole run's bound, not this step's: name the step */
 		tk_err_set(&e, TK_NET, step_name(c->state), "--deadline of "
-		    "%.3g s ran out in the %s step%s", c->conf.deadline_total_ms /
-		    1000.0, step_name(c->state), c->tunnel != NULL ?
+		    "%.3g s ran out in the %s step%s",
+		    c->conf.deadline_total_ms / 1000.0, step_name(c->state),
+		    c->tunnel != NULL ?
 		    " (waiting for the proxy's reply to CONNECT)" : "");
 		if (c->state == S_INJECTION || c->state == S_AFTER) {
 			/* the session worked: the report shows the chain */
@@ -174,14 +175,14 @@ on_deadline(struct tk_loop *loop, void *arg)
 		    "inside TLS, waiting for the reply to '%.40s'",
 		    c->conf.timeout_ms / 1000.0,
 		    tk_starttls_last_command(c->st));
-		c->r->t_after_us = tk_now_us() - c->tstep;
+		c->r->t_after_us = tk_loop_now_us() - c->tstep;
 		c->r->err = e;
 		c->r->cls = e.cls;
 		finish(c, true);
 		return;
 	}
 	if (c->state == S_STARTTLS) {
-		c->r->t_starttls_us = tk_now_us() - c->tstep;
+		c->r->t_starttls_us = tk_loop_now_us() - c->tstep;
 		tk_err_set(&e, TK_NET, "starttls", "timed out after %.3g s "
 		    "in the plaintext dialogue%s%.40s%s",
 		    c->conf.timeout_ms / 1000.0,
@@ -197,7 +198,7 @@ on_deadline(struct tk_loop *loop, void *arg)
 	}
 	tk_err_set(&e, TK_NET, step_name(c->state),
 	    "timed out after %.3g s", c->conf.timeout_ms / 1000.0);
-	tk_lookup_cancel(c->lookup);
+	tk_resolve_cancel(c->lookup);
 	c->lookup = NULL;
 	tk_connect_free(c->connect);
 	c->connect = NULL;
@@ -233,7 +234,7 @@ start_handshake(struct tk_conn *c)
 
 	tk_err_clear(&e);
 	/* RFC 6066 section 3: SNI carries a DNS name, never an IP literal */
-	if (!c->conf.no_sni && !tk_is_ip_literal(c->verify_name)) {
+	if (!c->conf.no_sni && !tk_target_is_ip_literal(c->verify_name)) {
 		sni = c->verify_name;
 		snprintf(c->r->sni, sizeof(c->r->sni), "%s", sni);
 	}
@@ -297,7 +298,7 @@ after_handshake(struct tk_conn *c)
 	char sum[1024];
 
 	tk_err_clear(&e);
-	r->t_handshake_us = tk_now_us() - c->tstep;
+	r->t_handshake_us = tk_loop_now_us() - c->tstep;
 	r->handshake_done = true;
 	tk_tls_info(c->tls, &r->tls);
 	if (c->conf.no_verify) {
@@ -384,7 +385,7 @@ after_tls(struct tk_conn *c)
 	if (c->st != NULL && c->conf.check_injection) {
 		c->r->injection.checked = true;
 		c->state = S_INJECTION;
-		c->tstep = tk_now_us();
+		c->tstep = tk_loop_now_us();
 		tk_loop_timer_start(c->loop, &c->deadline, step_ms(c,
 		    c->conf.timeout_ms < INJECTION_WAIT_MS ?
 		    c->conf.timeout_ms : INJECTION_WAIT_MS));
@@ -441,7 +442,7 @@ drive_after(struct tk_conn *c)
 	if (rc == TK_WANT_READ || rc == TK_WANT_WRITE) {
 		return;   /* the stream calls back */
 	}
-	c->r->t_after_us = tk_now_us() - c->tstep;
+	c->r->t_after_us = tk_loop_now_us() - c->tstep;
 	if (rc < 0) {
 		/* the session worked: the report still shows the chain */
 		e = *tk_starttls_error(c->st);
@@ -469,7 +470,7 @@ drive(struct tk_conn *c)
 		}
 		snprintf(c->r->transcript, sizeof(c->r->transcript), "%s",
 		    tk_starttls_transcript(c->st));
-		c->r->t_starttls_us = tk_now_us() - c->tstep;
+		c->r->t_starttls_us = tk_loop_now_us() - c->tstep;
 		if (rc < 0) {
 			fail(c, tk_starttls_error(c->st));
 			return;
@@ -485,7 +486,7 @@ drive(struct tk_conn *c)
 		if (rc < 0) {
 			struct tk_err e = *tk_tls_error(c->tls);
 
-			c->r->t_handshake_us = tk_now_us() - c->tstep;
+			c->r->t_handshake_us = tk_loop_now_us() - c->tstep;
 			tk_tls_info(c->tls, &c->r->tls);
 			/* say what the server asked for when it refused us */
 			if (c->r->tls.client_cert_requested &&
@@ -523,7 +524,7 @@ on_tunnel(void *arg, const struct tk_err *err)
 	struct tk_conn *c = arg;
 
 	c->tunnel = NULL;
-	c->r->t_connect_us = tk_now_us() - c->tstep;
+	c->r->t_connect_us = tk_loop_now_us() - c->tstep;
 	if (err != NULL) {
 		fail(c, err);
 		return;
@@ -538,7 +539,7 @@ on_connected(void *arg, int fd, const struct tk_addr *addr,
 	struct tk_conn *c = arg;
 	struct tk_err e;
 
-	c->r->t_connect_us = tk_now_us() - c->tstep;
+	c->r->t_connect_us = tk_loop_now_us() - c->tstep;
 	if (fd >= 0) {
 		tk_sockaddr_str((const struct sockaddr *)&addr->ss,
 		    c->r->address, sizeof(c->r->address));
@@ -608,7 +609,7 @@ on_resolved(void *arg, const struct tk_addr *addrs, size_t n,
 	struct tk_err e;
 
 	c->lookup = NULL;
-	c->r->t_resolve_us = tk_now_us() - c->tstep;
+	c->r->t_resolve_us = tk_loop_now_us() - c->tstep;
 	if (err != NULL) {
 		fail(c, err);
 		return;
@@ -652,7 +653,7 @@ tk_conn_start(struct tk_conn *c)
 	struct tk_err e;
 
 	tk_err_clear(&e);
-	c->t0 = tk_now_us();
+	c->t0 = tk_loop_now_us();
 	begin_step(c, S_RESOLVE);
 	/* through a proxy, the proxy resolves the target's name */
 	c->lookup = tk_resolve(c->conf.resolver, c->conf.proxy != NULL ?
@@ -699,7 +700,7 @@ tk_conn_free(struct tk_conn *c)
 		return;
 	}
 	tk_loop_timer_stop(c->loop, &c->deadline);
-	tk_lookup_cancel(c->lookup);
+	tk_resolve_cancel(c->lookup);
 	tk_connect_free(c->connect);
 	tk_tunnel_free(c->tunnel);
 	tk_starttls_free(c->st);

@@ -29,7 +29,8 @@ struct tk_conn_conf {
 	int family;                 /* AF_UNSPEC, AF_INET, AF_INET6 */
 	unsigned timeout_ms;        /* per step */
 	/*
-	 * --deadline: when the whole run ends (tk_now_ms() clock; 0: never)
+	 * --deadline: when the whole run ends (tk_loop_now_ms() clock;
+	 * 0: never)
 	 * and how long it was, for the message naming the step it ended.
 	 */
 	uint64_t deadline_ms;

@@ -77,7 +77,7 @@ note_own_dir(struct tk_creds *c, const char *path, struct tk_err *err)
 }
 
 int
-tk_read_file(const char *path, const char *what, gnutls_datum_t *data,
+tk_creds_read_file(const char *path, const char *what, gnutls_datum_t *data,
     struct tk_err *err)
 {
 	struct stat st;
@@ -136,7 +136,7 @@ has_pem(const gnutls_datum_t *d, const char *label)
 }
 
 int
-tk_load_certs(const gnutls_datum_t *data, const char *path,
+tk_creds_load_certs(const gnutls_datum_t *data, const char *path,
     gnutls_x509_crt_t **list, unsigned *n, struct tk_err *err)
 {
 	gnutls_x509_crt_fmt_t fmt;
@@ -193,14 +193,14 @@ load_own(struct tk_creds *c, const char *cert_file, const char *key_file,
 	const char *kpath = key_file != NULL ? key_file : cert_file;
 	int rc, ret = -1;
 
-	if (tk_read_file(cert_file, "certificate file", &cert, err) < 0) {
+	if (tk_creds_read_file(cert_file, "certificate file", &cert, err) < 0) {
 		goto out;
 	}
-	if (tk_load_certs(&cert, cert_file, &list, &n, err) < 0) {
+	if (tk_creds_load_certs(&cert, cert_file, &list, &n, err) < 0) {
 		goto out;
 	}
 	if (key_file != NULL) {
-		if (tk_read_file(key_file, "key file", &key, err) < 0) {
+		if (tk_creds_read_file(key_file, "key file", &key, err) < 0) {
 			goto out;
 		}
 	} else {
@@ -283,10 +283,10 @@ load_ca(struct tk_creds *c, const char *path, bool own, struct tk_err *err)
 		note_source(c, path);
 		return own ? note_own_dir(c, path, err) : 0;
 	}
-	if (tk_read_file(path, "CA file", &data, err) < 0) {
+	if (tk_creds_read_file(path, "CA file", &data, err) < 0) {
 		return -1;
 	}
-	if (tk_load_certs(&data, path, &list, &n, err) < 0) {
+	if (tk_creds_load_certs(&data, path, &list, &n, err) < 0) {
 		gnutls_free(data.data);
 		return -1;
 	}
@@ -364,7 +364,7 @@ load_dh(struct tk_creds *c, const char *path, struct tk_err *err)
 	gnutls_datum_t data = {NULL, 0};
 	int rc;
 
-	if (tk_read_file(path, "DH parameters file", &data, err) < 0) {
+	if (tk_creds_read_file(path, "DH parameters file", &data, err) < 0) {
 		return -1;
 	}
 	rc = gnutls_dh_params_init(&c->dh);

@@ -57,7 +57,7 @@ bool tk_creds_anchor_private(const gnutls_datum_t *der, void *arg);
  * role in messages ("certificate file").  Caller frees data->data with
  * gnutls_free().  Returns 0 or -1 with err (USAGE).
  */
-int tk_read_file(const char *path, const char *what, gnutls_datum_t *data,
+int tk_creds_read_file(const char *path, const char *what, gnutls_datum_t *data,
     struct tk_err *err);
 
 /*
@@ -65,7 +65,7 @@ int tk_read_file(const char *path, const char *what, gnutls_datum_t *data,
  * are the caller's (free each with gnutls_x509_crt_deinit, then
  * gnutls_free(list)).  Returns 0 or -1 with err (USAGE) naming path.
  */
-int tk_load_certs(const gnutls_datum_t *data, const char *path,
+int tk_creds_load_certs(const gnutls_datum_t *data, const char *path,
     gnutls_x509_crt_t **list, unsigned *n, struct tk_err *err);
 
 #endif

@@ -128,7 +128,7 @@ on_io_timeout(struct tk_loop *loop, void *arg)
 
 	(void)loop;
 	tk_err_clear(&err);
-	if (tk_deadline_passed(e->conf.deadline_ms)) {
+	if (tk_loop_deadline_passed(e->conf.deadline_ms)) {
 		tk_err_set(&err, TK_NET, what, "--deadline of %.3g s ran out "
 		    "in the %s step", e->conf.deadline_total_ms / 1000.0,
 		    what);
@@ -143,7 +143,7 @@ static void
 progress(struct tk_echo *e)
 {
 	tk_loop_timer_start(e->loop, &e->io_timer,
-	    tk_deadline_clip(e->conf.deadline_ms, e->conf.timeout_ms));
+	    tk_loop_deadline_clip(e->conf.deadline_ms, e->conf.timeout_ms));
 }
 
 static void
@@ -351,7 +351,7 @@ static void
 finish_load(struct tk_echo *e)
 {
 	struct tk_load_stats *l = &e->r->load;
-	double secs = (double)(tk_now_us() - e->load_start_us) / 1e6;
+	double secs = (double)(tk_loop_now_us() - e->load_start_us) / 1e6;
 
 	tk_samples_sort(&e->rtts);
 	l->used = true;
@@ -379,7 +379,7 @@ load_round(struct tk_echo *e)
 	tk_err_clear(&err);
 	if (e->blk_sent < size) {
 		if (e->blk_sent == 0 && e->blk_recv == 0) {
-			e->blk_start_us = tk_now_us();
+			e->blk_start_us = tk_loop_now_us();
 		}
 		n = tk_stream_write(e->st, e->block + e->blk_sent,
 		    size - e->blk_sent);
@@ -429,7 +429,7 @@ load_round(struct tk_echo *e)
 	e->r->echo.bytes_received += len;
 	if (e->blk_recv == size) {
 		tk_samples_add(&e->rtts,
-		    (double)(tk_now_us() - e->blk_start_us) / 1000.0);
+		    (double)(tk_loop_now_us() - e->blk_start_us) / 1000.0);
 		e->done_blocks++;
 		e->blk_sent = e->blk_recv = 0;
 		if (e->done_blocks == e->conf.count) {
@@ -543,7 +543,7 @@ tk_echo_new(struct tk_loop *loop, struct tk_stream *st,
 		r->echo.used = true;
 		r->echo.match = true;
 		e->phase = P_LOAD;
-		e->load_start_us = tk_now_us();
+		e->load_start_us = tk_loop_now_us();
 	} else {
 		e->phase = P_ECHO;
 		if (setup_source(e, err) < 0) {

@@ -39,7 +39,7 @@ struct tk_echo_conf {
 	size_t size;               /* --size of a block */
 	bool handshake_only;       /* close at once */
 	unsigned timeout_ms;       /* without a byte moving */
-	uint64_t deadline_ms;      /* --deadline (tk_now_ms clock); 0: none */
+	uint64_t deadline_ms;      /* --deadline (tk_loop_now_ms); 0: none */
 	unsigned deadline_total_ms;
 };
 

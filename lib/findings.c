@@ -18,7 +18,7 @@ tk_findings_add(struct tk_findings *fs, const char *code,
 	}
 	f = &fs->f[fs->n++];
 	f->code = code;
-	f->sev = tk_judge_severity(&fs->judging, fs->profile, code, sev,
+	f->sev = tk_judging_severity(&fs->judging, fs->profile, code, sev,
 	    &f->demoted);
 	va_start(ap, fmt);
 	vsnprintf(f->message, sizeof(f->message), fmt, ap);

@@ -219,7 +219,8 @@ parse_head(const unsigned char *buf, size_t len, bool eof, size_t pos,
 		} else if (IS("transfer-encoding")) {
 			if (ve - vs != 7 || strncasecmp((const char *)buf + vs,
 			    "chunked", 7) != 0) {
-				return bad(err, "unsupported Transfer-Encoding");
+				return bad(err,
+				    "unsupported Transfer-Encoding");
 			}
 			h->chunked = true;
 		} else if (IS("location")) {
@@ -433,7 +434,7 @@ struct tk_http_get {
 static void
 drop_io(struct tk_http_get *g)
 {
-	tk_lookup_cancel(g->lookup);
+	tk_resolve_cancel(g->lookup);
 	g->lookup = NULL;
 	tk_connect_free(g->connect);
 	g->connect = NULL;

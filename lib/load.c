@@ -163,7 +163,7 @@ slot_start(struct slot *sl)
 		maybe_done(l);
 		return;
 	}
-	sl->t0_us = tk_now_us();
+	sl->t0_us = tk_loop_now_us();
 	sl->blocks = 0;
 	sl->fd = socket(peer->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
@@ -202,7 +202,7 @@ slot_echo(struct slot *sl)
 	for (;;) {
 		if (sl->sent < size) {
 			if (sl->sent == 0 && sl->recv == 0) {
-				sl->blk_t0_us = tk_now_us();
+				sl->blk_t0_us = tk_loop_now_us();
 			}
 			n = tk_stream_write(sl->st, l->block + sl->sent,
 			    size - sl->sent);
@@ -244,7 +244,7 @@ slot_echo(struct slot *sl)
 			continue;
 		}
 		tk_samples_add(&l->res.rtt,
-		    (double)(tk_now_us() - sl->blk_t0_us) / 1000.0);
+		    (double)(tk_loop_now_us() - sl->blk_t0_us) / 1000.0);
 		l->res.blocks++;
 		l->res.bytes += size;
 		sl->blocks++;
@@ -300,7 +300,7 @@ slot_step(struct slot *sl)
 		if (!l->over) {
 			l->res.handshakes++;
 			tk_samples_add(&l->res.hs,
-			    (double)(tk_now_us() - sl->t0_us) / 1000.0);
+			    (double)(tk_loop_now_us() - sl->t0_us) / 1000.0);
 		}
 		tk_loop_timer_start(l->loop, &sl->timer, l->conf.timeout_ms);
 		sl->sent = sl->recv = 0;
@@ -352,7 +352,7 @@ on_end(struct tk_loop *loop, void *arg)
 		return;
 	}
 	l->over = true;
-	l->res.seconds = (double)(tk_now_us() - l->start_us) / 1e6;
+	l->res.seconds = (double)(tk_loop_now_us() - l->start_us) / 1e6;
 	tk_loop_timer_start(l->loop, &l->end, GRACE_MS);
 	for (size_t i = 0; i < l->conf.connections; i++) {
 		struct slot *sl = &l->slots[i];
@@ -401,7 +401,7 @@ tk_load_start(struct tk_loop *loop, const struct tk_load_conf *conf,
 		l->block[conf->size - 1] = '\n';
 	}
 	tk_timer_init(&l->end, on_end, l);
-	l->start_us = tk_now_us();
+	l->start_us = tk_loop_now_us();
 	tk_loop_timer_start(loop, &l->end, (uint64_t)(conf->duration * 1000));
 	for (size_t i = 0; i < conf->connections; i++) {
 		struct slot *sl = &l->slots[i];

@@ -43,7 +43,7 @@ struct tk_loop {
 };
 
 uint64_t
-tk_now_us(void)
+tk_loop_now_us(void)
 {
 	struct timespec ts;
 
@@ -52,15 +52,15 @@ tk_now_us(void)
 }
 
 uint64_t
-tk_now_ms(void)
+tk_loop_now_ms(void)
 {
-	return tk_now_us() / 1000u;
+	return tk_loop_now_us() / 1000u;
 }
 
 uint64_t
-tk_deadline_clip(uint64_t deadline_ms, uint64_t ms)
+tk_loop_deadline_clip(uint64_t deadline_ms, uint64_t ms)
 {
-	uint64_t now = tk_now_ms();
+	uint64_t now = tk_loop_now_ms();
 
 	if (deadline_ms == 0) {
 		return ms;
@@ -72,9 +72,9 @@ tk_deadline_clip(uint64_t deadline_ms, uint64_t ms)
 }
 
 bool
-tk_deadline_passed(uint64_t deadline_ms)
+tk_loop_deadline_passed(uint64_t deadline_ms)
 {
-	return deadline_ms != 0 && tk_now_ms() >= deadline_ms;
+	return deadline_ms != 0 && tk_loop_now_ms() >= deadline_ms;
 }
 
 struct tk_loop *
@@ -341,7 +341,7 @@ tk_loop_timer_start(struct tk_loop *loop, struct tk_timer *t, uint64_t ms)
 		loop->heap = h;
 		loop->heapcap = n;
 	}
-	t->due_ms = tk_now_ms() + ms;
+	t->due_ms = tk_loop_now_ms() + ms;
 	loop->heap[loop->nheap] = t;
 	t->slot = loop->nheap++;
 	sift_up(loop, t->slot);
@@ -351,7 +351,7 @@ tk_loop_timer_start(struct tk_loop *loop, struct tk_timer *t, uint64_t ms)
 static void
 run_timers(struct tk_loop *loop)
 {
-	uint64_t now = tk_now_ms();
+	uint64_t now = tk_loop_now_ms();
 
 	/*
 	 * A timer started by a callback with 0 ms is due now too; the bound
@@ -409,7 +409,8 @@ tk_loop_signal(struct tk_loop *loop, int signo, tk_signal_cb cb, void *arg,
 	loop->sigs[signo].arg = arg;
 	if (loop->sigfd < 0) {
 		loop->sigfd = fd;
-		if (tk_loop_watch(loop, fd, TK_READ, on_signal, NULL, err) < 0) {
+		if (tk_loop_watch(loop, fd, TK_READ, on_signal, NULL,
+		    err) < 0) {
 			return -1;
 		}
 		/* a signal watch alone must not keep the loop running */
@@ -437,7 +438,7 @@ tk_loop_run(struct tk_loop *loop, struct tk_err *err)
 		int n;
 
 		if (loop->nheap > 0) {
-			uint64_t now = tk_now_ms();
+			uint64_t now = tk_loop_now_ms();
 			uint64_t due = loop->heap[0]->due_ms;
 
 			timeout = due <= now ? 0 :

@@ -85,16 +85,16 @@ int tk_loop_run(struct tk_loop *loop, struct tk_err *err);
 void tk_loop_stop(struct tk_loop *loop);
 
 /* Monotonic clock in milliseconds and microseconds. */
-uint64_t tk_now_ms(void);
+uint64_t tk_loop_now_ms(void);
 
 /*
- * A --deadline: deadline_ms is a tk_now_ms() instant, 0 for none.
- * tk_deadline_clip() is ms, or what is left before the deadline when that
- * is sooner (0 once it has passed); tk_deadline_passed() says whether it
+ * A --deadline: deadline_ms is a tk_loop_now_ms() instant, 0 for none.
+ * tk_loop_deadline_clip() is ms, or what is left before the deadline when that
+ * is sooner (0 once it has passed); tk_loop_deadline_passed() says whether it
  * has.  Every wait under a deadline is armed through these.
  */
-uint64_t tk_deadline_clip(uint64_t deadline_ms, uint64_t ms);
-bool tk_deadline_passed(uint64_t deadline_ms);
-uint64_t tk_now_us(void);
+uint64_t tk_loop_deadline_clip(uint64_t deadline_ms, uint64_t ms);
+bool tk_loop_deadline_passed(uint64_t deadline_ms);
+uint64_t tk_loop_now_us(void);
 
 #endif

@@ -268,9 +268,9 @@ const struct tk_opt tk_opts[] = {
 	    "the XMPP stream's 'to' (default: --hostname or the target's "
 	    "host)", OFF(xmpp_domain), 0, 0, NULL, false, false},
 };
-const size_t tk_nopts = sizeof(tk_opts) / sizeof(tk_opts[0]);
+const size_t tk_opts_count = sizeof(tk_opts) / sizeof(tk_opts[0]);
 
-const struct tk_tool_info tk_tools[] = {
+const struct tk_tool_info tk_opts_tools[] = {
 	{TK_TOOL_ECHO_SERVER, "tls-echo-server", "[OPTIONS]",
 	    "TLS echo server for testing clients", 0, 0},
 	{TK_TOOL_ECHO_CLIENT, "tls-echo-client", "[OPTIONS] HOST[:PORT]",
@@ -288,14 +288,14 @@ const struct tk_tool_info tk_tools[] = {
 	    "which application protocols (ALPN) a server accepts, selects "
 	    "and prefers", 1, 1},
 };
-const size_t tk_ntools = sizeof(tk_tools) / sizeof(tk_tools[0]);
+const size_t tk_opts_ntools = sizeof(tk_opts_tools) / sizeof(tk_opts_tools[0]);
 
 const struct tk_tool_info *
 tk_tool_info(enum tk_tool tool)
 {
-	for (size_t i = 0; i < tk_ntools; i++) {
-		if (tk_tools[i].bit == tool) {
-			return &tk_tools[i];
+	for (size_t i = 0; i < tk_opts_ntools; i++) {
+		if (tk_opts_tools[i].bit == tool) {
+			return &tk_opts_tools[i];
 		}
 	}
 	return NULL;
@@ -304,9 +304,9 @@ tk_tool_info(enum tk_tool tool)
 const struct tk_tool_info *
 tk_tool_by_name(const char *name)
 {
-	for (size_t i = 0; i < tk_ntools; i++) {
-		if (strcmp(tk_tools[i].name, name) == 0) {
-			return &tk_tools[i];
+	for (size_t i = 0; i < tk_opts_ntools; i++) {
+		if (strcmp(tk_opts_tools[i].name, name) == 0) {
+			return &tk_opts_tools[i];
 		}
 	}
 	return NULL;
@@ -321,7 +321,8 @@ cmp_opt(const void *key, const void *elem)
 const struct tk_opt *
 tk_opt_find(const char *lname)
 {
-	return bsearch(lname, tk_opts, tk_nopts, sizeof(tk_opts[0]), cmp_opt);
+	return bsearch(lname, tk_opts, tk_opts_count, sizeof(tk_opts[0]),
+	    cmp_opt);
 }
 
 bool
@@ -542,7 +543,7 @@ tk_opts_parse(enum tk_tool tool, int argc, char **argv,
 	defaults(s);
 	/* built from the table: no short-option string is written by hand */
 	shortopts[ns++] = ':';
-	for (size_t i = 0; i < tk_nopts; i++) {
+	for (size_t i = 0; i < tk_opts_count; i++) {
 		const struct tk_opt *o = &tk_opts[i];
 
 		longopts[nl].name = o->lname;
@@ -575,8 +576,8 @@ tk_opts_parse(enum tk_tool tool, int argc, char **argv,
 		if (c == '?') {
 			if (optopt != 0 && optopt < 256) {
 				return tk_err_set(err, TK_USAGE, "options",
-				    "unknown option '-%c' (see %s --help)", optopt,
-				    ti->name);
+				    "unknown option '-%c' (see %s --help)",
+				    optopt, ti->name);
 			}
 			return tk_err_set(err, TK_USAGE, "options",
 			    "unknown option '%s' (see %s --help)",
@@ -641,7 +642,7 @@ tk_opts_help(enum tk_tool tool, FILE *out)
 
 	fprintf(out, "Usage: %s %s\n%s.\n\nOptions:\n", ti->name,
 	    ti->synopsis, ti->summary);
-	for (size_t i = 0; i < tk_nopts; i++) {
+	for (size_t i = 0; i < tk_opts_count; i++) {
 		const struct tk_opt *o = &tk_opts[i];
 		char head[64];
 
@@ -717,7 +718,7 @@ argtype_name(enum tk_argtype a)
 void
 tk_opts_list(enum tk_tool tool, FILE *out)
 {
-	for (size_t i = 0; i < tk_nopts; i++) {
+	for (size_t i = 0; i < tk_opts_count; i++) {
 		const struct tk_opt *o = &tk_opts[i];
 		const char *const *choices = tk_opt_choices(o, tool);
 
@@ -761,7 +762,7 @@ tk_opts_version(enum tk_tool tool, FILE *out)
 }
 
 bool
-tk_use_color(const struct tk_settings *s, FILE *stream)
+tk_opts_use_color(const struct tk_settings *s, FILE *stream)
 {
 	const char *nc;
 
@@ -794,7 +795,7 @@ derive_check(enum tk_tool tool, const struct tk_settings *s,
 		    (unsigned long long)s->warn_days);
 	}
 	co->at = time(NULL);
-	if (s->at != NULL && tk_time_parse(s->at, &co->at, err) < 0) {
+	if (s->at != NULL && tk_certcheck_parse_time(s->at, &co->at, err) < 0) {
 		return -1;
 	}
 	co->warn_days = (unsigned)s->warn_days;
@@ -863,7 +864,7 @@ tk_settings_derive(enum tk_tool tool, const struct tk_settings *s,
 	}
 	if (s->deadline > 0) {
 		d->deadline_total_ms = (unsigned)(s->deadline * 1000);
-		d->deadline_ms = tk_now_ms() + d->deadline_total_ms;
+		d->deadline_ms = tk_loop_now_ms() + d->deadline_total_ms;
 	}
 	for (size_t i = 0; i < s->nresolve; i++) {
 		if (tk_resolve_map_add(&d->resolve, s->resolve[i], err) < 0) {

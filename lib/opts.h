@@ -134,13 +134,13 @@ struct tk_tool_info {
 
 /* The table, sorted by long name, and its length. */
 extern const struct tk_opt tk_opts[];
-extern const size_t tk_nopts;
+extern const size_t tk_opts_count;
 
 const struct tk_tool_info *tk_tool_info(enum tk_tool tool);
 const struct tk_tool_info *tk_tool_by_name(const char *name);
 /* Every tool, for generators. */
-extern const struct tk_tool_info tk_tools[];
-extern const size_t tk_ntools;
+extern const struct tk_tool_info tk_opts_tools[];
+extern const size_t tk_opts_ntools;
 
 /* Looks an option up by long name (bsearch). */
 const struct tk_opt *tk_opt_find(const char *lname);
@@ -183,7 +183,7 @@ struct tk_derived {
 	char hostname[TK_NAME_BUF];
 	struct tk_resolve_map resolve;  /* --resolve */
 	struct tk_proxy_conf proxy;     /* --proxy, https_proxy, no_proxy */
-	/* --deadline: the end of the whole run on tk_now_ms()'s clock, set
+	/* --deadline: the end of the whole run on tk_loop_now_ms()'s clock, set
 	 * when the options are derived (0: none), and its length */
 	uint64_t deadline_ms;
 	unsigned deadline_total_ms;
@@ -199,6 +199,6 @@ int tk_settings_derive(enum tk_tool tool, const struct tk_settings *s,
     struct tk_derived *d, struct tk_err *err);
 
 /* Should output to this stream be coloured (--color, NO_COLOR, a TTY)? */
-bool tk_use_color(const struct tk_settings *s, FILE *stream);
+bool tk_opts_use_color(const struct tk_settings *s, FILE *stream);
 
 #endif

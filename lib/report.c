@@ -85,9 +85,9 @@ json_cert(const struct tk_certinfo *c)
 		json_array_append_new(sans, json_string(buf));
 	}
 	json_object_set_new(o, "sans", sans);
-	tk_time_iso(c->not_before, t, sizeof(t));
+	tk_certinfo_iso_time(c->not_before, t, sizeof(t));
 	json_object_set_new(o, "not_before", json_string(t));
-	tk_time_iso(c->not_after, t, sizeof(t));
+	tk_certinfo_iso_time(c->not_after, t, sizeof(t));
 	json_object_set_new(o, "not_after", json_string(t));
 	json_object_set_new(o, "days_left", json_integer(c->days_left));
 	json_object_set_new(o, "key", json_string(c->key));
@@ -258,7 +258,8 @@ tk_report_json_object(const struct tk_result *r)
 				}
 			}
 			json_object_set_new(o, "days_left", json_integer(min));
-			tk_time_iso(r->chain.certs[0].not_after, t, sizeof(t));
+			tk_certinfo_iso_time(r->chain.certs[0].not_after, t,
+			    sizeof(t));
 			json_object_set_new(o, "not_after", json_string(t));
 		} else {
 			json_object_set_new(o, "days_left", json_null());
@@ -270,11 +271,11 @@ tk_report_json_object(const struct tk_result *r)
 			    json_boolean(r->ocsp.stapled));
 			json_object_set_new(v, "status", r->ocsp.status[0] ?
 			    json_string(r->ocsp.status) : json_null());
-			tk_time_iso(r->ocsp.this_update, t, sizeof(t));
+			tk_certinfo_iso_time(r->ocsp.this_update, t, sizeof(t));
 			json_object_set_new(v, "this_update",
 			    r->ocsp.stapled && r->ocsp.this_update !=
 			    (time_t)-1 ? json_string(t) : json_null());
-			tk_time_iso(r->ocsp.next_update, t, sizeof(t));
+			tk_certinfo_iso_time(r->ocsp.next_update, t, sizeof(t));
 			json_object_set_new(v, "next_update",
 			    r->ocsp.stapled && r->ocsp.next_update !=
 			    (time_t)-1 ? json_string(t) : json_null());
@@ -443,8 +444,8 @@ text_chain(const struct tk_chain *ch, bool check, FILE *out)
 			}
 			fputc('\n', out);
 		}
-		tk_time_iso(c->not_before, t1, sizeof(t1));
-		tk_time_iso(c->not_after, t2, sizeof(t2));
+		tk_certinfo_iso_time(c->not_before, t1, sizeof(t1));
+		tk_certinfo_iso_time(c->not_after, t2, sizeof(t2));
 		fprintf(out, "%s%-*s%s to %s (%ld days left)\n", ind, w,
 		    "valid", t1, t2, c->days_left);
 		if (check) {
@@ -651,7 +652,7 @@ tk_report_text_check(const struct tk_result *r, bool brief, bool color,
 		tk_escape(mf->message, strlen(mf->message), esc, sizeof(esc));
 		fprintf(out, ": %s: %s\n", mf->code, esc);
 	} else if (r->chain.n > 0) {
-		tk_time_iso(r->chain.certs[0].not_after, t, sizeof(t));
+		tk_certinfo_iso_time(r->chain.certs[0].not_after, t, sizeof(t));
 		tk_escape(r->hostname, strlen(r->hostname), esc, sizeof(esc));
 		fprintf(out, ": valid%s%s until %.10s (%ld days)\n",
 		    esc[0] ? " for " : "", esc, t, r->chain.certs[0].days_left);
@@ -741,7 +742,7 @@ nagios_text(const struct tk_result *r, bool bad, char *msg, size_t len)
 	} else if (r->chain.n > 0) {
 		char t[32];
 
-		tk_time_iso(r->chain.certs[0].not_after, t, sizeof(t));
+		tk_certinfo_iso_time(r->chain.certs[0].not_after, t, sizeof(t));
 		snprintf(msg, len, "%s valid until %.10s (%ld days)", esc, t,
 		    r->chain.certs[0].days_left);
 	}
@@ -793,7 +794,7 @@ int
 tk_nagios_print(const struct tk_nagios *ns, unsigned warn_days,
     unsigned crit_days, FILE *out)
 {
-	const char *name = tk_nagios_name(ns->code);
+	const char *name = tk_result_nagios_name(ns->code);
 
 	if (ns->n > 1 && ns->bad > 0) {
 		fprintf(out, "TLS %s - %zu of %zu targets failed; %s", name,
@@ -865,6 +866,6 @@ tk_report_warnings(const char *tool, const struct tk_result *r, FILE *out)
 		}
 		tk_escape(f->message, strlen(f->message), esc, sizeof(esc));
 		fprintf(out, "%s: %s: %s: warning: %s: %s\n", tool, tgt,
-		    tk_finding_step(f), f->code, esc);
+		    tk_result_finding_step(f), f->code, esc);
 	}
 }

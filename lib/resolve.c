@@ -514,7 +514,7 @@ tk_resolve(struct tk_resolver *r, const char *host, uint16_t port,
 }
 
 void
-tk_lookup_cancel(struct tk_lookup *l)
+tk_resolve_cancel(struct tk_lookup *l)
 {
 	if (l == NULL) {
 		return;

@@ -75,6 +75,6 @@ void tk_resolver_set_map(struct tk_resolver *r,
 struct tk_lookup *tk_resolve(struct tk_resolver *r, const char *host,
     uint16_t port, int family, tk_resolve_cb cb, void *arg,
     struct tk_err *err);
-void tk_lookup_cancel(struct tk_lookup *l);
+void tk_resolve_cancel(struct tk_lookup *l);
 
 #endif

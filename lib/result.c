@@ -179,7 +179,7 @@ tk_result_starttls_findings(struct tk_result *r)
 }
 
 const char *
-tk_finding_step(const struct tk_finding *f)
+tk_result_finding_step(const struct tk_finding *f)
 {
 	return strncmp(f->code, "starttls-", 9) == 0 ? "starttls" : "verify";
 }
@@ -287,7 +287,7 @@ tk_result_nagios(const struct tk_result *r)
 }
 
 const char *
-tk_nagios_name(int state)
+tk_result_nagios_name(int state)
 {
 	static const char *const names[] = {"OK", "WARNING", "CRITICAL",
 	    "UNKNOWN"};

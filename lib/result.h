@@ -142,7 +142,7 @@ int tk_result_keep_dialogue(struct tk_result *r, const struct tk_starttls *st,
 void tk_result_starttls_findings(struct tk_result *r);
 
 /* The step a finding belongs to: "starttls" or "verify". */
-const char *tk_finding_step(const struct tk_finding *f);
+const char *tk_result_finding_step(const struct tk_finding *f);
 
 /* The finding that explains the outcome best (first FAIL, then WARN). */
 const struct tk_finding *tk_result_main_finding(const struct tk_result *r);
@@ -168,7 +168,7 @@ const char *tk_outcome_name(enum tk_outcome o);
  */
 int tk_result_nagios(const struct tk_result *r);
 /* "OK", "WARNING", "CRITICAL", "UNKNOWN" for a plugin state 0-3. */
-const char *tk_nagios_name(int state);
+const char *tk_result_nagios_name(int state);
 
 /* The exit code: the class's (tk_err_exit_code(r->cls)). */
 int tk_result_exit_code(const struct tk_result *r);

@@ -91,7 +91,8 @@ tk_served_check(const struct tk_certcheck_opts *opts,
 	r->cls = tk_findings_class(&r->findings);
 	mf = tk_result_main_finding(r);
 	if (mf != NULL && r->cls == TK_CHECK) {
-		tk_err_set(&r->err, TK_CHECK, tk_finding_step(mf), "%s: %s",
+		tk_err_set(&r->err, TK_CHECK, tk_result_finding_step(mf),
+		    "%s: %s",
 		    mf->code, mf->message);
 	}
 }
@@ -146,10 +147,10 @@ tk_served_from_file(struct tk_served *s, const char *path,
 	gnutls_x509_crt_t *crts = NULL;
 	unsigned n = 0;
 
-	if (tk_read_file(path, "chain file", &data, err) < 0) {
+	if (tk_creds_read_file(path, "chain file", &data, err) < 0) {
 		return -1;
 	}
-	if (tk_load_certs(&data, path, &crts, &n, err) < 0) {
+	if (tk_creds_load_certs(&data, path, &crts, &n, err) < 0) {
 		gnutls_free(data.data);
 		if (!malformed_cert(err->gnutls_rc)) {
 			return -1;

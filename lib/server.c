@@ -96,7 +96,7 @@ client_free(struct client *c)
 		info.bytes_in += held;
 	}
 	info.bytes_out = c->bytes_out;
-	info.duration_ms = tk_now_ms() - c->t0_ms;
+	info.duration_ms = tk_loop_now_ms() - c->t0_ms;
 	info.injected = c->injected;
 	info.err = &c->err;
 	srv->conf.on_client(&info, srv->conf.arg);
@@ -642,7 +642,7 @@ add_client(struct tk_server *srv, int fd, const struct tk_addr *peer)
 	}
 	c->srv = srv;
 	c->fd = fd;
-	c->t0_ms = tk_now_ms();
+	c->t0_ms = tk_loop_now_ms();
 	tk_err_clear(&c->err);
 	tk_sockaddr_str((const struct sockaddr *)&peer->ss, c->peer,
 	    sizeof(c->peer));

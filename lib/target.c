@@ -39,7 +39,7 @@ static const struct scheme schemes[] = {
 };
 
 uint16_t
-tk_scheme_port(const char *scheme, const char **starttls)
+tk_target_scheme_port(const char *scheme, const char **starttls)
 {
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
 		if (strcmp(schemes[i].name, scheme) == 0) {
@@ -56,7 +56,7 @@ tk_scheme_port(const char *scheme, const char **starttls)
 }
 
 bool
-tk_is_ip_literal(const char *s)
+tk_target_is_ip_literal(const char *s)
 {
 	struct in6_addr a6;
 	struct in_addr a4;
@@ -145,7 +145,7 @@ set_host(struct tk_target *t, const char *h, size_t len, const char *text,
 	if (len > 1 && buf[len - 1] == '.') {
 		buf[--len] = '\0';
 	}
-	if (tk_is_ip_literal(buf)) {
+	if (tk_target_is_ip_literal(buf)) {
 		struct in_addr a4;
 
 		if (len >= sizeof(t->host)) {
@@ -233,7 +233,7 @@ tk_target_parse(const char *text, uint16_t default_port,
 		for (size_t i = 0; i < slen; i++) {
 			t->scheme[i] = (char)tolower((unsigned char)p[i]);
 		}
-		sport = tk_scheme_port(t->scheme, NULL);
+		sport = tk_target_scheme_port(t->scheme, NULL);
 		if (sport == 0) {
 			return tk_err_set(err, TK_USAGE, "target",
 			    "unknown scheme '%s' in target '%s'", t->scheme,
@@ -319,7 +319,7 @@ tk_target_hostname_check(const char *in, char *out, size_t outlen,
 
 	if (strchr(in, '/') != NULL || strchr(in, ':') != NULL ||
 	    strchr(in, '[') != NULL) {
-		if (!tk_is_ip_literal(in)) {
+		if (!tk_target_is_ip_literal(in)) {
 			return tk_err_set(err, TK_USAGE, "options",
 			    "--hostname takes a name or an IP address, not "
 			    "'%s'", in);

@@ -34,7 +34,7 @@ int tk_target_parse(const char *text, uint16_t default_port,
 
 /* The well-known port of a URL scheme, or 0; *starttls gets the protocol
  * to speak before TLS ("smtp", ...) or NULL for implicit TLS. */
-uint16_t tk_scheme_port(const char *scheme, const char **starttls);
+uint16_t tk_target_scheme_port(const char *scheme, const char **starttls);
 
 /* Validates a --hostname value (a name or IP literal, no port) and
  * writes its A-label form.  Returns 0 or -1 with err (USAGE). */
@@ -42,6 +42,6 @@ int tk_target_hostname_check(const char *in, char *out, size_t outlen,
     struct tk_err *err);
 
 /* True when s is an IPv4 or IPv6 literal (no brackets). */
-bool tk_is_ip_literal(const char *s);
+bool tk_target_is_ip_literal(const char *s);
 
 #endif

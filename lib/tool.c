@@ -84,7 +84,7 @@ tk_tool_loop(struct tk_tool_ctx *t, struct tk_err *err)
 uint64_t
 tk_tool_left_ms(const struct tk_tool_ctx *t, uint64_t ms)
 {
-	return tk_deadline_clip(t->d.deadline_ms, ms);
+	return tk_loop_deadline_clip(t->d.deadline_ms, ms);
 }
 
 uint64_t

@@ -7,7 +7,7 @@
 # tools from $TK_BUILD (default:
 # the build directory next to tests/).  The tool list comes from the
 # "#compdef" line of completions/_tlskit, which tk-gendoc writes from
-# tk_tools[], so a new tool is covered without editing this file.
+# tk_opts_tools[], so a new tool is covered without editing this file.
 
 bats_require_minimum_version 1.5.0
 
@@ -17,7 +17,7 @@ setup() {
 	SRC=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 }
 
-# Every tool in tk_tools[], one per line.
+# Every tool in tk_opts_tools[], one per line.
 tools() {
 	sed -n '1s/^#compdef //p' "$TK_SRC/completions/_tlskit" | tr ' ' '\n' |
 	    grep -v '^$'
@@ -106,7 +106,7 @@ fish_opts() {
 	for f in "$TK_SRC"/man/*.1.in; do
 		t=$(basename "$f" .1.in)
 		grep -qx -- "$t" <<<"$known" ||
-		    fail "man/$t.1.in has no tool in tk_tools[]"
+		    fail "man/$t.1.in has no tool in tk_opts_tools[]"
 	done
 }
 
@@ -384,4 +384,19 @@ OCSP stapling'
 	printf '@FINDINGS@\n' >>"$tmpl"
 	run --separate-stderr -2 "$gendoc" man "$tmpl" tls-echo-server
 	[[ $stderr == *"a second @FINDINGS@ line"* ]] || fail "stderr: $stderr"
+}
+
+@test "docs/ARCHITECTURE.md's layering table is the one the include lines make" {
+	local want
+	want=$(python3 "$TK_SRC/scripts/layering.py") ||
+	    fail "scripts/layering.py failed (an include cycle?)"
+	diff <(printf '%s\n' "$want") \
+	    <(sed -n '/^| row | module: what it includes |$/,/^$/p' \
+	    "$TK_SRC/docs/ARCHITECTURE.md" | sed '/^$/d') ||
+	    fail "update the table: python3 scripts/layering.py"
+}
+
+@test "file = module: every exported name starts with its module or a type it defines" {
+	run python3 "$TK_SRC/scripts/check-names.py" "$TK_BUILD"
+	assert_success
 }

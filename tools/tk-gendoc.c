@@ -12,7 +12,7 @@
  *   tk-gendoc check SRCDIR        exit 1 if a committed file is stale
  *   tk-gendoc write SRCDIR        rewrite the committed files that are stale
  *
- * Everything iterates tk_tools[] and tk_codes[]: a new tool needs only its
+ * Everything iterates tk_opts_tools[] and tk_codes[]: a new tool needs only its
  * man template, a new code only its line in the table.
  * Exit status: 0 done (or all up to date), 1 some file out of date,
  * 2 usage or unreadable input, 70 internal failure.
@@ -164,7 +164,7 @@ static void
 man_options(FILE *out, enum tk_tool tool)
 {
 	fputs(".SH OPTIONS\n", out);
-	for (size_t i = 0; i < tk_nopts; i++) {
+	for (size_t i = 0; i < tk_opts_count; i++) {
 		const struct tk_opt *o = &tk_opts[i];
 
 		if (!tk_opt_for(o, tool) || o->hidden) {
@@ -247,15 +247,15 @@ scope_text(enum tk_scope sc)
 
 /*
  * The severity line of one code: its default severity under each profile,
- * as tk_judge_severity() gives it (so the page follows the rule, not a copy
+ * as tk_judging_severity() gives it (so the page follows the rule, not a copy
  * of it), then where the rule comes from.
  */
 static void
 man_code_severity(FILE *out, const struct tk_code *c)
 {
-	enum tk_severity web = tk_judge_severity(NULL, TK_PROFILE_WEB,
+	enum tk_severity web = tk_judging_severity(NULL, TK_PROFILE_WEB,
 	    c->code, c->sev, NULL);
-	enum tk_severity rfc = tk_judge_severity(NULL, TK_PROFILE_RFC5280,
+	enum tk_severity rfc = tk_judging_severity(NULL, TK_PROFILE_RFC5280,
 	    c->code, c->sev, NULL);
 
 	if (web == rfc) {
@@ -329,7 +329,7 @@ man_findings(FILE *out, const struct tk_tool_info *ti)
 {
 	int last = -1;
 
-	for (size_t i = 0; i < tk_ncodes; i++) {
+	for (size_t i = 0; i < tk_codes_count; i++) {
 		if ((int)tk_codes[i].group > last) {
 			last = (int)tk_codes[i].group;
 		}
@@ -340,7 +340,7 @@ man_findings(FILE *out, const struct tk_tool_info *ti)
 		if (!tool_reports(ti, (enum tk_code_group)g)) {
 			continue;
 		}
-		for (size_t i = 0; i < tk_ncodes; i++) {
+		for (size_t i = 0; i < tk_codes_count; i++) {
 			const struct tk_code *c = &tk_codes[i];
 			size_t len = strlen(c->summary);
 
@@ -539,8 +539,8 @@ takes_path(const struct tk_opt *o)
 
 /*
  * Prints the fixed words an option's value is one of for tool (nothing
- * for other options).  Choices are plain words: the shells' lists quote them with
- * single quotes and bash's compgen -W expands them.
+ * for other options).  Choices are plain words: the shells' lists quote
+ * them with single quotes and bash's compgen -W expands them.
  */
 static void
 value_words(FILE *out, const struct tk_opt *o, enum tk_tool tool,
@@ -568,8 +568,8 @@ all_tool_bits(void)
 {
 	unsigned bits = 0;
 
-	for (size_t t = 0; t < tk_ntools; t++) {
-		bits |= (unsigned)tk_tools[t].bit;
+	for (size_t t = 0; t < tk_opts_ntools; t++) {
+		bits |= (unsigned)tk_opts_tools[t].bit;
 	}
 	return bits;
 }
@@ -577,13 +577,14 @@ all_tool_bits(void)
 static void
 tool_names(FILE *out)
 {
-	for (size_t t = 0; t < tk_ntools; t++) {
-		fprintf(out, " %s", tk_tools[t].name);
+	for (size_t t = 0; t < tk_opts_ntools; t++) {
+		fprintf(out, " %s", tk_opts_tools[t].name);
 	}
 }
 
 /*
- * One branch of the bash "case $opt": the options of any tool in tk_tools[]
+ * One branch of the bash "case $opt": the options of any tool in
+ * tk_opts_tools[]
  * that want() picks, long and short, then body.
  */
 static void
@@ -592,7 +593,7 @@ bash_case(FILE *out, bool (*want)(const struct tk_opt *), const char *body)
 	unsigned bits = all_tool_bits();
 	bool first = true;
 
-	for (size_t i = 0; i < tk_nopts; i++) {
+	for (size_t i = 0; i < tk_opts_count; i++) {
 		const struct tk_opt *o = &tk_opts[i];
 
 		if ((o->tools & bits) == 0 || o->hidden || !want(o)) {
@@ -634,8 +635,8 @@ bash_words(FILE *out, const struct tk_opt *o)
 	enum tk_tool common = TK_TOOL_ECHO_SERVER;
 	bool split = false, have_common = false;
 
-	for (size_t t = 0; t < tk_ntools; t++) {
-		enum tk_tool tool = tk_tools[t].bit;
+	for (size_t t = 0; t < tk_opts_ntools; t++) {
+		enum tk_tool tool = tk_opts_tools[t].bit;
 
 		if (!tk_opt_for(o, tool)) {
 			continue;
@@ -651,7 +652,8 @@ bash_words(FILE *out, const struct tk_opt *o)
 			fputs("\t\tcase ${COMP_WORDS[0]##*/} in\n", out);
 			split = true;
 		}
-		fprintf(out, "\t\t%s)\n\t\t\t%s", tk_tools[t].name, compgen);
+		fprintf(out, "\t\t%s)\n\t\t\t%s", tk_opts_tools[t].name,
+		    compgen);
 		value_words(out, o, tool, " ");
 		fputs("' -- \"$val\")\n\t\t\t;;\n", out);
 	}
@@ -708,7 +710,7 @@ gen_bash(FILE *out)
 	    "\t\tcompopt -o filenames 2>/dev/null || :\n"
 	    "\t\tmapfile -t COMPREPLY < <(compgen -P \"$pfx\" -f -- "
 	    "\"$val\")\n");
-	for (size_t i = 0; i < tk_nopts; i++) {
+	for (size_t i = 0; i < tk_opts_count; i++) {
 		const struct tk_opt *o = &tk_opts[i];
 
 		if ((o->tools & bits) == 0 || o->hidden || !has_words(o)) {
@@ -726,13 +728,13 @@ gen_bash(FILE *out)
 	    "\t\t# a value there is no list of\n");
 	fputs("\tesac\n\n"
 	    "\tcase ${COMP_WORDS[0]##*/} in\n", out);
-	for (size_t t = 0; t < tk_ntools; t++) {
-		const struct tk_tool_info *ti = &tk_tools[t];
+	for (size_t t = 0; t < tk_opts_ntools; t++) {
+		const struct tk_tool_info *ti = &tk_opts_tools[t];
 		bool first = true;
 
 		fprintf(out, "\t%s)\n\t\tif [[ $cur == -* ]]; then\n"
 		    "\t\t\tmapfile -t COMPREPLY < <(compgen -W '", ti->name);
-		for (size_t i = 0; i < tk_nopts; i++) {
+		for (size_t i = 0; i < tk_opts_count; i++) {
 			const struct tk_opt *o = &tk_opts[i];
 
 			if (!tk_opt_for(o, ti->bit) || o->hidden) {
@@ -822,11 +824,11 @@ gen_zsh(FILE *out)
 	    "the option table in lib/opts.c: do not edit.\n# Regenerate "
 	    "with: meson compile -C build update-docs\n\n"
 	    "local -a args\n\ncase $service in\n", out);
-	for (size_t t = 0; t < tk_ntools; t++) {
-		const struct tk_tool_info *ti = &tk_tools[t];
+	for (size_t t = 0; t < tk_opts_ntools; t++) {
+		const struct tk_tool_info *ti = &tk_opts_tools[t];
 
 		fprintf(out, "(%s)\n\targs=(\n", ti->name);
-		for (size_t i = 0; i < tk_nopts; i++) {
+		for (size_t i = 0; i < tk_opts_count; i++) {
 			const struct tk_opt *o = &tk_opts[i];
 
 			if (tk_opt_for(o, ti->bit) && !o->hidden) {
@@ -865,8 +867,8 @@ gen_fish(FILE *out)
 	fputs("\n# Generated by tk-gendoc from the option table in "
 	    "lib/opts.c: do not edit.\n# Regenerate with: meson compile -C "
 	    "build update-docs\n", out);
-	for (size_t t = 0; t < tk_ntools; t++) {
-		const struct tk_tool_info *ti = &tk_tools[t];
+	for (size_t t = 0; t < tk_opts_ntools; t++) {
+		const struct tk_tool_info *ti = &tk_opts_tools[t];
 
 		fprintf(out, "\n# %s\n", ti->name);
 		if (ti->max_args > 0) {
@@ -875,7 +877,7 @@ gen_fish(FILE *out)
 		} else {
 			fprintf(out, "complete -c %s -f\n", ti->name);
 		}
-		for (size_t i = 0; i < tk_nopts; i++) {
+		for (size_t i = 0; i < tk_opts_count; i++) {
 			const struct tk_opt *o = &tk_opts[i];
 
 			if (!tk_opt_for(o, ti->bit) || o->hidden) {
@@ -944,7 +946,7 @@ docs_free(struct doc *docs, size_t n)
 
 /*
  * Every committed generated file, rendered in memory: the man page of each
- * tool in tk_tools[] that has a template, then the three completions.
+ * tool in tk_opts_tools[] that has a template, then the three completions.
  */
 static struct doc *
 docs_build(const char *srcdir, size_t *np, struct tk_err *err)
@@ -971,13 +973,13 @@ docs_build(const char *srcdir, size_t *np, struct tk_err *err)
 		    srcdir);
 		return NULL;
 	}
-	docs = calloc(tk_ntools + 3, sizeof(*docs));
+	docs = calloc(tk_opts_ntools + 3, sizeof(*docs));
 	if (docs == NULL) {
 		tk_err_set(err, TK_INTERNAL, "render", "out of memory");
 		return NULL;
 	}
-	for (size_t t = 0; t < tk_ntools; t++) {
-		const struct tk_tool_info *ti = &tk_tools[t];
+	for (size_t t = 0; t < tk_opts_ntools; t++) {
+		const struct tk_tool_info *ti = &tk_opts_tools[t];
 		char tmpl[4096];
 		int len;
 
@@ -1194,7 +1196,7 @@ main(int argc, char **argv)
 		gen_fish(stdout);
 		rc = 0;
 	} else if (strcmp(cmd, "codes") == 0 && argc == 2) {
-		for (size_t i = 0; i < tk_ncodes; i++) {
+		for (size_t i = 0; i < tk_codes_count; i++) {
 			printf("%s\n", tk_codes[i].code);
 		}
 		rc = 0;

@@ -107,12 +107,12 @@ load(const char *path, const char *what, struct certs *c, struct tk_err *err)
 	int rc = -1;
 
 	memset(c, 0, sizeof(*c));
-	if (tk_read_file(path, what, &data, err) < 0) {
+	if (tk_creds_read_file(path, what, &data, err) < 0) {
 		return -1;
 	}
 	/* the common case: everything parses */
 	tk_err_clear(&quiet);
-	if (tk_load_certs(&data, path, &list, &nlist, &quiet) == 0) {
+	if (tk_creds_load_certs(&data, path, &list, &nlist, &quiet) == 0) {
 		c->crt = calloc(nlist, sizeof(*c->crt));
 		if (c->crt == NULL) {
 			for (unsigned i = 0; i < nlist; i++) {
@@ -183,9 +183,9 @@ parse_at(const char *s, time_t *at, struct tk_err *err)
 	}
 	if (i > 0 && s[i] == '\0' && i < sizeof(buf) - 1) {
 		snprintf(buf, sizeof(buf), "@%s", s);
-		return tk_time_parse(buf, at, err);
+		return tk_certcheck_parse_time(buf, at, err);
 	}
-	return tk_time_parse(s, at, err);
+	return tk_certcheck_parse_time(s, at, err);
 }
 
 static void

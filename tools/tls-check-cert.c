@@ -87,7 +87,7 @@ check_target(void *arg, const char *text, const char *where,
 	}
 	st = NULL;
 	if (t.scheme[0] != '\0') {
-		tk_scheme_port(t.scheme, &st);
+		tk_target_scheme_port(t.scheme, &st);
 	}
 	if (a->t.s.starttls != NULL) {
 		st = a->t.s.starttls;
@@ -257,11 +257,11 @@ prepare(struct app *a, struct tk_err *e)
 		gnutls_datum_t data = {NULL, 0};
 		int rc2;
 
-		if (tk_read_file(s->intermediates, "intermediates file",
+		if (tk_creds_read_file(s->intermediates, "intermediates file",
 		    &data, e) < 0) {
 			return -1;
 		}
-		rc2 = tk_load_certs(&data, s->intermediates, &a->inter,
+		rc2 = tk_creds_load_certs(&data, s->intermediates, &a->inter,
 		    &a->fc.ninter, e);
 		gnutls_free(data.data);
 		if (rc2 < 0) {
@@ -345,7 +345,7 @@ main(int argc, char **argv)
 		/* a plugin's bad command line is UNKNOWN */
 		return code > 0 && a.t.s.nagios ? 3 : code;
 	}
-	a.color = tk_use_color(&a.t.s, stdout);
+	a.color = tk_opts_use_color(&a.t.s, stdout);
 	if (prepare(&a, &e) < 0 || run(&a, &e) < 0) {
 		tk_report_error_line(TOOL, NULL, &e, stderr);
 		if (a.t.s.nagios) {

@@ -68,7 +68,8 @@ check_session(struct app *a)
 	}
 	mf = tk_result_main_finding(r);
 	if (mf != NULL && r->cls == TK_CHECK) {
-		tk_err_set(&r->err, TK_CHECK, tk_finding_step(mf), "%s: %s",
+		tk_err_set(&r->err, TK_CHECK, tk_result_finding_step(mf),
+		    "%s: %s",
 		    mf->code, mf->message);
 	}
 	if (tk_err_is_set(&after) &&
@@ -194,7 +195,7 @@ prepare(struct app *a, struct tk_err *e)
 		return -1;
 	}
 	if (a->target.scheme[0] != '\0') {
-		tk_scheme_port(a->target.scheme, &scheme_proto);
+		tk_target_scheme_port(a->target.scheme, &scheme_proto);
 		if (scheme_proto == NULL) {
 			return tk_err_set(e, TK_USAGE, "target",
 			    "'%s' is a TLS-from-the-start scheme: use "
@@ -263,7 +264,7 @@ prepare(struct app *a, struct tk_err *e)
 	if (tk_tool_creds(&a->t, e) < 0) {
 		return -1;
 	}
-	a->color = tk_use_color(&a->t.s, a->t.s.relay ? stderr : stdout);
+	a->color = tk_opts_use_color(&a->t.s, a->t.s.relay ? stderr : stdout);
 	return 0;
 }
 

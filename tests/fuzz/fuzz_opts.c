@@ -33,7 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	tool = tools[data[0] % 5];
-	/* a tool not (yet) in tk_tools[]: tk_opts_parse needs its info */
+	/* a tool not (yet) in tk_opts_tools[]: tk_opts_parse needs its info */
 	if (tk_tool_info(tool) == NULL) {
 		return 0;
 	}

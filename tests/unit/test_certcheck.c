@@ -4,7 +4,7 @@
  * here from its certificates, served in odd orders.  Each case lists the
  * findings expected, in order, as "code:severity"; the verdict, the
  * profile and the described chain are checked too.  Then the expiry
- * thresholds, --ignore, the web profile and tk_time_parse().
+ * thresholds, --ignore, the web profile and tk_certcheck_parse_time().
  */
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -288,7 +288,7 @@ test_expiry(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TK_CASE(cases[i].name);
 		tk_err_clear(&e);
-		EXPECT_EQ_INT(tk_time_parse(cases[i].at, &at, &e), 0);
+		EXPECT_EQ_INT(tk_certcheck_parse_time(cases[i].at, &at, &e), 0);
 		opts_at(&o, "localhost", at);
 		o.warn_days = cases[i].warn;
 		o.crit_days = cases[i].crit;
@@ -397,13 +397,13 @@ test_time_parse(void)
 		TK_CASE(good[i].in);
 		tk_err_clear(&e);
 		t = 1;
-		EXPECT_EQ_INT(tk_time_parse(good[i].in, &t, &e), 0);
+		EXPECT_EQ_INT(tk_certcheck_parse_time(good[i].in, &t, &e), 0);
 		EXPECT_EQ_INT(t, good[i].want);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		TK_CASE(bad[i]);
 		tk_err_clear(&e);
-		EXPECT_EQ_INT(tk_time_parse(bad[i], &t, &e), -1);
+		EXPECT_EQ_INT(tk_certcheck_parse_time(bad[i], &t, &e), -1);
 		EXPECT_EQ_INT(e.cls, TK_USAGE);
 	}
 	TK_CASE(NULL);

@@ -52,7 +52,7 @@ sha256_of_file(const char *file, char *out, size_t len)
 	out[0] = '\0';
 	tk_err_clear(&e);
 	snprintf(path, sizeof(path), "%s/%s", TK_TESTDATA, file);
-	if (tk_read_file(path, "test file", &pem, &e) < 0) {
+	if (tk_creds_read_file(path, "test file", &pem, &e) < 0) {
 		return;
 	}
 	if (gnutls_pem_base64_decode2("CERTIFICATE", &pem, &der) == 0 &&
@@ -219,13 +219,13 @@ test_time_iso(void)
 {
 	char buf[32];
 
-	tk_time_iso(NOW, buf, sizeof(buf));
+	tk_certinfo_iso_time(NOW, buf, sizeof(buf));
 	EXPECT_EQ_STR(buf, "2030-01-01T00:00:00Z");
-	tk_time_iso(LONG_AFTER, buf, sizeof(buf));
+	tk_certinfo_iso_time(LONG_AFTER, buf, sizeof(buf));
 	EXPECT_EQ_STR(buf, "2099-12-31T23:59:59Z");
-	tk_time_iso(0, buf, sizeof(buf));
+	tk_certinfo_iso_time(0, buf, sizeof(buf));
 	EXPECT_EQ_STR(buf, "1970-01-01T00:00:00Z");
-	tk_time_iso((time_t)-1, buf, sizeof(buf));
+	tk_certinfo_iso_time((time_t)-1, buf, sizeof(buf));
 	EXPECT_EQ_STR(buf, "unknown");
 }
 

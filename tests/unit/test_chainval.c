@@ -62,8 +62,8 @@ load(const char *file, unsigned *n)
 	tk_err_clear(&e);
 	snprintf(path, sizeof(path), "%s/%s", TK_TESTDATA, file);
 	*n = 0;
-	if (tk_read_file(path, "test file", &d, &e) < 0 ||
-	    tk_load_certs(&d, path, &list, n, &e) < 0) {
+	if (tk_creds_read_file(path, "test file", &d, &e) < 0 ||
+	    tk_creds_load_certs(&d, path, &list, n, &e) < 0) {
 		fprintf(stderr, "cannot load %s: %s\n", path, e.msg);
 	}
 	gnutls_free(d.data);

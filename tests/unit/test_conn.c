@@ -236,7 +236,7 @@ run_one(struct run *run)
 	conf.family = AF_UNSPEC;
 	conf.timeout_ms = run->timeout_ms != 0 ? run->timeout_ms : 5000;
 	if (run->deadline_in_ms != 0) {
-		conf.deadline_ms = tk_now_ms() + run->deadline_in_ms;
+		conf.deadline_ms = tk_loop_now_ms() + run->deadline_in_ms;
 		conf.deadline_total_ms = run->deadline_in_ms;
 	}
 	conf.priority = run->client_priority;
@@ -247,10 +247,10 @@ run_one(struct run *run)
 	}
 	EXPECT_TRUE(c != NULL);
 	if (c != NULL) {
-		t0 = tk_now_ms();
+		t0 = tk_loop_now_ms();
 		tk_conn_start(c);
 		EXPECT_EQ_INT(tk_loop_run(run->loop, &e), 0);
-		run->elapsed_ms = tk_now_ms() - t0;
+		run->elapsed_ms = tk_loop_now_ms() - t0;
 	}
 	run->server_hs = srv.hs_rc;
 	run->accepted = srv.accepted;

@@ -22,7 +22,7 @@
 
 #define TD(f) TK_TESTDATA "/" f
 
-/* tk_read_file and tk_load_certs on their own */
+/* tk_creds_read_file and tk_creds_load_certs on their own */
 
 static void
 test_read_and_parse(void)
@@ -55,9 +55,10 @@ test_read_and_parse(void)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		TK_CASE(good[i].file);
 		tk_err_clear(&e);
-		EXPECT_EQ_INT(tk_read_file(good[i].file, "test file", &d, &e),
-		    0);
-		EXPECT_EQ_INT(tk_load_certs(&d, good[i].file, &list, &n, &e),
+		EXPECT_EQ_INT(tk_creds_read_file(good[i].file, "test file", &d,
+		    &e), 0);
+		EXPECT_EQ_INT(tk_creds_load_certs(&d, good[i].file, &list, &n,
+		    &e),
 		    0);
 		EXPECT_EQ_INT(n, good[i].n);
 		for (unsigned j = 0; j < n; j++) {
@@ -73,11 +74,11 @@ test_read_and_parse(void)
 		tk_err_clear(&e);
 		list = NULL;
 		n = 7;
-		rc = tk_read_file(bad[i].file, "test file", &d, &e);
+		rc = tk_creds_read_file(bad[i].file, "test file", &d, &e);
 		EXPECT_EQ_INT(rc, bad[i].read_rc);
 		if (rc == 0) {
-			EXPECT_EQ_INT(tk_load_certs(&d, bad[i].file, &list,
-			    &n, &e), -1);
+			EXPECT_EQ_INT(tk_creds_load_certs(&d, bad[i].file,
+			    &list, &n, &e), -1);
 			EXPECT_TRUE(list == NULL);
 			EXPECT_EQ_INT(n, 0);
 			gnutls_free(d.data);
@@ -94,13 +95,14 @@ test_read_and_parse(void)
 
 	/* DER: the first byte of a SEQUENCE decides */
 	tk_err_clear(&e);
-	EXPECT_EQ_INT(tk_read_file(TD("ca.crt"), "test file", &d, &e), 0);
+	EXPECT_EQ_INT(tk_creds_read_file(TD("ca.crt"), "test file", &d, &e), 0);
 	{
 		gnutls_datum_t der = {NULL, 0};
 
 		EXPECT_EQ_INT(gnutls_pem_base64_decode2("CERTIFICATE", &d,
 		    &der), 0);
-		EXPECT_EQ_INT(tk_load_certs(&der, "der", &list, &n, &e), 0);
+		EXPECT_EQ_INT(tk_creds_load_certs(&der, "der", &list, &n, &e),
+		    0);
 		EXPECT_EQ_INT(n, 1);
 		if (n == 1) {
 			gnutls_x509_crt_deinit(list[0]);
@@ -197,8 +199,8 @@ test_creds_new(void)
 	for (size_t i = 0; i < sizeof(creds_good) / sizeof(creds_good[0]);
 	     i++) {
 		TK_CASE(creds_good[i].name);
-		c = creds_of(creds_good[i].cert, creds_good[i].key, creds_good[i].ca,
-		    creds_good[i].dh, &e);
+		c = creds_of(creds_good[i].cert, creds_good[i].key,
+		    creds_good[i].ca, creds_good[i].dh, &e);
 		EXPECT_TRUE(c != NULL);
 		if (c == NULL) {
 			fprintf(stderr, "  %s\n", e.msg);
@@ -214,8 +216,8 @@ test_creds_new(void)
 	for (size_t i = 0; i < sizeof(creds_bad) / sizeof(creds_bad[0]);
 	     i++) {
 		TK_CASE(creds_bad[i].name);
-		c = creds_of(creds_bad[i].cert, creds_bad[i].key, creds_bad[i].ca,
-		    creds_bad[i].dh, &e);
+		c = creds_of(creds_bad[i].cert, creds_bad[i].key,
+		    creds_bad[i].ca, creds_bad[i].dh, &e);
 		EXPECT_TRUE(c == NULL);
 		tk_creds_unref(c);
 		EXPECT_EQ_INT(e.cls, TK_USAGE);
@@ -273,7 +275,7 @@ test_ca_dir(void)
 	}
 	snprintf(path, sizeof(path), "%s/ca.crt", dir);
 	tk_err_clear(&e);
-	EXPECT_EQ_INT(tk_read_file(TD("ca.crt"), "test file", &d, &e), 0);
+	EXPECT_EQ_INT(tk_creds_read_file(TD("ca.crt"), "test file", &d, &e), 0);
 	f = fopen(path, "w");
 	EXPECT_TRUE(f != NULL);
 	if (f != NULL) {
@@ -324,7 +326,7 @@ der_of(const char *file, gnutls_datum_t *der)
 	der->data = NULL;
 	der->size = 0;
 	tk_err_clear(&e);
-	if (tk_read_file(file, "test file", &pem, &e) == 0) {
+	if (tk_creds_read_file(file, "test file", &pem, &e) == 0) {
 		EXPECT_EQ_INT(gnutls_pem_base64_decode2("CERTIFICATE", &pem,
 		    der), 0);
 	}

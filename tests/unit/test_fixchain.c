@@ -61,7 +61,7 @@ read_td(const char *file, gnutls_datum_t *d)
 
 	tk_err_clear(&e);
 	snprintf(path, sizeof(path), "%s/%s", TK_TESTDATA, file);
-	if (tk_read_file(path, "test file", d, &e) < 0) {
+	if (tk_creds_read_file(path, "test file", d, &e) < 0) {
 		fprintf(stderr, "cannot read %s: %s\n", path, e.msg);
 		return -1;
 	}

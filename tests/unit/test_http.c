@@ -244,10 +244,10 @@ load(const char *name, gnutls_x509_crt_t **list, unsigned *n)
 
 	snprintf(path, sizeof(path), "%s/%s", TK_TESTDATA, name);
 	tk_err_clear(&err);
-	if (tk_read_file(path, "test file", &d, &err) < 0) {
+	if (tk_creds_read_file(path, "test file", &d, &err) < 0) {
 		return -1;
 	}
-	rc = tk_load_certs(&d, path, list, n, &err);
+	rc = tk_creds_load_certs(&d, path, list, n, &err);
 	gnutls_free(d.data);
 	return rc;
 }

@@ -32,7 +32,7 @@ on_timer(struct tk_loop *loop, void *arg)
 	(void)loop;
 	if (x->log->n < NTIMERS * 2) {
 		x->log->ids[x->log->n] = x->id;
-		x->log->at[x->log->n] = tk_now_ms();
+		x->log->at[x->log->n] = tk_loop_now_ms();
 		x->log->due[x->log->n] = x->t.due_ms;
 		x->log->n++;
 	}
@@ -97,7 +97,7 @@ test_timer_table(void)
 			return;
 		}
 		memset(&log, 0, sizeof(log));
-		t0 = tk_now_ms();
+		t0 = tk_loop_now_ms();
 		for (int k = 0; k < 3; k++) {
 			x[k].log = &log;
 			x[k].id = k;
@@ -418,18 +418,18 @@ test_signal(void)
 static void
 test_deadline(void)
 {
-	uint64_t now = tk_now_ms();
+	uint64_t now = tk_loop_now_ms();
 
 	TK_CASE("deadline");
-	EXPECT_TRUE(tk_deadline_clip(0, 5000) == 5000);
-	EXPECT_TRUE(!tk_deadline_passed(0));
-	EXPECT_TRUE(tk_deadline_clip(now + 3600000, 5000) == 5000);
-	EXPECT_TRUE(!tk_deadline_passed(now + 3600000));
+	EXPECT_TRUE(tk_loop_deadline_clip(0, 5000) == 5000);
+	EXPECT_TRUE(!tk_loop_deadline_passed(0));
+	EXPECT_TRUE(tk_loop_deadline_clip(now + 3600000, 5000) == 5000);
+	EXPECT_TRUE(!tk_loop_deadline_passed(now + 3600000));
 	/* a deadline 2 s off clips a 10 s wait to at most 2 s */
-	EXPECT_TRUE(tk_deadline_clip(now + 2000, 10000) <= 2000);
-	EXPECT_TRUE(tk_deadline_clip(now + 2000, 10000) > 1000);
-	EXPECT_TRUE(tk_deadline_clip(now > 0 ? now - 1 : 1, 10000) == 0);
-	EXPECT_TRUE(tk_deadline_passed(now > 0 ? now - 1 : 1));
+	EXPECT_TRUE(tk_loop_deadline_clip(now + 2000, 10000) <= 2000);
+	EXPECT_TRUE(tk_loop_deadline_clip(now + 2000, 10000) > 1000);
+	EXPECT_TRUE(tk_loop_deadline_clip(now > 0 ? now - 1 : 1, 10000) == 0);
+	EXPECT_TRUE(tk_loop_deadline_passed(now > 0 ? now - 1 : 1));
 	TK_CASE(NULL);
 }
 

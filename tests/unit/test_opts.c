@@ -24,7 +24,7 @@ test_table(void)
 {
 	/* bsearch in tk_opt_find() relies on strcmp order */
 	TK_CASE("sorted");
-	for (size_t i = 1; i < tk_nopts; i++) {
+	for (size_t i = 1; i < tk_opts_count; i++) {
 		if (strcmp(tk_opts[i - 1].lname, tk_opts[i].lname) >= 0) {
 			EXPECT_EQ_STR(tk_opts[i].lname, "(after)");
 			fprintf(stderr, "  '%s' is listed before '%s'\n",
@@ -35,7 +35,7 @@ test_table(void)
 	}
 
 	TK_CASE("tk_opt_find");
-	for (size_t i = 0; i < tk_nopts; i++) {
+	for (size_t i = 0; i < tk_opts_count; i++) {
 		if (tk_opt_find(tk_opts[i].lname) != &tk_opts[i]) {
 			EXPECT_EQ_STR(tk_opts[i].lname, "(found)");
 		} else {
@@ -87,8 +87,8 @@ test_table(void)
 	/* one letter, one option, for every tool (docs/ARCHITECTURE.md,
 	 * "The option table") */
 	TK_CASE("short letters");
-	for (size_t i = 0; i < tk_nopts; i++) {
-		for (size_t k = i + 1; k < tk_nopts; k++) {
+	for (size_t i = 0; i < tk_opts_count; i++) {
+		for (size_t k = i + 1; k < tk_opts_count; k++) {
 			if (tk_opts[i].sname == 0) {
 				continue;
 			}
@@ -97,8 +97,8 @@ test_table(void)
 	}
 	for (size_t t = 0; t < sizeof(all_tools) / sizeof(all_tools[0]);
 	     t++) {
-		for (size_t i = 0; i < tk_nopts; i++) {
-			for (size_t k = i + 1; k < tk_nopts; k++) {
+		for (size_t i = 0; i < tk_opts_count; i++) {
+			for (size_t k = i + 1; k < tk_opts_count; k++) {
 				if (tk_opts[i].sname == 0 ||
 				    !tk_opt_for(&tk_opts[i], all_tools[t]) ||
 				    !tk_opt_for(&tk_opts[k], all_tools[t])) {
@@ -111,7 +111,7 @@ test_table(void)
 	}
 
 	TK_CASE("entries");
-	for (size_t i = 0; i < tk_nopts; i++) {
+	for (size_t i = 0; i < tk_opts_count; i++) {
 		const struct tk_opt *o = &tk_opts[i];
 
 		EXPECT_TRUE(o->lname != NULL && o->lname[0] != '\0' &&
@@ -124,20 +124,21 @@ test_table(void)
 	}
 
 	TK_CASE("every tool");
-	EXPECT_TRUE(tk_ntools > 0);
-	for (size_t t = 0; t < tk_ntools; t++) {
+	EXPECT_TRUE(tk_opts_ntools > 0);
+	for (size_t t = 0; t < tk_opts_ntools; t++) {
 		static const char *const common[] = {"help", "version",
 		    "json"};
+		const struct tk_tool_info *ti = &tk_opts_tools[t];
 
-		TK_CASE(tk_tools[t].name);
-		EXPECT_TRUE(tk_tool_info(tk_tools[t].bit) == &tk_tools[t]);
-		EXPECT_TRUE(tk_tool_by_name(tk_tools[t].name) == &tk_tools[t]);
-		EXPECT_TRUE(tk_tools[t].min_args <= tk_tools[t].max_args);
+		TK_CASE(ti->name);
+		EXPECT_TRUE(tk_tool_info(ti->bit) == ti);
+		EXPECT_TRUE(tk_tool_by_name(ti->name) == ti);
+		EXPECT_TRUE(ti->min_args <= ti->max_args);
 		for (size_t c = 0; c < 3; c++) {
 			const struct tk_opt *o = tk_opt_find(common[c]);
 
 			EXPECT_TRUE(o != NULL && tk_opt_for(o,
-			    tk_tools[t].bit));
+			    tk_opts_tools[t].bit));
 		}
 	}
 	EXPECT_TRUE(tk_tool_by_name("nope") == NULL);
@@ -222,7 +223,7 @@ test_parse_bad(void)
 		EXPECT_EQ_INT(err.cls, TK_USAGE);
 		EXPECT_TRUE(err.msg[0] != '\0');
 	}
-	/* a tool missing from tk_tools[] is a bug, not a crash */
+	/* a tool missing from tk_opts_tools[] is a bug, not a crash */
 	TK_CASE("tool not in the table");
 	{
 		char *argv[] = {"x", "--bogus", NULL};

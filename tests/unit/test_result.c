@@ -173,11 +173,11 @@ test_words(void)
 		EXPECT_EQ_STR(tk_outcome_name(words[i].o), words[i].name);
 	}
 	TK_CASE(NULL);
-	EXPECT_EQ_STR(tk_nagios_name(0), "OK");
-	EXPECT_EQ_STR(tk_nagios_name(1), "WARNING");
-	EXPECT_EQ_STR(tk_nagios_name(2), "CRITICAL");
-	EXPECT_EQ_STR(tk_nagios_name(3), "UNKNOWN");
-	EXPECT_EQ_STR(tk_nagios_name(7), "UNKNOWN");
+	EXPECT_EQ_STR(tk_result_nagios_name(0), "OK");
+	EXPECT_EQ_STR(tk_result_nagios_name(1), "WARNING");
+	EXPECT_EQ_STR(tk_result_nagios_name(2), "CRITICAL");
+	EXPECT_EQ_STR(tk_result_nagios_name(3), "UNKNOWN");
+	EXPECT_EQ_STR(tk_result_nagios_name(7), "UNKNOWN");
 }
 
 /* A fresh result is not judged; a finished one follows its fields. */
@@ -222,14 +222,14 @@ test_findings(void)
 	EXPECT_TRUE(mf != NULL &&
 	    strcmp(mf->code, "starttls-plaintext-injected") == 0);
 	if (mf != NULL) {
-		EXPECT_EQ_STR(tk_finding_step(mf), "starttls");
+		EXPECT_EQ_STR(tk_result_finding_step(mf), "starttls");
 		EXPECT_TRUE(strstr(mf->message, "12 bytes") != NULL);
 	}
 	EXPECT_EQ_STR(r.findings.f[2].code, "starttls-command-injection");
 	/* the peer's bytes are escaped in the message */
 	EXPECT_TRUE(strstr(r.findings.f[2].message, "'250 ok\\x1B[2J'") !=
 	    NULL);
-	EXPECT_EQ_STR(tk_finding_step(&r.findings.f[0]), "verify");
+	EXPECT_EQ_STR(tk_result_finding_step(&r.findings.f[0]), "verify");
 	tk_result_release(&r);
 }
 

@@ -249,10 +249,10 @@ test_scheme_port(void)
 		const char *st = "unset";
 
 		TK_CASE(schemes[i].scheme);
-		EXPECT_EQ_INT(tk_scheme_port(schemes[i].scheme, &st),
+		EXPECT_EQ_INT(tk_target_scheme_port(schemes[i].scheme, &st),
 		    schemes[i].port);
 		EXPECT_EQ_STR(st, schemes[i].starttls);
-		EXPECT_EQ_INT(tk_scheme_port(schemes[i].scheme, NULL),
+		EXPECT_EQ_INT(tk_target_scheme_port(schemes[i].scheme, NULL),
 		    schemes[i].port);
 	}
 	TK_CASE(NULL);
@@ -261,13 +261,13 @@ test_scheme_port(void)
 static void
 test_ip_literal(void)
 {
-	EXPECT_TRUE(tk_is_ip_literal("127.0.0.1"));
-	EXPECT_TRUE(tk_is_ip_literal("::1"));
-	EXPECT_TRUE(tk_is_ip_literal("::ffff:1.2.3.4"));
-	EXPECT_TRUE(!tk_is_ip_literal("[::1]"));
-	EXPECT_TRUE(!tk_is_ip_literal("localhost"));
-	EXPECT_TRUE(!tk_is_ip_literal("1.2.3"));
-	EXPECT_TRUE(!tk_is_ip_literal(""));
+	EXPECT_TRUE(tk_target_is_ip_literal("127.0.0.1"));
+	EXPECT_TRUE(tk_target_is_ip_literal("::1"));
+	EXPECT_TRUE(tk_target_is_ip_literal("::ffff:1.2.3.4"));
+	EXPECT_TRUE(!tk_target_is_ip_literal("[::1]"));
+	EXPECT_TRUE(!tk_target_is_ip_literal("localhost"));
+	EXPECT_TRUE(!tk_target_is_ip_literal("1.2.3"));
+	EXPECT_TRUE(!tk_target_is_ip_literal(""));
 }
 
 static void

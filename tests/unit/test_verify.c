@@ -85,7 +85,7 @@ test_findings(void)
 	EXPECT_EQ_INT(tk_judging_ignore(&f->judging, "", &e), -1);
 
 	TK_CASE("the code table");
-	for (size_t i = 0; i < tk_ncodes; i++) {
+	for (size_t i = 0; i < tk_codes_count; i++) {
 		EXPECT_TRUE(tk_code_index(tk_codes[i].code) == (int)i);
 		EXPECT_TRUE(tk_codes[i].summary[0] != '\0');
 	}
@@ -115,8 +115,8 @@ load_info(const char *file, time_t now, struct tk_certinfo *ci)
 
 	snprintf(path, sizeof(path), "%s/%s", TK_TESTDATA, file);
 	tk_err_clear(&err);
-	if (tk_read_file(path, "certificate file", &data, &err) < 0 ||
-	    tk_load_certs(&data, path, &list, &n, &err) < 0) {
+	if (tk_creds_read_file(path, "certificate file", &data, &err) < 0 ||
+	    tk_creds_load_certs(&data, path, &list, &n, &err) < 0) {
 		fprintf(stderr, "  %s: %s\n", file, err.msg);
 		goto out;
 	}
@@ -182,9 +182,9 @@ test_certinfo(void)
 	EXPECT_TRUE(ci->serial[0] != '\0');
 	EXPECT_TRUE(!ci->is_ca);
 	EXPECT_TRUE(!ci->self_issued);
-	tk_time_iso(ci->not_before, t, sizeof(t));
+	tk_certinfo_iso_time(ci->not_before, t, sizeof(t));
 	EXPECT_EQ_STR(t, "2020-01-01T00:00:00Z");
-	tk_time_iso(ci->not_after, t, sizeof(t));
+	tk_certinfo_iso_time(ci->not_after, t, sizeof(t));
 	EXPECT_EQ_STR(t, "2099-12-31T23:59:59Z");
 
 	/* days are whole days, rounded down */
@@ -244,9 +244,10 @@ test_load_errors(void)
 		TK_CASE(files[i]);
 		snprintf(path, sizeof(path), "%s/%s", TK_TESTDATA, files[i]);
 		tk_err_clear(&err);
-		if (tk_read_file(path, "certificate file", &data, &err) == 0) {
-			EXPECT_EQ_INT(tk_load_certs(&data, path, &list, &n,
-			    &err), -1);
+		if (tk_creds_read_file(path, "certificate file", &data,
+		    &err) == 0) {
+			EXPECT_EQ_INT(tk_creds_load_certs(&data, path, &list,
+			    &n, &err), -1);
 			EXPECT_TRUE(list == NULL);
 			EXPECT_EQ_INT(n, 0);
 		}

@@ -14,6 +14,7 @@
 
 #include "ldap.h"
 #include "linebuf.h"
+#include "target.h"
 
 #include "banned.h"
 
@@ -96,7 +97,6 @@ struct proto {
 	const char *name;
 	const struct step *steps;
 	bool raw;             /* reads bytes, not lines: XML, BER, a byte */
-	uint16_t port;        /* the well-known port, 0: none */
 	/*
 	 * --check-injection: a harmless command sent in the same packet as
 	 * the STARTTLS command; NULL where the protocol has no such command
@@ -315,28 +315,28 @@ static const struct step postgres_steps[] = {
 };
 
 /*
- * The one list of the protocols: name, steps, raw, port, probe.  protos[],
+ * The one list of the protocols: name, steps, raw, probe.  protos[],
  * the choices lib/opts.c offers the clients and the names in messages all
- * come from it.
+ * come from it.  The well-known ports are the URL schemes' of the same
+ * name (lib/target.c).
  */
 #define PROTOS(X)                                                            \
-	X("ftp", ftp_steps, false, 21, "NOOP\r\n")                           \
-	X("imap", imap_steps, false, 143, "a9 NOOP\r\n")                     \
-	X("ldap", ldap_steps, true, 389, NULL)                               \
-	X("line", line_steps, false, 0, "PING\r\n")                          \
-	X("lmtp", lmtp_steps, false, 24, "NOOP\r\n")                         \
-	X("nntp", nntp_steps, false, 119, "DATE\r\n")                        \
-	X("pop3", pop3_steps, false, 110, "NOOP\r\n")                        \
-	X("postgres", postgres_steps, true, 5432, NULL)                      \
-	X("sieve", sieve_steps, false, 4190, "NOOP\r\n")                     \
-	X("smtp", smtp_steps, false, 25, "NOOP\r\n")                         \
-	X("xmpp", xmpp_steps, true, 5222, NULL)                              \
-	X("xmpp-server", xmpp_server_steps, true, 5269, NULL)
+	X("ftp", ftp_steps, false, "NOOP\r\n")                               \
+	X("imap", imap_steps, false, "a9 NOOP\r\n")                          \
+	X("ldap", ldap_steps, true, NULL)                                    \
+	X("line", line_steps, false, "PING\r\n")                             \
+	X("lmtp", lmtp_steps, false, "NOOP\r\n")                             \
+	X("nntp", nntp_steps, false, "DATE\r\n")                             \
+	X("pop3", pop3_steps, false, "NOOP\r\n")                             \
+	X("postgres", postgres_steps, true, NULL)                            \
+	X("sieve", sieve_steps, false, "NOOP\r\n")                           \
+	X("smtp", smtp_steps, false, "NOOP\r\n")                             \
+	X("xmpp", xmpp_steps, true, NULL)                                    \
+	X("xmpp-server", xmpp_server_steps, true, NULL)
 
-#define PROTO_ENTRY(name, steps, raw, port, probe) \
-	{name, steps, raw, port, probe},
-#define PROTO_NAME(name, steps, raw, port, probe) name,
-#define PROTO_WORD(name, steps, raw, port, probe) " " name
+#define PROTO_ENTRY(name, steps, raw, probe) {name, steps, raw, probe},
+#define PROTO_NAME(name, steps, raw, probe) name,
+#define PROTO_WORD(name, steps, raw, probe) " " name
 
 static const struct proto protos[] = {PROTOS(PROTO_ENTRY)};
 
@@ -1945,9 +1945,9 @@ tk_starttls_transcript(const struct tk_starttls *st)
 uint16_t
 tk_starttls_port(const char *proto)
 {
-	const struct proto *p = find_proto(proto);
-
-	return p != NULL ? p->port : 0;
+	/* "line" is no URL scheme: no port */
+	return find_proto(proto) != NULL ?
+	    tk_target_scheme_port(proto, NULL) : 0;
 }
 
 bool

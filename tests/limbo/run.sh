@@ -7,7 +7,7 @@
 #   tests/limbo/run.sh [VERIFIER]        (default: build/tools/tk-verify)
 #
 # Environment: LIMBO_DIR (default: shared/x509-limbo next to the
-# checkout), LIMBO_JOBS (default: the number of CPUs), LIMBO_RESULTS (keep
+# checkout, or next to the local repository it was cloned from), LIMBO_JOBS (default: the number of CPUs), LIMBO_RESULTS (keep
 # the per-case results there), LIMBO_OK_CODES (exit codes that mean
 # "valid", default 0; "0,5" for tls-check-cert, whose warnings exit 5),
 # LIMBO_SAMPLE (1: a sample of the BetterTLS name-constraint cases, for
@@ -18,9 +18,20 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 verifier=${1:-build/tools/tk-verify}
-# beside the checkout (../shared from the top); anywhere else only by
-# LIMBO_DIR, so the script depends on no path outside those two
+# ../shared beside the checkout; a clone made elsewhere from a local
+# repository (CI clones main) finds it beside the repository it came from;
+# anything else only by LIMBO_DIR.  No other path is looked at.
 limbo=${LIMBO_DIR:-$(dirname "$top")/shared/x509-limbo}
+if [ -z "${LIMBO_DIR:-}" ] && [ ! -f "$limbo/run-limbo.py" ]; then
+	origin=$(git -C "$top" config --get remote.origin.url 2>/dev/null ||
+	    true)
+	case $origin in
+	/*)
+		[ -f "$(dirname "$origin")/shared/x509-limbo/run-limbo.py" ] &&
+		    limbo=$(dirname "$origin")/shared/x509-limbo
+		;;
+	esac
+fi
 py=${PYTHON:-python3}
 
 if [ ! -x "$verifier" ]; then

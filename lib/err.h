@@ -12,7 +12,8 @@
 
 /*
  * X(name, exit code, rank, label).  rank orders classes when several targets
- * are combined: the highest rank wins (70, 3, 4, 1, 5, 0).
+ * are combined: the highest rank wins (70, 2, 3, 4, 1, 5, 0; a
+ * usage error normally ends the run before any target).
  */
 #define TK_CLASSES(X)                                                        \
 	X(OK, 0, 0, "ok")                                                    \

@@ -102,7 +102,7 @@ _tlskit()
 		;;
 	tls-alpn-probe)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--alpn --ca --cert --color --deadline --debug --each --ehlo-name --expect --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --min-version --no-sni --order --parallel --priority --profile --proxy --quiet --resolve --starttls --system-trust --timeout --verbose --version --xmpp-domain' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--alpn --ca --cert --color --deadline --debug --each --ehlo-name --expect --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --min-version --no-sni --order --parallel --priority --profile --proxy --quiet --resolve --shard --starttls --stream --system-trust --targets --timeout --verbose --version --xmpp-domain' -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
 		fi

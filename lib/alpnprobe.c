@@ -461,6 +461,48 @@ tk_alpnprobe_order(const struct tk_alpnprobe *ap, char *const **accepted,
 	return ap->mode;
 }
 
+enum tk_class
+tk_alpnprobe_class(const struct tk_alpnprobe *ap, const char *expect,
+    struct tk_err *why)
+{
+	enum tk_class cls = TK_OK;
+	const struct tk_alpn_probe *p0 = tk_alpnprobe_first(ap);
+	const struct tk_alpn_probe *all = tk_alpnprobe_whole(ap);
+
+	for (size_t i = 0; i < ap->neach; i++) {
+		if (ap->each[i].out == TK_ALPN_ERROR) {
+			cls = tk_class_worst(cls, ap->each[i].r.err.cls);
+			if (!tk_err_is_set(why)) {
+				*why = ap->each[i].r.err;
+			}
+		}
+	}
+	if (all != NULL && all->out != TK_ALPN_SELECTED &&
+	    all->out != TK_ALPN_IGNORED) {
+		cls = tk_class_worst(cls, all->r.err.cls);
+		*why = all->r.err;
+	}
+	if (p0 != NULL && p0->r.cls == TK_CHECK) {
+		cls = tk_class_worst(cls, TK_CHECK);
+		if (!tk_err_is_set(why)) {
+			*why = p0->r.err;
+		}
+	} else if (p0 != NULL && p0->r.cls == TK_WARN) {
+		/* the chain's warnings: exit 5 as in every client tool */
+		cls = tk_class_worst(cls, TK_WARN);
+	}
+	if (all != NULL && !tk_alpn_probe_expect(all, expect)) {
+		char d[1200];
+
+		cls = tk_class_worst(cls, TK_CHECK);
+		tk_err_clear(why);
+		tk_err_set(why, TK_CHECK, "expect", "expected ALPN '%s', the "
+		    "server %s", expect,
+		    tk_alpn_probe_describe(all, d, sizeof(d)));
+	}
+	return cls;
+}
+
 static void
 release(struct tk_alpn_probe *p)
 {

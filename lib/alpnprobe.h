@@ -101,6 +101,15 @@ enum tk_alpn_order tk_alpnprobe_order(const struct tk_alpnprobe *ap,
     char *const **accepted, size_t *naccepted, char *const **pref,
     size_t *npref);
 
+/*
+ * The class of a finished target: the probes' errors, the refusal of the
+ * whole list, the chain's verdict (CHECK, or WARN for its warnings) and
+ * --expect (NULL: none; judged on the whole-list probe).  *why gets the
+ * cause to print, when there is one (left alone otherwise).
+ */
+enum tk_class tk_alpnprobe_class(const struct tk_alpnprobe *ap,
+    const char *expect, struct tk_err *why);
+
 /* "selected", "ignored", "refused", "error", "pending": the JSON words */
 const char *tk_alpn_outcome_name(enum tk_alpn_outcome o);
 /* "server", "client", "inconsistent", "undetermined" */

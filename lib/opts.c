@@ -227,7 +227,7 @@ const struct tk_opt tk_opts[] = {
 	{"save-chain", 0, TK_ARG_FILE, CHK, "FILE",
 	    "write the served chain as PEM to FILE (one target)",
 	    OFF(save_chain), 0, 0, NULL, false, false},
-	{"shard", 0, TK_ARG_STRING, CHK, "K/N",
+	{"shard", 0, TK_ARG_STRING, CHK | APR, "K/N",
 	    "check only the K-th of N stable shares of the targets",
 	    OFF(shard), 0, 0, NULL, false, false},
 	{"size", 0, TK_ARG_UINT, ECL, "BYTES",
@@ -237,13 +237,13 @@ const struct tk_opt tk_opts[] = {
 	    "plaintext phase first, upgraded by PROTO's STARTTLS dialogue "
 	    "('line': lines echoed until STARTTLS, answered READY)",
 	    OFF(starttls), 0, 0, tk_starttls_protocols, false, false},
-	{"stream", 0, TK_ARG_NONE, CHK, NULL,
+	{"stream", 0, TK_ARG_NONE, CHK | APR, NULL,
 	    "with --json: print each target as it completes, not in input "
 	    "order", OFF(stream), 0, 0, NULL, false, false},
 	{"system-trust", 0, TK_ARG_NONE, ALL, NULL,
 	    "also trust the system store when --ca is given",
 	    OFF(system_trust), 0, 0, NULL, false, false},
-	{"targets", 'T', TK_ARG_FILE, CHK, "FILE",
+	{"targets", 'T', TK_ARG_FILE, CHK | APR, "FILE",
 	    "read targets from FILE ('-' for stdin), one per line; '#' "
 	    "starts a comment", OFF(targets), 0, 0, NULL, false, false},
 	{"timeout", 't', TK_ARG_SECONDS, CL, "SECONDS",
@@ -284,9 +284,9 @@ const struct tk_tool_info tk_opts_tools[] = {
 	    "upgrade a plaintext protocol (SMTP, IMAP, POP3, LDAP, XMPP, "
 	    "...) to TLS and report the dialogue, the session and the "
 	    "certificate", 1, 1},
-	{TK_TOOL_ALPN_PROBE, "tls-alpn-probe", "[OPTIONS] TARGET",
+	{TK_TOOL_ALPN_PROBE, "tls-alpn-probe", "[OPTIONS] TARGET...",
 	    "which application protocols (ALPN) a server accepts, selects "
-	    "and prefers", 1, 1},
+	    "and prefers", 0, TK_ARGS_MAX},
 };
 const size_t tk_opts_ntools = sizeof(tk_opts_tools) / sizeof(tk_opts_tools[0]);
 

@@ -4,6 +4,7 @@
  * starting pushes at its tail, so a result waits only for the ones
  * before it and the memory held is at most `window` targets' state.
  */
+#include <errno.h>
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -202,6 +203,31 @@ tk_runner_new(const struct tk_runner_conf *conf, struct tk_err *err)
 fail:
 	tk_runner_free(rn);
 	return NULL;
+}
+
+int
+tk_runner_parse_shard(const char *s, unsigned *k, unsigned *n,
+    struct tk_err *err)
+{
+	char *end;
+	unsigned long a, b;
+
+	errno = 0;
+	a = strtoul(s, &end, 10);
+	if (end == s || *end != '/' || errno != 0) {
+		goto bad;
+	}
+	b = strtoul(end + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || b == 0 || b > 65536 || a == 0 ||
+	    a > b) {
+		goto bad;
+	}
+	*k = (unsigned)a;
+	*n = (unsigned)b;
+	return 0;
+bad:
+	return tk_err_set(err, TK_USAGE, "options",
+	    "bad --shard '%s' (use K/N with 1 <= K <= N <= 65536)", s);
 }
 
 size_t

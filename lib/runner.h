@@ -56,6 +56,13 @@ struct tk_runner_conf {
 };
 
 /*
+ * --shard K/N: 1 <= K <= N <= 65536, into *k and *n (for
+ * tk_runner_conf's shard_k and shard_n).  0, or -1 with err (USAGE).
+ */
+int tk_runner_parse_shard(const char *s, unsigned *k, unsigned *n,
+    struct tk_err *err);
+
+/*
  * Reads the target list (at most TK_RUNNER_FILE_MAX bytes and
  * TK_RUNNER_TARGETS_MAX targets, kept in memory) and checks every target
  * with conf->check; nothing starts yet.  NULL with err: USAGE for an

@@ -1,16 +1,19 @@
 /*
  * tls-alpn-probe: which application protocols a server accepts, which it
  * selects for a list, and in which order it prefers them (RFC 7301).
- * The probing is lib/alpnprobe's; this file wires the options and prints.
+ * Many targets run at once on one loop (lib/runner), results in input
+ * order; each target's probes are lib/alpntarget's (over lib/alpnprobe).
+ * This file wires the options and prints.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "alpnprobe.h"
+#include "alpntarget.h"
 #include "escape.h"
 #include "report.h"
+#include "runner.h"
 #include "tool.h"
 
 #include "banned.h"
@@ -19,20 +22,21 @@
 
 struct app {
 	struct tk_tool_ctx t;
-	struct tk_target target;
-	struct tk_alpn list;         /* what the user asked about, owned */
-	bool whole;                  /* the whole list in one handshake */
-	struct tk_alpnprobe *ap;
-	/* after the run: what the engine found */
-	const struct tk_alpn_probe *main;   /* NULL unless whole */
-	size_t neach;
-	enum tk_alpn_order mode;
-	char *const *accepted, *const *pref;
-	size_t naccepted, npref;
+	struct tk_runner *rn;
+	struct tk_alpntarget_conf ac;
+	size_t ntargets;             /* after --shard */
+	size_t nres, nok, nwarn;     /* targets emitted */
+	char bad[1024];              /* the target the check refused */
+};
+
+/* One target of the runner. */
+struct job {
+	struct tk_alpntarget at;
+	struct app *app;
 };
 
 static const struct tk_alpn_probe *
-each(const struct app *a, size_t i)
+each(const struct tk_alpntarget *a, size_t i)
 {
 	return tk_alpnprobe_each(a->ap, i);
 }
@@ -44,10 +48,10 @@ each_word(enum tk_alpn_outcome o)
 }
 
 static bool
-expect_met(const struct app *a)
+expect_met(const struct tk_alpntarget *a)
 {
 	return a->main == NULL ||
-	    tk_alpn_probe_expect(a->main, a->t.s.expect);
+	    tk_alpn_probe_expect(a->main, a->conf->t->s.expect);
 }
 
 static void
@@ -66,7 +70,7 @@ join(char *const *names, size_t n, const char *sep, char *buf, size_t len)
 }
 
 static void
-print_text(const struct app *a)
+print_text(const struct tk_alpntarget *a)
 {
 	char list[4096], d[1200];
 
@@ -92,7 +96,7 @@ print_text(const struct app *a)
 		}
 		putchar('\n');
 	}
-	if (a->t.s.order) {
+	if (a->conf->t->s.order) {
 		switch (a->mode) {
 		case TK_ALPN_ORDER_SERVER:
 			join(a->pref, a->npref, " > ", list, sizeof(list));
@@ -112,8 +116,8 @@ print_text(const struct app *a)
 			break;
 		}
 	}
-	if (a->t.s.expect != NULL && a->main != NULL) {
-		printf("expect %s: %s\n", a->t.s.expect,
+	if (a->conf->t->s.expect != NULL && a->main != NULL) {
+		printf("expect %s: %s\n", a->conf->t->s.expect,
 		    expect_met(a) ? "met" : "not met");
 	}
 }
@@ -137,8 +141,7 @@ json_probe(const struct tk_alpn_probe *p)
 {
 	json_t *o = json_object();
 	char abuf[48];
-	const char *al = tk_alpn_probe_alert(p, abuf,
-	    sizeof(abuf));
+	const char *al = tk_alpn_probe_alert(p, abuf, sizeof(abuf));
 
 	json_object_set_new(o, "offered", json_names(p->offer.names,
 	    p->offer.n));
@@ -154,7 +157,7 @@ json_probe(const struct tk_alpn_probe *p)
 }
 
 static void
-print_json(const struct app *a, enum tk_class cls)
+print_json(const struct tk_alpntarget *a, enum tk_class cls)
 {
 	json_t *o = NULL, *arr;
 	const struct tk_alpn_probe *p0 = tk_alpnprobe_first(a->ap);
@@ -185,7 +188,7 @@ print_json(const struct app *a, enum tk_class cls)
 	} else {
 		json_object_set_new(o, "each", json_null());
 	}
-	if (a->t.s.order) {
+	if (a->conf->t->s.order) {
 		json_t *ord = json_object();
 
 		json_object_set_new(ord, "mode",
@@ -199,11 +202,11 @@ print_json(const struct app *a, enum tk_class cls)
 	} else {
 		json_object_set_new(o, "order", json_null());
 	}
-	if (a->t.s.expect != NULL) {
+	if (a->conf->t->s.expect != NULL) {
 		json_t *ex = json_object();
 
 		json_object_set_new(ex, "protocol",
-		    json_string(a->t.s.expect));
+		    json_string(a->conf->t->s.expect));
 		json_object_set_new(ex, "met", json_boolean(expect_met(a)));
 		json_object_set_new(o, "expect", ex);
 	} else {
@@ -215,170 +218,182 @@ print_json(const struct app *a, enum tk_class cls)
 	json_decref(o);
 }
 
-/* The exit class: --expect, the single offer's refusal, probe errors. */
-static enum tk_class
-outcome_class(struct app *a, struct tk_err *why)
+/* Several targets: one line each, the verdict first (as tls-check-cert) */
+static void
+print_brief(const struct tk_alpntarget *j, enum tk_class cls)
 {
-	enum tk_class cls = TK_OK;
-	const struct tk_alpn_probe *p0 = tk_alpnprobe_first(a->ap);
+	const struct tk_settings *s = &j->conf->t->s;
+	char esc[1024], list[4096], d[1200];
+	size_t n = 0;
 
-	for (size_t i = 0; i < a->neach; i++) {
-		if (each(a, i)->out == TK_ALPN_ERROR) {
-			cls = tk_class_worst(cls, each(a, i)->r.err.cls);
-			if (!tk_err_is_set(why)) {
-				*why = each(a, i)->r.err;
-			}
+	tk_escape(j->text, strlen(j->text), esc, sizeof(esc));
+	printf("%-7s %s: ", tk_outcome_word(cls == TK_OK ? TK_OUTCOME_OK :
+	    cls == TK_WARN ? TK_OUTCOME_WARNING : cls == TK_CHECK ?
+	    TK_OUTCOME_FAIL : TK_OUTCOME_ERROR), esc);
+	if (j->main != NULL) {
+		join(j->main->offer.names, j->main->offer.n, ",", list,
+		    sizeof(list));
+		printf("offered %s: %s", list,
+		    tk_alpn_probe_describe(j->main, d, sizeof(d)));
+	} else {
+		for (size_t i = 0; i < j->neach; i++) {
+			n += each(j, i)->out == TK_ALPN_SELECTED;
 		}
+		printf("%zu of %zu protocols accepted", n, j->neach);
 	}
-	if (a->main != NULL && a->main->out != TK_ALPN_SELECTED &&
-	    a->main->out != TK_ALPN_IGNORED) {
-		cls = tk_class_worst(cls, a->main->r.err.cls);
-		*why = a->main->r.err;
+	if (s->order) {
+		printf("; order: %s", tk_alpn_order_name(j->mode));
 	}
-	if (p0 != NULL && p0->r.cls == TK_CHECK) {
-		cls = tk_class_worst(cls, TK_CHECK);
-		if (!tk_err_is_set(why)) {
-			*why = p0->r.err;
-		}
-	} else if (p0 != NULL && p0->r.cls == TK_WARN) {
-		/* the chain's warnings: exit 5 as in every client tool */
-		cls = tk_class_worst(cls, TK_WARN);
+	if (s->expect != NULL && j->main != NULL) {
+		printf("; expect %s: %s", s->expect,
+		    expect_met(j) ? "met" : "not met");
 	}
-	if (!expect_met(a)) {
-		char d[1200];
+	putchar('\n');
+}
 
-		cls = tk_class_worst(cls, TK_CHECK);
-		tk_err_clear(why);
-		tk_err_set(why, TK_CHECK, "expect", "expected ALPN '%s', the "
-		    "server %s", a->t.s.expect,
-		    tk_alpn_probe_describe(a->main, d, sizeof(d)));
+static void
+job_done(void *arg)
+{
+	struct job *j = arg;
+
+	tk_runner_done(j->app->rn, j);
+}
+
+/* The runner starts a target. */
+static void
+start_job(void *arg, void *p, const char *text)
+{
+	struct app *a = arg;
+	struct job *j = p;
+
+	j->app = a;
+	tk_alpntarget_start(&j->at, &a->ac, text, job_done, j);
+}
+
+/* The runner hands a finished target over, in input order. */
+static enum tk_class
+emit_job(void *arg, void *p)
+{
+	struct app *a = arg;
+	struct tk_alpntarget *at = &((struct job *)p)->at;
+	const struct tk_alpn_probe *p0 = NULL;
+	struct tk_err why;
+	enum tk_class cls = tk_alpntarget_finish(at, &why);
+
+	if (at->ap != NULL) {
+		if (a->t.s.json) {
+			print_json(at, cls);
+		} else if (a->ntargets > 1) {
+			print_brief(at, cls);
+		}
+		if (!a->t.s.json && (a->ntargets <= 1 || a->t.s.verbose)) {
+			print_text(at);
+		}
+		fflush(stdout);
+		p0 = tk_alpnprobe_first(at->ap);
 	}
+	if (!a->t.s.json && !a->t.s.quiet && p0 != NULL) {
+		tk_report_warnings(TOOL, &p0->r, stderr);
+	}
+	if (tk_err_is_set(&why) && !a->t.s.quiet) {
+		tk_report_error_line(TOOL, at->text, &why, stderr);
+	}
+	a->nres++;
+	a->nok += cls == TK_OK;
+	a->nwarn += cls == TK_WARN;
 	return cls;
+}
+
+static void
+release_job(void *arg, void *p)
+{
+	(void)arg;
+	tk_alpntarget_release(&((struct job *)p)->at);
+}
+
+/* The runner's check of one target; main() names it on the error line */
+static int
+check_target(void *arg, const char *text, const char *where,
+    struct tk_err *e)
+{
+	struct app *a = arg;
+
+	if (tk_alpntarget_check(text, where, TOOL, e) == 0) {
+		return 0;
+	}
+	snprintf(a->bad, sizeof(a->bad), "%s", text);
+	return -1;
 }
 
 static int
 prepare(struct app *a, struct tk_err *e)
 {
-	if (tk_target_parse(a->t.s.args[0], 443, &a->target, e) < 0 ||
-	    tk_tool_derive(&a->t, e) < 0) {
-		return -1;
-	}
-	if (a->target.scheme[0] != '\0' && strcmp(a->target.scheme,
-	    "https") != 0) {
-		return tk_err_set(e, TK_USAGE, "target", "%s takes "
-		    "HOST[:PORT] or an https:// URL, not '%s'", TOOL,
-		    a->t.s.args[0]);
-	}
-	if (a->t.s.expect != NULL && strcmp(a->t.s.expect, "none") != 0) {
-		struct tk_alpn one;
+	struct tk_settings *s = &a->t.s;
+	struct tk_runner_conf rc;
+	unsigned k = 0, n = 0;
 
-		if (tk_alpn_parse(a->t.s.expect, &one, e) < 0) {
-			return -1;
-		}
-		if (one.n != 1) {
-			tk_alpn_clear(&one);
-			return tk_err_set(e, TK_USAGE, "options",
-			    "--expect takes one protocol, not a list");
-		}
-		tk_alpn_clear(&one);
+	if (s->nargs == 0 && s->targets == NULL) {
+		return tk_err_set(e, TK_USAGE, "options", "missing argument: "
+		    "%s %s", TOOL, tk_tool_info(a->t.tool)->synopsis);
 	}
-	if (tk_alpnprobe_list(a->t.s.alpn != NULL ? &a->t.d.alpn : NULL,
-	    a->t.s.each || a->t.s.order, &a->list, &a->whole, e) < 0) {
+	if (s->shard != NULL && tk_runner_parse_shard(s->shard, &k, &n,
+	    e) < 0) {
 		return -1;
 	}
-	if (a->t.s.expect != NULL && !a->whole) {
-		return tk_err_set(e, TK_USAGE, "options", "--expect needs a "
-		    "list of at most %d protocols to offer in one handshake",
-		    TK_ALPN_GNUTLS_MAX);
+	memset(&rc, 0, sizeof(rc));
+	rc.parallel = s->parallel;
+	rc.unordered = s->json && s->stream;
+	rc.job_size = sizeof(struct job);
+	rc.args = s->args;
+	rc.nargs = s->nargs;
+	rc.file = s->targets;
+	rc.shard_k = k;
+	rc.shard_n = n;
+	rc.check = check_target;
+	rc.start = start_job;
+	rc.emit = emit_job;
+	rc.release = release_job;
+	rc.arg = a;
+	a->rn = tk_runner_new(&rc, e);
+	if (a->rn == NULL || tk_tool_derive(&a->t, e) < 0) {
+		return -1;
 	}
-	if (!a->whole && !a->t.s.each && !a->t.s.order) {
-		return tk_alpn_check_gnutls(&a->list, e);
+	a->ntargets = tk_runner_count(a->rn);
+	if (tk_alpntarget_prepare(&a->ac, &a->t, TOOL, a->ntargets, e) < 0) {
+		return -1;
 	}
 	return tk_tool_creds(&a->t, e);
-}
-
-static void
-on_done(void *arg)
-{
-	tk_loop_stop(((struct app *)arg)->t.loop);
-}
-
-static int
-run(struct app *a, struct tk_err *e)
-{
-	struct tk_alpnprobe_conf pc;
-	struct tk_conn_conf cc;
-
-	if (tk_tool_loop(&a->t, e) < 0) {
-		return -1;
-	}
-	tk_tool_conn_conf(&a->t, &a->target, &cc);
-	cc.no_verify = false;   /* the chain is judged as the options say */
-	cc.insecure = a->t.s.insecure;
-	cc.check = &a->t.d.check;
-	cc.starttls = a->t.s.starttls;
-	memset(&pc, 0, sizeof(pc));
-	pc.cc = &cc;
-	pc.tool = TOOL;
-	pc.target = a->t.s.args[0];
-	pc.list = &a->list;
-	pc.whole = a->whole;
-	pc.each = a->t.s.each;
-	pc.order = a->t.s.order;
-	pc.parallel = a->t.s.parallel;
-	a->ap = tk_alpnprobe_new(a->t.loop, &pc, on_done, a, e);
-	if (a->ap == NULL) {
-		return -1;
-	}
-	tk_alpnprobe_start(a->ap);
-	if (tk_loop_run(a->t.loop, e) < 0) {
-		return -1;
-	}
-	a->main = tk_alpnprobe_whole(a->ap);
-	a->neach = tk_alpnprobe_neach(a->ap);
-	a->mode = tk_alpnprobe_order(a->ap, &a->accepted, &a->naccepted,
-	    &a->pref, &a->npref);
-	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	static struct app a;
-	struct tk_err e, why;
-	enum tk_class cls;
-	const struct tk_alpn_probe *p0;
-	int rc;
+	struct tk_err e;
+	int code;
 
 	tk_err_clear(&e);
-	tk_err_clear(&why);
-	rc = tk_tool_start(&a.t, TK_TOOL_ALPN_PROBE, TOOL, argc, argv);
-	if (rc >= 0) {
-		return rc;
+	code = tk_tool_start(&a.t, TK_TOOL_ALPN_PROBE, TOOL, argc, argv);
+	if (code >= 0) {
+		return code;
 	}
-	if (prepare(&a, &e) < 0 || run(&a, &e) < 0) {
-		tk_report_error_line(TOOL, a.t.s.nargs ? a.t.s.args[0] : NULL,
-		    &e, stderr);
-		cls = e.cls;
-		goto out;
-	}
-	cls = outcome_class(&a, &why);
-	if (a.t.s.json) {
-		print_json(&a, cls);
+	if (prepare(&a, &e) < 0 || tk_tool_loop(&a.t, &e) < 0 ||
+	    tk_runner_run(a.rn, a.t.loop, &e) < 0) {
+		/* one target on the command line: the line names it */
+		tk_report_error_line(TOOL, a.bad[0] != '\0' ? a.bad :
+		    a.t.s.nargs == 1 && a.t.s.targets == NULL ? a.t.s.args[0] :
+		    NULL, &e, stderr);
+		code = tk_err_exit_code(e.cls);
 	} else {
-		print_text(&a);
+		if (a.nres > 1 && !a.t.s.json && !a.t.s.quiet) {
+			printf("%zu targets: %zu ok, %zu warning, %zu failed\n",
+			    a.nres, a.nok, a.nwarn, a.nres - a.nok - a.nwarn);
+		}
+		code = tk_err_exit_code(tk_runner_worst(a.rn));
 	}
-	p0 = tk_alpnprobe_first(a.ap);
-	if (!a.t.s.json && !a.t.s.quiet && p0 != NULL) {
-		tk_report_warnings(TOOL, &p0->r, stderr);
-	}
-	if (tk_err_is_set(&why) && !a.t.s.quiet) {
-		tk_report_error_line(TOOL, a.t.s.args[0], &why, stderr);
-	}
-out:
 	fflush(stdout);
-	tk_alpnprobe_free(a.ap);
-	tk_alpn_clear(&a.list);
+	tk_runner_free(a.rn);
+	tk_alpntarget_conf_release(&a.ac);
 	tk_tool_end(&a.t);
-	return tk_err_exit_code(cls);
+	return code;
 }

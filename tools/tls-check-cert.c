@@ -5,7 +5,6 @@
  * Each target's pipeline is lib/checktarget's; this file wires the
  * options and the output.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,30 +41,6 @@ struct app {
 	struct tk_checktarget file;   /* --file */
 	enum tk_class save_cls;       /* --save-chain failed: USAGE */
 };
-
-static int
-parse_shard(const char *s, unsigned *k, unsigned *n, struct tk_err *err)
-{
-	char *end;
-	unsigned long a, b;
-
-	errno = 0;
-	a = strtoul(s, &end, 10);
-	if (end == s || *end != '/' || errno != 0) {
-		goto bad;
-	}
-	b = strtoul(end + 1, &end, 10);
-	if (*end != '\0' || errno != 0 || b == 0 || b > 65536 || a == 0 ||
-	    a > b) {
-		goto bad;
-	}
-	*k = (unsigned)a;
-	*n = (unsigned)b;
-	return 0;
-bad:
-	return tk_err_set(err, TK_USAGE, "options",
-	    "bad --shard '%s' (use K/N with 1 <= K <= N <= 65536)", s);
-}
 
 /* The runner's check of one target: it parses, and its dialogue is known */
 static int
@@ -234,7 +209,8 @@ prepare(struct app *a, struct tk_err *e)
 	if (tk_tool_derive(&a->t, e) < 0) {
 		return -1;
 	}
-	if (s->shard != NULL && parse_shard(s->shard, &k, &n, e) < 0) {
+	if (s->shard != NULL && tk_runner_parse_shard(s->shard, &k, &n,
+	    e) < 0) {
 		return -1;
 	}
 	if (s->file != NULL && (s->nargs > 0 || s->targets != NULL)) {

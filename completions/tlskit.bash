@@ -95,7 +95,7 @@ _tlskit()
 		;;
 	tls-starttls)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--alpn --at --ca --cert --check-injection --color --crit-days --crlf --deadline --debug --ehlo-name --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --min-key-bits --min-version --no-sni --priority --profile --proto --proxy --quiet --relay --require-staple --resolve --system-trust --timeout --verbose --version --warn-days --xmpp-domain' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--alpn --at --ca --cert --check-injection --color --crit-days --crlf --deadline --debug --ehlo-name --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --min-key-bits --min-version --no-sni --parallel --priority --profile --proto --proxy --quiet --relay --require-staple --resolve --shard --stream --system-trust --targets --timeout --verbose --version --warn-days --xmpp-domain' -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
 		fi

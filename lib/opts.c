@@ -180,7 +180,7 @@ const struct tk_opt tk_opts[] = {
 	    "find the server's preference order among the accepted "
 	    "protocols, and whether it honours the client's order",
 	    OFF(order), 0, 0, NULL, false, false},
-	{"parallel", 'j', TK_ARG_UINT, CHK | APR, "N",
+	{"parallel", 'j', TK_ARG_UINT, CHK | APR | STL, "N",
 	    "targets checked at once (default 64)", OFF(parallel), 1, 10000,
 	    NULL, false, false},
 	{"pem", 0, TK_ARG_NONE, CHK, NULL,
@@ -227,7 +227,7 @@ const struct tk_opt tk_opts[] = {
 	{"save-chain", 0, TK_ARG_FILE, CHK, "FILE",
 	    "write the served chain as PEM to FILE (one target)",
 	    OFF(save_chain), 0, 0, NULL, false, false},
-	{"shard", 0, TK_ARG_STRING, CHK | APR, "K/N",
+	{"shard", 0, TK_ARG_STRING, CHK | STL | APR, "K/N",
 	    "check only the K-th of N stable shares of the targets",
 	    OFF(shard), 0, 0, NULL, false, false},
 	{"size", 0, TK_ARG_UINT, ECL, "BYTES",
@@ -237,13 +237,13 @@ const struct tk_opt tk_opts[] = {
 	    "plaintext phase first, upgraded by PROTO's STARTTLS dialogue "
 	    "('line': lines echoed until STARTTLS, answered READY)",
 	    OFF(starttls), 0, 0, tk_starttls_protocols, false, false},
-	{"stream", 0, TK_ARG_NONE, CHK | APR, NULL,
+	{"stream", 0, TK_ARG_NONE, CHK | STL | APR, NULL,
 	    "with --json: print each target as it completes, not in input "
 	    "order", OFF(stream), 0, 0, NULL, false, false},
 	{"system-trust", 0, TK_ARG_NONE, ALL, NULL,
 	    "also trust the system store when --ca is given",
 	    OFF(system_trust), 0, 0, NULL, false, false},
-	{"targets", 'T', TK_ARG_FILE, CHK | APR, "FILE",
+	{"targets", 'T', TK_ARG_FILE, CHK | STL | APR, "FILE",
 	    "read targets from FILE ('-' for stdin), one per line; '#' "
 	    "starts a comment", OFF(targets), 0, 0, NULL, false, false},
 	{"timeout", 't', TK_ARG_SECONDS, CL, "SECONDS",
@@ -280,10 +280,10 @@ const struct tk_tool_info tk_opts_tools[] = {
 	    "check a server's or a file's certificate chain for a name and "
 	    "say exactly why it fails", 0, TK_ARGS_MAX},
 	{TK_TOOL_STARTTLS, "tls-starttls",
-	    "[OPTIONS] --proto PROTO HOST[:PORT] | URL",
+	    "[OPTIONS] [--proto PROTO] TARGET... | --targets FILE",
 	    "upgrade a plaintext protocol (SMTP, IMAP, POP3, LDAP, XMPP, "
 	    "...) to TLS and report the dialogue, the session and the "
-	    "certificate", 1, 1},
+	    "certificate", 0, TK_ARGS_MAX},
 	{TK_TOOL_ALPN_PROBE, "tls-alpn-probe", "[OPTIONS] TARGET...",
 	    "which application protocols (ALPN) a server accepts, selects "
 	    "and prefers", 0, TK_ARGS_MAX},

@@ -450,9 +450,20 @@ bad_starttls() {
 	    "xmpp://127.0.0.1:$CLOSED_PORT"
 }
 
-@test "starttls: two targets" {
-	bad_starttls "target|argument" --ca "$TESTDATA/ca.crt" \
+@test "starttls: --relay with two targets" {
+	bad_starttls "relay takes one target" --relay --ca "$TESTDATA/ca.crt" \
 	    "smtp://127.0.0.1:$CLOSED_PORT" "smtp://127.0.0.1:$CLOSED_PORT"
+}
+
+@test "starttls: --relay with --targets - (stdin carries the session)" {
+	bad_starttls "relay reads stdin" --relay --ca "$TESTDATA/ca.crt" \
+	    --targets - </dev/null
+}
+
+@test "starttls: a target without a protocol among several" {
+	bad_starttls "127\.0\.0\.1:$CLOSED_PORT: options: no protocol" \
+	    --ca "$TESTDATA/ca.crt" "smtp://127.0.0.1:$CLOSED_PORT" \
+	    "127.0.0.1:$CLOSED_PORT"
 }
 
 @test "starttls: unreadable --ca" {

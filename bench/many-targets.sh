@@ -14,9 +14,10 @@
 # Bounded: every run is under `timeout` (600 s), REPS is at most 9.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-SRC=$PWD
-CHECK=${TK_CHECK:-$SRC/build/tools/tls-check-cert}
+BENCH_NAME=many-targets
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+CHECK=${TK_CHECK:-$CHECK}
 REPS=${1:-3}
 shift || true
 SIZES=("$@")
@@ -24,20 +25,10 @@ SIZES=("$@")
 SAMPLES_OUT=${SAMPLES_OUT:-}
 LIMIT_S=180
 
-die() {
-	echo "many-targets: $*" >&2
-	exit 1
-}
-
-if ! [[ $REPS =~ ^[0-9]+$ ]] || ((REPS < 1 || REPS > 9)); then
-	die "REPS must be 1 to 9"
-fi
-[[ -x $CHECK ]] || die "no tls-check-cert at $CHECK"
-[[ -x /usr/bin/time ]] || die "/usr/bin/time (GNU time) is missing"
-
-DIR=$(mktemp -d /tmp/many-targets.XXXXXX)
-trap 'rm -rf "$DIR"' EXIT
-trap 'exit 130' INT TERM
+bench_count REPS "$REPS" 1 9
+[[ -x $CHECK ]] || bench_die "no tls-check-cert at $CHECK"
+[[ -x /usr/bin/time ]] || bench_die "/usr/bin/time (GNU time) is missing"
+DIR=$BENCH_DIR
 
 # a port nobody listens on: bound then closed, checked refused with bash
 PORT=
@@ -48,27 +39,21 @@ for ((i = 0; i < 50; i++)); do
 		break
 	fi
 done
-[[ -n $PORT ]] || die "no closed port found on 127.0.0.1"
-
-median() {
-	sort -n | awk '{ v[NR] = $1 } END {
-		if (NR % 2) print v[(NR + 1) / 2]
-		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+[[ -n $PORT ]] || bench_die "no closed port found on 127.0.0.1"
 
 # run_once N: prints "rss_kib targets_per_s"
 run_once() {
 	local n=$1 t0 t1 rc lines
 
-	t0=$(date +%s%N)
+	t0=$(bench_now_ns)
 	rc=0
 	timeout 600 /usr/bin/time -v -o "$DIR/time" "$CHECK" --json \
 	    --targets "$DIR/targets.$n" >"$DIR/out" 2>/dev/null || rc=$?
-	t1=$(date +%s%N)
+	t1=$(bench_now_ns)
 	# every target is refused: exit 3, one line each
-	((rc == 3)) || die "N=$n: exit $rc, not 3"
+	((rc == 3)) || bench_die "N=$n: exit $rc, not 3"
 	lines=$(wc -l <"$DIR/out")
-	((lines == n)) || die "N=$n: $lines results, not $n"
+	((lines == n)) || bench_die "N=$n: $lines results, not $n"
 	awk -v n="$n" -v ns=$((t1 - t0)) '
 	    /Maximum resident set size/ { rss = $NF }
 	    END { printf "%d %.0f\n", rss, n / (ns / 1e9) }' "$DIR/time"
@@ -100,8 +85,8 @@ for n in "${SIZES[@]}"; do
 			    >>"$SAMPLES_OUT"
 		fi
 	done
-	rss=$(median <"$DIR/rss")
-	rate=$(median <"$DIR/rate")
+	rss=$(bench_median <"$DIR/rss")
+	rate=$(bench_median <"$DIR/rate")
 	rate=${rate%.*}
 	printf '%-9s %14.1f %14s\n' "$n" "$(awk -v k="$rss" \
 	    'BEGIN { print k / 1024 }')" "$rate"

@@ -853,6 +853,23 @@ out:
 }
 
 void
+tk_tally_add(struct tk_tally *t, enum tk_class cls)
+{
+	t->n++;
+	t->ok += cls == TK_OK;
+	t->warn += cls == TK_WARN;
+}
+
+void
+tk_tally_print(const struct tk_tally *t, const char *noun, FILE *out)
+{
+	if (t->n > 1) {
+		fprintf(out, "%zu %s: %zu ok, %zu warning, %zu failed\n",
+		    t->n, noun, t->ok, t->warn, t->n - t->ok - t->warn);
+	}
+}
+
+void
 tk_report_warnings(const char *tool, const struct tk_result *r, FILE *out)
 {
 	char esc[1024], tgt[600];

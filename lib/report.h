@@ -82,6 +82,19 @@ int tk_nagios_print(const struct tk_nagios *ns, unsigned warn_days,
     unsigned crit_days, FILE *out);
 void tk_nagios_release(struct tk_nagios *ns);
 
+/*
+ * The last line of a text run over several targets or addresses:
+ * "N targets: x ok, y warning, z failed" (ERROR counts as failed).
+ */
+struct tk_tally {
+	size_t n, ok, warn;
+};
+
+void tk_tally_add(struct tk_tally *t, enum tk_class cls);
+/* Prints the line when more than one was added; noun is "targets" or
+ * "addresses". */
+void tk_tally_print(const struct tk_tally *t, const char *noun, FILE *out);
+
 /* The same for results at hand. */
 int tk_report_nagios(const struct tk_result *const *rs, size_t n,
     unsigned warn_days, unsigned crit_days, FILE *out);

@@ -114,6 +114,25 @@ tk_tool_conn_conf(const struct tk_tool_ctx *t, const struct tk_target *target,
 	cc->deadline_total_ms = t->d.deadline_total_ms;
 }
 
+int
+tk_tool_runner_conf(const struct tk_tool_ctx *t, struct tk_runner_conf *rc,
+    struct tk_err *err)
+{
+	const struct tk_settings *s = &t->s;
+
+	memset(rc, 0, sizeof(*rc));
+	if (s->shard != NULL && tk_runner_parse_shard(s->shard, &rc->shard_k,
+	    &rc->shard_n, err) < 0) {
+		return -1;
+	}
+	rc->parallel = s->parallel;
+	rc->unordered = s->json && s->stream;
+	rc->args = s->args;
+	rc->nargs = s->nargs;
+	rc->file = s->targets;
+	return 0;
+}
+
 void
 tk_tool_end(struct tk_tool_ctx *t)
 {

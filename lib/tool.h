@@ -14,6 +14,7 @@
 
 #include "conn.h"
 #include "opts.h"
+#include "runner.h"
 
 struct tk_tool_ctx {
 	enum tk_tool tool;
@@ -73,6 +74,15 @@ uint64_t tk_tool_timeout_ms(const struct tk_tool_ctx *t);
  */
 void tk_tool_conn_conf(const struct tk_tool_ctx *t,
     const struct tk_target *target, struct tk_conn_conf *cc);
+
+/*
+ * The runner configuration the options say: the targets of argv and
+ * --targets, --parallel, --shard (parsed: a bad one is USAGE), --stream
+ * with --json.  The tool adds job_size, its callbacks and arg.  0, or -1
+ * with err.
+ */
+int tk_tool_runner_conf(const struct tk_tool_ctx *t,
+    struct tk_runner_conf *rc, struct tk_err *err);
 
 /* Frees the loop, resolver, creds and derived ALPN list; t may be zeroed. */
 void tk_tool_end(struct tk_tool_ctx *t);

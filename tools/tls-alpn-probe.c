@@ -25,7 +25,7 @@ struct app {
 	struct tk_runner *rn;
 	struct tk_alpntarget_conf ac;
 	size_t ntargets;             /* after --shard */
-	size_t nres, nok, nwarn;     /* targets emitted */
+	struct tk_tally tally;        /* results emitted */
 	char bad[1024];              /* the target the check refused */
 };
 
@@ -298,9 +298,7 @@ emit_job(void *arg, void *p)
 	if (tk_err_is_set(&why) && !a->t.s.quiet) {
 		tk_report_error_line(TOOL, at->text, &why, stderr);
 	}
-	a->nres++;
-	a->nok += cls == TK_OK;
-	a->nwarn += cls == TK_WARN;
+	tk_tally_add(&a->tally, cls);
 	return cls;
 }
 
@@ -330,25 +328,15 @@ prepare(struct app *a, struct tk_err *e)
 {
 	struct tk_settings *s = &a->t.s;
 	struct tk_runner_conf rc;
-	unsigned k = 0, n = 0;
 
 	if (s->nargs == 0 && s->targets == NULL) {
 		return tk_err_set(e, TK_USAGE, "options", "missing argument: "
 		    "%s %s", TOOL, tk_tool_info(a->t.tool)->synopsis);
 	}
-	if (s->shard != NULL && tk_runner_parse_shard(s->shard, &k, &n,
-	    e) < 0) {
+	if (tk_tool_runner_conf(&a->t, &rc, e) < 0) {
 		return -1;
 	}
-	memset(&rc, 0, sizeof(rc));
-	rc.parallel = s->parallel;
-	rc.unordered = s->json && s->stream;
 	rc.job_size = sizeof(struct job);
-	rc.args = s->args;
-	rc.nargs = s->nargs;
-	rc.file = s->targets;
-	rc.shard_k = k;
-	rc.shard_n = n;
 	rc.check = check_target;
 	rc.start = start_job;
 	rc.emit = emit_job;
@@ -385,9 +373,8 @@ main(int argc, char **argv)
 		    NULL, &e, stderr);
 		code = tk_err_exit_code(e.cls);
 	} else {
-		if (a.nres > 1 && !a.t.s.json && !a.t.s.quiet) {
-			printf("%zu targets: %zu ok, %zu warning, %zu failed\n",
-			    a.nres, a.nok, a.nwarn, a.nres - a.nok - a.nwarn);
+		if (!a.t.s.json && !a.t.s.quiet) {
+			tk_tally_print(&a.tally, "targets", stdout);
 		}
 		code = tk_err_exit_code(tk_runner_worst(a.rn));
 	}

@@ -35,7 +35,7 @@ struct app {
 	struct tk_fixfetch_conf fc;   /* --fix-chain, --intermediates */
 	gnutls_x509_crt_t *inter;
 	size_t ntargets;              /* after --shard */
-	size_t nres, nok, nwarn;      /* results emitted */
+	struct tk_tally tally;        /* results emitted */
 	struct tk_nagios nagios;      /* --nagios: the summary so far */
 	bool color;
 	struct tk_checktarget file;   /* --file */
@@ -148,9 +148,7 @@ emit_check(struct app *a, struct tk_check *c)
 		tk_report_error_line(TOOL, NULL, &e, stderr);
 		a->save_cls = TK_USAGE;
 	}
-	a->nres++;
-	a->nok += c->r.cls == TK_OK;
-	a->nwarn += c->r.cls == TK_WARN;
+	tk_tally_add(&a->tally, c->r.cls);
 	if (a->t.s.nagios && tk_nagios_add(&a->nagios, &c->r) < 0) {
 		return TK_INTERNAL;
 	}
@@ -204,13 +202,11 @@ prepare(struct app *a, struct tk_err *e)
 {
 	struct tk_settings *s = &a->t.s;
 	struct tk_runner_conf rc;
-	unsigned k = 0, n = 0;
 
 	if (tk_tool_derive(&a->t, e) < 0) {
 		return -1;
 	}
-	if (s->shard != NULL && tk_runner_parse_shard(s->shard, &k, &n,
-	    e) < 0) {
+	if (tk_tool_runner_conf(&a->t, &rc, e) < 0) {
 		return -1;
 	}
 	if (s->file != NULL && (s->nargs > 0 || s->targets != NULL)) {
@@ -252,15 +248,7 @@ prepare(struct app *a, struct tk_err *e)
 		return tk_err_set(e, TK_USAGE, "options",
 		    "--stream goes with --json");
 	}
-	memset(&rc, 0, sizeof(rc));
-	rc.parallel = s->parallel;
-	rc.unordered = s->json && s->stream;
 	rc.job_size = sizeof(struct job);
-	rc.args = s->args;
-	rc.nargs = s->nargs;
-	rc.file = s->targets;
-	rc.shard_k = k;
-	rc.shard_n = n;
 	rc.check = check_target;
 	rc.start = start_job;
 	rc.emit = emit_job;
@@ -271,7 +259,7 @@ prepare(struct app *a, struct tk_err *e)
 		return -1;
 	}
 	a->ntargets = tk_runner_count(a->rn);
-	if (s->file == NULL && a->ntargets == 0 && n == 0) {
+	if (s->file == NULL && a->ntargets == 0 && rc.shard_n == 0) {
 		return tk_err_set(e, TK_USAGE, "options",
 		    "no target: give HOST[:PORT], URL, --targets FILE or "
 		    "--file CHAIN");
@@ -332,11 +320,9 @@ main(int argc, char **argv)
 		code = tk_nagios_print(&a.nagios, a.t.co.warn_days,
 		    a.t.co.crit_days, stdout);
 	} else {
-		if (a.nres > 1 && !a.t.s.json && !a.t.s.pem && !a.t.s.quiet) {
-			printf("%zu %s: %zu ok, %zu warning, %zu failed\n",
-			    a.nres, a.t.s.all_addresses ? "addresses" :
-			    "targets", a.nok, a.nwarn,
-			    a.nres - a.nok - a.nwarn);
+		if (!a.t.s.json && !a.t.s.pem && !a.t.s.quiet) {
+			tk_tally_print(&a.tally, a.t.s.all_addresses ?
+			    "addresses" : "targets", stdout);
 		}
 		code = tk_err_exit_code(tk_class_worst(a.save_cls,
 		    a.t.s.file != NULL ? a.file.one.r.cls :

@@ -37,7 +37,7 @@ struct app {
 	struct tk_runner *rn;
 	struct tk_relay *rl;          /* --relay */
 	size_t ntargets;              /* after --shard */
-	size_t nres, nok, nwarn;      /* results emitted */
+	struct tk_tally tally;        /* results emitted */
 	char bad[512];                /* the target the check refused */
 	bool color;
 };
@@ -145,9 +145,7 @@ emit_job(void *arg, void *p)
 		print_report(a, &job->u.r);
 	}
 	cls = job->u.r.cls;
-	a->nres++;
-	a->nok += cls == TK_OK;
-	a->nwarn += cls == TK_WARN;
+	tk_tally_add(&a->tally, cls);
 	return cls;
 }
 
@@ -165,12 +163,11 @@ prepare(struct app *a, struct tk_err *e)
 {
 	struct tk_settings *s = &a->t.s;
 	struct tk_runner_conf rc;
-	unsigned k = 0, n = 0;
 
 	if (tk_tool_derive(&a->t, e) < 0) {
 		return -1;
 	}
-	if (s->shard != NULL && tk_runner_parse_shard(s->shard, &k, &n, e) < 0) {
+	if (tk_tool_runner_conf(&a->t, &rc, e) < 0) {
 		return -1;
 	}
 	if (s->relay && s->targets != NULL && strcmp(s->targets, "-") == 0) {
@@ -178,15 +175,7 @@ prepare(struct app *a, struct tk_err *e)
 		    "--relay reads stdin: give its target as an argument, "
 		    "not with --targets -");
 	}
-	memset(&rc, 0, sizeof(rc));
-	rc.parallel = s->parallel;
-	rc.unordered = s->json && s->stream;
 	rc.job_size = sizeof(struct job);
-	rc.args = s->args;
-	rc.nargs = s->nargs;
-	rc.file = s->targets;
-	rc.shard_k = k;
-	rc.shard_n = n;
 	rc.check = check_target;
 	rc.start = start_job;
 	rc.emit = emit_job;
@@ -215,7 +204,7 @@ prepare(struct app *a, struct tk_err *e)
 		return tk_err_set(e, TK_USAGE, "options",
 		    "--stream goes with --json");
 	}
-	if (a->ntargets == 0 && n == 0) {
+	if (a->ntargets == 0 && rc.shard_n == 0) {
 		return tk_err_set(e, TK_USAGE, "options",
 		    "no target: give HOST[:PORT], URL or --targets FILE");
 	}
@@ -266,9 +255,8 @@ main(int argc, char **argv)
 		    a.t.s.args[0] : NULL, &e, stderr);
 		code = tk_err_exit_code(e.cls);
 	} else {
-		if (a.nres > 1 && !a.t.s.json && !a.t.s.quiet) {
-			printf("%zu targets: %zu ok, %zu warning, %zu failed\n",
-			    a.nres, a.nok, a.nwarn, a.nres - a.nok - a.nwarn);
+		if (!a.t.s.json && !a.t.s.quiet) {
+			tk_tally_print(&a.tally, "targets", stdout);
 		}
 		code = tk_err_exit_code(tk_runner_worst(a.rn));
 	}

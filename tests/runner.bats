@@ -32,8 +32,23 @@ peak_rss_kib() {
 	sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$1"
 }
 
+# assert_rss_bounded FILE: the peak RSS of GNU time's report is under
+# 64 MiB.  Not under AddressSanitizer, whose quarantine keeps freed
+# memory (256 MiB by default) and whose shadow grows with it: the bound
+# is the plain build's; the order and counts are checked in both.
+assert_rss_bounded() {
+	local rss
+
+	if nm -D "$TK_CHECK" 2>/dev/null | grep -q ' __asan_init'; then
+		return 0
+	fi
+	rss=$(peak_rss_kib "$1")
+	[[ -n $rss ]] || fail "no RSS from /usr/bin/time"
+	((rss < 64 * 1024)) || fail "peak RSS $rss KiB, bound 64 MiB"
+}
+
 @test "20 000 targets: in input order, one JSON line each, exit 3, RSS bounded" {
-	local f=$BATS_TEST_TMPDIR/targets.txt rss
+	local f=$BATS_TEST_TMPDIR/targets.txt
 	write_targets 20000 "$f"
 	grep -v '^[[:space:]]*#' "$f" | grep -v '^[[:space:]]*$' \
 	    >"$BATS_TEST_TMPDIR/want"
@@ -50,9 +65,7 @@ peak_rss_kib() {
 	    wc -l)" 20000
 	# before the runner every result was held to the end: ~29 KB each,
 	# over 500 MiB here; now the window's results and the list's text
-	rss=$(peak_rss_kib "$BATS_TEST_TMPDIR/time")
-	[[ -n $rss ]] || fail "no RSS from /usr/bin/time"
-	((rss < 64 * 1024)) || fail "peak RSS $rss KiB, bound 64 MiB"
+	assert_rss_bounded "$BATS_TEST_TMPDIR/time"
 }
 
 @test "the same list from stdin with --parallel 3: the same order" {
@@ -83,7 +96,7 @@ ${lines[1999]}"
 }
 
 @test "--nagios over 20 000 targets: one line, CRITICAL, RSS bounded (results are not kept)" {
-	local f=$BATS_TEST_TMPDIR/targets.txt rss
+	local f=$BATS_TEST_TMPDIR/targets.txt
 	write_targets 20000 "$f"
 
 	run -2 --separate-stderr /usr/bin/time -v \
@@ -92,7 +105,5 @@ ${lines[1999]}"
 	assert_equal "${#lines[@]}" 1
 	[[ ${lines[0]} == "TLS CRITICAL - 20000 of 20000 targets failed; 127.0.0.1:1: connect: "* ]] ||
 	    fail "unexpected line: ${lines[0]:0:200}"
-	rss=$(peak_rss_kib "$BATS_TEST_TMPDIR/time")
-	[[ -n $rss ]] || fail "no RSS from /usr/bin/time"
-	((rss < 64 * 1024)) || fail "peak RSS $rss KiB, bound 64 MiB"
+	assert_rss_bounded "$BATS_TEST_TMPDIR/time"
 }

@@ -10,6 +10,8 @@ pkgs=(
 	gnutls-bin openssl
 	bats bats-support bats-assert jq python3 groff-base man-db
 	nginx-light strace libtasn1-bin publicsuffix shellcheck valgrind
+	# the shells whose completion files tests/docs.bats checks
+	zsh fish
 	# real STARTTLS peers for tests/starttls-real.bats (not inn2, not
 	# mariadb: a scripted NNTP server stands in for INN)
 	postfix dovecot-imapd dovecot-pop3d dovecot-managesieved dovecot-lmtpd

@@ -21,6 +21,7 @@
 #include "verify.h"
 
 #include "tk_test.h"
+#include "tk_testdata.h"
 
 #ifndef TK_TESTDATA
 #error "TK_TESTDATA must name the testdata directory"
@@ -51,25 +52,6 @@ show(const char *name, const struct tk_verdict *v)
 
 /* ---- the testdata chains ------------------------------------------- */
 
-static gnutls_x509_crt_t *
-load(const char *file, unsigned *n)
-{
-	char path[512];
-	gnutls_datum_t d = {NULL, 0};
-	gnutls_x509_crt_t *list = NULL;
-	struct tk_err e;
-
-	tk_err_clear(&e);
-	snprintf(path, sizeof(path), "%s/%s", TK_TESTDATA, file);
-	*n = 0;
-	if (tk_creds_read_file(path, "test file", &d, &e) < 0 ||
-	    tk_creds_load_certs(&d, path, &list, n, &e) < 0) {
-		fprintf(stderr, "cannot load %s: %s\n", path, e.msg);
-	}
-	gnutls_free(d.data);
-	return list;
-}
-
 static void
 free_list(gnutls_x509_crt_t *list, unsigned n)
 {
@@ -86,7 +68,7 @@ trust_from(const char *file)
 	gnutls_x509_crt_t *list;
 	unsigned n;
 
-	list = load(file, &n);
+	list = tk_test_certs(file, &n);
 	if (gnutls_x509_trust_list_init(&tl, 0) < 0) {
 		return NULL;
 	}
@@ -146,7 +128,7 @@ test_files(void)
 
 		TK_CASE(fc->name);
 		tk_err_clear(&e);
-		list = load(fc->chain, &n);
+		list = tk_test_certs(fc->chain, &n);
 		EXPECT_TRUE(n > 0);
 		if (n == 0) {
 			continue;
@@ -189,10 +171,10 @@ test_order(void)
 	struct tk_verdict v;
 	struct tk_err e;
 
-	leaf = load("localhost-rsa.crt", &n1);
-	inter = load("intermediate.crt", &n2);
-	root = load("ca.crt", &n3);
-	other = load("other-ca.crt", &n4);
+	leaf = tk_test_certs("localhost-rsa.crt", &n1);
+	inter = tk_test_certs("intermediate.crt", &n2);
+	root = tk_test_certs("ca.crt", &n3);
+	other = tk_test_certs("other-ca.crt", &n4);
 	EXPECT_TRUE(n1 == 1 && n2 == 1 && n3 == 1 && n4 == 1);
 	if (n1 + n2 + n3 + n4 != 4) {
 		goto out;

@@ -19,6 +19,7 @@
 #include "tls.h"
 
 #include "tk_test.h"
+#include "tk_testdata.h"
 
 #ifndef TK_TESTDATA
 #error "TK_TESTDATA must name the testdata directory"
@@ -44,21 +45,10 @@ fixed_time(time_t *t)
 static int
 load_creds(void)
 {
-	struct tk_creds_conf sc, cc;
-	struct tk_err err;
+	int rc = tk_test_creds_pair(&server_creds, &client_creds);
 
-	memset(&sc, 0, sizeof(sc));
-	sc.cert_file = TK_TESTDATA "/localhost-ecdsa-chain.pem";
-	sc.key_file = TK_TESTDATA "/localhost-ecdsa.key";
-	tk_err_clear(&err);
-	server_creds = tk_creds_new(&sc, &err);
-	memset(&cc, 0, sizeof(cc));
-	cc.ca[0] = TK_TESTDATA "/ca.crt";
-	cc.nca = 1;
-	cc.want_trust = true;
-	client_creds = tk_creds_new(&cc, &err);
-	EXPECT_TRUE(server_creds != NULL && client_creds != NULL);
-	return server_creds != NULL && client_creds != NULL ? 0 : -1;
+	EXPECT_EQ_INT(rc, 0);
+	return rc;
 }
 
 /* One side under test (s: the stream's), one peer (p), both handshaken. */

@@ -14,6 +14,7 @@
 #include "tls.h"
 
 #include "tk_test.h"
+#include "tk_testdata.h"
 
 #ifndef TK_TESTDATA
 #error "TK_TESTDATA must name the testdata directory"
@@ -332,32 +333,13 @@ static struct tk_creds *server_creds, *client_creds;
 static int
 load_creds(void)
 {
-	struct tk_creds_conf sc, cc;
-	struct tk_err err;
+	int rc = tk_test_creds_pair(&server_creds, &client_creds);
 
-	memset(&sc, 0, sizeof(sc));
-	sc.cert_file = TK_TESTDATA "/localhost-ecdsa-chain.pem";
-	sc.key_file = TK_TESTDATA "/localhost-ecdsa.key";
-	tk_err_clear(&err);
-	server_creds = tk_creds_new(&sc, &err);
-	EXPECT_TRUE(server_creds != NULL);
-	if (server_creds == NULL) {
-		fprintf(stderr, "  server creds: %s\n", err.msg);
+	EXPECT_EQ_INT(rc, 0);
+	if (rc < 0) {
 		return -1;
 	}
 	EXPECT_TRUE(tk_creds_has_cert(server_creds));
-
-	memset(&cc, 0, sizeof(cc));
-	cc.ca[0] = TK_TESTDATA "/ca.crt";
-	cc.nca = 1;
-	cc.want_trust = true;
-	tk_err_clear(&err);
-	client_creds = tk_creds_new(&cc, &err);
-	EXPECT_TRUE(client_creds != NULL);
-	if (client_creds == NULL) {
-		fprintf(stderr, "  client creds: %s\n", err.msg);
-		return -1;
-	}
 	EXPECT_EQ_INT(tk_creds_trust_count(client_creds), 1);
 	return 0;
 }

@@ -261,8 +261,12 @@ check_time(const struct tk_chain *info, const struct tk_certcheck_opts *o,
 	for (size_t i = 0; i < info->n; i++) {
 		const struct tk_certinfo *c = &info->certs[i];
 
-		if (c->not_after < o->at || c->self_issued) {
-			continue;  /* expired is a verdict; roots are local */
+		/* expired is a verdict already; a self-issued root the
+		 * server sent is replaced by the client's own copy, but a
+		 * self-issued leaf (pinned or self-signed) is what every
+		 * client gets, so its expiry counts */
+		if (c->not_after < o->at || (i > 0 && c->self_issued)) {
+			continue;
 		}
 		if (worst == info->n || c->days_left < min_days) {
 			worst = i;

@@ -412,6 +412,17 @@ name_case() {
 	    --file "$TESTDATA/localhost-rsa-chain.pem" --at 2099-12-10 --warn-days 22
 }
 
+@test "a pinned self-signed leaf near its end: expires-soon counts (the leaf is what clients get)" {
+	run -1 --separate-stderr "$TK_CHECK" --json --ca "$TESTDATA/public.pem" \
+	    --hostname example.com --file "$TESTDATA/server.pem" \
+	    --at 2099-12-25 --crit-days 10
+	jq_ok '.verdict == "fail" and .reason == "expires-soon"'
+	jq_ok "$(has_code expires-soon fail)"
+	run -5 --separate-stderr "$TK_CHECK" --ca "$TESTDATA/public.pem" \
+	    --hostname example.com --file "$TESTDATA/server.pem" --at 2099-12-25
+	assert_line -n 0 --regexp '^WARNING +.*: expires-soon: certificate #0 '
+}
+
 @test "a live leaf expiring in 10 days: expires-soon warning, exit 5" {
 	tk_leaf soon 'expiration_days = 10'
 	tk_serve echo soon "$BATS_TEST_TMPDIR/soon-chain.pem" "$BATS_TEST_TMPDIR/soon.key"

@@ -3,7 +3,7 @@
 # the client tools against it, real output, then the server is stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh
+bash scripts/deps.sh demo
 bash scripts/build.sh
 
 B=build/tools

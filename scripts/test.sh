@@ -4,7 +4,7 @@
 # "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh || exit 1
+bash scripts/deps.sh test || exit 1
 bash scripts/build.sh || exit 1
 
 # the client tools honour https_proxy/all_proxy as curl does: the suite

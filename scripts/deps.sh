@@ -8,8 +8,10 @@
 #          (openssl, gnutls-bin, nginx, postfix, dovecot, slapd, ...), the
 #          shells of the completion tests, clang for scripts/fuzz.sh and
 #          valgrind for tests/valgrind.bats
-#   bench  what bench/run.sh runs beside tlskit (gnutls-bin, openssl,
-#          Twisted, gnuplot)
+#   bench  build, and the developer's tools: clang (scripts/fuzz.sh),
+#          valgrind (scripts/valgrind.sh), the peers bench/run.sh needs
+#          (gnutls-bin, openssl, jq, python3; it installs Twisted and
+#          gnuplot itself)
 # --list prints the packages of the groups, one a line, and installs
 # nothing.  Idempotent: when every package is installed, apt is not run.
 # The daemons' packages must not start on their default ports at install:
@@ -36,10 +38,7 @@ test=(
 	postfix dovecot-imapd dovecot-pop3d dovecot-managesieved dovecot-lmtpd
 	slapd ldap-utils postgresql prosody vsftpd
 )
-bench=(
-	gnutls-bin openssl jq python3 python3-twisted python3-openssl
-	gnuplot-nox
-)
+bench=("${build[@]}" clang valgrind gnutls-bin openssl jq python3)
 
 usage() {
 	echo "usage: scripts/deps.sh [--list] build|demo|test|bench..." >&2

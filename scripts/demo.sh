@@ -9,7 +9,7 @@ bash scripts/build.sh
 B=build/tools
 T=testdata
 work=$(mktemp -d)
-srv= smtp=
+srv="" smtp=""
 trap 'kill $srv $smtp 2>/dev/null || true; rm -rf "$work"' EXIT
 
 run() {

@@ -3,7 +3,7 @@
 # and the end-to-end bats tests against real peers.  Ends with one line
 # "N passed, N failed".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 bash scripts/deps.sh test || exit 1
 bash scripts/build.sh || exit 1
 

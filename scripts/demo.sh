@@ -3,13 +3,13 @@
 # the client tools against it, real output, then the server is stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh
+bash scripts/deps.sh demo
 bash scripts/build.sh
 
 B=build/tools
 T=testdata
 work=$(mktemp -d)
-srv= smtp=
+srv="" smtp=""
 trap 'kill $srv $smtp 2>/dev/null || true; rm -rf "$work"' EXIT
 
 run() {

@@ -1,15 +1,36 @@
 #!/usr/bin/env bash
-# Installs what tlskit needs to build and test, from Debian 12's archive.
-# Idempotent: packages already present are not fetched again.
+# Installs what tlskit needs from Debian 12's archive, by purpose:
+#   bash scripts/deps.sh [--list] GROUP...
+#   build  compiler, meson, ninja and the libraries: building and running
+#          the tools (scripts/build.sh)
+#   demo   build, and what scripts/demo.sh itself runs (jq); no daemon
+#   test   build, and everything scripts/test.sh runs: bats, the peers
+#          (openssl, gnutls-bin, nginx, postfix, dovecot, slapd, ...), the
+#          shells of the completion tests, clang for scripts/fuzz.sh and
+#          valgrind for tests/valgrind.bats
+#   bench  build, and the developer's tools: clang (scripts/fuzz.sh),
+#          valgrind (scripts/valgrind.sh), the peers bench/run.sh needs
+#          (gnutls-bin, openssl, jq, python3; it installs Twisted and
+#          gnuplot itself)
+# --list prints the packages of the groups, one a line, and installs
+# nothing.  Idempotent: when every package is installed, apt is not run.
+# The daemons' packages must not start on their default ports at install:
+# /usr/sbin/policy-rc.d (exit 101) is written for the install only when it
+# is absent, and removed again on exit; one already there is left alone.
 set -euo pipefail
 
-pkgs=(
-	gcc clang pkg-config meson ninja-build
-	libgnutls28-dev libtasn1-6-dev libidn2-dev libjansson-dev libc-ares-dev
-	libpsl-dev
-	gnutls-bin openssl
+build=(
+	gcc pkg-config meson ninja-build
+	libgnutls28-dev libtasn1-6-dev libtasn1-bin libidn2-dev
+	libjansson-dev libc-ares-dev libpsl-dev
+)
+demo=("${build[@]}" jq)
+test=(
+	"${build[@]}"
 	bats bats-support bats-assert jq python3 groff-base man-db
-	nginx-light strace libtasn1-bin publicsuffix shellcheck valgrind
+	gnutls-bin openssl nginx-light strace publicsuffix shellcheck
+	# scripts/fuzz.sh (libFuzzer) and tests/valgrind.bats
+	clang valgrind
 	# the shells whose completion files tests/docs.bats checks
 	zsh fish
 	# real STARTTLS peers for tests/starttls-real.bats (not inn2, not
@@ -17,6 +38,34 @@ pkgs=(
 	postfix dovecot-imapd dovecot-pop3d dovecot-managesieved dovecot-lmtpd
 	slapd ldap-utils postgresql prosody vsftpd
 )
+bench=("${build[@]}" clang valgrind gnutls-bin openssl jq python3)
+
+usage() {
+	echo "usage: scripts/deps.sh [--list] build|demo|test|bench..." >&2
+	exit 2
+}
+
+list=0
+if [ "${1:-}" = --list ]; then
+	list=1
+	shift
+fi
+[ $# -gt 0 ] || usage
+pkgs=()
+for g in "$@"; do
+	case $g in
+	build) pkgs+=("${build[@]}") ;;
+	demo) pkgs+=("${demo[@]}") ;;
+	test) pkgs+=("${test[@]}") ;;
+	bench) pkgs+=("${bench[@]}") ;;
+	*) usage ;;
+	esac
+done
+mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | awk '!seen[$0]++')
+if [ "$list" = 1 ]; then
+	printf '%s\n' "${pkgs[@]}"
+	exit 0
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -33,10 +82,14 @@ sudo=""
 if [ "$(id -u)" -ne 0 ]; then
 	sudo=sudo
 fi
-# package scripts must not start daemons on their default ports
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-	printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
-	$sudo chmod 755 /usr/sbin/policy-rc.d
+# package scripts must not start daemons on their default ports; the file
+# is ours to remove only when we wrote it (TK_POLICY_RC_D: for the tests)
+policy=${TK_POLICY_RC_D:-/usr/sbin/policy-rc.d}
+if [ ! -e "$policy" ] && [ ! -L "$policy" ]; then
+	trap '$sudo rm -f "$policy"' EXIT
+	trap 'exit 130' INT TERM HUP
+	printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+	$sudo chmod 755 "$policy"
 fi
 export DEBIAN_FRONTEND=noninteractive
 # no questions and no configuration of its own: the tests write their own

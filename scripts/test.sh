@@ -3,8 +3,8 @@
 # and the end-to-end bats tests against real peers.  Ends with one line
 # "N passed, N failed".
 set -uo pipefail
-cd "$(dirname "$0")/.."
-bash scripts/deps.sh || exit 1
+cd "$(dirname "$0")/.." || exit 1
+bash scripts/deps.sh test || exit 1
 bash scripts/build.sh || exit 1
 
 # the client tools honour https_proxy/all_proxy as curl does: the suite

@@ -295,7 +295,9 @@ emit_job(void *arg, void *p)
 	if (!a->t.s.json && !a->t.s.quiet && p0 != NULL) {
 		tk_report_warnings(TOOL, &p0->r, stderr);
 	}
-	if (tk_err_is_set(&why) && !a->t.s.quiet) {
+	/* -q keeps errors; on a terminal the result line said it once */
+	if (tk_err_is_set(&why) && (at->ap == NULL ||
+	    tk_tool_stderr_copy(&a->t))) {
 		tk_report_error_line(TOOL, at->text, &why, stderr);
 	}
 	tk_tally_add(&a->tally, cls);

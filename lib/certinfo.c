@@ -129,6 +129,12 @@ get_key(gnutls_x509_crt_t crt, struct tk_certinfo *ci)
 	int algo = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
 
 	ci->key_bits = bits;
+	snprintf(ci->key_type, sizeof(ci->key_type), "%s",
+	    algo == GNUTLS_PK_RSA ? "RSA" : algo == GNUTLS_PK_RSA_PSS ?
+	    "RSA-PSS" : algo == GNUTLS_PK_DSA ? "DSA" :
+	    algo == GNUTLS_PK_ECDSA ? "ECDSA" :
+	    algo == GNUTLS_PK_EDDSA_ED25519 ? "Ed25519" :
+	    algo == GNUTLS_PK_EDDSA_ED448 ? "Ed448" : "unknown");
 	if (algo == GNUTLS_PK_ECDSA) {
 		gnutls_ecc_curve_t curve = GNUTLS_ECC_CURVE_INVALID;
 		const char *cn;

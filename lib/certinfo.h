@@ -34,7 +34,8 @@ struct tk_certinfo {
 	time_t not_before, not_after;
 	long days_left;           /* whole days from "now" to not_after */
 	char key[48];             /* "RSA 2048", "ECDSA P-256" */
-	unsigned key_bits;
+	char key_type[16];        /* "RSA", "RSA-PSS", "ECDSA", "Ed25519" */
+	unsigned key_bits;        /* 2048, 256 (the curve's); 0 unknown */
 	char signature[48];       /* "RSA-SHA256" */
 	char serial[100];         /* hex, colon-separated */
 	char sha256[100];         /* hex, colon-separated */

@@ -90,3 +90,43 @@ tk_escape(const char *in, size_t inlen, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 }
+
+size_t
+tk_escape_json(const char *in, size_t inlen, char *out, size_t outlen)
+{
+	static const char fffd[] = "\xef\xbf\xbd";
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+
+	if (outlen == 0) {
+		return 0;
+	}
+	for (size_t i = 0; i < inlen;) {
+		size_t l = utf8_len(p + i, inlen - i);
+
+		if (l == 0 && p[i] == 0xc2 && inlen - i >= 2 &&
+		    p[i + 1] >= 0x80 && p[i + 1] <= 0x9f) {
+			l = 2;   /* a C1 control is valid UTF-8: JSON keeps it */
+		}
+		if (l == 1 && p[i] == '\0') {
+			l = 0;   /* many JSON readers end a string there */
+		}
+		if (l == 0) {
+			if (o + 3 >= outlen) {
+				break;
+			}
+			memcpy(out + o, fffd, 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		if (o + l >= outlen) {
+			break;
+		}
+		memcpy(out + o, p + i, l);
+		o += l;
+		i += l;
+	}
+	out[o] = '\0';
+	return o;
+}

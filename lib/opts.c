@@ -204,7 +204,9 @@ const struct tk_opt tk_opts[] = {
 	    "'' for none",
 	    OFF(proxy), 0, 0, NULL, false, false},
 	{"quiet", 'q', TK_ARG_NONE, ALL, NULL,
-	    "print nothing on stderr but errors", OFF(quiet), 0, 0, NULL,
+	    "the result lines only: no details or totals on stdout, "
+	    "nothing but errors on stderr",
+	    OFF(quiet), 0, 0, NULL,
 	    false, false},
 	{"relay", 0, TK_ARG_NONE, STL, NULL,
 	    "after the upgrade, send stdin to the server over TLS and print "
@@ -776,6 +778,11 @@ tk_opts_use_color(const struct tk_settings *s, FILE *stream)
 	}
 	nc = getenv("NO_COLOR");
 	if (nc != NULL && *nc != '\0') {
+		return false;
+	}
+	/* a terminal that says it has no escape sequences */
+	nc = getenv("TERM");
+	if (nc == NULL || *nc == '\0' || strcmp(nc, "dumb") == 0) {
 		return false;
 	}
 	return isatty(fileno(stream)) != 0;

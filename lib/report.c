@@ -10,15 +10,25 @@
 
 #include "banned.h"
 
-/* JSON building: every peer string goes through tk_escape() first. */
+/*
+ * JSON building: every peer string goes through tk_escape_json() first,
+ * so that it is valid UTF-8 and jansson escapes its control bytes
+ * (\u001b); text shows the same bytes as \xNN (tk_escape()).
+ */
+
+json_t *
+tk_report_json_str(const char *s, size_t len)
+{
+	char buf[2048];
+	size_t n = tk_escape_json(s, len, buf, sizeof(buf));
+
+	return json_stringn(buf, n);
+}
 
 static json_t *
 jstr(const char *s)
 {
-	char buf[2048];
-
-	tk_escape(s, strlen(s), buf, sizeof(buf));
-	return json_string(buf);
+	return tk_report_json_str(s, strlen(s));
 }
 
 static json_t *
@@ -77,12 +87,13 @@ json_cert(const struct tk_certinfo *c)
 	json_object_set_new(o, "subject", jstr(c->subject));
 	json_object_set_new(o, "issuer", jstr(c->issuer));
 	for (size_t i = 0; i < c->nsans; i++) {
-		char buf[TK_NAME_MAX * 4 + 16], esc[TK_NAME_MAX * 4];
+		char buf[TK_NAME_MAX * 3 + 16];
+		size_t l = (size_t)snprintf(buf, sizeof(buf), "%s:",
+		    tk_san_type_name(c->sans[i].type));
 
-		tk_escape(c->sans[i].value, c->sans[i].len, esc, sizeof(esc));
-		snprintf(buf, sizeof(buf), "%s:%s",
-		    tk_san_type_name(c->sans[i].type), esc);
-		json_array_append_new(sans, json_string(buf));
+		l += tk_escape_json(c->sans[i].value, c->sans[i].len, buf + l,
+		    sizeof(buf) - l);
+		json_array_append_new(sans, json_stringn(buf, l));
 	}
 	json_object_set_new(o, "sans", sans);
 	tk_certinfo_iso_time(c->not_before, t, sizeof(t));
@@ -91,6 +102,9 @@ json_cert(const struct tk_certinfo *c)
 	json_object_set_new(o, "not_after", json_string(t));
 	json_object_set_new(o, "days_left", json_integer(c->days_left));
 	json_object_set_new(o, "key", json_string(c->key));
+	json_object_set_new(o, "key_type", json_string(c->key_type));
+	json_object_set_new(o, "key_bits", c->key_bits > 0 ?
+	    json_integer((json_int_t)c->key_bits) : json_null());
 	json_object_set_new(o, "signature", json_string(c->signature));
 	json_object_set_new(o, "serial", json_string(c->serial));
 	json_object_set_new(o, "sha256", json_string(c->sha256));
@@ -175,10 +189,46 @@ jdemoted(enum tk_demotion d)
 	    json_string(tk_demotion_name(d));
 }
 
+/* The client's steps in their order, for timings_ms. */
+enum step { STEP_RESOLVE, STEP_CONNECT, STEP_STARTTLS, STEP_HANDSHAKE,
+	STEP_AFTER };
+
+/*
+ * How many of the steps ran (STEP_AFTER: all): the steps run one after
+ * another, so a step ran when it took time, when the error is its own or
+ * when a later one ran.  A step that never started is null in JSON, not
+ * 0 (a refused connect has no handshake time).
+ */
+static enum step
+steps_run(const struct tk_result *r)
+{
+	static const char *const names[] = {"resolve", "connect", "starttls",
+		"handshake"};
+	const uint64_t t[] = {r->t_resolve_us, r->t_connect_us,
+		r->t_starttls_us, r->t_handshake_us};
+	enum step ran = STEP_RESOLVE;
+
+	if (r->handshake_done) {
+		return STEP_AFTER;
+	}
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i] > 0 || (tk_err_is_set(&r->err) && r->err.step !=
+		    NULL && strcmp(r->err.step, names[i]) == 0)) {
+			ran = (enum step)(i + 1);
+		}
+	}
+	/* connected: resolve and connect ran, however fast */
+	if (r->address[0] != '\0' && ran < STEP_STARTTLS) {
+		ran = STEP_STARTTLS;
+	}
+	return ran;
+}
+
 json_t *
 tk_report_json_object(const struct tk_result *r)
 {
 	json_t *o = json_object(), *v, *a;
+	enum step ran;
 
 	if (o == NULL) {
 		return NULL;
@@ -369,12 +419,17 @@ tk_report_json_object(const struct tk_result *r)
 	json_object_set_new(o, "exit_code",
 	    json_integer(tk_result_exit_code(r)));
 	v = json_object();
-	json_object_set_new(v, "resolve", json_ms(r->t_resolve_us));
-	json_object_set_new(v, "connect", json_ms(r->t_connect_us));
+	ran = steps_run(r);
+	json_object_set_new(v, "resolve", ran > STEP_RESOLVE ?
+	    json_ms(r->t_resolve_us) : json_null());
+	json_object_set_new(v, "connect", ran > STEP_CONNECT ?
+	    json_ms(r->t_connect_us) : json_null());
 	if (r->starttls[0] != '\0') {
-		json_object_set_new(v, "starttls", json_ms(r->t_starttls_us));
+		json_object_set_new(v, "starttls", ran > STEP_STARTTLS ?
+		    json_ms(r->t_starttls_us) : json_null());
 	}
-	json_object_set_new(v, "handshake", json_ms(r->t_handshake_us));
+	json_object_set_new(v, "handshake", ran > STEP_HANDSHAKE ?
+	    json_ms(r->t_handshake_us) : json_null());
 	if (r->t_after_us > 0) {
 		/* the dialogue's phase inside TLS (EHLO again, PROT P) */
 		json_object_set_new(v, "after_tls", json_ms(r->t_after_us));
@@ -414,19 +469,67 @@ tk_report_json(const struct tk_result *r, FILE *out)
  * (check false) and tls-check-cert's report, which adds the serial, the
  * CA flag and the count of SANs not kept.
  */
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define GREEN "\033[32m"
+#define RESET "\033[0m"
+
+/* "25536 days left", "expired 5816 days ago": never "-5816 days left" */
+static const char *
+days_text(long days, char *buf, size_t len)
+{
+	if (days < 0) {
+		snprintf(buf, len, "expired %ld day%s ago", -days,
+		    days == -1 ? "" : "s");
+	} else {
+		snprintf(buf, len, "%ld day%s left", days, days == 1 ? "" :
+		    "s");
+	}
+	return buf;
+}
+
+/*
+ * The code of the first failing finding about certificate #i of the
+ * chain (its message names it "certificate #i "), or NULL.
+ */
+static const char *
+cert_failure(const struct tk_findings *fs, size_t i)
+{
+	char needle[40];
+
+	snprintf(needle, sizeof(needle), "certificate #%zu ", i);
+	for (size_t k = 0; fs != NULL && k < fs->n; k++) {
+		if (fs->f[k].sev == TK_SEV_FAIL &&
+		    strstr(fs->f[k].message, needle) != NULL) {
+			return fs->f[k].code;
+		}
+	}
+	return NULL;
+}
+
 static void
-text_chain(const struct tk_chain *ch, bool check, FILE *out)
+text_chain(const struct tk_chain *ch, const struct tk_findings *fs,
+    bool check, bool color, FILE *out)
 {
 	const char *ind = check ? "     " : "  ";
 	int w = check ? 10 : 12;
-	char esc[1024], t1[32], t2[32];
+	char esc[1024], t1[32], t2[32], d[48];
 
 	for (size_t i = 0; i < ch->n; i++) {
 		const struct tk_certinfo *c = &ch->certs[i];
+		const char *bad = cert_failure(fs, i);
 
 		tk_escape(c->subject, strlen(c->subject), esc, sizeof(esc));
-		fprintf(out, check ? "  #%zu %s\n" : "certificate #%zu  %s\n",
-		    i, esc);
+		if (check) {
+			/* the failing certificate: '!' and the finding,
+			 * red on a colour terminal */
+			fprintf(out, "%s%c #%zu %s%s%s%s\n",
+			    color && bad ? RED : "", bad ? '!' : ' ', i, esc,
+			    bad ? "  <- " : "", bad ? bad : "",
+			    color && bad ? RESET : "");
+		} else {
+			fprintf(out, "certificate #%zu  %s\n", i, esc);
+		}
 		tk_escape(c->issuer, strlen(c->issuer), esc, sizeof(esc));
 		fprintf(out, "%s%-*s%s\n", ind, w, "issuer", esc);
 		if (c->nsans > 0) {
@@ -446,8 +549,8 @@ text_chain(const struct tk_chain *ch, bool check, FILE *out)
 		}
 		tk_certinfo_iso_time(c->not_before, t1, sizeof(t1));
 		tk_certinfo_iso_time(c->not_after, t2, sizeof(t2));
-		fprintf(out, "%s%-*s%s to %s (%ld days left)\n", ind, w,
-		    "valid", t1, t2, c->days_left);
+		fprintf(out, "%s%-*s%s to %s (%s)\n", ind, w,
+		    "valid", t1, t2, days_text(c->days_left, d, sizeof(d)));
 		if (check) {
 			fprintf(out, "%s%-*s%s, signature %s%s\n", ind, w,
 			    "key", c->key, c->signature,
@@ -502,7 +605,7 @@ tk_report_text_session(const struct tk_result *r, FILE *out)
 			}
 		}
 	}
-	text_chain(&r->chain, false, out);
+	text_chain(&r->chain, NULL, false, false, out);
 	fprintf(out, "verification  %s\n",
 	    tk_verify_status_name(r->verdict.status));
 	for (size_t i = 0; i < r->verdict.n; i++) {
@@ -528,11 +631,6 @@ tk_report_error_line(const char *tool, const char *target,
 		    err->step ? err->step : tk_class_label(err->cls), m);
 	}
 }
-
-#define RED "\033[31m"
-#define YELLOW "\033[33m"
-#define GREEN "\033[32m"
-#define RESET "\033[0m"
 
 static void
 text_caps(const char *label, const char *const *caps, FILE *out)
@@ -654,8 +752,12 @@ tk_report_text_check(const struct tk_result *r, bool brief, bool color,
 	} else if (r->chain.n > 0) {
 		tk_certinfo_iso_time(r->chain.certs[0].not_after, t, sizeof(t));
 		tk_escape(r->hostname, strlen(r->hostname), esc, sizeof(esc));
-		fprintf(out, ": valid%s%s until %.10s (%ld days)\n",
-		    esc[0] ? " for " : "", esc, t, r->chain.certs[0].days_left);
+		long days = r->chain.certs[0].days_left;
+
+		/* a good result can only have expired under --insecure */
+		fprintf(out, ": valid%s%s until %.10s (%s%ld days%s)\n",
+		    esc[0] ? " for " : "", esc, t, days < 0 ? "expired " : "",
+		    days < 0 ? -days : days, days < 0 ? " ago" : "");
 	} else {
 		fputc('\n', out);
 	}
@@ -663,7 +765,7 @@ tk_report_text_check(const struct tk_result *r, bool brief, bool color,
 		return;
 	}
 	tk_report_text_starttls(r, out);
-	text_chain(&r->chain, true, out);
+	text_chain(&r->chain, &r->findings, true, color, out);
 	for (size_t i = 0; i < r->findings.n; i++) {
 		const struct tk_finding *f = &r->findings.f[i];
 		const char *fc = f->sev == TK_SEV_FAIL ? RED :

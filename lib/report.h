@@ -3,7 +3,8 @@
  * --nagios.  They only read the struct: they never call GnuTLS, never add
  * a finding and never decide a verdict (tk_result_finish() did).  Strings
  * from peers are escaped in both formats (control bytes and invalid UTF-8
- * become \xNN in text; JSON gets valid UTF-8 with the same escapes).
+ * become \xNN in text; JSON gets valid UTF-8, control bytes as \u001b,
+ * each invalid byte as U+FFFD).
  */
 #ifndef TK_REPORT_H
 #define TK_REPORT_H
@@ -30,6 +31,12 @@ json_t *tk_report_json_object(const struct tk_result *r);
  * of out shows in ferror(), as for any stream).
  */
 int tk_report_json_write(const json_t *o, FILE *out);
+
+/*
+ * A JSON string of peer bytes (s, len): valid UTF-8 whose control bytes
+ * jansson escapes (\u001b), invalid bytes as U+FFFD (tk_escape_json()).
+ */
+json_t *tk_report_json_str(const char *s, size_t len);
 
 /* Both at once: one JSON object on one line.  0, or -1 (out of mem). */
 int tk_report_json(const struct tk_result *r, FILE *out);

@@ -1,6 +1,7 @@
 /* The start and end of a tool's main(); see tool.h. */
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report.h"
 #include "tool.h"
@@ -131,6 +132,12 @@ tk_tool_runner_conf(const struct tk_tool_ctx *t, struct tk_runner_conf *rc,
 	rc->nargs = s->nargs;
 	rc->file = s->targets;
 	return 0;
+}
+
+bool
+tk_tool_stderr_copy(const struct tk_tool_ctx *t)
+{
+	return t->s.json || isatty(STDOUT_FILENO) == 0;
 }
 
 void

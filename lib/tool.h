@@ -85,6 +85,14 @@ int tk_tool_runner_conf(const struct tk_tool_ctx *t,
     struct tk_runner_conf *rc, struct tk_err *err);
 
 /* Frees the loop, resolver, creds and derived ALPN list; t may be zeroed. */
+/*
+ * Whether a target's failure, already on stdout (the verdict line), is
+ * copied to stderr as "tool: target: step: message": only when stdout is
+ * not a terminal (redirected: a script or a log sees it) or carries JSON.
+ * On a terminal the failure is printed once (man/tlskit.7, "OUTPUT").
+ */
+bool tk_tool_stderr_copy(const struct tk_tool_ctx *t);
+
 void tk_tool_end(struct tk_tool_ctx *t);
 
 #endif

@@ -128,10 +128,8 @@ json_names(char *const *names, size_t n)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < n; i++) {
-		char esc[TK_ALPN_NAME_MAX * 4 + 1];
-
-		tk_escape(names[i], strlen(names[i]), esc, sizeof(esc));
-		json_array_append_new(arr, json_string(esc));
+		json_array_append_new(arr, tk_report_json_str(names[i],
+		    strlen(names[i])));
 	}
 	return arr;
 }
@@ -148,11 +146,13 @@ json_probe(const struct tk_alpn_probe *p)
 	json_object_set_new(o, "outcome",
 	    json_string(tk_alpn_outcome_name(p->out)));
 	json_object_set_new(o, "selected", p->out == TK_ALPN_SELECTED ?
-	    json_string(p->r.tls.alpn) : json_null());
+	    tk_report_json_str(p->r.tls.alpn, strlen(p->r.tls.alpn)) :
+	    json_null());
 	json_object_set_new(o, "alert", al != NULL ? json_string(al) :
 	    json_null());
 	json_object_set_new(o, "error", p->out == TK_ALPN_ERROR ?
-	    json_string(p->r.err.msg) : json_null());
+	    tk_report_json_str(p->r.err.msg, strlen(p->r.err.msg)) :
+	    json_null());
 	return o;
 }
 
@@ -295,7 +295,9 @@ emit_job(void *arg, void *p)
 	if (!a->t.s.json && !a->t.s.quiet && p0 != NULL) {
 		tk_report_warnings(TOOL, &p0->r, stderr);
 	}
-	if (tk_err_is_set(&why) && !a->t.s.quiet) {
+	/* -q keeps errors; on a terminal the result line said it once */
+	if (tk_err_is_set(&why) && (at->ap == NULL ||
+	    tk_tool_stderr_copy(&a->t))) {
 		tk_report_error_line(TOOL, at->text, &why, stderr);
 	}
 	tk_tally_add(&a->tally, cls);

@@ -124,7 +124,10 @@ print_check(struct app *a, struct tk_check *j)
 		    false, a->color, stdout);
 	}
 	fflush(stdout);
-	if (tk_err_is_set(&j->r.err) && !a->t.s.quiet) {
+	/* -q keeps errors; on a terminal the verdict line said it once
+	 * (--pem and --fix-chain print no verdict line) */
+	if (tk_err_is_set(&j->r.err) && (a->t.s.pem || a->t.s.fix_chain ||
+	    tk_tool_stderr_copy(&a->t))) {
 		char who[sizeof(j->r.target) + sizeof(j->r.address) + 8];
 
 		/* --all-addresses: say which address of the name failed */

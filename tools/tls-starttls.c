@@ -77,11 +77,15 @@ print_report(struct app *a, struct tk_result *r)
 		if (tk_report_json(r, out) < 0) {
 			r->cls = TK_INTERNAL;
 		}
-	} else if (!a->t.s.quiet || r->cls != TK_OK) {
+	} else {
+		/* -q too: the verdict line is the result */
 		tk_report_text_check(r, brief, a->color, out);
 	}
 	fflush(out);
-	if (tk_err_is_set(&r->err) && !a->t.s.quiet) {
+	/* -q keeps errors; on a terminal the verdict line said it once
+	 * (--relay: the report is on stderr itself) */
+	if (tk_err_is_set(&r->err) && !a->t.s.relay &&
+	    tk_tool_stderr_copy(&a->t)) {
 		tk_report_error_line(TOOL, r->target, &r->err, stderr);
 	}
 }

@@ -1,6 +1,8 @@
 /*
  * Fuzzes certificate parsing, the fields shown for it, and both
- * renderers: hostile names must come out escaped, as valid JSON.
+ * renderers: hostile names must come out escaped, as valid JSON.  The raw
+ * input also goes through tk_escape_json() on its own: whatever the bytes,
+ * jansson must take the result as a string (valid UTF-8, no NUL).
  */
 #include <gnutls/x509.h>
 #include <jansson.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "certinfo.h"
+#include "escape.h"
 #include "report.h"
 #include "verify.h"
 
@@ -27,6 +30,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = 0;
 	FILE *f;
 
+	{
+		char esc[2048];
+		size_t n = tk_escape_json((const char *)data, size, esc,
+		    sizeof(esc));
+		json_t *js = json_stringn(esc, n);
+
+		if (js == NULL || n != strlen(esc)) {
+			abort();
+		}
+		json_decref(js);
+	}
 	if (gnutls_x509_crt_init(&crt) < 0) {
 		return 0;
 	}
@@ -58,6 +72,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(buf);
 		f = fopen("/dev/null", "w");
 		tk_report_text_session(r, f);
+		/* the chain with a finding that names certificate #0 */
+		r->checked = true;
+		tk_findings_add(&r->findings, "expired", TK_SEV_FAIL,
+		    "certificate #0 '%s' expired", r->chain.certs[0].cn);
+		tk_result_finish(r);
+		tk_report_text_check(r, false, true, f);
 		fclose(f);
 	}
 	tk_result_release(r);

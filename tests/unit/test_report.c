@@ -58,6 +58,56 @@ static const struct {
 	{"one byte", IN("abc"), 1, ""},
 };
 
+/* tk_escape_json(): the bytes JSON escapes itself pass, the rest U+FFFD */
+#define FFFD "\xef\xbf\xbd"
+static const struct {
+	const char *name;
+	const char *in;
+	size_t inlen;
+	size_t outlen;
+	const char *out;
+} jesc_cases[] = {
+	{"plain ASCII", IN("hello, world ~!"), 64, "hello, world ~!"},
+	{"empty", IN(""), 8, ""},
+	{"LF", IN("a\nb"), 64, "a\nb"},
+	{"CR TAB ESC", IN("\r\t\x1b"), 64, "\r\t\x1b"},
+	{"NUL inside", IN("a\0b"), 64, "a" FFFD "b"},
+	{"DEL", IN("\x7f"), 64, "\x7f"},
+	{"backslash", IN("a\\b"), 64, "a\\b"},
+	{"text escape stays text", IN("\\x1B"), 64, "\\x1B"},
+	{"valid UTF-8", IN("b\xc3\xbc" "cher"), 64, "b\xc3\xbc" "cher"},
+	{"valid 4 bytes", IN("\xf0\x9f\x92\xa9"), 64, "\xf0\x9f\x92\xa9"},
+	{"invalid byte", IN("\xff"), 64, FFFD},
+	{"overlong /", IN("\xc0\xaf"), 64, FFFD FFFD},
+	{"surrogate", IN("\xed\xa0\x80"), 64, FFFD FFFD FFFD},
+	{"C1 CSI", IN("\xc2\x9b"), 64, "\xc2\x9b"},
+	{"lone continuation", IN("\x80x"), 64, FFFD "x"},
+	{"cut sequence", IN("\xe2\x82"), 64, FFFD FFFD},
+	{"no room for U+FFFD", IN("a\xff"), 4, "a"},
+	{"room for U+FFFD", IN("a\xff"), 5, "a" FFFD},
+	{"no room for U+00FC", IN("b\xc3\xbc"), 3, "b"},
+	{"one byte", IN("abc"), 1, ""},
+};
+
+static void
+test_escape_json_table(void)
+{
+	for (size_t i = 0; i < sizeof(jesc_cases) / sizeof(jesc_cases[0]);
+	     i++) {
+		char out[128];
+		size_t n;
+
+		TK_CASE(jesc_cases[i].name);
+		memset(out, 'Z', sizeof(out));
+		n = tk_escape_json(jesc_cases[i].in, jesc_cases[i].inlen, out,
+		    jesc_cases[i].outlen);
+		EXPECT_TRUE(memchr(out, '\0', jesc_cases[i].outlen) != NULL);
+		EXPECT_EQ_STR(out, jesc_cases[i].out);
+		EXPECT_EQ_SIZE(n, strlen(jesc_cases[i].out));
+	}
+	TK_CASE(NULL);
+}
+
 static void
 test_escape_table(void)
 {
@@ -243,11 +293,16 @@ test_json_hostile(void)
 		return;
 	}
 	EXPECT_EQ_STR(get_str(o, "tool", NULL), "tls-check-cert");
-	tk_escape(target, strlen(target), want, sizeof(want));
+	tk_escape_json(target, strlen(target), want, sizeof(want));
 	EXPECT_EQ_STR(get_str(o, "target", NULL), want);
+	/* JSON carries the control bytes themselves (\\u001b), each
+	 * invalid byte as U+FFFD, never the text form \\x1B */
 	EXPECT_EQ_STR(get_str(o, "target", NULL),
-	    "bad\\x01\\xFF\\xC0\\xAF.example\\x1B[31m");
-	EXPECT_EQ_STR(get_str(o, "hostname", NULL), "h\\x7F\\xFE");
+	    "bad\x01\xef\xbf\xbd" "\xef\xbf\xbd" "\xef\xbf\xbd" ".example\x1b[31m");
+	EXPECT_TRUE(strstr(text, "\\u001B[31m") != NULL ||
+	    strstr(text, "\\u001b[31m") != NULL);
+	EXPECT_TRUE(strstr(text, "\\\\x1B") == NULL);
+	EXPECT_EQ_STR(get_str(o, "hostname", NULL), "h\x7f\xef\xbf\xbd");
 	EXPECT_EQ_STR(get_str(o, "verification", "status"), "failed");
 	{
 		json_t *rs = json_object_get(json_object_get(o,
@@ -256,9 +311,8 @@ test_json_hostile(void)
 		EXPECT_EQ_SIZE(json_array_size(rs), 1);
 		EXPECT_EQ_STR(get_str(json_array_get(rs, 0), "code", NULL),
 		    "name-mismatch");
-		tk_escape(reason, strlen(reason), want, sizeof(want));
 		EXPECT_EQ_STR(get_str(json_array_get(rs, 0), "message", NULL),
-		    want);
+		    "name 'x\xef\xbf\xbd" "\xef\xbf\xbd" "\xef\xbf\xbd" "y\n' \xc2\x85 \\ ok");
 	}
 	EXPECT_TRUE(json_is_object(json_object_get(o, "error")));
 	EXPECT_EQ_STR(get_str(o, "error", "class"), "check");
@@ -269,9 +323,9 @@ test_json_hostile(void)
 	sans = json_object_get(json_array_get(json_object_get(o, "chain"), 0),
 	    "sans");
 	EXPECT_EQ_STR(json_string_value(json_array_get(sans, 0)),
-	    "DNS:a\\x00b\\xFF");
+	    "DNS:a\xef\xbf\xbd" "b\xef\xbf\xbd");
 	EXPECT_EQ_STR(get_str(json_array_get(json_object_get(o, "chain"), 0),
-	    "subject", NULL), "CN=evil\\x0D\\x0A\\xFF");
+	    "subject", NULL), "CN=evil\r\n\xef\xbf\xbd");
 	json_decref(o);
 	free(text);
 	tk_result_release(&r);
@@ -521,10 +575,154 @@ test_nagios(void)
 	tk_result_release(&b);
 }
 
+/* timings_ms: a step that never started is null, not 0 */
+static void
+test_json_timings(void)
+{
+	static const struct {
+		const char *name;
+		const char *step;    /* the error's, NULL: none */
+		bool connected, handshake;
+		uint64_t resolve, connect, handshake_us;
+		bool want_resolve, want_connect, want_handshake;
+	} cases[] = {
+		{"refused connect", "connect", false, false, 30, 120, 0,
+		    true, true, false},
+		{"refused, resolve took no time", "connect", false, false, 0,
+		    120, 0, true, true, false},
+		{"resolve failed", "resolve", false, false, 0, 0, 0,
+		    true, false, false},
+		{"handshake failed", "handshake", true, false, 10, 20, 0,
+		    true, true, true},
+		{"done", NULL, true, true, 10, 20, 30, true, true, true},
+		{"nothing ran", NULL, false, false, 0, 0, 0,
+		    false, false, false},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tk_result r;
+		json_error_t jerr;
+		json_t *o, *t;
+		char *text;
+
+		TK_CASE(cases[i].name);
+		tk_result_init(&r, "tls-check-cert", "localhost:1");
+		r.t_resolve_us = cases[i].resolve;
+		r.t_connect_us = cases[i].connect;
+		r.t_handshake_us = cases[i].handshake_us;
+		r.t_total_us = 200;
+		r.handshake_done = cases[i].handshake;
+		if (cases[i].connected) {
+			snprintf(r.address, sizeof(r.address),
+			    "127.0.0.1:1");
+		}
+		if (cases[i].step != NULL) {
+			tk_err_set(&r.err, TK_NET, cases[i].step, "no");
+			r.cls = TK_NET;
+		}
+		tk_result_finish(&r);
+		text = json_of(&r);
+		o = text != NULL ? json_loads(text, 0, &jerr) : NULL;
+		EXPECT_TRUE(o != NULL);
+		t = json_object_get(o, "timings_ms");
+		EXPECT_EQ_INT(json_is_number(json_object_get(t, "resolve")),
+		    cases[i].want_resolve);
+		EXPECT_EQ_INT(json_is_number(json_object_get(t, "connect")),
+		    cases[i].want_connect);
+		EXPECT_EQ_INT(json_is_number(json_object_get(t, "handshake")),
+		    cases[i].want_handshake);
+		EXPECT_EQ_INT(json_is_null(json_object_get(t, "handshake")),
+		    !cases[i].want_handshake);
+		EXPECT_TRUE(json_is_number(json_object_get(t, "total")));
+		json_decref(o);
+		free(text);
+		tk_result_release(&r);
+	}
+	TK_CASE(NULL);
+}
+
+/*
+ * chain[]: key_type and key_bits beside key; the text marks the failing
+ * certificate and says "expired N days ago", never "-N days left".
+ */
+static void
+test_chain_output(void)
+{
+	struct tk_result r;
+	struct mem m;
+	json_error_t jerr;
+	json_t *o, *c0;
+	char *text;
+	const char *t;
+
+	TK_CASE("chain output");
+	tk_result_init(&r, "tls-check-cert", "localhost:1");
+	r.chain.certs = calloc(2, sizeof(*r.chain.certs));
+	if (r.chain.certs == NULL) {
+		EXPECT_TRUE(false);
+		return;
+	}
+	r.chain.n = r.chain.total = 2;
+	snprintf(r.chain.certs[0].subject, 64, "CN=localhost");
+	snprintf(r.chain.certs[0].key, 48, "ECDSA SECP256R1");
+	snprintf(r.chain.certs[0].key_type, 16, "ECDSA");
+	r.chain.certs[0].key_bits = 256;
+	r.chain.certs[0].days_left = -5816;
+	snprintf(r.chain.certs[1].subject, 64, "CN=ca");
+	snprintf(r.chain.certs[1].key, 48, "RSA 2048");
+	snprintf(r.chain.certs[1].key_type, 16, "RSA");
+	r.chain.certs[1].key_bits = 2048;
+	r.chain.certs[1].days_left = 1;
+	r.checked = true;
+	r.verdict.status = TK_VERIFY_FAILED;
+	tk_findings_add(&r.findings, "expired", TK_SEV_FAIL,
+	    "certificate #0 'localhost' expired on 2011-01-01T00:00:00Z");
+	tk_result_finish(&r);
+
+	text = json_of(&r);
+	o = text != NULL ? json_loads(text, 0, &jerr) : NULL;
+	EXPECT_TRUE(o != NULL);
+	c0 = json_array_get(json_object_get(o, "chain"), 0);
+	EXPECT_EQ_STR(get_str(c0, "key", NULL), "ECDSA SECP256R1");
+	EXPECT_EQ_STR(get_str(c0, "key_type", NULL), "ECDSA");
+	EXPECT_EQ_INT(json_integer_value(json_object_get(c0, "key_bits")),
+	    256);
+	EXPECT_EQ_INT(json_integer_value(json_object_get(c0, "days_left")),
+	    -5816);
+	EXPECT_EQ_STR(get_str(json_array_get(json_object_get(o, "chain"), 1),
+	    "key_type", NULL), "RSA");
+	json_decref(o);
+	free(text);
+
+	if (!mem_open(&m)) {
+		tk_result_release(&r);
+		return;
+	}
+	tk_report_text_check(&r, false, false, m.f);
+	t = mem_close(&m);
+	EXPECT_TRUE(strstr(t, "\n! #0 CN=localhost  <- expired\n") != NULL);
+	EXPECT_TRUE(strstr(t, "\n  #1 CN=ca\n") != NULL);
+	EXPECT_TRUE(strstr(t, "(expired 5816 days ago)\n") != NULL);
+	EXPECT_TRUE(strstr(t, "(1 day left)\n") != NULL);
+	EXPECT_TRUE(strstr(t, "-5816") == NULL);
+	free(m.buf);
+	/* with colour the marked line is red as well */
+	if (mem_open(&m)) {
+		tk_report_text_check(&r, false, true, m.f);
+		t = mem_close(&m);
+		EXPECT_TRUE(strstr(t, "\033[31m! #0 CN=localhost  <- expired"
+		    "\033[0m\n") != NULL);
+		free(m.buf);
+	}
+	tk_result_release(&r);
+	TK_CASE(NULL);
+}
+
 static void
 run(void)
 {
 	test_escape_table();
+	test_escape_json_table();
 	test_escape_truncation();
 	test_json_hostile();
 	test_json_empty();
@@ -532,6 +730,8 @@ run(void)
 	test_json_extend();
 	test_verdict_line();
 	test_nagios();
+	test_json_timings();
+	test_chain_output();
 }
 
 TK_TEST_MAIN("test_report", run)

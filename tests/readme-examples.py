@@ -10,6 +10,8 @@ matches any text, a shown line "..." any number of lines.
 shown).  Only the blocks with at least one "# ->" line are run; every
 command of such a block runs, in order, as a user would type it.
 
+- The commands run with their stdout and stderr on a pseudo-terminal,
+  as typed (TERM=dumb and NO_COLOR: no colour).
 - The commands run in a scratch directory where build/ is $TK_BUILD and
   testdata/ is the repository's, with $TK_BUILD/tools first on PATH (so a
   tool may be named without build/tools/), under bash -o pipefail, stdin
@@ -25,6 +27,7 @@ the real one; else a unified diff per command on stdout and exit 1.
 
 import difflib
 import os
+import pty
 import re
 import shutil
 import signal
@@ -112,6 +115,31 @@ def start_server(cmd, cwd, env, logs):
     return p, None, err
 
 
+def run_on_terminal(cmd, cwd, env):
+    """Runs cmd with stdout and stderr on a pseudo-terminal, as a user
+    typing it sees the output (the tools print a failure once on a
+    terminal, and copy it to stderr only when stdout is redirected)."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen(["timeout", "60", "bash", "-o", "pipefail", "-c",
+                          cmd], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                         stdout=slave, stderr=slave)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: every writer of the terminal has gone
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    rc = p.wait()
+    text = out.decode("utf-8", "replace").replace("\r\n", "\n")
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text)  # jq colours a terminal
+    return text.splitlines(), rc
+
+
 def stop(p):
     if p.poll() is None:
         p.send_signal(signal.SIGTERM)
@@ -136,6 +164,7 @@ def main():
     env = dict(os.environ)
     env["PATH"] = os.path.join(build, "tools") + ":" + env["PATH"]
     env["NO_COLOR"] = "1"
+    env["TERM"] = "dumb"
     failed = checked = 0
     try:
         for block in blocks(text):
@@ -160,12 +189,7 @@ def main():
                         port = port_or_err
                         real, rc = [line], 0
                     else:
-                        r = subprocess.run(
-                            ["timeout", "60", "bash", "-o", "pipefail", "-c",
-                             real_cmd], cwd=work, env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-                        real, rc = r.stdout.splitlines(), r.returncode
+                        real, rc = run_on_terminal(real_cmd, work, env)
                     if port is not None:
                         real = [re.sub(r"(?<![0-9])%s(?![0-9])" % port,
                                        "PORT", x) for x in real]

@@ -81,7 +81,7 @@ _tlskit()
 		;;
 	tls-echo-client)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--alpn --ca --cert --color --connections --count --deadline --debug --duration --ehlo-name --handshake-only --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --message --min-version --no-sni --priority --profile --proxy --quiet --resolve --size --starttls --system-trust --timeout --verbose --version --xmpp-domain' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--alpn --ca --cert --color --connections --count --crlf --deadline --debug --duration --ehlo-name --handshake-only --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --message --min-version --no-sni --priority --profile --proxy --quiet --resolve --size --starttls --system-trust --timeout --verbose --version --xmpp-domain' -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
 		fi

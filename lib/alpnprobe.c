@@ -35,6 +35,7 @@ struct tk_alpnprobe {
 	char *remaining[TK_ALPN_GNUTLS_MAX];
 	size_t nremaining;
 	size_t order_pending;
+	bool rev_started;             /* -j 1: after the forward probe */
 };
 
 const char *
@@ -85,9 +86,19 @@ tk_alpn_probe_describe(const struct tk_alpn_probe *p, char *buf, size_t len)
 	case TK_ALPN_IGNORED:
 		snprintf(buf, len, "ignored (no ALPN in the server's answer)");
 		break;
-	case TK_ALPN_REFUSED:
-		snprintf(buf, len, "refused (alert no_application_protocol)");
+	case TK_ALPN_REFUSED: {
+		char abuf[48];
+		const char *al = tk_alpn_probe_alert(p, abuf, sizeof(abuf));
+
+		/* the text names the alert without GnuTLS's prefix */
+		if (al == NULL) {
+			al = "no_application_protocol";
+		} else if (strncmp(al, "gnutls_a_", 9) == 0) {
+			al += 9;
+		}
+		snprintf(buf, len, "refused (alert %s)", al);
 		break;
+	}
 	case TK_ALPN_PENDING:
 	case TK_ALPN_ERROR:
 		tk_escape(p->r.err.msg, strlen(p->r.err.msg), esc,
@@ -181,12 +192,15 @@ start_probe(struct tk_alpnprobe *ap, struct tk_alpn_probe *p, char **names,
 	tk_conn_start(p->conn);
 }
 
+static void alerts_are_refusals(struct tk_alpnprobe *ap);
+
 static void
 maybe_done(struct tk_alpnprobe *ap)
 {
 	if (ap->running == 0 && ap->next_each == ap->neach &&
 	    ap->order_pending == 0 && !ap->over) {
 		ap->over = true;
+		alerts_are_refusals(ap);
 		ap->done(ap->arg);
 	}
 }
@@ -254,6 +268,12 @@ order_step(struct tk_alpnprobe *ap, struct tk_alpn_probe *p)
 		maybe_done(ap);
 		return;
 	}
+	if (p == &ap->fwd && !ap->rev_started) {
+		/* one probe at a time (-j 1): the reversed one now */
+		ap->rev_started = true;
+		start_probe(ap, &ap->rev, ap->reversed, ap->naccepted);
+		return;
+	}
 	if (ap->order_pending > 0) {
 		return;  /* wait for the other of the two */
 	}
@@ -305,8 +325,46 @@ start_order(struct tk_alpnprobe *ap)
 		ap->reversed[i] = ap->accepted[ap->naccepted - 1 - i];
 	}
 	ap->order_pending = 2;
+	/* at most parallel at once: with 1, the reversed after */
+	ap->rev_started = ap->c.parallel >= 2;
 	start_probe(ap, &ap->fwd, ap->accepted, ap->naccepted);
-	start_probe(ap, &ap->rev, ap->reversed, ap->naccepted);
+	if (ap->rev_started) {
+		start_probe(ap, &ap->rev, ap->reversed, ap->naccepted);
+	}
+}
+
+static bool
+completed(const struct tk_alpn_probe *p)
+{
+	return p->out == TK_ALPN_SELECTED || p->out == TK_ALPN_IGNORED;
+}
+
+/*
+ * Once every protocol was offered alone: when the server completed a
+ * handshake for one of them, a fatal alert on another's offer is its
+ * refusal of that protocol, whatever alert it chose (Twisted on OpenSSL 3
+ * sends internal_error where RFC 7301 says no_application_protocol).
+ * The alert stays in the result (tk_alpn_probe_alert).
+ */
+static void
+alerts_are_refusals(struct tk_alpnprobe *ap)
+{
+	bool any = ap->c.whole && completed(&ap->whole);
+
+	for (size_t i = 0; i < ap->neach && !any; i++) {
+		any = completed(&ap->each[i]);
+	}
+	if (!any) {
+		return;
+	}
+	for (size_t i = 0; i < ap->neach; i++) {
+		struct tk_alpn_probe *p = &ap->each[i];
+
+		if (p->out == TK_ALPN_ERROR &&
+		    p->r.err.gnutls_rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+			p->out = TK_ALPN_REFUSED;
+		}
+	}
 }
 
 static void
@@ -328,10 +386,11 @@ after_probe(struct tk_alpnprobe *ap, struct tk_alpn_probe *p)
 	}
 	if (p != &ap->whole) {
 		ap->each_done++;
-		start_more_each(ap);
-		if (ap->each_done == ap->neach && ap->c.order) {
-			start_order(ap);
-		}
+	}
+	/* the whole-list probe took a slot too (-j 1): start the next */
+	start_more_each(ap);
+	if (p != &ap->whole && ap->each_done == ap->neach && ap->c.order) {
+		start_order(ap);
 	}
 	maybe_done(ap);
 }
@@ -447,7 +506,16 @@ tk_alpnprobe_each(const struct tk_alpnprobe *ap, size_t i)
 const struct tk_alpn_probe *
 tk_alpnprobe_first(const struct tk_alpnprobe *ap)
 {
-	return ap->c.whole ? &ap->whole : ap->neach > 0 ? &ap->each[0] : NULL;
+	if (ap->c.whole) {
+		return &ap->whole;
+	}
+	/* the first handshake that completed: its chain is the one judged */
+	for (size_t i = 0; i < ap->neach; i++) {
+		if (completed(&ap->each[i])) {
+			return &ap->each[i];
+		}
+	}
+	return ap->neach > 0 ? &ap->each[0] : NULL;
 }
 
 enum tk_alpn_order
@@ -470,7 +538,14 @@ tk_alpnprobe_class(const struct tk_alpnprobe *ap, const char *expect,
 	const struct tk_alpn_probe *all = tk_alpnprobe_whole(ap);
 
 	for (size_t i = 0; i < ap->neach; i++) {
-		if (ap->each[i].out == TK_ALPN_ERROR) {
+		if (ap->each[i].out == TK_ALPN_PENDING) {
+			/* a broken invariant: done ran before this probe */
+			cls = tk_class_worst(cls, TK_INTERNAL);
+			if (!tk_err_is_set(why)) {
+				tk_err_set(why, TK_INTERNAL, "probe", "the "
+				    "probe of one protocol never ran");
+			}
+		} else if (ap->each[i].out == TK_ALPN_ERROR) {
 			cls = tk_class_worst(cls, ap->each[i].r.err.cls);
 			if (!tk_err_is_set(why)) {
 				*why = ap->each[i].r.err;
@@ -482,14 +557,28 @@ tk_alpnprobe_class(const struct tk_alpnprobe *ap, const char *expect,
 		cls = tk_class_worst(cls, all->r.err.cls);
 		*why = all->r.err;
 	}
-	if (p0 != NULL && p0->r.cls == TK_CHECK) {
-		cls = tk_class_worst(cls, TK_CHECK);
+	if (all == NULL && p0 != NULL && !completed(p0) &&
+	    p0->out != TK_ALPN_ERROR) {
+		/* no handshake completed: nothing was verified, no exit 0 */
+		cls = tk_class_worst(cls, p0->r.err.cls != TK_OK ?
+		    p0->r.err.cls : TK_TLS);
+		if (!tk_err_is_set(why)) {
+			tk_err_set(why, TK_TLS, "handshake", "the server "
+			    "refused every protocol offered alone (%zu): no "
+			    "handshake completed, the certificate was not "
+			    "checked", ap->neach);
+		}
+	}
+	if (p0 != NULL && p0->r.cls == TK_WARN) {
+		/* the chain's warnings: exit 5 as in every client tool */
+		cls = tk_class_worst(cls, TK_WARN);
+	} else if (p0 != NULL && p0->r.cls != TK_OK) {
+		/* the chain's verdict (CHECK), or what ended the handshake
+		 * that carries the result: its error is the JSON's */
+		cls = tk_class_worst(cls, p0->r.cls);
 		if (!tk_err_is_set(why)) {
 			*why = p0->r.err;
 		}
-	} else if (p0 != NULL && p0->r.cls == TK_WARN) {
-		/* the chain's warnings: exit 5 as in every client tool */
-		cls = tk_class_worst(cls, TK_WARN);
 	}
 	if (all != NULL && !tk_alpn_probe_expect(all, expect)) {
 		char d[1200];

@@ -15,10 +15,12 @@
 #include "conn.h"
 
 enum tk_alpn_outcome {
-	TK_ALPN_PENDING,
+	TK_ALPN_PENDING,        /* not ended: never in a finished result */
 	TK_ALPN_SELECTED,       /* the server chose a protocol */
 	TK_ALPN_IGNORED,        /* handshake without ALPN in the answer */
-	TK_ALPN_REFUSED,        /* alert no_application_protocol */
+	TK_ALPN_REFUSED,        /* alert no_application_protocol; under
+	                         * --each any fatal alert when another
+	                         * protocol's handshake completed */
 	TK_ALPN_ERROR,          /* any other failure: r.err */
 };
 
@@ -48,7 +50,8 @@ struct tk_alpnprobe_conf {
 	bool whole;             /* one handshake offering the whole list */
 	bool each;              /* one handshake per protocol */
 	bool order;             /* the preference order (implies each) */
-	size_t parallel;        /* per-protocol probes at once, >= 1 */
+	size_t parallel;        /* handshakes at once (the whole-list and
+	                         * --order probes count), >= 1 */
 };
 
 struct tk_alpnprobe;
@@ -88,7 +91,8 @@ const struct tk_alpn_probe *tk_alpnprobe_each(const struct tk_alpnprobe *ap,
 
 /*
  * The probe whose result carries the session and the chain: the whole
- * list's, else the first protocol's; NULL when there was none.
+ * list's, else the first per-protocol probe whose handshake completed,
+ * else the first protocol's; NULL when there was none.
  */
 const struct tk_alpn_probe *tk_alpnprobe_first(const struct tk_alpnprobe *ap);
 

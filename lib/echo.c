@@ -32,6 +32,7 @@ struct tk_echo {
 	unsigned char out[CHUNK];    /* read from the source, not yet sent */
 	size_t out_off, out_len;
 	bool src_eof, src_pollable;
+	bool cr_last;                /* --crlf: the source's last byte was CR */
 	size_t message_off;
 	/* --count */
 	unsigned char *block;
@@ -160,6 +161,33 @@ on_more(struct tk_loop *loop, void *arg)
 	step(arg);
 }
 
+/*
+ * One read of the source into out (which is empty).  With --crlf a LF
+ * not after a CR goes out as CRLF (as tls-starttls --relay --crlf): half
+ * a chunk is read so that the doubled bytes fit.  What is sent is what
+ * the echo must match.
+ */
+static ssize_t
+read_src(struct tk_echo *e, int fd)
+{
+	unsigned char in[CHUNK / 2];
+	ssize_t n;
+	size_t o = 0;
+
+	if (!e->conf.crlf) {
+		return read(fd, e->out, sizeof(e->out));
+	}
+	n = read(fd, in, sizeof(in));
+	for (ssize_t i = 0; i < n; i++) {
+		if (in[i] == '\n' && !e->cr_last) {
+			e->out[o++] = '\r';
+		}
+		e->out[o++] = in[i];
+		e->cr_last = in[i] == '\r';
+	}
+	return n <= 0 ? n : (ssize_t)o;
+}
+
 static void
 on_src(struct tk_loop *loop, int fd, unsigned events, void *arg)
 {
@@ -170,7 +198,7 @@ on_src(struct tk_loop *loop, int fd, unsigned events, void *arg)
 	(void)events;
 	if (e->out_len == 0 && !e->src_eof) {
 		/* poll said readable: one read does not block */
-		n = read(fd, e->out, sizeof(e->out));
+		n = read_src(e, fd);
 		if (n <= 0) {
 			e->src_eof = true;
 			tk_loop_unwatch(e->loop, fd);
@@ -208,13 +236,49 @@ fill_out(struct tk_echo *e)
 		e->out_len = left;
 		return;
 	}
-	n = read(e->conf.src_fd, e->out, sizeof(e->out));
+	n = read_src(e, e->conf.src_fd);
 	if (n <= 0) {
 		e->src_eof = true;
 		return;
 	}
 	e->out_off = 0;
 	e->out_len = (size_t)n;
+}
+
+#define SHOWN_MAX 64  /* bytes of a wrong reply quoted in the error */
+
+/*
+ * What came back where the echo went wrong: the line of buf (n bytes)
+ * holding byte i, from its start in buf to its LF, at most SHOWN_MAX
+ * bytes, up to a NUL (a server speaking a protocol inside TLS, such as
+ * tls-echo-server --starttls smtp, answers a reply line, not the echo).
+ * Raw bytes: the renderers escape the error's message.
+ */
+static const char *
+wrong_line(const unsigned char *buf, size_t n, size_t i, char *out,
+    size_t len)
+{
+	size_t from = i, to = i;
+
+	while (from > 0 && buf[from - 1] != '\n' && i - from < SHOWN_MAX / 2) {
+		from--;
+	}
+	while (to < n && to - from < SHOWN_MAX && buf[to] != '\n') {
+		to++;
+	}
+	if (to < n && to - from < SHOWN_MAX) {
+		to++;  /* the LF too: CRLF or LF shows */
+	}
+	if (len > 0) {
+		size_t k = 0;
+
+		for (; from + k < to && k + 1 < len && buf[from + k] != 0;
+		    k++) {
+			out[k] = (char)buf[from + k];
+		}
+		out[k] = '\0';
+	}
+	return out;
 }
 
 /* Checks n echoed bytes against what was sent; false when they differ. */
@@ -224,6 +288,7 @@ check_echo(struct tk_echo *e, const unsigned char *buf, size_t n)
 	struct tk_echo_stats *es = &e->r->echo;
 	struct tk_err err;
 	size_t avail = e->exp_len - e->exp_off;
+	char got[SHOWN_MAX + 1];
 
 	tk_err_clear(&err);
 	for (size_t i = 0; i < n; i++) {
@@ -234,11 +299,13 @@ check_echo(struct tk_echo *e, const unsigned char *buf, size_t n)
 		es->mismatch_at = es->bytes_received + i;
 		if (i >= avail) {
 			tk_err_set(&err, TK_CHECK, "echo", "the server sent "
-			    "%zu bytes more than it was sent", n - i);
+			    "%zu bytes more than it was sent: '%s'", n - i,
+			    wrong_line(buf, n, i, got, sizeof(got)));
 		} else {
 			tk_err_set(&err, TK_CHECK, "echo", "the echo differs "
-			    "from what was sent at byte %llu",
-			    (unsigned long long)es->mismatch_at);
+			    "from what was sent at byte %llu: the server sent "
+			    "'%s'", (unsigned long long)es->mismatch_at,
+			    wrong_line(buf, n, i, got, sizeof(got)));
 		}
 		if (e->conf.sink != NULL) {
 			fwrite(buf, 1, i, e->conf.sink);

@@ -38,6 +38,7 @@ struct tk_echo_conf {
 	uint64_t count;            /* --count blocks; 0: the source */
 	size_t size;               /* --size of a block */
 	bool handshake_only;       /* close at once */
+	bool crlf;                 /* a source's LF goes out as CRLF */
 	unsigned timeout_ms;       /* without a byte moving */
 	uint64_t deadline_ms;      /* --deadline (tk_loop_now_ms); 0: none */
 	unsigned deadline_total_ms;

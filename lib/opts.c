@@ -74,8 +74,9 @@ const struct tk_opt tk_opts[] = {
 	    "fail (exit 1) when a certificate expires within N days "
 	    "(default 0: off)", OFF(crit_days), 0, 100000, NULL, false,
 	    false},
-	{"crlf", 0, TK_ARG_NONE, STL, NULL,
-	    "with --relay: send each line of stdin ending in CRLF",
+	{"crlf", 0, TK_ARG_NONE, ECL | STL, NULL,
+	    "send each line ending in CRLF, not LF (stdin's lines, and "
+	    "--message; tls-starttls: with --relay)",
 	    OFF(crlf), 0, 0, NULL, false, false},
 	{"deadline", 0, TK_ARG_SECONDS, CL, "SECONDS",
 	    "bound on the whole run; a target still running then fails, "

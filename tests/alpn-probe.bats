@@ -28,6 +28,8 @@ probe_text() {
 
 # probe_json EXIT ARGS...: the same with --json: exactly one line on
 # stdout, one JSON object from tls-alpn-probe whose exit_code is EXIT.
+# Every JSON run also checks that an error never goes with exit_code 0
+# and that no probe is left "pending".
 probe_json() {
 	local want=$1
 
@@ -36,6 +38,9 @@ probe_json() {
 	assert_equal "$(grep -c . <<<"$output")" 1
 	jq_ok "type == \"object\" and .tool == \"tls-alpn-probe\"
 	    and .exit_code == $want"
+	jq_ok '.error == null or .exit_code != 0'
+	jq_ok '[.probe, (.each // [])[] | select(. != null) | .outcome] |
+	    all(. != "pending")'
 }
 
 # jq_ok FILTER [jq options...]: the JSON in $output satisfies FILTER.
@@ -232,9 +237,10 @@ each_text() {
 	tk_start_nginx nginx
 	probe_text 0 --each --alpn "$LIST20" "localhost:$PORT"
 	no_stderr
-	# more than 8: no single offer, one line per protocol only
-	assert_equal "${#lines[@]}" 20
+	# more than 8: no single offer, one line per protocol and the summary
+	assert_equal "${#lines[@]}" 21
 	each_text "$LIST20" h2,http/1.1
+	assert_line -n 20 "accepted: h2, http/1.1; 18 refused"
 	probe_json 0 --each --alpn "$LIST20" "localhost:$PORT"
 	jq_ok '.probe == null and .order == null and .expect == null'
 	each_verdicts "$LIST20" h2,http/1.1
@@ -523,4 +529,115 @@ names() {
 
 @test "bad input: target gopher://x" {
 	bad_input "scheme 'gopher'" gopher://x
+}
+
+# --- -j: the per-protocol probes at once --------------------------------
+
+# same_each SUMMARY ARGS...: --json ARGS with -j 1, -j 2 and the default
+# give the same probes, order and exit code (in $want_json after it); the
+# text runs too, with no "pending" and the summary line SUMMARY last.
+same_each() {
+	local j got first= summary=$1
+
+	shift
+	for j in 1 2 default; do
+		local jopt=(-j "$j")
+
+		[[ $j != default ]] || jopt=()
+		probe_json 0 "${jopt[@]}" "$@" "localhost:$PORT"
+		got=$(jq -c '[.exit_code, .probe, .each, .order,
+		    .verification.status]' <<<"$output")
+		[[ -n $first ]] || first=$got
+		assert_equal "$got" "$first"
+		probe_text 0 "${jopt[@]}" "$@" "localhost:$PORT"
+		no_stderr
+		refute_output --partial pending
+		assert_line -n $((${#lines[@]} - 1)) "$summary"
+	done
+	want_json=$first
+}
+
+@test "-j 1, -j 2 and the default: --each and --order give the same results" {
+	tk_start_echo echo --alpn h2,http/1.1
+	same_each 'accepted: h2, http/1.1; 1 refused' \
+	    --each --alpn h2,http/1.1,x-one
+	# every protocol was probed: none pending, the refusal found
+	tk_jqx '.[2] | map(.result) == ["accepted", "accepted", "refused"]' \
+	    "$want_json"
+	same_each 'accepted: http/1.1, h2; 1 refused' \
+	    --order --alpn http/1.1,x-one,h2
+	tk_jqx '.[3] == {mode: "server", preference: ["h2", "http/1.1"],
+	    accepted: ["http/1.1", "h2"]}' "$want_json"
+	probe_text 0 -j 1 --order --alpn http/1.1,x-one,h2 "localhost:$PORT"
+	assert_line 'order: server preference: h2 > http/1.1'
+}
+
+# --- the chain is judged on a completed handshake -----------------------
+
+@test "--each without --alpn: the chain is verified on the first accepted protocol" {
+	# the registry's first protocols are refused: http/1.1 is accepted
+	tk_start_echo echo --alpn http/1.1
+	probe_json 0 --each "localhost:$PORT"
+	jq_ok '.verification.status == "ok" and .tls.alpn == "http/1.1" and
+	    .error == null and .probe == null and
+	    ([.each[] | select(.result == "accepted") | .protocol] ==
+	    ["http/1.1"])'
+	probe_text 0 --each "localhost:$PORT"
+	assert_line -n $((${#lines[@]} - 1)) --regexp \
+	    '^accepted: http/1\.1; [0-9]+ refused$'
+	# a certificate for another name fails (exit 1), even so
+	tk_start_echo wrong --alpn http/1.1 \
+	    --cert "$TESTDATA/wrongname-chain.pem" \
+	    --key "$TESTDATA/wrongname.key"
+	probe_json 1 --each "localhost:$PORT"
+	jq_ok '.verification.status == "failed" and .tls.alpn == "http/1.1" and
+	    .error.class == "check"'
+}
+
+@test "--each of 9 protocols all refused: no handshake completed, exit 4" {
+	tk_start_echo echo --alpn h2
+	probe_json 4 --each --alpn a,b,c,d,e,f,g,h,i "localhost:$PORT"
+	jq_ok '.probe == null and all(.each[]; .result == "refused") and
+	    .error != null'
+	probe_text 4 --each --alpn a,b,c,d,e,f,g,h,i "localhost:$PORT"
+	assert_line -n 9 "accepted: none; 9 refused"
+	one_error handshake 'refused every protocol offered alone \(9\)'
+}
+
+# --- a refusal with another alert (Twisted on OpenSSL 3) ----------------
+
+# tests/peers/alpn_twisted.py: pyOpenSSL answering no overlap as Twisted
+# does, which OpenSSL 3 turns into alert internal_error (80).
+start_twisted() {
+	tk_start_server twisted "$TK_PYTHON" "$TK_PEERS/alpn_twisted.py" \
+	    "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key" \
+	    h2,http/1.1
+}
+
+@test "a server refusing with internal_error: a refusal under --each when others are accepted" {
+	start_twisted
+	probe_text 0 --each --alpn h2,http/1.1,x-one "localhost:$PORT"
+	no_stderr
+	assert_line --regexp '^  h2 +accepted$'
+	assert_line --regexp '^  http/1\.1 +accepted$'
+	assert_line --regexp '^  x-one +refused \(alert internal_error\)$'
+	assert_line -n 4 "accepted: h2, http/1.1; 1 refused"
+	probe_json 0 --each --alpn h2,http/1.1,x-one "localhost:$PORT"
+	jq_ok '.each[2] == {offered: ["x-one"], outcome: "refused",
+	    selected: null, alert: "gnutls_a_internal_error", error: null,
+	    protocol: "x-one", result: "refused"} and .error == null and
+	    .verification.status == "ok"'
+	# the alert is on the wire: what openssl s_client sees
+	run timeout 30 openssl s_client -alpn x-one \
+	    -connect "127.0.0.1:$PORT" </dev/null
+	assert_output --partial 'alert internal error'
+}
+
+@test "a server refusing with internal_error: with nothing accepted it stays an error (exit 4)" {
+	start_twisted
+	probe_json 4 --each --alpn x-one,x-two "localhost:$PORT"
+	jq_ok 'all(.each[]; .result == "error" and
+	    .alert == "gnutls_a_internal_error") and .error.class == "tls"'
+	probe_text 4 --alpn x-one "localhost:$PORT"
+	assert_output --partial "offered x-one: error: handshake: "
 }

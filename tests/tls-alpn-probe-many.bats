@@ -30,10 +30,15 @@ setup() {
 	CLOSED=127.0.0.1:$CLOSED_PORT
 }
 
-# targets_are T...: the JSON lines in $output are for T..., in this order.
+# targets_are T...: the JSON lines in $output are for T..., in this order;
+# no line has an error with exit_code 0 or a probe left "pending".
 targets_are() {
 	local want got
 
+	jq -e -s 'all(.[]; .error == null or .exit_code != 0) and
+	    all(.[]; [.probe, (.each // [])[] | select(. != null) |
+	    .outcome] | all(. != "pending"))' >/dev/null <<<"$output" ||
+	    fail "an error with exit_code 0, or a probe pending: $output"
 	want=$(printf '%s\n' "$@")
 	got=$(jq -r .target <<<"$output")
 	assert_equal "$got" "$want"
@@ -91,6 +96,8 @@ write_list() {
 }
 
 @test "--each and --order per target: each target its own probes" {
+	local want
+
 	run -0 --separate-stderr tk_probe --json --order --alpn h2,http/1.1 \
 	    "$HTTP1" "$BOTH"
 	assert_equal "${#lines[@]}" 2
@@ -99,6 +106,13 @@ write_list() {
 	    paste -sd ' ')" '["refused","accepted"] ["accepted","accepted"]'
 	assert_equal "$(jq -r .order.mode <<<"$output" | paste -sd ' ')" \
 	    'undetermined server'
+	# one probe at a time: the same probes, the same order
+	want=$(jq -c '[.each, .order, .exit_code]' <<<"$output")
+	run -0 --separate-stderr tk_probe --json --parallel 1 --order \
+	    --alpn h2,http/1.1 "$HTTP1" "$BOTH"
+	targets_are "$HTTP1" "$BOTH"
+	assert_equal "$(jq -c '[.each, .order, .exit_code]' <<<"$output")" \
+	    "$want"
 	run -0 --separate-stderr tk_probe --each --alpn h2,http/1.1 \
 	    "$HTTP1" "$BOTH"
 	assert_line -n 0 "OK      $HTTP1: offered h2,http/1.1: selected http/1.1"
@@ -110,7 +124,8 @@ write_list() {
 	run -0 --separate-stderr tk_probe --each --alpn h2,http/1.1 "$HTTP1"
 	assert_output "offered h2,http/1.1: selected http/1.1
   h2                   refused
-  http/1.1             accepted"
+  http/1.1             accepted
+accepted: http/1.1; 1 refused"
 	assert_equal "$stderr" ""
 }
 

@@ -69,6 +69,41 @@ join(char *const *names, size_t n, const char *sep, char *buf, size_t len)
 	}
 }
 
+/* --each: "accepted: h2, http/1.1; 3 refused" (then ignored, errors) */
+static void
+print_summary(const struct tk_alpntarget *a)
+{
+	size_t n[TK_ALPN_ERROR + 1] = { 0 }, o;
+	char line[4096];
+
+	o = (size_t)snprintf(line, sizeof(line), "accepted:");
+	for (size_t i = 0; i < a->neach; i++) {
+		const struct tk_alpn_probe *p = each(a, i);
+		char esc[TK_ALPN_NAME_MAX * 4 + 1];
+
+		if (p->out == TK_ALPN_SELECTED && o + 1 < sizeof(line)) {
+			tk_escape(p->offer.names[0],
+			    strlen(p->offer.names[0]), esc, sizeof(esc));
+			o += (size_t)snprintf(line + o, sizeof(line) - o,
+			    "%s %s", n[TK_ALPN_SELECTED] ? "," : "", esc);
+		}
+		n[p->out]++;
+	}
+	if (n[TK_ALPN_SELECTED] == 0) {
+		snprintf(line + o, sizeof(line) - o, " none");
+	}
+	printf("%s; %zu refused", line, n[TK_ALPN_REFUSED]);
+	if (n[TK_ALPN_IGNORED] > 0) {
+		printf("; %zu ignored", n[TK_ALPN_IGNORED]);
+	}
+	if (n[TK_ALPN_ERROR] + n[TK_ALPN_PENDING] > 0) {
+		printf("; %zu %s", n[TK_ALPN_ERROR] + n[TK_ALPN_PENDING],
+		    n[TK_ALPN_ERROR] + n[TK_ALPN_PENDING] == 1 ? "error" :
+		    "errors");
+	}
+	putchar('\n');
+}
+
 static void
 print_text(const struct tk_alpntarget *a)
 {
@@ -90,6 +125,11 @@ print_text(const struct tk_alpntarget *a)
 		if (p->out == TK_ALPN_ERROR) {
 			printf(" (%s)",
 			    tk_alpn_probe_describe(p, d, sizeof(d)));
+		} else if (p->out == TK_ALPN_REFUSED &&
+		    strcmp(tk_alpn_probe_describe(p, d, sizeof(d)),
+		    "refused (alert no_application_protocol)") != 0) {
+			/* another alert than RFC 7301's: name it */
+			printf(" %s", d + strlen("refused "));
 		} else if (p->out == TK_ALPN_SELECTED &&
 		    strcmp(p->r.tls.alpn, p->offer.names[0]) != 0) {
 			printf(" (the server answered another protocol)");
@@ -119,6 +159,9 @@ print_text(const struct tk_alpntarget *a)
 	if (a->conf->t->s.expect != NULL && a->main != NULL) {
 		printf("expect %s: %s\n", a->conf->t->s.expect,
 		    expect_met(a) ? "met" : "not met");
+	}
+	if (a->neach > 0) {
+		print_summary(a);
 	}
 }
 

@@ -193,6 +193,7 @@ on_conn(struct tk_conn *c, void *arg)
 	ec.count = a->t.s.count;
 	ec.size = a->t.s.size;
 	ec.handshake_only = a->t.s.handshake_only;
+	ec.crlf = a->t.s.crlf;
 	ec.timeout_ms = a->timeout_ms;
 	ec.deadline_ms = a->t.d.deadline_ms;
 	ec.deadline_total_ms = a->t.d.deadline_total_ms;
@@ -237,6 +238,13 @@ run(struct app *a)
 		    "--message and --starttls");
 		goto out;
 	}
+	if (a->t.s.crlf && (a->t.s.count > 0 || a->t.s.connections > 0 ||
+	    a->t.s.handshake_only)) {
+		tk_err_set(&e, TK_USAGE, "options", "--crlf goes with lines "
+		    "sent: --message or stdin, not --count, --connections or "
+		    "--handshake-only");
+		goto out;
+	}
 	if (a->t.s.connections == 0 && (a->t.s.count > 0) +
 	    (a->t.s.message != NULL) + a->t.s.handshake_only > 1) {
 		tk_err_set(&e, TK_USAGE, "options", "--count, --message and "
@@ -249,10 +257,12 @@ run(struct app *a)
 		goto out;
 	}
 	if (a->t.s.message != NULL) {
-		snprintf(msgbuf, sizeof(msgbuf), "%s\n", a->t.s.message);
-		if (strlen(a->t.s.message) + 1 >= sizeof(msgbuf)) {
+		/* one line: LF, or CRLF for a CRLF line server */
+		snprintf(msgbuf, sizeof(msgbuf), "%s%s", a->t.s.message,
+		    a->t.s.crlf ? "\r\n" : "\n");
+		if (strlen(a->t.s.message) + 2 >= sizeof(msgbuf)) {
 			tk_err_set(&e, TK_USAGE, "options", "--message is "
-			    "longer than %zu bytes", sizeof(msgbuf) - 2);
+			    "longer than %zu bytes", sizeof(msgbuf) - 3);
 			goto out;
 		}
 		a->message = msgbuf;

@@ -152,6 +152,7 @@ int
 tk_hello_parse(struct tk_hello *h, const unsigned char *msg, size_t len)
 {
 	gnutls_datum_t d;
+	size_t off;
 	int rc;
 
 	tk_hello_init(h);
@@ -161,6 +162,20 @@ tk_hello_parse(struct tk_hello *h, const unsigned char *msg, size_t len)
 		return -1;
 	}
 	h->legacy_version = rd16(msg);
+	/* version, random, session id, suites, compression methods */
+	off = 2 + 32;
+	if (off < len) {
+		off += 1 + msg[off];
+	}
+	if (off + 1 < len) {
+		off += 2 + rd16(msg + off);
+	}
+	if (off < len) {
+		off += 1 + msg[off];
+	}
+	if (off == len) {
+		return 0;   /* no extensions: a TLS 1.2 or older client */
+	}
 	d.data = (unsigned char *)(uintptr_t)msg;  /* GnuTLS only reads it */
 	d.size = (unsigned)len;
 	/* bounded by d.size: GnuTLS's own reader of the extension block */

@@ -5,6 +5,7 @@
 # a server name GnuTLS refuses is named, the JSON record is in the
 # clients' schema, and --starttls offers only what the server speaks.
 
+# shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
 load lib
 
 # --- what the client offered ------------------------------------------------

@@ -31,9 +31,11 @@
 #define HTTP_REPLY_MAX 4096  /* the --http reply, head and body */
 
 /*
- * With --dh-params the group given is served: GnuTLS otherwise prefers an
- * RFC 7919 group of its priority list (FFDHE2048 even to a client that
- * offered none), so those leave the server's priorities.
+ * With --dh-params the group given is served: GnuTLS otherwise serves the
+ * first RFC 7919 group of its priorities (ffdhe2048) even to a client that
+ * offered none.  So a client that offered no ffdhe group gets these
+ * priorities, without them, set from the ClientHello hook; a client that
+ * offered one still negotiates it (RFC 7919 4).
  */
 static const char DH_PRIORITY[] = ":-GROUP-FFDHE2048:-GROUP-FFDHE3072:"
     "-GROUP-FFDHE4096:-GROUP-FFDHE6144:-GROUP-FFDHE8192";
@@ -75,8 +77,8 @@ struct tk_server {
 	struct tk_server_conf conf;
 	struct tk_loop *loop;
 	struct tk_creds *creds;       /* new sessions take a reference */
-	gnutls_priority_t prio;       /* priority parsed once, or NULL */
-	char *priority;               /* conf.priority, DH_PRIORITY added */
+	gnutls_priority_t prio;       /* conf.priority parsed once, or NULL */
+	gnutls_priority_t prio_dh;    /* with DH_PRIORITY (--dh-params) */
 	bool accepting;
 	struct tk_timer resume;       /* accept again after EMFILE */
 	struct client *clients;
@@ -287,8 +289,20 @@ static void
 on_hello(const unsigned char *msg, size_t len, void *arg)
 {
 	struct client *c = arg;
+	bool ffdhe = false;
 
 	(void)tk_hello_parse(&c->hello, msg, len);
+	if (c->srv->prio_dh == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < c->hello.ngroups; i++) {
+		ffdhe = ffdhe || (c->hello.groups[i] >= 256 &&
+		    c->hello.groups[i] <= 511);   /* RFC 7919 range */
+	}
+	if (!ffdhe) {
+		/* read before GnuTLS reads the hello: the file's group */
+		gnutls_priority_set(tk_tls_session(c->tls), c->srv->prio_dh);
+	}
 }
 
 static void
@@ -298,7 +312,7 @@ start_tls(struct client *c)
 	struct tk_tls_conf tc = {0};
 
 	tc.server = true;
-	tc.priority = srv->priority;
+	tc.priority = srv->conf.priority;
 	tc.priority_cache = srv->prio;
 	tc.alpn = srv->conf.alpn;
 	tc.alpn_mandatory = !srv->conf.alpn_optional;
@@ -1051,26 +1065,18 @@ tk_server_new(struct tk_loop *loop, const struct tk_server_conf *conf,
 	 * accept cost each idle connection 8 KiB of heap.  On failure the
 	 * sessions parse it themselves and report the error.
 	 */
-	if (tk_creds_dh_bits(creds) > 0) {
-		const char *base = conf->priority != NULL ? conf->priority :
-		    "NORMAL";
-		size_t n = strlen(base) + sizeof(DH_PRIORITY);
-
-		srv->priority = malloc(n);
-		if (srv->priority == NULL) {
-			tk_err_set(err, TK_INTERNAL, "listen", "out of memory");
-			tk_creds_unref(srv->creds);
-			free(srv);
-			return NULL;
-		}
-		snprintf(srv->priority, n, "%s%s", base, DH_PRIORITY);
-	}
-	if (srv->priority == NULL && conf->priority != NULL) {
-		srv->priority = strdup(conf->priority);
-	}
-	if (gnutls_priority_init(&srv->prio, srv->priority != NULL ?
-	    srv->priority : "NORMAL", NULL) < 0) {
+	if (gnutls_priority_init(&srv->prio, conf->priority, NULL) < 0) {
 		srv->prio = NULL;
+	}
+	if (srv->prio != NULL && tk_creds_dh_bits(creds) > 0) {
+		char dhp[1024];
+		int n = snprintf(dhp, sizeof(dhp), "%s%s", conf->priority !=
+		    NULL ? conf->priority : "NORMAL", DH_PRIORITY);
+
+		if (n < 0 || (size_t)n >= sizeof(dhp) ||
+		    gnutls_priority_init(&srv->prio_dh, dhp, NULL) < 0) {
+			srv->prio_dh = NULL;   /* ffdhe2048 it is, then */
+		}
 	}
 	tk_timer_init(&srv->resume, on_resume, srv);
 	for (int i = 0; i < conf->nl; i++) {
@@ -1104,7 +1110,9 @@ tk_server_free(struct tk_server *srv)
 	if (srv->prio != NULL) {
 		gnutls_priority_deinit(srv->prio);
 	}
-	free(srv->priority);
+	if (srv->prio_dh != NULL) {
+		gnutls_priority_deinit(srv->prio_dh);
+	}
 	tk_creds_unref(srv->creds);
 	free(srv);
 }

@@ -136,6 +136,13 @@ load lib
 	    -cipher DHE-RSA-AES128-GCM-SHA256 -connect 127.0.0.1:$PORT \
 	    </dev/null 2>&1"
 	assert_output --partial 'dh key too small'
+	# a client offering RFC 7919 groups negotiates one of them (RFC 7919 4)
+	run -0 bash -c "timeout 20 gnutls-cli --x509cafile '$TK_CA' \
+	    --priority 'NORMAL:-VERS-TLS1.3:-KX-ALL:+DHE-RSA' \
+	    -p $PORT localhost </dev/null 2>&1"
+	assert_output --partial '(DHE-FFDHE2048)'
+	tk_wait_for "$SERVER_PID" "the FFDHE2048 session logged" \
+	    tk_file_has "$SERVER_ERR" ' group=FFDHE2048 .* ok$'
 	tk_wait_for "$SERVER_PID" "two DHE sessions logged" \
 	    tk_file_has "$SERVER_ERR" ' TLS_DHE_RSA_[A-Z0-9_]* group=DHE-1024 .* ok$' 2
 }

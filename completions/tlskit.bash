@@ -76,7 +76,7 @@ _tlskit()
 	case ${COMP_WORDS[0]##*/} in
 	tls-echo-server)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--alpn --alpn-optional --ca --cert --color --debug --dh-params --handshake-timeout --help --idle-timeout --ignore --json --key --listen --max-connections --max-version --min-version --once --priority --profile --quiet --request-client-cert --require-client-cert --starttls --system-trust --verbose --version --workers' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--alpn --alpn-optional --ca --cert --color --debug --dh-params --handshake-timeout --help --http --idle-timeout --ignore --json --key --listen --max-connections --max-version --min-version --once --priority --profile --quiet --request-client-cert --require-client-cert --starttls --system-trust --verbose --version --workers' -- "$cur")
 		fi
 		;;
 	tls-echo-client)

@@ -13,6 +13,7 @@ complete -c tls-echo-server -l debug -x -d 'GnuTLS debug level (0-99), on stderr
 complete -c tls-echo-server -l dh-params -r -F -d 'Diffie-Hellman parameters (PEM PKCS#3) for TLS 1.2 DHE'
 complete -c tls-echo-server -l handshake-timeout -x -d 'drop a client that has not finished its handshake (and any plaintext phase) in time (default 10)'
 complete -c tls-echo-server -s h -l help -d 'show this help and exit'
+complete -c tls-echo-server -l http -d 'answer one HTTP/1.1 request after the handshake with 200 and a summary of the session (for curl and browsers), then close'
 complete -c tls-echo-server -l idle-timeout -x -d 'drop a connection idle this long (default 300)'
 complete -c tls-echo-server -l ignore -x -d 'report these finding codes as info, never failing (repeatable; codes in FINDINGS)'
 complete -c tls-echo-server -l json -d 'machine output on stdout: one JSON object per line'

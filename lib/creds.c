@@ -19,6 +19,7 @@ struct tk_creds {
 	unsigned refs;
 	gnutls_certificate_credentials_t cred;
 	gnutls_dh_params_t dh;
+	unsigned dh_bits;       /* of the prime in dh */
 	bool has_cert;
 	unsigned ntrust;
 	char trust_source[256];
@@ -358,6 +359,34 @@ load_system(struct tk_creds *c, struct tk_err *err)
 	return 0;
 }
 
+/* The size of the group: the bits of its prime. */
+static unsigned
+dh_prime_bits(gnutls_dh_params_t dh)
+{
+	gnutls_datum_t p = {NULL, 0}, g = {NULL, 0};
+	unsigned bits = 0;
+
+	if (gnutls_dh_params_export_raw(dh, &p, &g, NULL) == 0) {
+		size_t i = 0;
+
+		while (i < p.size && p.data[i] == 0) {
+			i++;
+		}
+		if (i < p.size) {
+			unsigned top = p.data[i];
+
+			bits = (unsigned)(p.size - i - 1) * 8;
+			while (top != 0) {
+				bits++;
+				top >>= 1;
+			}
+		}
+	}
+	gnutls_free(p.data);
+	gnutls_free(g.data);
+	return bits;
+}
+
 static int
 load_dh(struct tk_creds *c, const char *path, struct tk_err *err)
 {
@@ -379,7 +408,14 @@ load_dh(struct tk_creds *c, const char *path, struct tk_err *err)
 		    gnutls_strerror(rc));
 	}
 	gnutls_certificate_set_dh_params(c->cred, c->dh);
+	c->dh_bits = dh_prime_bits(c->dh);
 	return 0;
+}
+
+unsigned
+tk_creds_dh_bits(const struct tk_creds *c)
+{
+	return c->dh != NULL ? c->dh_bits : 0;
 }
 
 struct tk_creds *

@@ -40,6 +40,8 @@ void tk_creds_unref(struct tk_creds *c);
 /* Borrowed: valid while a reference is held. */
 gnutls_certificate_credentials_t tk_creds_gnutls(const struct tk_creds *c);
 bool tk_creds_has_cert(const struct tk_creds *c);
+/* The bits of the --dh-params group's prime; 0 without DH parameters. */
+unsigned tk_creds_dh_bits(const struct tk_creds *c);
 /* Number of trust anchors and where they came from ("system", a path). */
 unsigned tk_creds_trust_count(const struct tk_creds *c);
 const char *tk_creds_trust_source(const struct tk_creds *c);

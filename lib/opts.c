@@ -123,6 +123,10 @@ const struct tk_opt tk_opts[] = {
 	{"hostname", 0, TK_ARG_STRING, CL, "NAME",
 	    "name to verify and to send as SNI (default: the target's host)",
 	    OFF(hostname), 0, 0, NULL, false, false},
+	{"http", 0, TK_ARG_NONE, SRV, NULL,
+	    "answer one HTTP/1.1 request after the handshake with 200 and a "
+	    "summary of the session (for curl and browsers), then close",
+	    OFF(http), 0, 0, NULL, false, false},
 	{"idle-timeout", 0, TK_ARG_SECONDS, SRV, "SECONDS",
 	    "drop a connection idle this long (default 300)",
 	    OFF(idle_timeout), 0.001, 86400, NULL, false, false},

@@ -80,6 +80,7 @@ struct tk_settings {
 	const char *listen[TK_LISTEN_MAX];
 	size_t nlisten;
 	bool request_client_cert, require_client_cert, once;
+	bool http;         /* --http */
 	uint64_t max_connections;
 	uint64_t workers;  /* 0: auto, one per core */
 	double handshake_timeout, idle_timeout;

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
@@ -12,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "starttls.h"
 #include "starttls_srv.h"
 #include "stream.h"
@@ -25,13 +28,25 @@
 #define FD_RESERVE 64        /* stdio, listeners, epoll, signalfd, files */
 #define DRAIN_MS 500         /* lingering close after a failed handshake */
 #define DRAIN_MAX (64u << 10)
+#define HTTP_REPLY_MAX 4096  /* the --http reply, head and body */
+
+/*
+ * With --dh-params the group given is served: GnuTLS otherwise serves the
+ * first RFC 7919 group of its priorities (ffdhe2048) even to a client that
+ * offered none.  So a client that offered no ffdhe group gets these
+ * priorities, without them, set from the ClientHello hook; a client that
+ * offered one still negotiates it (RFC 7919 4).
+ */
+static const char DH_PRIORITY[] = ":-GROUP-FFDHE2048:-GROUP-FFDHE3072:"
+    "-GROUP-FFDHE4096:-GROUP-FFDHE6144:-GROUP-FFDHE8192";
 
 /*
  * C_PLAIN: the plaintext phase (--starttls); C_DIALOGUE: the smtp, imap or
- * pop3 dialogue going on inside TLS, in place of the echo.
+ * pop3 dialogue going on inside TLS, in place of the echo; C_HTTP: the
+ * --http request read, then its reply.
  */
 enum cstate {
-	C_PLAIN, C_HANDSHAKE, C_ECHO, C_DIALOGUE, C_CLOSING, C_DRAIN
+	C_PLAIN, C_HANDSHAKE, C_ECHO, C_DIALOGUE, C_HTTP, C_CLOSING, C_DRAIN
 };
 
 struct client {
@@ -48,6 +63,8 @@ struct client {
 	size_t ooff, olen;
 	struct tk_timer timer;       /* handshake, then idle deadline */
 	uint64_t t0_ms, bytes_in, bytes_out;
+	uint64_t tls_ms, handshake_ms;  /* the handshake's start, length */
+	struct tk_hello hello;          /* from the ClientHello hook */
 	size_t injected;
 	char peer[TK_ADDRSTR_MAX];
 	char client_subject[512];
@@ -61,6 +78,7 @@ struct tk_server {
 	struct tk_loop *loop;
 	struct tk_creds *creds;       /* new sessions take a reference */
 	gnutls_priority_t prio;       /* conf.priority parsed once, or NULL */
+	gnutls_priority_t prio_dh;    /* with DH_PRIORITY (--dh-params) */
 	bool accepting;
 	struct tk_timer resume;       /* accept again after EMFILE */
 	struct client *clients;
@@ -81,8 +99,20 @@ client_free(struct client *c)
 	memset(&info, 0, sizeof(info));
 	info.peer = c->peer;
 	if (c->tls != NULL && tk_tls_handshake_done(c->tls)) {
+		gnutls_session_t s = tk_tls_session(c->tls);
+
 		info.tls_done = true;
 		tk_tls_info(c->tls, &info.tls);
+		info.handshake_ms = c->handshake_ms;
+		if (info.tls.group[0] == '\0' &&
+		    strncmp(info.tls.kx, "DHE", 3) == 0 &&
+		    gnutls_dh_get_prime_bits(s) > 0) {
+			snprintf(info.tls.group, sizeof(info.tls.group),
+			    "DHE-%d", gnutls_dh_get_prime_bits(s));
+		}
+	}
+	if (c->hello.seen) {
+		info.hello = &c->hello;
 	}
 	info.client_cert = c->client_cert;
 	info.client_verified = c->client_verified;
@@ -150,7 +180,11 @@ on_client_timer(struct tk_loop *loop, void *arg)
 	const struct tk_server_conf *cf = &c->srv->conf;
 
 	(void)loop;
-	if (c->state == C_ECHO || c->state == C_DIALOGUE) {
+	if (c->state == C_HTTP) {
+		tk_err_set(&c->err, TK_NET, "http",
+		    "no complete request within %.3g s "
+		    "(--handshake-timeout)", cf->handshake_timeout);
+	} else if (c->state == C_ECHO || c->state == C_DIALOGUE) {
 		tk_err_set(&c->err, TK_NET, "idle",
 		    "no data for %.3g s (--idle-timeout)", cf->idle_timeout);
 	} else if (c->state == C_PLAIN) {
@@ -250,6 +284,27 @@ verify_client(gnutls_session_t s, void *arg)
 	return judge_client(arg, s);
 }
 
+/* tk_tls's ClientHello hook: what the client offered, for the log. */
+static void
+on_hello(const unsigned char *msg, size_t len, void *arg)
+{
+	struct client *c = arg;
+	bool ffdhe = false;
+
+	(void)tk_hello_parse(&c->hello, msg, len);
+	if (c->srv->prio_dh == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < c->hello.ngroups; i++) {
+		ffdhe = ffdhe || (c->hello.groups[i] >= 256 &&
+		    c->hello.groups[i] <= 511);   /* RFC 7919 range */
+	}
+	if (!ffdhe) {
+		/* read before GnuTLS reads the hello: the file's group */
+		gnutls_priority_set(tk_tls_session(c->tls), c->srv->prio_dh);
+	}
+}
+
 static void
 start_tls(struct client *c)
 {
@@ -264,7 +319,10 @@ start_tls(struct client *c)
 	tc.client_cert = srv->conf.client_cert;
 	tc.verify_peer = verify_client;
 	tc.verify_arg = c;
+	tc.client_hello = on_hello;
+	tc.client_hello_arg = c;
 	c->tls = tk_tls_new(c->fd, &tc, srv->creds, &c->err);
+	c->tls_ms = tk_loop_now_ms();
 	c->state = C_HANDSHAKE;
 }
 
@@ -496,6 +554,211 @@ echo(struct client *c)
 	}
 }
 
+/* The end of the request head in p[0..len), or NULL. */
+static const unsigned char *
+http_head_end(const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (p[i] == '\n' && p[i + 1] == '\n') {
+			return p + i + 2;
+		}
+		if (i + 3 < len && memcmp(p + i, "\r\n\r\n", 4) == 0) {
+			return p + i + 4;
+		}
+	}
+	return NULL;
+}
+
+/* Appends a printf'd line to the reply body; cut at the buffer's end. */
+static void __attribute__((format(printf, 3, 4)))
+body_add(char *b, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= HTTP_REPLY_MAX) {
+		return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(b + *off, HTTP_REPLY_MAX - *off, fmt, ap);
+	va_end(ap);
+	if (n > 0) {
+		*off += (size_t)n;
+		if (*off >= HTTP_REPLY_MAX) {
+			*off = HTTP_REPLY_MAX - 1;
+		}
+	}
+}
+
+/* The offered ALPN names, escaped, "a,b" or "none". */
+static void
+alpn_offered(const struct tk_hello *h, char *out, size_t len)
+{
+	const unsigned char *name;
+	size_t off = 0, used = 0, nl;
+	char esc[TK_ALPN_NAME_MAX * 4 + 1];
+
+	snprintf(out, len, "none");
+	while (tk_hello_alpn_next(h, &off, &name, &nl)) {
+		int n;
+
+		tk_escape((const char *)name, nl, esc, sizeof(esc));
+		n = snprintf(out + used, len - used, "%s%s", used ? "," : "",
+		    esc);
+		if (n < 0 || (size_t)n >= len - used) {
+			break;
+		}
+		used += (size_t)n;
+	}
+}
+
+/*
+ * The --http reply: 200 and a plain-text summary of the session, as
+ * openssl s_server -www and gnutls-serv --http give; 400 or 431 for a
+ * request we cannot take.  HEAD gets the head alone.
+ */
+static size_t
+http_reply(struct client *c, const unsigned char *req, size_t len,
+    int status, char *out)
+{
+	struct tk_tls_info ti;
+	char body[HTTP_REPLY_MAX], esc[1024], line[512];
+	const struct tk_hello *h = &c->hello;
+	size_t b = 0, rl = 0;
+	const uint16_t *ids;
+	size_t nv;
+	int n;
+
+	while (rl < len && rl < sizeof(line) - 1 && req[rl] != '\r' &&
+	    req[rl] != '\n') {
+		rl++;
+	}
+	memcpy(line, req, rl);
+	line[rl] = '\0';
+	tk_tls_info(c->tls, &ti);
+	if (status == 200) {
+		body_add(body, &b, "tls-echo-server: your TLS session\n");
+		body_add(body, &b, "version: %s\n", ti.version);
+		body_add(body, &b, "cipher: %s\n", ti.cipher);
+		body_add(body, &b, "kx: %s\n", ti.kx);
+		if (ti.group[0] == '\0' && strncmp(ti.kx, "DHE", 3) == 0) {
+			snprintf(ti.group, sizeof(ti.group), "DHE-%d",
+			    gnutls_dh_get_prime_bits(tk_tls_session(c->tls)));
+		}
+		body_add(body, &b, "group: %s\n", ti.group[0] ? ti.group :
+		    "none");
+		tk_escape(ti.alpn, strlen(ti.alpn), esc, sizeof(esc));
+		body_add(body, &b, "alpn: %s\n", ti.alpn_negotiated ? esc :
+		    "none");
+		tk_escape(h->sni, h->sni_len, esc, sizeof(esc));
+		body_add(body, &b, "sni: %s\n", h->sni_present ? esc : "none");
+		alpn_offered(h, esc, sizeof(esc));
+		body_add(body, &b, "offered alpn: %s\n", esc);
+		nv = tk_hello_versions(h, &ids);
+		body_add(body, &b, "offered versions:");
+		for (size_t i = 0; i < nv; i++) {
+			char hex[16];
+
+			body_add(body, &b, "%s%s", i ? "," : " ",
+			    tk_hello_version_name(ids[i], hex, sizeof(hex)));
+		}
+		body_add(body, &b, "%s\n", nv ? "" : " none");
+		if (c->client_cert) {
+			tk_escape(c->client_subject, strlen(c->client_subject),
+			    esc, sizeof(esc));
+			body_add(body, &b, "client certificate: %s (%s)\n",
+			    esc, c->client_verified ? "verified" :
+			    "untrusted");
+		} else {
+			body_add(body, &b, "client certificate: none\n");
+		}
+		tk_escape(line, rl, esc, sizeof(esc));
+		body_add(body, &b, "request: %s\n", esc);
+	} else {
+		body_add(body, &b, "%s\n", status == 431 ?
+		    "request head too large" : "bad request");
+	}
+	n = snprintf(out, HTTP_REPLY_MAX + 256, "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: text/plain; charset=us-ascii\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n", status,
+	    status == 200 ? "OK" : status == 431 ?
+	    "Request Header Fields Too Large" : "Bad Request", b);
+	if (n < 0) {
+		return 0;
+	}
+	if (strncmp(line, "HEAD ", 5) != 0) {
+		memcpy(out + n, body, b);
+		n += (int)b;
+	}
+	return (size_t)n;
+}
+
+/*
+ * --http: the request head is read from the stream (at most
+ * TK_SERVER_HTTP_MAX bytes, the stream's whole buffer), answered once,
+ * then the connection closes.
+ */
+static void
+http_io(struct client *c)
+{
+	const unsigned char *p, *end;
+	size_t len;
+	ssize_t n;
+	int status = 0;
+
+	if (c->out == NULL) {
+		p = tk_stream_data(c->st, &len);
+		end = http_head_end(p, len);
+		if (end != NULL) {
+			status = 200;
+			len = (size_t)(end - p);
+		} else if (len >= TK_SERVER_HTTP_MAX) {
+			status = 431;
+		} else if (len > 0 && (memchr(p, '\0', len) != NULL)) {
+			status = 400;
+		}
+		if (status == 0) {
+			if (tk_stream_error(c->st) != NULL) {
+				client_fail(c, tk_stream_error(c->st));
+			} else if (tk_stream_eof(c->st)) {
+				tk_err_set(&c->err, TK_NET, "http", "the "
+				    "client closed before a whole request");
+				begin_close(c);
+			}
+			return;
+		}
+		c->out = malloc(HTTP_REPLY_MAX + 256);
+		if (c->out == NULL) {
+			tk_err_set(&c->err, TK_INTERNAL, "http",
+			    "out of memory");
+			client_free(c);
+			return;
+		}
+		c->olen = http_reply(c, p, len, status, c->out);
+		c->ooff = 0;
+		tk_stream_consume(c->st, len);
+		c->bytes_in += len;
+		if (status != 200) {
+			tk_err_set(&c->err, TK_NET, "http", "%s", status == 431 ?
+			    "the request head is over 8192 bytes" :
+			    "not an HTTP request");
+		}
+	}
+	while (c->olen > c->ooff) {
+		n = tk_stream_write(c->st, c->out + c->ooff, c->olen - c->ooff);
+		if (n == TK_WANT_WRITE || n == TK_WANT_READ) {
+			return;   /* the stream calls back */
+		}
+		if (n < 0) {
+			client_fail(c, tk_stream_error(c->st));
+			return;
+		}
+		c->ooff += (size_t)n;
+		c->bytes_out += (uint64_t)n;
+	}
+	begin_close(c);
+}
+
 static void
 on_stream(struct tk_stream *st, void *arg)
 {
@@ -508,6 +771,9 @@ on_stream(struct tk_stream *st, void *arg)
 		return;
 	case C_DIALOGUE:
 		dialogue(c);
+		return;
+	case C_HTTP:
+		http_io(c);
 		return;
 	case C_CLOSING:
 		if (tk_stream_closed(c->st) || tk_stream_error(c->st) != NULL) {
@@ -527,6 +793,7 @@ after_handshake(struct client *c)
 	struct tk_server *srv = c->srv;
 	gnutls_session_t s = tk_tls_session(c->tls);
 
+	c->handshake_ms = tk_loop_now_ms() - c->tls_ms;
 	c->state = C_ECHO;
 	if (c->ss != NULL && tk_starttls_srv_in_tls(c->ss)) {
 		tk_starttls_srv_tls_up(c->ss);
@@ -536,18 +803,51 @@ after_handshake(struct client *c)
 		c->lb = NULL;
 		free(c->out);
 		c->out = NULL;
+		c->ooff = c->olen = 0;
+		if (srv->conf.http) {
+			c->state = C_HTTP;
+		}
 	}
-	idle_restart(c);
+	if (c->state == C_HTTP) {
+		/* the whole request head within --handshake-timeout */
+		tk_loop_timer_start(srv->loop, &c->timer,
+		    (uint64_t)(srv->conf.handshake_timeout * 1000));
+	} else {
+		idle_restart(c);
+	}
 	if (srv->conf.client_cert != TK_CLIENT_CERT_IGNORE &&
 	    gnutls_certificate_get_peers(s, &(unsigned){0}) != NULL) {
 		judge_client(c, s);
 	}
 	c->st = tk_stream_new(srv->loop, c->tls, c->fd,
-	    c->state == C_ECHO ? ECHO_CAP : TK_STARTTLS_SRV_REPLY_MAX,
+	    c->state == C_ECHO ? ECHO_CAP : c->state == C_HTTP ?
+	    TK_SERVER_HTTP_MAX : TK_STARTTLS_SRV_REPLY_MAX,
 	    on_stream, c, &c->err);
 	if (c->st == NULL || (c->state == C_DIALOGUE && ensure_out(c) < 0)) {
 		client_free(c);
 	}
+}
+
+/*
+ * GnuTLS refuses a server name with a byte other than a letter, a digit,
+ * '-' or '.' ("_dmarc.example") with illegal_parameter, in its own
+ * extension parser, which no API replaces (lib/ext/server_name.c): say
+ * so, naming the name.
+ */
+static void
+explain_refused_sni(struct client *c)
+{
+	const struct tk_hello *h = &c->hello;
+	char esc[TK_HELLO_SNI_MAX * 4 + 1];
+
+	if (!h->sni_present || strstr(c->err.msg, gnutls_strerror(
+	    GNUTLS_E_RECEIVED_DISALLOWED_NAME)) == NULL) {
+		return;
+	}
+	tk_escape(h->sni, h->sni_len, esc, sizeof(esc));
+	tk_err_reset(&c->err, TK_TLS, "handshake", "GnuTLS refuses the "
+	    "client's server name '%s' (only letters, digits, '-' and '.' "
+	    "pass its check) with illegal_parameter", esc);
 }
 
 /* A handshake the client's chain failed: say why, from the engine. */
@@ -611,6 +911,7 @@ client_io(struct client *c)
 		if (rc < 0) {
 			c->err = *tk_tls_error(c->tls);
 			explain_refused_cert(c);
+			explain_refused_sni(c);
 			c->state = C_DRAIN;
 			shutdown(c->fd, SHUT_WR);
 			tk_loop_timer_start(c->srv->loop, &c->timer, DRAIN_MS);
@@ -624,6 +925,7 @@ client_io(struct client *c)
 		return;
 	case C_ECHO:
 	case C_DIALOGUE:
+	case C_HTTP:
 	case C_CLOSING:
 		/* the stream has the fd */
 		return;
@@ -766,6 +1068,16 @@ tk_server_new(struct tk_loop *loop, const struct tk_server_conf *conf,
 	if (gnutls_priority_init(&srv->prio, conf->priority, NULL) < 0) {
 		srv->prio = NULL;
 	}
+	if (srv->prio != NULL && tk_creds_dh_bits(creds) > 0) {
+		char dhp[1024];
+		int n = snprintf(dhp, sizeof(dhp), "%s%s", conf->priority !=
+		    NULL ? conf->priority : "NORMAL", DH_PRIORITY);
+
+		if (n < 0 || (size_t)n >= sizeof(dhp) ||
+		    gnutls_priority_init(&srv->prio_dh, dhp, NULL) < 0) {
+			srv->prio_dh = NULL;   /* ffdhe2048 it is, then */
+		}
+	}
 	tk_timer_init(&srv->resume, on_resume, srv);
 	for (int i = 0; i < conf->nl; i++) {
 		if (tk_loop_watch(loop, conf->lfds[i], TK_READ, on_accept,
@@ -797,6 +1109,9 @@ tk_server_free(struct tk_server *srv)
 	}
 	if (srv->prio != NULL) {
 		gnutls_priority_deinit(srv->prio);
+	}
+	if (srv->prio_dh != NULL) {
+		gnutls_priority_deinit(srv->prio_dh);
 	}
 	tk_creds_unref(srv->creds);
 	free(srv);

@@ -18,6 +18,7 @@
 
 #include "certcheck.h"
 #include "creds.h"
+#include "hello.h"
 #include "loop.h"
 #include "sockaddr.h"
 #include "tls.h"
@@ -26,7 +27,13 @@
 struct tk_server_client_info {
 	const char *peer;             /* "ADDR:PORT" */
 	bool tls_done;                /* tls is filled */
+	/*
+	 * tls.group: a TLS 1.2 DHE session on --dh-params names its group
+	 * "DHE-BITS" (GnuTLS names only the RFC 7919 groups)
+	 */
 	struct tk_tls_info tls;
+	const struct tk_hello *hello; /* what the client offered, or NULL */
+	uint64_t handshake_ms;        /* handshake time, when tls_done */
 	bool client_cert;             /* the client sent a chain: judged */
 	bool client_verified;
 	const char *client_subject;
@@ -48,6 +55,12 @@ struct tk_server_conf {
 	double idle_timeout;          /* seconds without a byte moving */
 	uint64_t max_connections;     /* more are accepted and closed */
 	bool once;                    /* one client, then the loop stops */
+	/*
+	 * --http: after the handshake one HTTP/1.1 request (at most
+	 * TK_SERVER_HTTP_MAX bytes, within handshake_timeout) is answered
+	 * with 200 and a summary of the session, then the connection closes
+	 */
+	bool http;
 	const int *lfds;              /* listening sockets, borrowed */
 	int nl;
 	/* each connection as it ends; info lives for the call */
@@ -57,6 +70,8 @@ struct tk_server_conf {
 	void (*on_pause)(int errnum, void *arg);
 	void *arg;
 };
+
+#define TK_SERVER_HTTP_MAX 8192   /* bytes of an --http request head */
 
 struct tk_server;
 

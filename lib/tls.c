@@ -20,6 +20,8 @@ struct tk_tls {
 	char last_alert[64];
 	int (*verify_peer)(gnutls_session_t s, void *arg);
 	void *verify_arg;
+	void (*client_hello)(const unsigned char *msg, size_t len, void *arg);
+	void *client_hello_arg;
 };
 
 /*
@@ -35,6 +37,21 @@ verify_hook(gnutls_session_t s)
 		return 0;
 	}
 	return t->verify_peer(s, t->verify_arg) != 0 ? -1 : 0;
+}
+
+/* GnuTLS's handshake hook: the ClientHello to the server's caller. */
+static int
+hello_hook(gnutls_session_t s, unsigned htype, unsigned when,
+    unsigned incoming, const gnutls_datum_t *msg)
+{
+	struct tk_tls *t = gnutls_session_get_ptr(s);
+
+	(void)when;
+	if (t != NULL && t->client_hello != NULL && incoming &&
+	    htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && msg != NULL) {
+		t->client_hello(msg->data, msg->size, t->client_hello_arg);
+	}
+	return 0;
 }
 
 /* ALPN lists */
@@ -335,6 +352,14 @@ tk_tls_new(int fd, const struct tk_tls_conf *conf, struct tk_creds *creds,
 		}
 	}
 	if (conf->server) {
+		gnutls_session_set_ptr(t->s, t);
+		t->client_hello = conf->client_hello;
+		t->client_hello_arg = conf->client_hello_arg;
+		if (conf->client_hello != NULL) {
+			gnutls_handshake_set_hook_function(t->s,
+			    GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_PRE,
+			    hello_hook);
+		}
 		switch (conf->client_cert) {
 		case TK_CLIENT_CERT_IGNORE:
 			break;
@@ -349,7 +374,6 @@ tk_tls_new(int fd, const struct tk_tls_conf *conf, struct tk_creds *creds,
 			 * by the caller's engine */
 			t->verify_peer = conf->verify_peer;
 			t->verify_arg = conf->verify_arg;
-			gnutls_session_set_ptr(t->s, t);
 			gnutls_certificate_set_verify_function(
 			    tk_creds_gnutls(creds), verify_hook);
 			break;

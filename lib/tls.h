@@ -90,6 +90,13 @@ struct tk_tls_conf {
 	 */
 	int (*verify_peer)(gnutls_session_t s, void *arg);
 	void *verify_arg;
+	/*
+	 * Server, optional: each ClientHello's body (the message without its
+	 * handshake header) before GnuTLS reads it, for the caller's log;
+	 * called even when GnuTLS then refuses the hello.
+	 */
+	void (*client_hello)(const unsigned char *msg, size_t len, void *arg);
+	void *client_hello_arg;
 };
 
 struct tk_tls;

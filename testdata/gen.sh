@@ -238,6 +238,8 @@ generate() {
 
     # --- DH parameters ----------------------------------------------------
     run certtool --generate-dh-params --sec-param medium --no-text --outfile dh.pem
+    # a weak group, for testing that clients refuse it (tls-echo-server)
+    run certtool --generate-dh-params --bits 1024 --no-text --outfile dh1024.pem
 
     # --- malformed inputs -------------------------------------------------
     printf 'this is not PEM\n' >garbage.pem
@@ -265,7 +267,7 @@ all_files() {
     for n in "${CHAINED[@]}"; do echo "$n.crt"; echo "$n.key"; echo "$n-chain.pem"; done
     for n in "${LEAF_ONLY_CHAIN[@]}"; do echo "$n.crt"; echo "$n.key"; echo "$n-chain.pem"; done
     for n in "${NO_CHAIN[@]}"; do echo "$n.crt"; echo "$n.key"; done
-    printf '%s\n' server.pem public.pem dh.pem garbage.pem truncated.pem empty.pem
+    printf '%s\n' server.pem public.pem dh.pem dh1024.pem garbage.pem truncated.pem empty.pem
 }
 
 # ---------------------------------------------------------------------------
@@ -292,7 +294,7 @@ check() {
                 if certtool --certificate-info --infile "$f" >/dev/null 2>&1; then
                     bad "$f: parses as a certificate, should not"
                 fi ;;
-            dh.pem)
+            dh.pem | dh1024.pem)
                 certtool --dh-info --infile "$f" >/dev/null 2>&1 || bad "$f: DH params do not parse" ;;
             server.pem)
                 certtool --key-info --infile "$f" >/dev/null 2>&1 || bad "$f: no parsable key"

@@ -151,7 +151,7 @@ $(printf '%s\n' "${bad[@]}")"
 	grep -q 'Protocol version: TLSv1.3' "$PEER_ERR" || fail "$(cat "$PEER_ERR")"
 	grep -q 'Verification: OK' "$PEER_ERR" || fail "$(cat "$PEER_ERR")"
 	tk_conn_log echo 1
-	tk_jqx '.version == "TLS1.3" and .bytes_in == 19 and .bytes_out == 19' "$CONN"
+	tk_jqx '.tls.version == "TLS1.3" and .bytes_in == 19 and .bytes_out == 19' "$CONN"
 }
 
 @test "openssl s_client -tls1_2 to the server: line echoed" {
@@ -161,7 +161,7 @@ $(printf '%s\n' "${bad[@]}")"
 	tk_assert_peer_echo 'twelve'
 	grep -q 'Protocol version: TLSv1.2' "$PEER_ERR" || fail "$(cat "$PEER_ERR")"
 	tk_conn_log echo 1
-	tk_jqx '.version == "TLS1.2" and .outcome == "ok"' "$CONN"
+	tk_jqx '.tls.version == "TLS1.2" and .verdict == "ok"' "$CONN"
 }
 
 @test "openssl s_client -alpn http/1.1 to a server offering h2,http/1.1" {
@@ -170,7 +170,7 @@ $(printf '%s\n' "${bad[@]}")"
 	s_client 'alpn line' -alpn http/1.1
 	tk_assert_peer_echo 'alpn line'
 	tk_conn_log echo 1
-	tk_jqx '.alpn == "http/1.1"' "$CONN"
+	tk_jqx '.tls.alpn == "http/1.1"' "$CONN"
 }
 
 @test "openssl s_client with a client certificate to --require-client-cert" {
@@ -181,7 +181,7 @@ $(printf '%s\n' "${bad[@]}")"
 	    -key "$TESTDATA/client.key"
 	tk_assert_peer_echo 'mutual'
 	tk_conn_log echo 1
-	tk_jqx '.client_cert == "CN=tlskit test client" and .client_cert_verified' "$CONN"
+	tk_jqx '.client_cert.subject == "CN=tlskit test client" and .client_cert.verified' "$CONN"
 }
 
 @test "openssl s_client without a client certificate to --require-client-cert: refused" {
@@ -191,7 +191,7 @@ $(printf '%s\n' "${bad[@]}")"
 	[[ $PEER_STATUS != 0 ]] || ! tk_has_echo "$PEER_OUT" refused ||
 	    fail "s_client got its echo without a certificate"
 	tk_conn_log echo 1
-	tk_jqx '.outcome == "tls" and (.error | test("no certificate"))' "$CONN"
+	tk_jqx '.error.class == "tls" and (.error.message | test("no certificate"))' "$CONN"
 }
 
 # --- tls-echo-server against gnutls-cli ------------------------------------
@@ -204,7 +204,7 @@ $(printf '%s\n' "${bad[@]}")"
 	grep -q 'Description: (TLS1.3' "$PEER_OUT" || fail "$(cat "$PEER_OUT")"
 	grep -q 'The certificate is trusted' "$PEER_OUT" || fail "$(cat "$PEER_OUT")"
 	tk_conn_log echo 1
-	tk_jqx '.version == "TLS1.3" and .outcome == "ok"' "$CONN"
+	tk_jqx '.tls.version == "TLS1.3" and .verdict == "ok"' "$CONN"
 }
 
 @test "gnutls-cli --alpn http/1.1 to a server offering h2,http/1.1" {
@@ -215,7 +215,7 @@ $(printf '%s\n' "${bad[@]}")"
 	grep -q 'Application protocol: http/1.1' "$PEER_OUT" ||
 	    fail "$(cat "$PEER_OUT")"
 	tk_conn_log echo 1
-	tk_jqx '.alpn == "http/1.1"' "$CONN"
+	tk_jqx '.tls.alpn == "http/1.1"' "$CONN"
 }
 
 @test "gnutls-cli --priority NORMAL:-VERS-ALL:+VERS-TLS1.2 to the server" {
@@ -226,7 +226,7 @@ $(printf '%s\n' "${bad[@]}")"
 	tk_assert_peer_echo 'tls 1.2 via gnutls'
 	grep -q 'Description: (TLS1.2' "$PEER_OUT" || fail "$(cat "$PEER_OUT")"
 	tk_conn_log echo 1
-	tk_jqx '.version == "TLS1.2"' "$CONN"
+	tk_jqx '.tls.version == "TLS1.2"' "$CONN"
 }
 
 @test "gnutls-cli with a client certificate to --require-client-cert" {
@@ -237,5 +237,5 @@ $(printf '%s\n' "${bad[@]}")"
 	    --x509keyfile "$TESTDATA/client.key"
 	tk_assert_peer_echo 'gnutls mutual'
 	tk_conn_log echo 1
-	tk_jqx '.client_cert == "CN=tlskit test client" and .client_cert_verified' "$CONN"
+	tk_jqx '.client_cert.subject == "CN=tlskit test client" and .client_cert.verified' "$CONN"
 }

@@ -66,8 +66,8 @@ bad_chain() {
 	[[ $stderr == *'client certificate is required'* ]] ||
 	    fail "stderr does not say a client certificate is required: $stderr"
 	tk_conn_log mtls 1
-	tk_jqx '.outcome == "tls" and .client_cert == null' "$CONN"
-	tk_jqx '.error | test("no certificate")' "$CONN"
+	tk_jqx '.error.class == "tls" and .client_cert == null' "$CONN"
+	tk_jqx '.error.message | test("no certificate")' "$CONN"
 }
 
 @test "--require-client-cert: a client without a certificate gets 4, TLS 1.2" {
@@ -80,8 +80,8 @@ bad_chain() {
 	[[ $stderr =~ client\ certificate.*(is\ required|none\ was\ given) ]] ||
 	    fail "stderr does not say a client certificate is required: $stderr"
 	tk_conn_log mtls 1
-	tk_jqx '.outcome == "tls" and .client_cert == null' "$CONN"
-	tk_jqx '.error | test("no certificate")' "$CONN"
+	tk_jqx '.error.class == "tls" and .client_cert == null' "$CONN"
+	tk_jqx '.error.message | test("no certificate")' "$CONN"
 }
 
 @test "--require-client-cert: a trusted client certificate is accepted and logged" {
@@ -91,8 +91,8 @@ bad_chain() {
 	    -m 'mutual' "127.0.0.1:$PORT"
 	assert_output 'mutual'
 	tk_conn_log mtls 1
-	tk_jqx '.outcome == "ok" and .client_cert_verified == true' "$CONN"
-	tk_jqx '.client_cert == "CN=tlskit test client"' "$CONN"
+	tk_jqx '.verdict == "ok" and .client_cert.verified == true' "$CONN"
+	tk_jqx '.client_cert.subject == "CN=tlskit test client"' "$CONN"
 }
 
 @test "--require-client-cert: a client certificate from another CA gets 4" {
@@ -102,8 +102,8 @@ bad_chain() {
 	    --key "$TESTDATA/client-other.key" -m hi "127.0.0.1:$PORT"
 	assert_output ''
 	tk_conn_log mtls 1
-	tk_jqx '.outcome == "tls"' "$CONN"
-	tk_jqx '.error | test("unknown-issuer")' "$CONN"
+	tk_jqx '.error.class == "tls"' "$CONN"
+	tk_jqx '.error.message | test("unknown-issuer")' "$CONN"
 }
 
 @test "--require-client-cert: an expired client certificate gets 4" {
@@ -113,8 +113,8 @@ bad_chain() {
 	    --key "$TESTDATA/client-expired.key" -m hi "127.0.0.1:$PORT"
 	assert_output ''
 	tk_conn_log mtls 1
-	tk_jqx '.outcome == "tls"' "$CONN"
-	tk_jqx '.error | test("expired")' "$CONN"
+	tk_jqx '.error.class == "tls"' "$CONN"
+	tk_jqx '.error.message | test("expired")' "$CONN"
 }
 
 @test "--request-client-cert: no client certificate is fine and logged as null" {
@@ -123,13 +123,12 @@ bad_chain() {
 	    "127.0.0.1:$PORT"
 	assert_output 'no cert'
 	tk_conn_log req 1
-	tk_jqx '.outcome == "ok" and .client_cert == null' "$CONN"
-	tk_jqx '.client_cert_verified == null' "$CONN"
+	tk_jqx '.verdict == "ok" and .client_cert == null' "$CONN"
 	run -0 tk_client --ca "$TK_CA" --cert "$TESTDATA/client-chain.pem" \
 	    --key "$TESTDATA/client.key" -m 'with cert' "127.0.0.1:$PORT"
 	tk_conn_log req 2
-	tk_jqx '.client_cert == "CN=tlskit test client"' "$CONN"
-	tk_jqx '.client_cert_verified == true' "$CONN"
+	tk_jqx '.client_cert.subject == "CN=tlskit test client"' "$CONN"
+	tk_jqx '.client_cert.verified == true' "$CONN"
 }
 
 # --- versions and key types ------------------------------------------------
@@ -148,9 +147,9 @@ bad_chain() {
 	    "127.0.0.1:$PORT"
 	tk_jqx '.tls.version == "TLS1.2" and .echo.match == true' "$output"
 	tk_conn_log vers 1
-	tk_jqx '.version == "TLS1.3"' "$CONN"
+	tk_jqx '.tls.version == "TLS1.3"' "$CONN"
 	tk_conn_log vers 2
-	tk_jqx '.version == "TLS1.2"' "$CONN"
+	tk_jqx '.tls.version == "TLS1.2"' "$CONN"
 }
 
 @test "server --max-version 1.2 against a client that wants 1.3 only: 4" {
@@ -231,7 +230,7 @@ bad_chain() {
 	    -m hi "127.0.0.1:$PORT"
 	grep -Eq '^ALPN +h2$' <<<"$stderr" || fail "-v: $stderr"
 	tk_conn_log alpn 1
-	tk_jqx '.alpn == "h2"' "$CONN"
+	tk_jqx '.tls.alpn == "h2"' "$CONN"
 	run -0 --separate-stderr tk_client --json --ca "$TK_CA" --alpn http/1.1 -m hi \
 	    "127.0.0.1:$PORT"
 	tk_jqx '.tls.alpn == "http/1.1"' "$output"
@@ -247,7 +246,7 @@ bad_chain() {
 	    "127.0.0.1:$PORT"
 	tk_jqx '.error.class == "tls" and .exit_code == 4' "$output"
 	tk_conn_log alpn 1
-	tk_jqx '.outcome == "tls" and (.error | test("ALPN"))' "$CONN"
+	tk_jqx '.error.class == "tls" and (.error.message | test("ALPN"))' "$CONN"
 }
 
 @test "ALPN: no protocol in common with --alpn-optional goes on without ALPN" {
@@ -256,7 +255,7 @@ bad_chain() {
 	    "127.0.0.1:$PORT"
 	tk_jqx '.tls.alpn == null and .echo.match == true' "$output"
 	tk_conn_log alpn 1
-	tk_jqx '.outcome == "ok" and .alpn == null' "$CONN"
+	tk_jqx '.verdict == "ok" and .tls.alpn == null' "$CONN"
 }
 
 # --- STARTTLS (line protocol) ----------------------------------------------
@@ -316,7 +315,7 @@ t.close()
 	run -4 --separate-stderr tk_client --ca "$TK_CA" -t 5 -m hi "127.0.0.1:$PORT"
 	assert_output ''
 	tk_conn_log stls 1
-	tk_jqx '.outcome != "ok" and (.error | test("handshake-timeout"))' "$CONN"
+	tk_jqx '.verdict != "ok" and (.error.message | test("handshake-timeout"))' "$CONN"
 }
 
 # --- DHE -------------------------------------------------------------------
@@ -565,11 +564,17 @@ print("\n".join(bad) or "all echoed")
 	done <"$BATS_TEST_TMPDIR/json.out"
 	tk_jqx '.event == "listening" and .address == "127.0.0.1:'"$PORT"'"' \
 	    "$(head -n 1 "$BATS_TEST_TMPDIR/json.out")"
-	assert_equal "$(jq -c 'keys' <<<"$CONN")" \
-	    "$(printf '"%s",' alpn bytes_in bytes_out cipher client_cert \
-	    client_cert_verified duration_ms error event group outcome peer \
-	    version | sed 's/^/[/; s/,$/]/')"
+	# the clients' schema (tls-echo-server(1), JSON OUTPUT), in order
+	assert_equal "$(jq -c 'keys_unsorted' <<<"$CONN")" \
+	    "$(printf '"%s",' tool event peer client_hello tls client_cert \
+	    bytes_in bytes_out verdict error exit_code timings_ms |
+	    sed 's/^/[/; s/,$/]/')"
+	assert_equal "$(jq -c '.tls | keys_unsorted' <<<"$CONN")" \
+	    '["version","cipher","kx","group","alpn","resumed"]'
+	tk_jqx '.tool == "tls-echo-server" and .exit_code == 0' "$CONN"
+	tk_jqx '.client_hello.sni == null and .client_hello.alpn == ["h2"]' \
+	    "$CONN"
 	tk_jqx '.bytes_in == 11 and .bytes_out == 11' "$CONN"
-	tk_jqx '.outcome == "ok" and .error == null' "$CONN"
-	tk_jqx '.alpn == "h2" and (.duration_ms | type) == "number"' "$CONN"
+	tk_jqx '.verdict == "ok" and .error == null' "$CONN"
+	tk_jqx '.tls.alpn == "h2" and (.timings_ms.total | type) == "number"' "$CONN"
 }

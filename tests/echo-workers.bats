@@ -87,7 +87,7 @@ all_gone() {
 	done
 	assert_equal "$bad" 0
 	tk_wait_for "$SERVER_PID" "200 connection records" \
-	    tk_file_has "$d/many.out" '"event":"connection".*"outcome":"ok"' 200
+	    tk_file_has "$d/many.out" '"event":"connection".*"verdict":"ok"' 200
 	n=$(grep -c '"event":"connection"' "$d/many.out")
 	assert_equal "$n" 200
 	# every record names a worker, and both workers served

@@ -17,7 +17,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "creds.h"
 #include "escape.h"
+#include "hello.h"
 #include "listen.h"
 #include "opts.h"
 #include "report.h"
@@ -41,6 +43,186 @@ struct app {
 	char prog[48];                /* TOOL, or TOOL[PID] in a worker */
 };
 
+/* A list of 16-bit ids by name, into a JSON array. */
+static json_t *
+json_ids(const uint16_t *ids, size_t n,
+    const char *(*name)(uint16_t, char *, size_t))
+{
+	json_t *a = json_array();
+	char hex[16];
+
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(a, json_string(name(ids[i], hex,
+		    sizeof(hex))));
+	}
+	return a;
+}
+
+/* The same as text: "a,b,c", or "none". */
+static void
+text_ids(char *out, size_t len, const uint16_t *ids, size_t n,
+    const char *(*name)(uint16_t, char *, size_t))
+{
+	size_t used = 0;
+	char hex[16];
+
+	snprintf(out, len, "none");
+	for (size_t i = 0; i < n; i++) {
+		int k = snprintf(out + used, len - used, "%s%s",
+		    i ? "," : "", name(ids[i], hex, sizeof(hex)));
+
+		if (k < 0 || (size_t)k >= len - used) {
+			break;
+		}
+		used += (size_t)k;
+	}
+}
+
+/* The offered ALPN names, escaped: "h2,http/1.1", or "none". */
+static void
+text_alpn(char *out, size_t len, const struct tk_hello *h)
+{
+	const unsigned char *name;
+	size_t off = 0, used = 0, nl;
+	char esc[TK_ALPN_NAME_MAX * 4 + 1];
+
+	snprintf(out, len, "none");
+	while (tk_hello_alpn_next(h, &off, &name, &nl)) {
+		int k;
+
+		tk_escape((const char *)name, nl, esc, sizeof(esc));
+		k = snprintf(out + used, len - used, "%s%s", used ? "," : "",
+		    esc);
+		if (k < 0 || (size_t)k >= len - used) {
+			break;
+		}
+		used += (size_t)k;
+	}
+}
+
+/*
+ * The verdict vocabulary of the clients (tlskit(7), VERDICTS): ok; fail
+ * when the client's certificate was refused; error for the rest.
+ */
+static const char *
+verdict(const struct tk_server_client_info *c)
+{
+	if (!tk_err_is_set(c->err)) {
+		return "ok";
+	}
+	return c->client_cert && !c->client_verified ? "fail" : "error";
+}
+
+/* What the client offered, as the "client_hello" object. */
+static json_t *
+json_hello(const struct tk_hello *h, bool verbose)
+{
+	json_t *o = json_object(), *a;
+	const unsigned char *name;
+	const uint16_t *ids;
+	size_t off = 0, nl, n;
+	char esc[TK_ALPN_NAME_MAX * 4 + 1];
+
+	tk_escape(h->sni, h->sni_len, esc, sizeof(esc));
+	json_object_set_new(o, "sni", h->sni_present ? json_string(esc) :
+	    json_null());
+	a = h->alpn_present ? json_array() : json_null();
+	while (h->alpn_present && tk_hello_alpn_next(h, &off, &name, &nl)) {
+		tk_escape((const char *)name, nl, esc, sizeof(esc));
+		json_array_append_new(a, json_string(esc));
+	}
+	json_object_set_new(o, "alpn", a);
+	n = tk_hello_versions(h, &ids);
+	json_object_set_new(o, "versions", json_ids(ids, n,
+	    tk_hello_version_name));
+	if (verbose) {
+		json_object_set_new(o, "groups", json_ids(h->groups,
+		    h->ngroups, tk_hello_group_name));
+		json_object_set_new(o, "signature_algorithms",
+		    json_ids(h->sigalgs, h->nsigalgs, tk_hello_sigalg_name));
+	}
+	json_object_set_new(o, "malformed", json_boolean(h->malformed));
+	return o;
+}
+
+/*
+ * One JSON record per ended connection, in the clients' schema (tool,
+ * tls{}, verdict, error{}, exit_code, timings_ms): man
+ * tls-echo-server(1), JSON OUTPUT.
+ */
+static void
+json_connection(const struct app *a, const struct tk_server_client_info *c)
+{
+	const struct tk_tls_info *info = &c->tls;
+	bool ok = !tk_err_is_set(c->err);
+	json_t *o = json_object(), *v;
+	char esc[1024];
+
+	json_object_set_new(o, "tool", json_string(TOOL));
+	json_object_set_new(o, "event", json_string("connection"));
+	if (a->nworkers > 1) {
+		json_object_set_new(o, "worker", json_integer(a->pid));
+	}
+	json_object_set_new(o, "peer", json_string(c->peer));
+	json_object_set_new(o, "client_hello", c->hello != NULL ?
+	    json_hello(c->hello, a->t.s.verbose > 0) : json_null());
+	if (c->tls_done) {
+		v = json_object();
+		json_object_set_new(v, "version", json_string(info->version));
+		json_object_set_new(v, "cipher", json_string(info->cipher));
+		json_object_set_new(v, "kx", json_string(info->kx));
+		json_object_set_new(v, "group", info->group[0] ?
+		    json_string(info->group) : json_null());
+		tk_escape(info->alpn, strlen(info->alpn), esc, sizeof(esc));
+		json_object_set_new(v, "alpn", info->alpn_negotiated ?
+		    json_string(esc) : json_null());
+		json_object_set_new(v, "resumed", json_boolean(info->resumed));
+		json_object_set_new(o, "tls", v);
+	} else {
+		json_object_set_new(o, "tls", json_null());
+	}
+	if (c->client_cert) {
+		v = json_object();
+		tk_escape(c->client_subject, strlen(c->client_subject), esc,
+		    sizeof(esc));
+		json_object_set_new(v, "subject", json_string(esc));
+		json_object_set_new(v, "verified",
+		    json_boolean(c->client_verified));
+		json_object_set_new(o, "client_cert", v);
+	} else {
+		json_object_set_new(o, "client_cert", json_null());
+	}
+	json_object_set_new(o, "bytes_in",
+	    json_integer((json_int_t)c->bytes_in));
+	json_object_set_new(o, "bytes_out",
+	    json_integer((json_int_t)c->bytes_out));
+	json_object_set_new(o, "verdict", json_string(verdict(c)));
+	if (ok) {
+		json_object_set_new(o, "error", json_null());
+	} else {
+		v = json_object();
+		json_object_set_new(v, "class",
+		    json_string(tk_class_name(c->err->cls)));
+		json_object_set_new(v, "step",
+		    json_string(c->err->step ? c->err->step : ""));
+		tk_escape(c->err->msg, strlen(c->err->msg), esc, sizeof(esc));
+		json_object_set_new(v, "message", json_string(esc));
+		json_object_set_new(o, "error", v);
+	}
+	json_object_set_new(o, "exit_code",
+	    json_integer(tk_err_exit_code(c->err->cls)));
+	v = json_object();
+	json_object_set_new(v, "handshake", c->tls_done ?
+	    json_integer((json_int_t)c->handshake_ms) : json_null());
+	json_object_set_new(v, "total",
+	    json_integer((json_int_t)c->duration_ms));
+	json_object_set_new(o, "timings_ms", v);
+	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	fflush(stdout);
+	json_decref(o);
+}
+
 /* One line per ended connection: JSON on stdout, or text on stderr. */
 static void
 log_connection(const struct tk_server_client_info *c, void *arg)
@@ -48,47 +230,10 @@ log_connection(const struct tk_server_client_info *c, void *arg)
 	struct app *a = arg;
 	const struct tk_tls_info *info = &c->tls;   /* zeros before TLS */
 	bool ok = !tk_err_is_set(c->err);
-	char esc[1024], sub[1100];
+	char esc[1024], sub[1100], offered[2400];
 
 	if (a->t.s.json) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "event", json_string("connection"));
-		if (a->nworkers > 1) {
-			json_object_set_new(o, "worker",
-			    json_integer(a->pid));
-		}
-		json_object_set_new(o, "peer", json_string(c->peer));
-		json_object_set_new(o, "version", info->version[0] ?
-		    json_string(info->version) : json_null());
-		json_object_set_new(o, "cipher", info->cipher[0] ?
-		    json_string(info->cipher) : json_null());
-		json_object_set_new(o, "group", info->group[0] ?
-		    json_string(info->group) : json_null());
-		tk_escape(info->alpn, strlen(info->alpn), esc, sizeof(esc));
-		json_object_set_new(o, "alpn", info->alpn_negotiated ?
-		    json_string(esc) : json_null());
-		tk_escape(c->client_subject, strlen(c->client_subject), esc,
-		    sizeof(esc));
-		json_object_set_new(o, "client_cert", c->client_cert ?
-		    json_string(esc) : json_null());
-		json_object_set_new(o, "client_cert_verified", c->client_cert ?
-		    json_boolean(c->client_verified) : json_null());
-		json_object_set_new(o, "bytes_in",
-		    json_integer((json_int_t)c->bytes_in));
-		json_object_set_new(o, "bytes_out",
-		    json_integer((json_int_t)c->bytes_out));
-		json_object_set_new(o, "outcome", json_string(ok ? "ok" :
-		    tk_class_name(c->err->cls)));
-		tk_escape(c->err->msg, strlen(c->err->msg), esc, sizeof(esc));
-		json_object_set_new(o, "error", ok ? json_null() :
-		    json_string(esc));
-		json_object_set_new(o, "duration_ms",
-		    json_integer((json_int_t)c->duration_ms));
-		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-		fflush(stdout);
-		json_decref(o);
+		json_connection(a, c);
 		return;
 	}
 	if (a->t.s.quiet && ok) {
@@ -101,12 +246,40 @@ log_connection(const struct tk_server_client_info *c, void *arg)
 		snprintf(sub, sizeof(sub), " client=\"%s\"%s", esc,
 		    c->client_verified ? "" : " (untrusted)");
 	}
+	offered[0] = '\0';
+	if (c->hello != NULL) {
+		const struct tk_hello *h = c->hello;
+		const uint16_t *ids;
+		char alpn[600], vers[200], groups[600], sigs[1200];
+		size_t n = tk_hello_versions(h, &ids);
+
+		tk_escape(h->sni, h->sni_len, esc, sizeof(esc));
+		text_alpn(alpn, sizeof(alpn), h);
+		text_ids(vers, sizeof(vers), ids, n, tk_hello_version_name);
+		groups[0] = sigs[0] = '\0';
+		if (a->t.s.verbose > 0) {
+			char g[500], sa[1100];
+
+			text_ids(g, sizeof(g), h->groups, h->ngroups,
+			    tk_hello_group_name);
+			text_ids(sa, sizeof(sa), h->sigalgs, h->nsigalgs,
+			    tk_hello_sigalg_name);
+			snprintf(groups, sizeof(groups), " offered_groups=%s",
+			    g);
+			snprintf(sigs, sizeof(sigs), " offered_sigalgs=%s",
+			    sa);
+		}
+		snprintf(offered, sizeof(offered), " sni=%s offered_alpn=%s "
+		    "offered_versions=%s%s%s%s", h->sni_present ? esc : "none",
+		    alpn, vers, groups, sigs,
+		    h->malformed ? " (malformed hello)" : "");
+	}
 	tk_escape(info->alpn, strlen(info->alpn), esc, sizeof(esc));
-	fprintf(stderr, "%s %s %s group=%s alpn=%s%s in=%llu out=%llu "
+	fprintf(stderr, "%s %s %s group=%s alpn=%s%s%s in=%llu out=%llu "
 	    "%llums ", c->peer, info->version[0] ? info->version : "-",
 	    info->cipher[0] ? info->cipher : "-",
 	    info->group[0] ? info->group : "-",
-	    info->alpn_negotiated ? esc : "none", sub,
+	    info->alpn_negotiated ? esc : "none", offered, sub,
 	    (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out,
 	    (unsigned long long)c->duration_ms);
 	if (ok) {
@@ -176,9 +349,23 @@ setup(struct app *a, struct tk_err *e)
 {
 	const char *deflisten = "127.0.0.1:4433";
 	size_t nspec = a->t.s.nlisten ? a->t.s.nlisten : 1;
+	unsigned dh_bits;
 
+	if (a->t.s.http && a->t.s.starttls != NULL &&
+	    strcmp(a->t.s.starttls, "line") != 0) {
+		return tk_err_set(e, TK_USAGE, "options", "--http answers "
+		    "HTTP inside TLS; --starttls %s speaks its own dialogue "
+		    "there (only --starttls line goes with --http)",
+		    a->t.s.starttls);
+	}
 	if (tk_tool_derive(&a->t, e) < 0 || tk_tool_creds(&a->t, e) < 0) {
 		return -1;
+	}
+	dh_bits = tk_creds_dh_bits(a->t.creds);
+	if (dh_bits > 0 && dh_bits < 2048) {
+		fprintf(stderr, "%s: serving a %u-bit DH group from '%s': "
+		    "clients should refuse it\n", TOOL, dh_bits,
+		    a->t.s.dh_params);
 	}
 	for (size_t i = 0; i < nspec; i++) {
 		struct tk_addr bound[2];
@@ -236,6 +423,7 @@ serve(void *arg, pid_t pid)
 	sc.idle_timeout = a->t.s.idle_timeout;
 	sc.max_connections = a->t.s.max_connections;
 	sc.once = a->t.s.once;
+	sc.http = a->t.s.http;
 	sc.lfds = a->lfds;
 	sc.nl = a->nl;
 	sc.on_client = log_connection;

@@ -28,6 +28,8 @@ demo=("${build[@]}" jq)
 test=(
 	"${build[@]}"
 	bats bats-support bats-assert jq python3 groff-base man-db
+	# pyOpenSSL: tests/peers/alpn_twisted.py answers ALPN as Twisted does
+	python3-openssl
 	gnutls-bin openssl nginx-light strace publicsuffix shellcheck
 	# scripts/fuzz.sh (libFuzzer) and tests/valgrind.bats
 	clang valgrind

@@ -51,6 +51,21 @@ load lib
 	tk_jqx '.client_hello.malformed == false' "$CONN"
 }
 
+@test "the JSON record escapes the client's control bytes as JSON does (\\u001b), the text log as \\x1B" {
+	tk_start_echo hello-esc --json
+	printf 'hi\n' | timeout 10 openssl s_client -quiet -no_ign_eof -alpn $'a\x1bb,h2' \
+	    -connect "127.0.0.1:$PORT" >/dev/null 2>&1 || true
+	tk_conn_log hello-esc 1
+	tk_jqx '.client_hello.alpn == ["a\u001bb", "h2"]' "$CONN"
+	[[ $CONN != *x1B* ]] || fail "the text escape in JSON: $CONN"
+	tk_start_echo hello-esc-text
+	printf 'hi\n' | timeout 10 openssl s_client -quiet -no_ign_eof -alpn $'a\x1bb,h2' \
+	    -connect "127.0.0.1:$PORT" >/dev/null 2>&1 || true
+	tk_wait_for "$SERVER_PID" "the connection line" \
+	    tk_file_has "$SERVER_ERR" 'offered_alpn='
+	run -0 grep -F 'offered_alpn=a\x1Bb,h2 ' "$SERVER_ERR"
+}
+
 # --- the clients' JSON schema -------------------------------------------------
 
 @test "the JSON record is in the clients' schema: tool, tls{}, verdict, error{}, exit_code, timings_ms" {

@@ -121,15 +121,13 @@ json_hello(const struct tk_hello *h, bool verbose)
 	const unsigned char *name;
 	const uint16_t *ids;
 	size_t off = 0, nl, n;
-	char esc[TK_ALPN_NAME_MAX * 4 + 1];
 
-	tk_escape(h->sni, h->sni_len, esc, sizeof(esc));
-	json_object_set_new(o, "sni", h->sni_present ? json_string(esc) :
-	    json_null());
+	json_object_set_new(o, "sni", h->sni_present ?
+	    tk_report_json_str(h->sni, h->sni_len) : json_null());
 	a = h->alpn_present ? json_array() : json_null();
 	while (h->alpn_present && tk_hello_alpn_next(h, &off, &name, &nl)) {
-		tk_escape((const char *)name, nl, esc, sizeof(esc));
-		json_array_append_new(a, json_string(esc));
+		json_array_append_new(a,
+		    tk_report_json_str((const char *)name, nl));
 	}
 	json_object_set_new(o, "alpn", a);
 	n = tk_hello_versions(h, &ids);
@@ -156,7 +154,6 @@ json_connection(const struct app *a, const struct tk_server_client_info *c)
 	const struct tk_tls_info *info = &c->tls;
 	bool ok = !tk_err_is_set(c->err);
 	json_t *o = json_object(), *v;
-	char esc[1024];
 
 	json_object_set_new(o, "tool", json_string(TOOL));
 	json_object_set_new(o, "event", json_string("connection"));
@@ -173,9 +170,9 @@ json_connection(const struct app *a, const struct tk_server_client_info *c)
 		json_object_set_new(v, "kx", json_string(info->kx));
 		json_object_set_new(v, "group", info->group[0] ?
 		    json_string(info->group) : json_null());
-		tk_escape(info->alpn, strlen(info->alpn), esc, sizeof(esc));
 		json_object_set_new(v, "alpn", info->alpn_negotiated ?
-		    json_string(esc) : json_null());
+		    tk_report_json_str(info->alpn, strlen(info->alpn)) :
+		    json_null());
 		json_object_set_new(v, "resumed", json_boolean(info->resumed));
 		json_object_set_new(o, "tls", v);
 	} else {
@@ -183,9 +180,9 @@ json_connection(const struct app *a, const struct tk_server_client_info *c)
 	}
 	if (c->client_cert) {
 		v = json_object();
-		tk_escape(c->client_subject, strlen(c->client_subject), esc,
-		    sizeof(esc));
-		json_object_set_new(v, "subject", json_string(esc));
+		json_object_set_new(v, "subject",
+		    tk_report_json_str(c->client_subject,
+		    strlen(c->client_subject)));
 		json_object_set_new(v, "verified",
 		    json_boolean(c->client_verified));
 		json_object_set_new(o, "client_cert", v);
@@ -205,8 +202,8 @@ json_connection(const struct app *a, const struct tk_server_client_info *c)
 		    json_string(tk_class_name(c->err->cls)));
 		json_object_set_new(v, "step",
 		    json_string(c->err->step ? c->err->step : ""));
-		tk_escape(c->err->msg, strlen(c->err->msg), esc, sizeof(esc));
-		json_object_set_new(v, "message", json_string(esc));
+		json_object_set_new(v, "message",
+		    tk_report_json_str(c->err->msg, strlen(c->err->msg)));
 		json_object_set_new(o, "error", v);
 	}
 	json_object_set_new(o, "exit_code",

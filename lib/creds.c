@@ -76,54 +76,112 @@ note_own_dir(struct tk_creds *c, const char *path, struct tk_err *err)
 	return rc;
 }
 
+/* Is path standard input ("-")? */
+bool
+tk_creds_is_stdin(const char *path)
+{
+	return strcmp(path, "-") == 0;
+}
+
 int
 tk_creds_read_file(const char *path, const char *what, gnutls_datum_t *data,
     struct tk_err *err)
 {
 	struct stat st;
 	FILE *f;
-	size_t got;
+	size_t got = 0, cap;
+	bool in = tk_creds_is_stdin(path);
+	char name[4096];
+
+	snprintf(name, sizeof(name), in ? "'%s' (standard input)" : "'%s'",
+	    path);
 
 	data->data = NULL;
 	data->size = 0;
-	f = fopen(path, "rb");
+	f = in ? stdin : fopen(path, "rb");
 	if (f == NULL) {
 		return tk_err_sys(err, TK_USAGE, "load", "cannot read %s '%s'",
 		    what, path);
 	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
+	/*
+	 * Regular files, and pipes and character devices (standard input,
+	 * /dev/stdin, a shell's <(...)) read to their end: all bounded by
+	 * TK_FILE_MAX.  A pipe's size is known only once read, so one byte
+	 * more than the bound is read to tell "too large".
+	 */
+	if (fstat(fileno(f), &st) < 0 || (!S_ISREG(st.st_mode) &&
+	    !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode) &&
+	    !S_ISSOCK(st.st_mode))) {
+		if (!in) {
+			fclose(f);
+		}
 		return tk_err_set(err, TK_USAGE, "load",
-		    "%s '%s' is not a regular file", what, path);
+		    "%s %s is not a regular file, a pipe or standard input",
+		    what, name);
 	}
-	if ((unsigned long long)st.st_size > TK_FILE_MAX) {
-		fclose(f);
+	if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size >
+	    TK_FILE_MAX) {
+		if (!in) {
+			fclose(f);
+		}
 		return tk_err_set(err, TK_USAGE, "load",
-		    "%s '%s' is larger than %u MiB", what, path,
+		    "%s %s is larger than %u MiB", what, name,
 		    TK_FILE_MAX >> 20);
 	}
-	data->data = gnutls_malloc((size_t)st.st_size + 1);
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 64u << 10;
+	data->data = gnutls_malloc(cap + 1);
+	while (data->data != NULL) {
+		size_t k = fread(data->data + got, 1, cap - got, f);
+
+		got += k;
+		if (got > TK_FILE_MAX || k == 0 || ferror(f) || feof(f) ||
+		    got < cap) {
+			break;
+		}
+		/* full: grow, to at most one byte past the bound */
+		cap = cap * 2 > TK_FILE_MAX + 1 ? TK_FILE_MAX + 1 : cap * 2;
+		void *n = gnutls_realloc(data->data, cap + 1);
+
+		if (n == NULL) {
+			gnutls_free(data->data);
+			data->data = NULL;
+			break;
+		}
+		data->data = n;
+	}
 	if (data->data == NULL) {
-		fclose(f);
+		if (!in) {
+			fclose(f);
+		}
 		return tk_err_set(err, TK_INTERNAL, "load", "out of memory");
 	}
-	got = fread(data->data, 1, (size_t)st.st_size, f);
 	if (ferror(f)) {
-		tk_err_sys(err, TK_USAGE, "load", "cannot read %s '%s'",
-		    what, path);
-		fclose(f);
+		tk_err_sys(err, TK_USAGE, "load", "cannot read %s %s",
+		    what, name);
+		if (!in) {
+			fclose(f);
+		}
 		gnutls_free(data->data);
 		data->data = NULL;
 		return -1;
 	}
-	fclose(f);
+	if (!in) {
+		fclose(f);
+	}
+	if (got > TK_FILE_MAX) {
+		gnutls_free(data->data);
+		data->data = NULL;
+		return tk_err_set(err, TK_USAGE, "load",
+		    "%s %s is larger than %u MiB", what, name,
+		    TK_FILE_MAX >> 20);
+	}
 	data->data[got] = '\0';
 	data->size = (unsigned)got;
 	if (got == 0) {
 		gnutls_free(data->data);
 		data->data = NULL;
-		return tk_err_set(err, TK_USAGE, "load", "%s '%s' is empty",
-		    what, path);
+		return tk_err_set(err, TK_USAGE, "load", "%s %s is empty",
+		    what, name);
 	}
 	return 0;
 }
@@ -263,11 +321,11 @@ load_ca(struct tk_creds *c, const char *path, bool own, struct tk_err *err)
 	unsigned n = 0;
 	int rc;
 
-	if (stat(path, &st) < 0) {
+	if (!tk_creds_is_stdin(path) && stat(path, &st) < 0) {
 		return tk_err_sys(err, TK_USAGE, "load",
 		    "cannot read CA file '%s'", path);
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (!tk_creds_is_stdin(path) && S_ISDIR(st.st_mode)) {
 		rc = gnutls_certificate_set_x509_trust_dir(c->cred, path,
 		    GNUTLS_X509_FMT_PEM);
 		if (rc < 0) {
@@ -382,6 +440,21 @@ load_dh(struct tk_creds *c, const char *path, struct tk_err *err)
 	return 0;
 }
 
+/* How many of conf's files are "-". */
+static unsigned
+stdin_uses(const struct tk_creds_conf *conf)
+{
+	unsigned k = 0;
+
+	k += conf->cert_file != NULL && tk_creds_is_stdin(conf->cert_file);
+	k += conf->key_file != NULL && tk_creds_is_stdin(conf->key_file);
+	k += conf->dh_file != NULL && tk_creds_is_stdin(conf->dh_file);
+	for (size_t i = 0; i < conf->nca; i++) {
+		k += tk_creds_is_stdin(conf->ca[i]);
+	}
+	return k;
+}
+
 struct tk_creds *
 tk_creds_new(const struct tk_creds_conf *conf, struct tk_err *err)
 {
@@ -403,6 +476,12 @@ tk_creds_new(const struct tk_creds_conf *conf, struct tk_err *err)
 		return NULL;
 	}
 
+	if (stdin_uses(conf) > 1) {
+		tk_err_set(err, TK_USAGE, "load",
+		    "'-' (standard input) is given for more than one file; "
+		    "it can be read only once");
+		goto fail;
+	}
 	if (conf->cert_file != NULL &&
 	    load_own(c, conf->cert_file, conf->key_file, err) < 0) {
 		goto fail;

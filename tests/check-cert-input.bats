@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+#
+# tls-check-cert's inputs as users meet them (issue 14): --file without
+# --hostname says the name was not checked (name-not-checked); chains and
+# trust read from standard input and pipes; ambiguous IPv6 targets
+# refused; PKCS#7 and PKCS#12 files; targets-file lines with their own
+# name and label.  Runs the built tools from $TK_BUILD.
+
+# shellcheck disable=SC2154 # stderr: set by bats' run --separate-stderr
+load lib
+
+# --- name-not-checked --------------------------------------------------
+
+@test "--file without --hostname reports name-not-checked (info, exit 0) in text and JSON" {
+	run -0 --separate-stderr tk_check --file "$TESTDATA/wrongname-chain.pem"
+	assert_line --regexp '^  info +name-not-checked: '
+	run -0 --separate-stderr tk_check --json \
+	    --file "$TESTDATA/wrongname-chain.pem"
+	tk_jqx '.verdict == "ok" and .exit_code == 0 and
+	    ([.findings[] | select(.code == "name-not-checked" and
+	    .severity == "info")] | length) == 1' "$output"
+}
+
+@test "--file with --hostname has no name-not-checked" {
+	run -0 --separate-stderr tk_check --json --hostname localhost \
+	    --file "$TESTDATA/localhost-rsa-chain.pem"
+	tk_jqx '[.findings[] | select(.code == "name-not-checked")] | length == 0' \
+	    "$output"
+	run -1 --separate-stderr tk_check --json --hostname localhost \
+	    --file "$TESTDATA/wrongname-chain.pem"
+	tk_jqx '.verdict == "fail" and
+	    ([.findings[].code] | index("name-mismatch") != null) and
+	    ([.findings[].code] | index("name-not-checked") == null)' "$output"
+}
+
+# --- standard input and pipes ------------------------------------------
+
+@test "--file - reads the chain from standard input" {
+	run -0 --separate-stderr tk_check --json --hostname localhost \
+	    --file - <"$TESTDATA/localhost-rsa-chain.pem"
+	tk_jqx '.verdict == "ok" and .target == "-" and (.chain | length) == 2' \
+	    "$output"
+	# a pipe, as from `kubectl ... | base64 -d`
+	run -0 --separate-stderr bash -c 'cat "$1" | "$2" --ca "$3" --json \
+	    --hostname localhost --file -' _ "$TESTDATA/localhost-rsa-chain.pem" \
+	    "$TK_CHECK" "$TK_CA"
+	tk_jqx '.verdict == "ok"' "$output"
+}
+
+@test "--file /dev/stdin and --file <(...) and --ca <(...) read pipes" {
+	run -0 --separate-stderr bash -c 'cat "$1" | "$2" --ca "$3" \
+	    --hostname localhost --file /dev/stdin' _ \
+	    "$TESTDATA/localhost-rsa-chain.pem" "$TK_CHECK" "$TK_CA"
+	run -0 --separate-stderr bash -c '"$1" --ca <(cat "$2") \
+	    --hostname localhost --file <(cat "$3")' _ "$TK_CHECK" "$TK_CA" \
+	    "$TESTDATA/localhost-rsa-chain.pem"
+	assert_output --regexp '^OK '
+	# and a DER leaf through a pipe (its intermediate missing: exit 1)
+	run -1 --separate-stderr bash -c 'openssl x509 -in "$1" -outform DER |
+	    "$2" --ca "$3" --json --file -' _ "$TESTDATA/localhost-rsa.crt" \
+	    "$TK_CHECK" "$TK_CA"
+	tk_jqx '(.chain | length) == 1' "$output"
+}
+
+@test "standard input past 4 MiB, empty, or named twice: exit 2 before any I/O" {
+	head -c 5000000 /dev/zero >"$BATS_TEST_TMPDIR/big"
+	tk_check_bad_input --file - <"$BATS_TEST_TMPDIR/big"
+	assert_equal "$stderr" \
+	    "tls-check-cert: load: chain file '-' (standard input) is larger than 4 MiB"
+	run -2 --separate-stderr bash -c 'cat "$1" | "$2" --file -' _ \
+	    "$BATS_TEST_TMPDIR/big" "$TK_CHECK"
+	assert_equal "$stderr" \
+	    "tls-check-cert: load: chain file '-' (standard input) is larger than 4 MiB"
+	tk_check_bad_input --file - </dev/null
+	assert_equal "$stderr" \
+	    "tls-check-cert: load: chain file '-' (standard input) is empty"
+	tk_check_bad_input --ca - --file - <"$TESTDATA/localhost-rsa-chain.pem"
+	[[ $stderr == *"can be read only once"* ]] || fail "stderr: $stderr"
+	tk_check_bad_input --file "$BATS_TEST_TMPDIR"
+	[[ $stderr == *"is not a regular file, a pipe or standard input"* ]] ||
+	    fail "stderr: $stderr"
+}
+
+@test "tls-echo-client --ca - reads trust from standard input" {
+	tk_start_echo good
+	run -0 --separate-stderr bash -c 'timeout 20 "$1" --ca - --message hi \
+	    "127.0.0.1:$3" <"$2"' _ "$TK_CLIENT" "$TK_CA" "$PORT"
+}

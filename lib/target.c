@@ -206,6 +206,34 @@ set_host(struct tk_target *t, const char *h, size_t len, const char *text,
 	return 0;
 }
 
+/*
+ * An unbracketed IPv6 literal h[0..len) whose last group could be a port:
+ * 1 to 5 decimal digits, and what comes before its colon is itself an IPv6
+ * address.  "::1:443" is both ::1 port 443 and the address ::1:443
+ * (::0.1.4.67); openssl s_client refuses it too.  "::1", "2001:db8::1"
+ * and "2001:db8::443" are not ambiguous: without the last group the rest
+ * is no address.
+ */
+static bool
+port_looking(const char *h, size_t len)
+{
+	char buf[64];
+	unsigned char a6[16];
+	size_t i = len, digits = 0;
+
+	while (i > 0 && isdigit((unsigned char)h[i - 1])) {
+		i--;
+		digits++;
+	}
+	if (digits == 0 || digits > 5 || i == 0 || h[i - 1] != ':' ||
+	    i - 1 >= sizeof(buf)) {
+		return false;
+	}
+	memcpy(buf, h, i - 1);
+	buf[i - 1] = '\0';
+	return inet_pton(AF_INET6, buf, a6) == 1;
+}
+
 int
 tk_target_parse(const char *text, uint16_t default_port,
     struct tk_target *t, struct tk_err *err)
@@ -289,6 +317,19 @@ tk_target_parse(const char *text, uint16_t default_port,
 	if (colon != NULL && memchr(colon + 1, ':', (size_t)(end - colon - 1))
 	    != NULL) {
 		/* two colons and no brackets: a bare IPv6 address */
+		if (port_looking(p, (size_t)(end - p))) {
+			const char *last = p + (size_t)(end - p) - 1;
+
+			while (*last != ':') {
+				last--;
+			}
+			return tk_err_set(err, TK_USAGE, "target",
+			    "ambiguous target '%s': an IPv6 address with a "
+			    "port is written [%.*s]:%.*s (the address alone: "
+			    "[%.*s])", text, (int)(last - p), p,
+			    (int)(end - last - 1), last + 1, (int)(end - p),
+			    p);
+		}
 		if (set_host(t, p, (size_t)(end - p), text, err) < 0) {
 			return -1;
 		}

@@ -86,3 +86,20 @@ load lib
 	run -0 --separate-stderr bash -c 'timeout 20 "$1" --ca - --message hi \
 	    "127.0.0.1:$3" <"$2"' _ "$TK_CLIENT" "$TK_CA" "$PORT"
 }
+
+# --- ambiguous IPv6 targets --------------------------------------------
+
+@test "::1:443 unbracketed is refused (exit 2, no socket); [::1]:PORT is taken" {
+	tk_check_bad_input ::1:443
+	assert_equal "$stderr" "tls-check-cert: target: ambiguous target '::1:443': an IPv6 address with a port is written [::1]:443 (the address alone: [::1:443])"
+	run -2 --separate-stderr tk_traced "$TK_PROBE" ::1:443
+	[[ $stderr == *'[::1]:443'* ]] || fail "stderr: $stderr"
+	tk_no_inet "$BATS_TEST_TMPDIR/strace.log"
+	# in a targets file too, before any I/O
+	printf 'localhost:1\n::1:443\n' >"$BATS_TEST_TMPDIR/t"
+	tk_check_bad_input --targets "$BATS_TEST_TMPDIR/t"
+	# the bracketed form and a bare address without a port are taken
+	tk_start_echo v6 --listen "[::1]:0"
+	run -0 --separate-stderr tk_check --json "[::1]:$PORT"
+	tk_jqx '.verdict == "ok" and .address == "[::1]:'"$PORT"'"' "$output"
+}

@@ -25,6 +25,15 @@ static const struct {
 	{"[::1]:443", "::1", 443, "", AF_INET6, true},
 	{"[::1]", "::1", DEFPORT, "", AF_INET6, false},
 	{"::1", "::1", DEFPORT, "", AF_INET6, false},
+	/* bare IPv6 whose last group cannot be a port: not ambiguous */
+	{"2001:db8::1", "2001:db8::1", DEFPORT, "", AF_INET6, false},
+	{"2001:db8::443", "2001:db8::443", DEFPORT, "", AF_INET6, false},
+	{"2001:db8::1:abcd", "2001:db8::1:abcd", DEFPORT, "", AF_INET6,
+	    false},
+	{"::ffff:127.0.0.1", "::ffff:127.0.0.1", DEFPORT, "", AF_INET6,
+	    false},
+	{"1:2:3:4:5:6:7:443", "1:2:3:4:5:6:7:443", DEFPORT, "", AF_INET6,
+	    false},
 	{"127.0.0.1:1", "127.0.0.1", 1, "", AF_INET, true},
 	{"127.0.0.1:65535", "127.0.0.1", 65535, "", AF_INET, true},
 	{"b\xc3\xbc" "cher.example", "xn--bcher-kva.example", DEFPORT, "", 0,
@@ -122,6 +131,36 @@ test_target_bad(void)
 		EXPECT_EQ_INT(tk_target_parse(bad[i], DEFPORT, &t, &err), -1);
 		EXPECT_EQ_INT(err.cls, TK_USAGE);
 		EXPECT_TRUE(err.msg[0] != '\0');
+	}
+	TK_CASE(NULL);
+}
+
+/*
+ * An unbracketed IPv6 literal whose last group could be a port is refused
+ * (as openssl s_client does): "::1:443" is ::1 port 443 or ::0.1.4.67.
+ * The message shows the bracketed form.
+ */
+static void
+test_target_ipv6_port_ambiguous(void)
+{
+	static const struct {
+		const char *in, *want;
+	} amb[] = {
+		{"::1:443", "[::1]:443"},
+		{"fe80::1:8443", "[fe80::1]:8443"},
+		{"2001:db8::1:0", "[2001:db8::1]:0"},
+	};
+
+	for (size_t i = 0; i < sizeof(amb) / sizeof(amb[0]); i++) {
+		struct tk_target t;
+		struct tk_err err;
+
+		TK_CASE(amb[i].in);
+		tk_err_clear(&err);
+		EXPECT_EQ_INT(tk_target_parse(amb[i].in, DEFPORT, &t, &err),
+		    -1);
+		EXPECT_EQ_INT(err.cls, TK_USAGE);
+		EXPECT_TRUE(strstr(err.msg, amb[i].want) != NULL);
 	}
 	TK_CASE(NULL);
 }
@@ -275,6 +314,7 @@ run(void)
 {
 	test_target_good();
 	test_target_bad();
+	test_target_ipv6_port_ambiguous();
 	test_target_lengths();
 	test_hostname_check();
 	test_scheme_port();

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <gnutls/crypto.h>
+#include <gnutls/pkcs12.h>
+#include <gnutls/pkcs7.h>
 #include <gnutls/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +195,96 @@ has_pem(const gnutls_datum_t *d, const char *label)
 	    strlen(label)) != NULL;
 }
 
+/* Is data a DER PKCS#12 (PFX, RFC 7292)?  GnuTLS parses it to tell. */
+static bool
+is_pkcs12(const gnutls_datum_t *data)
+{
+	gnutls_pkcs12_t p12;
+	bool yes;
+
+	if (data->size == 0 || data->data[0] != 0x30 ||
+	    gnutls_pkcs12_init(&p12) < 0) {
+		return false;
+	}
+	yes = gnutls_pkcs12_import(p12, data, GNUTLS_X509_FMT_DER, 0) == 0;
+	gnutls_pkcs12_deinit(p12);
+	return yes;
+}
+
+/*
+ * The certificates of a PKCS#7 SignedData (RFC 2315, a "certs-only" .p7b
+ * or .p7c as openssl crl2pkcs7 makes it), in the order it holds them.
+ * 1: not a PKCS#7 (try as certificates); 0: *list and *n are set; -1
+ * with err.
+ */
+static int
+load_pkcs7(const gnutls_datum_t *data, gnutls_x509_crt_fmt_t fmt,
+    const char *path, gnutls_x509_crt_t **list, unsigned *n,
+    struct tk_err *err)
+{
+	gnutls_pkcs7_t p7;
+	int count, rc;
+
+	if (gnutls_pkcs7_init(&p7) < 0) {
+		return tk_err_set(err, TK_INTERNAL, "load", "out of memory");
+	}
+	if (gnutls_pkcs7_import(p7, data, fmt) < 0) {
+		gnutls_pkcs7_deinit(p7);
+		if (fmt == GNUTLS_X509_FMT_DER) {
+			return 1;
+		}
+		return tk_err_set(err, TK_USAGE, "load",
+		    "malformed PKCS#7 in '%s'", path);
+	}
+	count = gnutls_pkcs7_get_crt_count(p7);
+	if (count <= 0) {
+		gnutls_pkcs7_deinit(p7);
+		return tk_err_set(err, TK_USAGE, "load",
+		    "'%s' is a PKCS#7 that holds no certificate", path);
+	}
+	*list = gnutls_calloc((size_t)count, sizeof(**list));
+	if (*list == NULL) {
+		gnutls_pkcs7_deinit(p7);
+		return tk_err_set(err, TK_INTERNAL, "load", "out of memory");
+	}
+	for (int i = 0; i < count; i++) {
+		gnutls_datum_t der = {NULL, 0};
+
+		rc = gnutls_pkcs7_get_crt_raw2(p7, (unsigned)i, &der);
+		if (rc == 0) {
+			rc = gnutls_x509_crt_init(&(*list)[i]);
+		}
+		if (rc == 0) {
+			(*n)++;
+			rc = gnutls_x509_crt_import((*list)[i], &der,
+			    GNUTLS_X509_FMT_DER);
+		}
+		gnutls_free(der.data);
+		if (rc < 0) {
+			gnutls_pkcs7_deinit(p7);
+			tk_err_set(err, TK_USAGE, "load",
+			    "malformed certificate #%d in the PKCS#7 '%s': %s",
+			    i, path, gnutls_strerror(rc));
+			err->gnutls_rc = rc;
+			return -1;
+		}
+	}
+	gnutls_pkcs7_deinit(p7);
+	return 0;
+}
+
+/* The list load_pkcs7 half filled, freed; *list and *n are empty. */
+static void
+drop_certs(gnutls_x509_crt_t **list, unsigned *n)
+{
+	for (unsigned i = 0; *list != NULL && i < *n; i++) {
+		gnutls_x509_crt_deinit((*list)[i]);
+	}
+	gnutls_free(*list);
+	*list = NULL;
+	*n = 0;
+}
+
 int
 tk_creds_load_certs(const gnutls_datum_t *data, const char *path,
     gnutls_x509_crt_t **list, unsigned *n, struct tk_err *err)
@@ -202,6 +294,31 @@ tk_creds_load_certs(const gnutls_datum_t *data, const char *path,
 
 	*list = NULL;
 	*n = 0;
+	if (has_pem(data, "-----BEGIN PKCS7-----") &&
+	    !has_pem(data, "-----BEGIN CERTIFICATE-----")) {
+		rc = load_pkcs7(data, GNUTLS_X509_FMT_PEM, path, list, n, err);
+		if (rc != 0) {
+			drop_certs(list, n);
+			return -1;
+		}
+		return 0;
+	}
+	if (!has_pem(data, "-----BEGIN") && is_pkcs12(data)) {
+		return tk_err_set(err, TK_USAGE, "load",
+		    "'%s' is PKCS#12 (a key store), not a chain: extract "
+		    "the certificates with 'openssl pkcs12 -in %s -nokeys "
+		    "-out chain.pem'", path, path);
+	}
+	if (!has_pem(data, "-----BEGIN") && data->size > 0 &&
+	    data->data[0] == 0x30) {
+		rc = load_pkcs7(data, GNUTLS_X509_FMT_DER, path, list, n, err);
+		if (rc <= 0) {
+			if (rc < 0) {
+				drop_certs(list, n);
+			}
+			return rc;
+		}
+	}
 	if (has_pem(data, "-----BEGIN CERTIFICATE-----") ||
 	    has_pem(data, "-----BEGIN X509 CERTIFICATE-----")) {
 		fmt = GNUTLS_X509_FMT_PEM;

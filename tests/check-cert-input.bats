@@ -103,3 +103,40 @@ load lib
 	run -0 --separate-stderr tk_check --json "[::1]:$PORT"
 	tk_jqx '.verdict == "ok" and .address == "[::1]:'"$PORT"'"' "$output"
 }
+
+# --- PKCS#7 and PKCS#12 ------------------------------------------------
+
+@test "--file reads a certs-only PKCS#7 (PEM and DER) as the chain, in its order" {
+	local f
+
+	for f in localhost-rsa-chain.p7b localhost-rsa-chain.p7c; do
+		run -0 --separate-stderr tk_check --json --hostname localhost \
+		    --file "$TESTDATA/containers/$f"
+		tk_jqx '.verdict == "ok" and (.chain | length) == 2 and
+		    .chain[0].subject == "CN=localhost"' "$output"
+	done
+	# packed intermediate first: judged as served, reversed
+	openssl x509 -in "$TESTDATA/intermediate.crt" >"$BATS_TEST_TMPDIR/rev.pem"
+	openssl x509 -in "$TESTDATA/localhost-rsa.crt" >>"$BATS_TEST_TMPDIR/rev.pem"
+	openssl crl2pkcs7 -nocrl -certfile "$BATS_TEST_TMPDIR/rev.pem" \
+	    -out "$BATS_TEST_TMPDIR/rev.p7b"
+	run -1 --separate-stderr tk_check --json --hostname localhost \
+	    --file "$BATS_TEST_TMPDIR/rev.p7b"
+	tk_jqx '.chain[0].subject == "CN=tlskit Test Intermediate CA" and
+	    ([.findings[].code] | index("chain-reversed") != null)' "$output"
+	# and as trust: --ca takes a PKCS#7 too
+	openssl crl2pkcs7 -nocrl -certfile "$TK_CA" -outform DER \
+	    -out "$BATS_TEST_TMPDIR/ca.p7c"
+	run -0 --separate-stderr timeout 60 "$TK_CHECK" --hostname localhost \
+	    --ca "$BATS_TEST_TMPDIR/ca.p7c" \
+	    --file "$TESTDATA/localhost-rsa-chain.pem"
+}
+
+@test "--file with a PKCS#12 or an empty PKCS#7: exit 2, said plainly, no socket" {
+	tk_check_bad_input --file "$TESTDATA/containers/localhost-rsa.p12"
+	[[ $stderr == *"is PKCS#12 (a key store), not a chain: extract the certificates with 'openssl pkcs12 -in "*" -nokeys"* ]] ||
+	    fail "stderr: $stderr"
+	tk_check_bad_input --file "$TESTDATA/containers/empty.p7b"
+	[[ $stderr == *"is a PKCS#7 that holds no certificate" ]] ||
+	    fail "stderr: $stderr"
+}

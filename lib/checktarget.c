@@ -165,7 +165,8 @@ tk_checktarget_start(struct tk_checktarget *ct,
 		return;
 	}
 	snprintf(ct->vhost, sizeof(ct->vhost), "%s", t->s.hostname != NULL ?
-	    t->d.hostname : ct->one.target.host);
+	    t->d.hostname : ct->one.target.name[0] != '\0' ?
+	    ct->one.target.name : ct->one.target.host);
 	tk_addrgroup_resolve(&ct->group, t, &ct->one.target, on_resolved,
 	    ct);
 }

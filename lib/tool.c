@@ -99,7 +99,8 @@ tk_tool_conn_conf(const struct tk_tool_ctx *t, const struct tk_target *target,
 {
 	memset(cc, 0, sizeof(*cc));
 	cc->target = *target;
-	cc->hostname = t->s.hostname != NULL ? t->d.hostname : NULL;
+	cc->hostname = t->s.hostname != NULL ? t->d.hostname :
+	    target->name[0] != '\0' ? target->name : NULL;
 	cc->no_sni = t->s.no_sni;
 	cc->no_verify = true;
 	cc->family = t->s.ipv4 ? AF_INET : t->s.ipv6 ? AF_INET6 : AF_UNSPEC;

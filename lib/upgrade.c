@@ -76,7 +76,8 @@ tk_upgrade_check(const struct tk_tool_ctx *t, const char *text,
 	}
 	/* the dialogue's names are checked before any network I/O */
 	memset(&sc, 0, sizeof(sc));
-	sc.host = t->s.hostname != NULL ? t->d.hostname : target.host;
+	sc.host = t->s.hostname != NULL ? t->d.hostname :
+	    target.name[0] != '\0' ? target.name : target.host;
 	sc.xmpp_domain = t->s.xmpp_domain;
 	sc.ehlo_name = t->s.ehlo_name;
 	sc.check_injection = t->s.check_injection;

@@ -140,3 +140,68 @@ load lib
 	[[ $stderr == *"is a PKCS#7 that holds no certificate" ]] ||
 	    fail "stderr: $stderr"
 }
+
+# --- targets-file lines: name=, HOST:PORT{IP}, # label -------------------
+
+# targets_file PORT: the lines every tool below reads
+targets_file() {
+	cat >"$BATS_TEST_TMPDIR/targets" <<-EOT
+	# the shop, by address
+	127.0.0.1:$1 name=localhost    #  node A  
+	localhost:$1{127.0.0.1}	# node B (sslyze)
+	shop.tlskit.test:$1 name=localhost
+	127.0.0.1:$1 name=wrong.example #
+	EOT
+}
+
+# labels_ok: $output (JSON lines of the four targets) carries the names
+# and labels of targets_file
+labels_ok() {
+	local l
+
+	l=$(jq -c '[.target, .["label"], .hostname, .sni, .address]' <<<"$output")
+	assert_equal "$l" "[\"127.0.0.1:$PORT name=localhost\",\"node A\",\"localhost\",\"localhost\",\"127.0.0.1:$PORT\"]
+[\"localhost:$PORT{127.0.0.1}\",\"node B (sslyze)\",\"localhost\",\"localhost\",\"127.0.0.1:$PORT\"]
+[\"shop.tlskit.test:$PORT name=localhost\",null,\"localhost\",\"localhost\",\"127.0.0.1:$PORT\"]
+[\"127.0.0.1:$PORT name=wrong.example\",null,\"wrong.example\",\"wrong.example\",\"127.0.0.1:$PORT\"]"
+	# no label field at all when the line has no comment
+	jq -s -e '.[2] | has("label") | not' >/dev/null <<<"$output" ||
+	    fail "a label field without a comment: $output"
+}
+
+@test "targets file: name=HOST and HOST:PORT{IP} verify and send the name, # comment is label (check-cert)" {
+	tk_start_echo good
+	targets_file "$PORT"
+	run -1 --separate-stderr tk_check --json --resolve \
+	    "shop.tlskit.test:$PORT:127.0.0.1" --targets "$BATS_TEST_TMPDIR/targets"
+	labels_ok
+	run -0 jq -s -e '[.[].verdict] == ["ok", "ok", "ok", "fail"]' <<<"$output"
+}
+
+@test "targets file: name=, {IP} and label for tls-alpn-probe and tls-starttls too" {
+	tk_start_echo good
+	targets_file "$PORT"
+	run -1 --separate-stderr tk_probe --json --resolve \
+	    "shop.tlskit.test:$PORT:127.0.0.1" --targets "$BATS_TEST_TMPDIR/targets"
+	labels_ok
+	tk_stop_servers
+	tk_start_echo smtp --starttls smtp
+	targets_file "$PORT"
+	run -1 --separate-stderr timeout 60 "$TK_STARTTLS" --ca "$TK_CA" \
+	    --proto smtp --json --resolve "shop.tlskit.test:$PORT:127.0.0.1" \
+	    --targets "$BATS_TEST_TMPDIR/targets"
+	labels_ok
+}
+
+@test "targets file: a bad line exits 2 naming its line, before any I/O" {
+	local line
+
+	for line in '127.0.0.1:443 nme=shop.example' '127.0.0.1:443 name=' \
+	    '127.0.0.1:443 name=a/b' 'shop.example:443{not-an-ip}' \
+	    'shop.example:443{127.0.0.1} name=x' '127.0.0.1:443 extra # c'; do
+		printf 'localhost:1 # fine\n%s\n' "$line" >"$BATS_TEST_TMPDIR/bad"
+		tk_check_bad_input --targets "$BATS_TEST_TMPDIR/bad"
+		[[ $stderr == *"(targets file line 2)" ]] ||
+		    fail "line not named: $stderr"
+	done
+}

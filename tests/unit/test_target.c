@@ -165,6 +165,75 @@ test_target_ipv6_port_ambiguous(void)
 	TK_CASE(NULL);
 }
 
+/* Targets-file lines: name=HOST, HOST:PORT{IP}, the label left out. */
+static void
+test_target_line_fields(void)
+{
+	static const struct {
+		const char *in, *host, *name, *display;
+		uint16_t port;
+		int family;
+	} ok[] = {
+		{"203.0.113.7:443 name=shop.example", "203.0.113.7",
+		    "shop.example", "203.0.113.7:443 name=shop.example", 443,
+		    AF_INET},
+		{"203.0.113.7:443\tname=SHOP.example.\x1fmy label",
+		    "203.0.113.7", "shop.example",
+		    "203.0.113.7:443\tname=SHOP.example.", 443, AF_INET},
+		{"shop.example:8443{203.0.113.7}", "203.0.113.7",
+		    "shop.example", "shop.example:8443{203.0.113.7}", 8443,
+		    AF_INET},
+		{"shop.example{2001:db8::7}", "2001:db8::7", "shop.example",
+		    "shop.example{2001:db8::7}", DEFPORT, AF_INET6},
+		{"[::1]:443 name=b\xc3\xbc" "cher.example", "::1",
+		    "xn--bcher-kva.example", NULL, 443, AF_INET6},
+		{"lb1.internal:443 name=192.0.2.1", "lb1.internal",
+		    "192.0.2.1", NULL, 443, 0},
+		{"example.com\x1flabel only", "example.com", "", "example.com",
+		    DEFPORT, 0},
+		{"example.com", "example.com", "", "example.com", DEFPORT, 0},
+	};
+	static const char *const refused[] = {
+		"203.0.113.7:443 nme=shop.example",
+		"203.0.113.7:443 name=",
+		"203.0.113.7:443 name=a/b",
+		"203.0.113.7:443 name=a name=b",
+		"203.0.113.7:443 extra",
+		"shop.example:443{not-an-ip}",
+		"shop.example:443{}",
+		"{203.0.113.7}",
+		"203.0.113.8:443{203.0.113.7}",
+		"shop.example:443{203.0.113.7} name=x",
+		"::1:443 name=x",
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct tk_target t;
+		struct tk_err err;
+
+		TK_CASE(ok[i].in);
+		tk_err_clear(&err);
+		EXPECT_EQ_INT(tk_target_parse(ok[i].in, DEFPORT, &t, &err), 0);
+		EXPECT_EQ_STR(t.host, ok[i].host);
+		EXPECT_EQ_STR(t.name, ok[i].name);
+		EXPECT_EQ_INT(t.port, ok[i].port);
+		EXPECT_EQ_INT(t.ip_family, ok[i].family);
+		if (ok[i].display != NULL) {
+			EXPECT_EQ_STR(t.display, ok[i].display);
+		}
+	}
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct tk_target t;
+		struct tk_err err;
+
+		TK_CASE(refused[i]);
+		tk_err_clear(&err);
+		EXPECT_EQ_INT(tk_target_parse(refused[i], DEFPORT, &t, &err), -1);
+		EXPECT_EQ_INT(err.cls, TK_USAGE);
+	}
+	TK_CASE(NULL);
+}
+
 static void
 test_target_lengths(void)
 {
@@ -315,6 +384,7 @@ run(void)
 	test_target_good();
 	test_target_bad();
 	test_target_ipv6_port_ambiguous();
+	test_target_line_fields();
 	test_target_lengths();
 	test_hostname_check();
 	test_scheme_port();

@@ -76,6 +76,13 @@ load lib
 	    "tls-check-cert: load: chain file '-' (standard input) is empty"
 	tk_check_bad_input --ca - --file - <"$TESTDATA/localhost-rsa-chain.pem"
 	[[ $stderr == *"can be read only once"* ]] || fail "stderr: $stderr"
+	# --targets - and --ca - in the tools that read targets
+	run -2 --separate-stderr timeout 20 "$TK_PROBE" --ca - --targets - \
+	    <"$TK_CA"
+	[[ $stderr == *"can be read only once"* ]] || fail "stderr: $stderr"
+	run -2 --separate-stderr timeout 20 "$TK_STARTTLS" --proto smtp \
+	    --ca - --targets - <"$TK_CA"
+	[[ $stderr == *"can be read only once"* ]] || fail "stderr: $stderr"
 	tk_check_bad_input --file "$BATS_TEST_TMPDIR"
 	[[ $stderr == *"is not a regular file, a pipe or standard input"* ]] ||
 	    fail "stderr: $stderr"

@@ -151,7 +151,7 @@ tk_checktarget_start(struct tk_checktarget *ct,
 	ct->done = done;
 	ct->arg = arg;
 	ct->one.ct = ct;
-	tk_target_parse(text, 443, &ct->one.target, &e);
+	tk_target_parse_line(text, 443, &ct->one.target, &e);
 	if (ct->one.target.scheme[0] != '\0') {
 		tk_target_scheme_port(ct->one.target.scheme, &ct->starttls);
 	}

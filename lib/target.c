@@ -234,8 +234,8 @@ port_looking(const char *h, size_t len)
 	return inet_pton(AF_INET6, buf, a6) == 1;
 }
 
-static int
-parse_one(const char *text, uint16_t default_port,
+int
+tk_target_parse(const char *text, uint16_t default_port,
     struct tk_target *t, struct tk_err *err)
 {
 	const char *p = text, *sep, *end, *host, *colon;
@@ -358,6 +358,11 @@ tk_target_hostname_check(const char *in, char *out, size_t outlen,
 	struct tk_target t;
 	struct tk_err inner;
 
+	/* a name alone: none of a targets-file line's fields */
+	if (strpbrk(in, " \t{}" TK_TARGET_LABEL_SEP) != NULL) {
+		return tk_err_set(err, TK_USAGE, "options",
+		    "invalid --hostname '%s'", in);
+	}
 	if (strchr(in, '/') != NULL || strchr(in, ':') != NULL ||
 	    strchr(in, '[') != NULL) {
 		if (!tk_target_is_ip_literal(in)) {
@@ -412,7 +417,7 @@ parse_braced(const char *spec, uint16_t default_port, struct tk_target *t,
 		    "'%s' in target '%s' is no IP address (HOST:PORT{IP})",
 		    ip, spec);
 	}
-	if (parse_one(buf, default_port, &named, err) < 0) {
+	if (tk_target_parse(buf, default_port, &named, err) < 0) {
 		return -1;
 	}
 	if (named.ip_family != 0) {
@@ -428,7 +433,7 @@ parse_braced(const char *spec, uint16_t default_port, struct tk_target *t,
 }
 
 int
-tk_target_parse(const char *text, uint16_t default_port,
+tk_target_parse_line(const char *text, uint16_t default_port,
     struct tk_target *t, struct tk_err *err)
 {
 	char spec[512], *field, *end, *name = NULL;
@@ -438,7 +443,7 @@ tk_target_parse(const char *text, uint16_t default_port,
 	/* the common case: a target alone */
 	if (text[len] == '\0' && strpbrk(text, " \t") == NULL &&
 	    (len == 0 || text[len - 1] != '}')) {
-		return parse_one(text, default_port, t, err);
+		return tk_target_parse(text, default_port, t, err);
 	}
 	while (len > 0 && blank(text[len - 1])) {
 		len--;
@@ -487,7 +492,7 @@ tk_target_parse(const char *text, uint16_t default_port,
 		if (parse_braced(spec, default_port, t, err) < 0) {
 			return -1;
 		}
-	} else if (parse_one(spec, default_port, t, err) < 0) {
+	} else if (tk_target_parse(spec, default_port, t, err) < 0) {
 		return -1;
 	}
 	if (name != NULL) {

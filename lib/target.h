@@ -38,13 +38,21 @@ struct tk_target {
  * SCHEME://HOST[:PORT][/PATH].  IDN names become A-labels (IDNA2008,
  * libidn2).  default_port is used when neither a port nor a known scheme
  * gives one.  A bare IPv6 literal whose last group could be a port
- * ("::1:443") is refused as ambiguous.  A targets-file line's extras are
- * taken too: "TARGET name=HOST" and "HOST:PORT{IP}" (sslyze) set t->name
- * (the host connected to is TARGET's, or IP); TK_TARGET_LABEL_SEP and
- * what follows (the line's comment) are left out.  Returns 0, or -1 with
- * err (class USAGE) set.
+ * ("::1:443") is refused as ambiguous.  Returns 0, or -1 with err (class
+ * USAGE) set.
  */
 int tk_target_parse(const char *text, uint16_t default_port,
+    struct tk_target *t, struct tk_err *err);
+
+/*
+ * A target as the runner hands it over (a targets-file line, or argv):
+ * tk_target_parse's TARGET, then optionally "name=HOST" after a blank, or
+ * sslyze's "HOST:PORT{IP}"; both set t->name (the host connected to is
+ * TARGET's, or IP).  TK_TARGET_LABEL_SEP and what follows (the line's
+ * comment) are left out; t->display is the rest.  Returns 0, or -1 with
+ * err (class USAGE) set.
+ */
+int tk_target_parse_line(const char *text, uint16_t default_port,
     struct tk_target *t, struct tk_err *err);
 
 /* The well-known port of a URL scheme, or 0; *starttls gets the protocol

@@ -22,7 +22,7 @@ target_conf(const struct tk_tool_ctx *t, const char *text,
 {
 	const char *scheme_proto = NULL;
 
-	if (tk_target_parse(text, 0, target, e) < 0) {
+	if (tk_target_parse_line(text, 0, target, e) < 0) {
 		return -1;
 	}
 	if (target->scheme[0] != '\0') {

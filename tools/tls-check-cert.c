@@ -51,7 +51,7 @@ check_target(void *arg, const char *text, const char *where,
 	struct tk_target t;
 	const char *st;
 
-	if (tk_target_parse(text, 443, &t, err) < 0) {
+	if (tk_target_parse_line(text, 443, &t, err) < 0) {
 		if (where != NULL) {
 			size_t l = strlen(err->msg);
 

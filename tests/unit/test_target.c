@@ -213,7 +213,7 @@ test_target_line_fields(void)
 
 		TK_CASE(ok[i].in);
 		tk_err_clear(&err);
-		EXPECT_EQ_INT(tk_target_parse(ok[i].in, DEFPORT, &t, &err), 0);
+		EXPECT_EQ_INT(tk_target_parse_line(ok[i].in, DEFPORT, &t, &err), 0);
 		EXPECT_EQ_STR(t.host, ok[i].host);
 		EXPECT_EQ_STR(t.name, ok[i].name);
 		EXPECT_EQ_INT(t.port, ok[i].port);
@@ -228,8 +228,18 @@ test_target_line_fields(void)
 
 		TK_CASE(refused[i]);
 		tk_err_clear(&err);
-		EXPECT_EQ_INT(tk_target_parse(refused[i], DEFPORT, &t, &err), -1);
+		EXPECT_EQ_INT(tk_target_parse_line(refused[i], DEFPORT, &t, &err), -1);
 		EXPECT_EQ_INT(err.cls, TK_USAGE);
+	}
+	/* tk_target_parse takes a target alone: no fields (URLs, --proxy,
+	 * --resolve and AIA fetches parse with it) */
+	for (size_t i = 0; i < 4; i++) {
+		struct tk_target t;
+		struct tk_err err;
+
+		TK_CASE(ok[i].in);
+		tk_err_clear(&err);
+		EXPECT_EQ_INT(tk_target_parse(ok[i].in, DEFPORT, &t, &err), -1);
 	}
 	TK_CASE(NULL);
 }
@@ -300,6 +310,10 @@ static const struct {
 	{"x/y", NULL},
 	{"[::1]", NULL},
 	{"[::1]:443", NULL},
+	/* a targets-file line's fields are no host name */
+	{"a.example name=b.example", NULL},
+	{"a.example{192.0.2.1}", NULL},
+	{"a.example\x1flabel", NULL},
 	{"", NULL},
 	{"a b", NULL},
 	{"a..b", NULL},

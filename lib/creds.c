@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "banned.h"
 
@@ -100,6 +101,12 @@ tk_creds_read_file(const char *path, const char *what, gnutls_datum_t *data,
 
 	data->data = NULL;
 	data->size = 0;
+	if (in && isatty(fileno(stdin))) {
+		/* nothing piped in: waiting would look like a hang */
+		return tk_err_set(err, TK_USAGE, "load",
+		    "%s %s is a terminal: pipe or redirect the file into it",
+		    what, name);
+	}
 	f = in ? stdin : fopen(path, "rb");
 	if (f == NULL) {
 		return tk_err_sys(err, TK_USAGE, "load", "cannot read %s '%s'",

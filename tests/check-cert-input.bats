@@ -94,6 +94,12 @@ load lib
 	    "127.0.0.1:$3" <"$2"' _ "$TK_CLIENT" "$TK_CA" "$PORT"
 }
 
+@test "--file - on a terminal: exit 2 at once instead of waiting" {
+	# script(1) gives the tool a terminal as standard input
+	run -2 timeout 20 script -qec "$TK_CHECK --file -" /dev/null
+	assert_output --partial "chain file '-' (standard input) is a terminal: pipe or redirect the file into it"
+}
+
 # --- ambiguous IPv6 targets --------------------------------------------
 
 @test "::1:443 unbracketed is refused (exit 2, no socket); [::1]:PORT is taken" {

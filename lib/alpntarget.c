@@ -15,7 +15,7 @@ tk_alpntarget_check(const char *text, const char *where, const char *tool,
 	struct tk_target t;
 	size_t l;
 
-	if (tk_target_parse(text, 443, &t, err) == 0) {
+	if (tk_target_parse_line(text, 443, &t, err) == 0) {
 		if (t.scheme[0] == '\0' || strcmp(t.scheme, "https") == 0) {
 			return 0;
 		}
@@ -94,7 +94,7 @@ tk_alpntarget_start(struct tk_alpntarget *at,
 
 	at->conf = conf;
 	at->text = text;
-	if (tk_target_parse(text, 443, &target, &at->err) == 0) {
+	if (tk_target_parse_line(text, 443, &target, &at->err) == 0) {
 		tk_tool_conn_conf(t, &target, &cc);
 		cc.no_verify = false;   /* the chain is judged as told */
 		cc.insecure = t->s.insecure;

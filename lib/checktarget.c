@@ -151,7 +151,7 @@ tk_checktarget_start(struct tk_checktarget *ct,
 	ct->done = done;
 	ct->arg = arg;
 	ct->one.ct = ct;
-	tk_target_parse(text, 443, &ct->one.target, &e);
+	tk_target_parse_line(text, 443, &ct->one.target, &e);
 	if (ct->one.target.scheme[0] != '\0') {
 		tk_target_scheme_port(ct->one.target.scheme, &ct->starttls);
 	}
@@ -165,7 +165,8 @@ tk_checktarget_start(struct tk_checktarget *ct,
 		return;
 	}
 	snprintf(ct->vhost, sizeof(ct->vhost), "%s", t->s.hostname != NULL ?
-	    t->d.hostname : ct->one.target.host);
+	    t->d.hostname : ct->one.target.name[0] != '\0' ?
+	    ct->one.target.name : ct->one.target.host);
 	tk_addrgroup_resolve(&ct->group, t, &ct->one.target, on_resolved,
 	    ct);
 }

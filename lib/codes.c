@@ -43,6 +43,10 @@ const struct tk_code tk_codes[] = {
 	{"name-from-cn", TK_GROUP_PATH, INFO, RFC,
 	    "the leaf has no subjectAltName, so its CN was matched (RFC 6125 "
 	    "6.4.4; rfc5280 profile only)"},
+	{"name-not-checked", TK_GROUP_PATH, INFO, OWN,
+	    "no name to check: --file without --hostname, so the leaf was "
+	    "not matched against any host name (the verdict says nothing "
+	    "about names)"},
 	{"no-san", TK_GROUP_PATH, FAIL, BR,
 	    "the leaf has no subjectAltName (BR 7.1.2.7.12)"},
 	{"bad-san", TK_GROUP_PATH, FAIL, RFC,

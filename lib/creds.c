@@ -2,11 +2,14 @@
 
 #include <errno.h>
 #include <gnutls/crypto.h>
+#include <gnutls/pkcs12.h>
+#include <gnutls/pkcs7.h>
 #include <gnutls/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "banned.h"
 
@@ -77,54 +80,118 @@ note_own_dir(struct tk_creds *c, const char *path, struct tk_err *err)
 	return rc;
 }
 
+/* Is path standard input ("-")? */
+bool
+tk_creds_is_stdin(const char *path)
+{
+	return strcmp(path, "-") == 0;
+}
+
 int
 tk_creds_read_file(const char *path, const char *what, gnutls_datum_t *data,
     struct tk_err *err)
 {
 	struct stat st;
 	FILE *f;
-	size_t got;
+	size_t got = 0, cap;
+	bool in = tk_creds_is_stdin(path);
+	char name[4096];
+
+	snprintf(name, sizeof(name), in ? "'%s' (standard input)" : "'%s'",
+	    path);
 
 	data->data = NULL;
 	data->size = 0;
-	f = fopen(path, "rb");
+	if (in && isatty(fileno(stdin))) {
+		/* nothing piped in: waiting would look like a hang */
+		return tk_err_set(err, TK_USAGE, "load",
+		    "%s %s is a terminal: pipe or redirect the file into it",
+		    what, name);
+	}
+	f = in ? stdin : fopen(path, "rb");
 	if (f == NULL) {
 		return tk_err_sys(err, TK_USAGE, "load", "cannot read %s '%s'",
 		    what, path);
 	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
+	/*
+	 * Regular files, and pipes and character devices (standard input,
+	 * /dev/stdin, a shell's <(...)) read to their end: all bounded by
+	 * TK_FILE_MAX.  A pipe's size is known only once read, so one byte
+	 * more than the bound is read to tell "too large".
+	 */
+	if (fstat(fileno(f), &st) < 0 || (!S_ISREG(st.st_mode) &&
+	    !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode) &&
+	    !S_ISSOCK(st.st_mode))) {
+		if (!in) {
+			fclose(f);
+		}
 		return tk_err_set(err, TK_USAGE, "load",
-		    "%s '%s' is not a regular file", what, path);
+		    "%s %s is not a regular file, a pipe or standard input",
+		    what, name);
 	}
-	if ((unsigned long long)st.st_size > TK_FILE_MAX) {
-		fclose(f);
+	if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size >
+	    TK_FILE_MAX) {
+		if (!in) {
+			fclose(f);
+		}
 		return tk_err_set(err, TK_USAGE, "load",
-		    "%s '%s' is larger than %u MiB", what, path,
+		    "%s %s is larger than %u MiB", what, name,
 		    TK_FILE_MAX >> 20);
 	}
-	data->data = gnutls_malloc((size_t)st.st_size + 1);
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 64u << 10;
+	data->data = gnutls_malloc(cap + 1);
+	while (data->data != NULL) {
+		size_t k = fread(data->data + got, 1, cap - got, f);
+
+		got += k;
+		if (got > TK_FILE_MAX || k == 0 || ferror(f) || feof(f) ||
+		    got < cap) {
+			break;
+		}
+		/* full: grow, to at most one byte past the bound */
+		cap = cap * 2 > TK_FILE_MAX + 1 ? TK_FILE_MAX + 1 : cap * 2;
+		void *n = gnutls_realloc(data->data, cap + 1);
+
+		if (n == NULL) {
+			gnutls_free(data->data);
+			data->data = NULL;
+			break;
+		}
+		data->data = n;
+	}
 	if (data->data == NULL) {
-		fclose(f);
+		if (!in) {
+			fclose(f);
+		}
 		return tk_err_set(err, TK_INTERNAL, "load", "out of memory");
 	}
-	got = fread(data->data, 1, (size_t)st.st_size, f);
 	if (ferror(f)) {
-		tk_err_sys(err, TK_USAGE, "load", "cannot read %s '%s'",
-		    what, path);
-		fclose(f);
+		tk_err_sys(err, TK_USAGE, "load", "cannot read %s %s",
+		    what, name);
+		if (!in) {
+			fclose(f);
+		}
 		gnutls_free(data->data);
 		data->data = NULL;
 		return -1;
 	}
-	fclose(f);
+	if (!in) {
+		fclose(f);
+	}
+	if (got > TK_FILE_MAX) {
+		gnutls_free(data->data);
+		data->data = NULL;
+		return tk_err_set(err, TK_USAGE, "load",
+		    "%s %s is larger than %u MiB", what, name,
+		    TK_FILE_MAX >> 20);
+	}
 	data->data[got] = '\0';
 	data->size = (unsigned)got;
 	if (got == 0) {
 		gnutls_free(data->data);
 		data->data = NULL;
-		return tk_err_set(err, TK_USAGE, "load", "%s '%s' is empty",
-		    what, path);
+		return tk_err_set(err, TK_USAGE, "load", "%s %s is empty",
+		    what, name);
 	}
 	return 0;
 }
@@ -136,6 +203,96 @@ has_pem(const gnutls_datum_t *d, const char *label)
 	    strlen(label)) != NULL;
 }
 
+/* Is data a DER PKCS#12 (PFX, RFC 7292)?  GnuTLS parses it to tell. */
+static bool
+is_pkcs12(const gnutls_datum_t *data)
+{
+	gnutls_pkcs12_t p12;
+	bool yes;
+
+	if (data->size == 0 || data->data[0] != 0x30 ||
+	    gnutls_pkcs12_init(&p12) < 0) {
+		return false;
+	}
+	yes = gnutls_pkcs12_import(p12, data, GNUTLS_X509_FMT_DER, 0) == 0;
+	gnutls_pkcs12_deinit(p12);
+	return yes;
+}
+
+/*
+ * The certificates of a PKCS#7 SignedData (RFC 2315, a "certs-only" .p7b
+ * or .p7c as openssl crl2pkcs7 makes it), in the order it holds them.
+ * 1: not a PKCS#7 (try as certificates); 0: *list and *n are set; -1
+ * with err.
+ */
+static int
+load_pkcs7(const gnutls_datum_t *data, gnutls_x509_crt_fmt_t fmt,
+    const char *path, gnutls_x509_crt_t **list, unsigned *n,
+    struct tk_err *err)
+{
+	gnutls_pkcs7_t p7;
+	int count, rc;
+
+	if (gnutls_pkcs7_init(&p7) < 0) {
+		return tk_err_set(err, TK_INTERNAL, "load", "out of memory");
+	}
+	if (gnutls_pkcs7_import(p7, data, fmt) < 0) {
+		gnutls_pkcs7_deinit(p7);
+		if (fmt == GNUTLS_X509_FMT_DER) {
+			return 1;
+		}
+		return tk_err_set(err, TK_USAGE, "load",
+		    "malformed PKCS#7 in '%s'", path);
+	}
+	count = gnutls_pkcs7_get_crt_count(p7);
+	if (count <= 0) {
+		gnutls_pkcs7_deinit(p7);
+		return tk_err_set(err, TK_USAGE, "load",
+		    "'%s' is a PKCS#7 that holds no certificate", path);
+	}
+	*list = gnutls_calloc((size_t)count, sizeof(**list));
+	if (*list == NULL) {
+		gnutls_pkcs7_deinit(p7);
+		return tk_err_set(err, TK_INTERNAL, "load", "out of memory");
+	}
+	for (int i = 0; i < count; i++) {
+		gnutls_datum_t der = {NULL, 0};
+
+		rc = gnutls_pkcs7_get_crt_raw2(p7, (unsigned)i, &der);
+		if (rc == 0) {
+			rc = gnutls_x509_crt_init(&(*list)[i]);
+		}
+		if (rc == 0) {
+			(*n)++;
+			rc = gnutls_x509_crt_import((*list)[i], &der,
+			    GNUTLS_X509_FMT_DER);
+		}
+		gnutls_free(der.data);
+		if (rc < 0) {
+			gnutls_pkcs7_deinit(p7);
+			tk_err_set(err, TK_USAGE, "load",
+			    "malformed certificate #%d in the PKCS#7 '%s': %s",
+			    i, path, gnutls_strerror(rc));
+			err->gnutls_rc = rc;
+			return -1;
+		}
+	}
+	gnutls_pkcs7_deinit(p7);
+	return 0;
+}
+
+/* The list load_pkcs7 half filled, freed; *list and *n are empty. */
+static void
+drop_certs(gnutls_x509_crt_t **list, unsigned *n)
+{
+	for (unsigned i = 0; *list != NULL && i < *n; i++) {
+		gnutls_x509_crt_deinit((*list)[i]);
+	}
+	gnutls_free(*list);
+	*list = NULL;
+	*n = 0;
+}
+
 int
 tk_creds_load_certs(const gnutls_datum_t *data, const char *path,
     gnutls_x509_crt_t **list, unsigned *n, struct tk_err *err)
@@ -145,6 +302,31 @@ tk_creds_load_certs(const gnutls_datum_t *data, const char *path,
 
 	*list = NULL;
 	*n = 0;
+	if (has_pem(data, "-----BEGIN PKCS7-----") &&
+	    !has_pem(data, "-----BEGIN CERTIFICATE-----")) {
+		rc = load_pkcs7(data, GNUTLS_X509_FMT_PEM, path, list, n, err);
+		if (rc != 0) {
+			drop_certs(list, n);
+			return -1;
+		}
+		return 0;
+	}
+	if (!has_pem(data, "-----BEGIN") && is_pkcs12(data)) {
+		return tk_err_set(err, TK_USAGE, "load",
+		    "'%s' is PKCS#12 (a key store), not a chain: extract "
+		    "the certificates with 'openssl pkcs12 -in %s -nokeys "
+		    "-out chain.pem'", path, path);
+	}
+	if (!has_pem(data, "-----BEGIN") && data->size > 0 &&
+	    data->data[0] == 0x30) {
+		rc = load_pkcs7(data, GNUTLS_X509_FMT_DER, path, list, n, err);
+		if (rc <= 0) {
+			if (rc < 0) {
+				drop_certs(list, n);
+			}
+			return rc;
+		}
+	}
 	if (has_pem(data, "-----BEGIN CERTIFICATE-----") ||
 	    has_pem(data, "-----BEGIN X509 CERTIFICATE-----")) {
 		fmt = GNUTLS_X509_FMT_PEM;
@@ -264,11 +446,11 @@ load_ca(struct tk_creds *c, const char *path, bool own, struct tk_err *err)
 	unsigned n = 0;
 	int rc;
 
-	if (stat(path, &st) < 0) {
+	if (!tk_creds_is_stdin(path) && stat(path, &st) < 0) {
 		return tk_err_sys(err, TK_USAGE, "load",
 		    "cannot read CA file '%s'", path);
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (!tk_creds_is_stdin(path) && S_ISDIR(st.st_mode)) {
 		rc = gnutls_certificate_set_x509_trust_dir(c->cred, path,
 		    GNUTLS_X509_FMT_PEM);
 		if (rc < 0) {
@@ -418,6 +600,21 @@ tk_creds_dh_bits(const struct tk_creds *c)
 	return c->dh != NULL ? c->dh_bits : 0;
 }
 
+/* How many of conf's files are "-". */
+static unsigned
+stdin_uses(const struct tk_creds_conf *conf)
+{
+	unsigned k = 0;
+
+	k += conf->cert_file != NULL && tk_creds_is_stdin(conf->cert_file);
+	k += conf->key_file != NULL && tk_creds_is_stdin(conf->key_file);
+	k += conf->dh_file != NULL && tk_creds_is_stdin(conf->dh_file);
+	for (size_t i = 0; i < conf->nca; i++) {
+		k += tk_creds_is_stdin(conf->ca[i]);
+	}
+	return k;
+}
+
 struct tk_creds *
 tk_creds_new(const struct tk_creds_conf *conf, struct tk_err *err)
 {
@@ -439,6 +636,12 @@ tk_creds_new(const struct tk_creds_conf *conf, struct tk_err *err)
 		return NULL;
 	}
 
+	if (stdin_uses(conf) > 1) {
+		tk_err_set(err, TK_USAGE, "load",
+		    "'-' (standard input) is given for more than one file; "
+		    "it can be read only once");
+		goto fail;
+	}
 	if (conf->cert_file != NULL &&
 	    load_own(c, conf->cert_file, conf->key_file, err) < 0) {
 		goto fail;

@@ -54,10 +54,15 @@ const char *tk_creds_trust_source(const struct tk_creds *c);
  */
 bool tk_creds_anchor_private(const gnutls_datum_t *der, void *arg);
 
+/* Is path "-", standard input? */
+bool tk_creds_is_stdin(const char *path);
+
 /*
- * Reads a whole file of at most TK_FILE_MAX bytes.  what names the file's
- * role in messages ("certificate file").  Caller frees data->data with
- * gnutls_free().  Returns 0 or -1 with err (USAGE).
+ * Reads a whole file of at most TK_FILE_MAX bytes: a regular file, a pipe
+ * or FIFO (/dev/stdin, a shell's <(...)), or standard input when path is
+ * "-".  A pipe is read to its end, refused once past the bound.  what
+ * names the file's role in messages ("certificate file").  Caller frees
+ * data->data with gnutls_free().  Returns 0 or -1 with err (USAGE).
  */
 int tk_creds_read_file(const char *path, const char *what, gnutls_datum_t *data,
     struct tk_err *err);

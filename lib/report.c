@@ -235,6 +235,9 @@ tk_report_json_object(const struct tk_result *r)
 	}
 	json_object_set_new(o, "tool", json_string(r->tool));
 	json_object_set_new(o, "target", jstr(r->target));
+	if (r->label[0] != '\0') {
+		json_object_set_new(o, "label", jstr(r->label));
+	}
 	json_object_set_new(o, "address", jstr_or_null(r->address));
 	json_object_set_new(o, "hostname", jstr_or_null(r->hostname));
 	json_object_set_new(o, "sni", jstr_or_null(r->sni));

@@ -8,6 +8,7 @@
 
 #include "escape.h"
 #include "starttls.h"
+#include "target.h"
 
 #include "banned.h"
 
@@ -24,7 +25,15 @@ tk_result_init(struct tk_result *r, const char *tool, const char *target)
 {
 	memset(r, 0, sizeof(*r));
 	r->tool = tool;
-	snprintf(r->target, sizeof(r->target), "%s", target);
+	size_t n = strcspn(target, TK_TARGET_LABEL_SEP);
+
+	if (target[n] != '\0') {
+		snprintf(r->label, sizeof(r->label), "%s", target + n + 1);
+	}
+	while (n > 0 && (target[n - 1] == ' ' || target[n - 1] == '\t')) {
+		n--;
+	}
+	snprintf(r->target, sizeof(r->target), "%.*s", (int)n, target);
 	tk_err_clear(&r->err);
 	r->cls = TK_OK;
 	tk_result_finish(r);

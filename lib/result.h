@@ -81,6 +81,7 @@ struct tk_dialogue {
 struct tk_result {
 	const char *tool;
 	char target[512];       /* as given */
+	char label[256];        /* a targets-file line's comment, "" if none */
 	char address[64];       /* connected to, "" if none */
 	char hostname[256];     /* name verified, "" if none */
 	char sni[256];          /* sent, "" if none */
@@ -122,6 +123,11 @@ struct tk_result {
 	struct tk_fixed_chain *fixed;
 };
 
+/*
+ * An empty result for target: a target's text as the runner keeps it,
+ * its comment (after TK_TARGET_LABEL_SEP) into r->label, blanks before it
+ * left out of r->target.
+ */
 void tk_result_init(struct tk_result *r, const char *tool,
     const char *target);
 void tk_result_release(struct tk_result *r);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "runner.h"
+#include "target.h"
 
 #include "banned.h"
 
@@ -42,18 +43,25 @@ struct tk_runner {
 	bool over;              /* the loop was stopped */
 };
 
+/* FNV-1a of s up to its end or its label (TK_TARGET_LABEL_SEP). */
 static uint32_t
 fnv1a(const char *s)
 {
 	uint32_t h = 2166136261u;
+	size_t n = strcspn(s, TK_TARGET_LABEL_SEP);
 
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
+	/* blanks before the label are not the target's */
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+		n--;
+	}
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
 		h *= 16777619u;
 	}
 	return h;
 }
 
+/* --shard: by the target alone, so a comment added keeps its shard. */
 static bool
 kept(const struct tk_runner *rn, const char *text)
 {
@@ -111,9 +119,39 @@ slurp(struct tk_runner *rn, struct tk_err *err)
 }
 
 /*
- * Turns the list into targets separated by NUL bytes, in place: comments,
- * blanks around a target and line ends become NUL, so that both passes
- * (the check, then the run) walk the same bytes without a copy.  Each
+ * The comment of a line p, from its '#' at hash to eol: kept as the
+ * target's label, right after the target and TK_TARGET_LABEL_SEP (which
+ * takes the blanks before the '#'), blanks around it cut; a blank comment
+ * is dropped.
+ */
+static void
+keep_label(char *p, char *hash, char *eol)
+{
+	char *l = hash + 1, *e = eol, *at = hash;
+
+	while (l < e && (*l == ' ' || *l == '\t')) {
+		l++;
+	}
+	while (e > l && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) {
+		e--;
+	}
+	if (e == l) {
+		memset(hash, '\0', (size_t)(eol - hash));
+		return;
+	}
+	while (at > p && (at[-1] == ' ' || at[-1] == '\t')) {
+		at--;
+	}
+	at[0] = TK_TARGET_LABEL_SEP[0];
+	memmove(at + 1, l, (size_t)(e - l));
+	memset(at + 1 + (e - l), '\0', (size_t)(eol - (at + 1 + (e - l))));
+}
+
+/*
+ * Turns the list into targets separated by NUL bytes, in place: comment
+ * lines, blanks around a target and line ends become NUL, so that both
+ * passes (the check, then the run) walk the same bytes without a copy.
+ * A target's comment stays, after TK_TARGET_LABEL_SEP (keep_label).  Each
  * target is checked here, with its line number.
  */
 static int
@@ -129,12 +167,22 @@ tidy(struct tk_runner *rn, struct tk_err *err)
 
 		lineno++;
 		*eol = '\0';
-		hash = strchr(p, '#');
-		if (hash != NULL) {
-			memset(hash, '\0', (size_t)(eol - hash));
+		if (memchr(p, TK_TARGET_LABEL_SEP[0], (size_t)(eol - p)) !=
+		    NULL) {
+			return tk_err_set(err, TK_USAGE, "targets",
+			    "control character in %s line %zu",
+			    strcmp(rn->c.file, "-") == 0 ? "stdin" :
+			    "targets file", lineno);
 		}
 		while (*p == ' ' || *p == '\t') {
 			*p++ = '\0';
+		}
+		hash = strchr(p, '#');
+		if (hash != NULL && hash == p) {
+			/* a comment line */
+			memset(hash, '\0', (size_t)(eol - hash));
+		} else if (hash != NULL) {
+			keep_label(p, hash, eol);
 		}
 		end = p + strlen(p);
 		while (end > p && (end[-1] == ' ' || end[-1] == '\t' ||

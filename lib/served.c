@@ -87,6 +87,11 @@ tk_served_check(const struct tk_certcheck_opts *opts,
 		return;
 	}
 	r->checked = true;
+	if (co.hostname == NULL) {
+		tk_findings_add(&r->findings, "name-not-checked", TK_SEV_INFO,
+		    "no --hostname: the certificate was not checked against "
+		    "any name");
+	}
 	tk_result_starttls_findings(r);
 	r->cls = tk_findings_class(&r->findings);
 	mf = tk_result_main_finding(r);

@@ -206,6 +206,34 @@ set_host(struct tk_target *t, const char *h, size_t len, const char *text,
 	return 0;
 }
 
+/*
+ * An unbracketed IPv6 literal h[0..len) whose last group could be a port:
+ * 1 to 5 decimal digits, and what comes before its colon is itself an IPv6
+ * address.  "::1:443" is both ::1 port 443 and the address ::1:443
+ * (::0.1.4.67); openssl s_client refuses it too.  "::1", "2001:db8::1"
+ * and "2001:db8::443" are not ambiguous: without the last group the rest
+ * is no address.
+ */
+static bool
+port_looking(const char *h, size_t len)
+{
+	char buf[64];
+	unsigned char a6[16];
+	size_t i = len, digits = 0;
+
+	while (i > 0 && isdigit((unsigned char)h[i - 1])) {
+		i--;
+		digits++;
+	}
+	if (digits == 0 || digits > 5 || i == 0 || h[i - 1] != ':' ||
+	    i - 1 >= sizeof(buf)) {
+		return false;
+	}
+	memcpy(buf, h, i - 1);
+	buf[i - 1] = '\0';
+	return inet_pton(AF_INET6, buf, a6) == 1;
+}
+
 int
 tk_target_parse(const char *text, uint16_t default_port,
     struct tk_target *t, struct tk_err *err)
@@ -289,6 +317,19 @@ tk_target_parse(const char *text, uint16_t default_port,
 	if (colon != NULL && memchr(colon + 1, ':', (size_t)(end - colon - 1))
 	    != NULL) {
 		/* two colons and no brackets: a bare IPv6 address */
+		if (port_looking(p, (size_t)(end - p))) {
+			const char *last = p + (size_t)(end - p) - 1;
+
+			while (*last != ':') {
+				last--;
+			}
+			return tk_err_set(err, TK_USAGE, "target",
+			    "ambiguous target '%s': an IPv6 address with a "
+			    "port is written [%.*s]:%.*s (the address alone: "
+			    "[%.*s])", text, (int)(last - p), p,
+			    (int)(end - last - 1), last + 1, (int)(end - p),
+			    p);
+		}
 		if (set_host(t, p, (size_t)(end - p), text, err) < 0) {
 			return -1;
 		}
@@ -317,6 +358,11 @@ tk_target_hostname_check(const char *in, char *out, size_t outlen,
 	struct tk_target t;
 	struct tk_err inner;
 
+	/* a name alone: none of a targets-file line's fields */
+	if (strpbrk(in, " \t{}" TK_TARGET_LABEL_SEP) != NULL) {
+		return tk_err_set(err, TK_USAGE, "options",
+		    "invalid --hostname '%s'", in);
+	}
 	if (strchr(in, '/') != NULL || strchr(in, ':') != NULL ||
 	    strchr(in, '[') != NULL) {
 		if (!tk_target_is_ip_literal(in)) {
@@ -332,5 +378,133 @@ tk_target_hostname_check(const char *in, char *out, size_t outlen,
 		    "invalid --hostname '%s'", in);
 	}
 	snprintf(out, outlen, "%s", t.host);
+	return 0;
+}
+
+/* Is c a blank between the fields of a targets-file line? */
+static bool
+blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * HOST:PORT{IP} (sslyze): connect to IP, verify and send SNI for HOST.
+ * spec is the whole field, ending in '}'.
+ */
+static int
+parse_braced(const char *spec, uint16_t default_port, struct tk_target *t,
+    struct tk_err *err)
+{
+	const char *open = strrchr(spec, '{');
+	size_t len = strlen(spec);
+	char buf[512], ip[64];
+	struct tk_target named;
+
+	if (open == NULL || open == spec || (size_t)(open - spec) >=
+	    sizeof(buf) || (size_t)(spec + len - 1 - open - 1) >=
+	    sizeof(ip)) {
+		return tk_err_set(err, TK_USAGE, "target",
+		    "bad target '%s' (HOST:PORT{IP} wants an address in the "
+		    "braces)", spec);
+	}
+	memcpy(buf, spec, (size_t)(open - spec));
+	buf[open - spec] = '\0';
+	memcpy(ip, open + 1, (size_t)(spec + len - 1 - open - 1));
+	ip[spec + len - 1 - open - 1] = '\0';
+	if (!tk_target_is_ip_literal(ip)) {
+		return tk_err_set(err, TK_USAGE, "target",
+		    "'%s' in target '%s' is no IP address (HOST:PORT{IP})",
+		    ip, spec);
+	}
+	if (tk_target_parse(buf, default_port, &named, err) < 0) {
+		return -1;
+	}
+	if (named.ip_family != 0) {
+		return tk_err_set(err, TK_USAGE, "target",
+		    "target '%s': HOST:PORT{IP} wants a host name before "
+		    "the braces", spec);
+	}
+	*t = named;
+	snprintf(t->name, sizeof(t->name), "%s", named.host);
+	snprintf(t->host, sizeof(t->host), "%s", ip);
+	t->ip_family = strchr(ip, ':') != NULL ? AF_INET6 : AF_INET;
+	return 0;
+}
+
+int
+tk_target_parse_line(const char *text, uint16_t default_port,
+    struct tk_target *t, struct tk_err *err)
+{
+	char spec[512], *field, *end, *name = NULL;
+	size_t len = strcspn(text, TK_TARGET_LABEL_SEP);
+	struct tk_err inner;
+
+	/* the common case: a target alone */
+	if (text[len] == '\0' && strpbrk(text, " \t") == NULL &&
+	    (len == 0 || text[len - 1] != '}')) {
+		return tk_target_parse(text, default_port, t, err);
+	}
+	while (len > 0 && blank(text[len - 1])) {
+		len--;
+	}
+	while (len > 0 && blank(*text)) {
+		text++;
+		len--;
+	}
+	if (len >= sizeof(spec)) {
+		memset(t, 0, sizeof(*t));
+		return tk_err_set(err, TK_USAGE, "target", "target too long");
+	}
+	memcpy(spec, text, len);
+	spec[len] = '\0';
+	/* the target, then fields: only name=HOST */
+	end = spec + strcspn(spec, " \t");
+	field = end;
+	while (*field != '\0') {
+		char *next;
+
+		*field++ = '\0';
+		field += strspn(field, " \t");
+		next = field + strcspn(field, " \t");
+		if (field == next) {
+			continue;
+		}
+		if (strncmp(field, "name=", 5) != 0 || name != NULL) {
+			memset(t, 0, sizeof(*t));
+			snprintf(t->display, sizeof(t->display), "%s", text);
+			return tk_err_set(err, TK_USAGE, "target",
+			    "unexpected '%.*s' after target '%s' (a line is "
+			    "TARGET [name=HOST] [# LABEL])", (int)(next - field),
+			    field, spec);
+		}
+		name = field + 5;
+		field = next;
+	}
+	if (spec[0] != '\0' && end[-1] == '}' &&
+	    strchr(spec, '{') != NULL) {
+		if (name != NULL) {
+			memset(t, 0, sizeof(*t));
+			return tk_err_set(err, TK_USAGE, "target",
+			    "target '%s' names its host twice: HOST:PORT{IP} "
+			    "or name=HOST, not both", spec);
+		}
+		if (parse_braced(spec, default_port, t, err) < 0) {
+			return -1;
+		}
+	} else if (tk_target_parse(spec, default_port, t, err) < 0) {
+		return -1;
+	}
+	if (name != NULL) {
+		tk_err_clear(&inner);
+		if (*name == '\0' || tk_target_hostname_check(name, t->name,
+		    sizeof(t->name), &inner) < 0) {
+			return tk_err_set(err, TK_USAGE, "target",
+			    "invalid name= '%s' for target '%s' (a host name "
+			    "or IP address)", name, spec);
+		}
+	}
+	/* display: the line without its label, as given */
+	snprintf(t->display, sizeof(t->display), "%.*s", (int)len, text);
 	return 0;
 }

@@ -21,15 +21,38 @@ struct tk_target {
 	uint16_t port;
 	int ip_family;            /* AF_INET/AF_INET6 for literals, else 0 */
 	bool had_port;
+	/* the name to verify and send as SNI instead of host: a
+	 * targets-file line's name=HOST or HOST:PORT{IP}; "" when none */
+	char name[TK_HOST_MAX];
 };
+
+/*
+ * Between a targets-file line's target and its '# comment' in the text
+ * the runner keeps (lib/runner.c): the comment follows this byte (ASCII
+ * unit separator), which no target holds.
+ */
+#define TK_TARGET_LABEL_SEP "\x1f"
 
 /*
  * Parses HOST, HOST:PORT, [V6]:PORT, a bare IPv6 literal, or
  * SCHEME://HOST[:PORT][/PATH].  IDN names become A-labels (IDNA2008,
  * libidn2).  default_port is used when neither a port nor a known scheme
- * gives one.  Returns 0, or -1 with err (class USAGE) set.
+ * gives one.  A bare IPv6 literal whose last group could be a port
+ * ("::1:443") is refused as ambiguous.  Returns 0, or -1 with err (class
+ * USAGE) set.
  */
 int tk_target_parse(const char *text, uint16_t default_port,
+    struct tk_target *t, struct tk_err *err);
+
+/*
+ * A target as the runner hands it over (a targets-file line, or argv):
+ * tk_target_parse's TARGET, then optionally "name=HOST" after a blank, or
+ * sslyze's "HOST:PORT{IP}"; both set t->name (the host connected to is
+ * TARGET's, or IP).  TK_TARGET_LABEL_SEP and what follows (the line's
+ * comment) are left out; t->display is the rest.  Returns 0, or -1 with
+ * err (class USAGE) set.
+ */
+int tk_target_parse_line(const char *text, uint16_t default_port,
     struct tk_target *t, struct tk_err *err);
 
 /* The well-known port of a URL scheme, or 0; *starttls gets the protocol

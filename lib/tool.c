@@ -100,7 +100,8 @@ tk_tool_conn_conf(const struct tk_tool_ctx *t, const struct tk_target *target,
 {
 	memset(cc, 0, sizeof(*cc));
 	cc->target = *target;
-	cc->hostname = t->s.hostname != NULL ? t->d.hostname : NULL;
+	cc->hostname = t->s.hostname != NULL ? t->d.hostname :
+	    target->name[0] != '\0' ? target->name : NULL;
 	cc->no_sni = t->s.no_sni;
 	cc->no_verify = true;
 	cc->family = t->s.ipv4 ? AF_INET : t->s.ipv6 ? AF_INET6 : AF_UNSPEC;
@@ -115,6 +116,19 @@ tk_tool_conn_conf(const struct tk_tool_ctx *t, const struct tk_target *target,
 	cc->deadline_total_ms = t->d.deadline_total_ms;
 }
 
+/* Does a credentials file of s read standard input ("-")? */
+static bool
+creds_stdin(const struct tk_settings *s)
+{
+	bool in = (s->cert != NULL && tk_creds_is_stdin(s->cert)) ||
+	    (s->key != NULL && tk_creds_is_stdin(s->key));
+
+	for (size_t i = 0; i < s->nca; i++) {
+		in = in || tk_creds_is_stdin(s->ca[i]);
+	}
+	return in;
+}
+
 int
 tk_tool_runner_conf(const struct tk_tool_ctx *t, struct tk_runner_conf *rc,
     struct tk_err *err)
@@ -122,6 +136,12 @@ tk_tool_runner_conf(const struct tk_tool_ctx *t, struct tk_runner_conf *rc,
 	const struct tk_settings *s = &t->s;
 
 	memset(rc, 0, sizeof(*rc));
+	if (creds_stdin(s) && s->targets != NULL &&
+	    tk_creds_is_stdin(s->targets)) {
+		return tk_err_set(err, TK_USAGE, "options",
+		    "'-' (standard input) is given for --targets and a "
+		    "credentials file: it can be read only once");
+	}
 	if (s->shard != NULL && tk_runner_parse_shard(s->shard, &rc->shard_k,
 	    &rc->shard_n, err) < 0) {
 		return -1;

@@ -22,7 +22,7 @@ target_conf(const struct tk_tool_ctx *t, const char *text,
 {
 	const char *scheme_proto = NULL;
 
-	if (tk_target_parse(text, 0, target, e) < 0) {
+	if (tk_target_parse_line(text, 0, target, e) < 0) {
 		return -1;
 	}
 	if (target->scheme[0] != '\0') {
@@ -76,7 +76,8 @@ tk_upgrade_check(const struct tk_tool_ctx *t, const char *text,
 	}
 	/* the dialogue's names are checked before any network I/O */
 	memset(&sc, 0, sizeof(sc));
-	sc.host = t->s.hostname != NULL ? t->d.hostname : target.host;
+	sc.host = t->s.hostname != NULL ? t->d.hostname :
+	    target.name[0] != '\0' ? target.name : target.host;
 	sc.xmpp_domain = t->s.xmpp_domain;
 	sc.ehlo_name = t->s.ehlo_name;
 	sc.check_injection = t->s.check_injection;

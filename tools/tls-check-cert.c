@@ -51,7 +51,7 @@ check_target(void *arg, const char *text, const char *where,
 	struct tk_target t;
 	const char *st;
 
-	if (tk_target_parse(text, 443, &t, err) < 0) {
+	if (tk_target_parse_line(text, 443, &t, err) < 0) {
 		if (where != NULL) {
 			size_t l = strlen(err->msg);
 
@@ -200,6 +200,23 @@ release_job(void *arg, void *p)
 	tk_checktarget_release(&job->ct);
 }
 
+/* How many of the files the options name are "-" (standard input). */
+static unsigned
+stdin_uses(const struct tk_settings *s)
+{
+	const char *one[] = {s->file, s->targets, s->intermediates,
+	    s->cert, s->key};
+	unsigned k = 0;
+
+	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+		k += one[i] != NULL && tk_creds_is_stdin(one[i]);
+	}
+	for (size_t i = 0; i < s->nca; i++) {
+		k += tk_creds_is_stdin(s->ca[i]);
+	}
+	return k;
+}
+
 static int
 prepare(struct app *a, struct tk_err *e)
 {
@@ -215,6 +232,12 @@ prepare(struct app *a, struct tk_err *e)
 	if (s->file != NULL && (s->nargs > 0 || s->targets != NULL)) {
 		return tk_err_set(e, TK_USAGE, "options",
 		    "--file checks a local chain: give no targets with it");
+	}
+	if (stdin_uses(s) > 1) {
+		return tk_err_set(e, TK_USAGE, "options",
+		    "'-' (standard input) is given for more than one of "
+		    "--file, --targets, --intermediates, --ca, --cert, --key: "
+		    "it can be read only once");
 	}
 	if (s->pem + s->json + s->nagios > 1) {
 		return tk_err_set(e, TK_USAGE, "options",

@@ -1,4 +1,7 @@
-/* Fuzzes target and --hostname parsing (user input, IDN via libidn2). */
+/*
+ * Fuzzes target, targets-file line (name=, {IP}, label) and --hostname
+ * parsing (user input, IDN via libidn2).
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* a parsed host is always a valid, bounded A-label or IP */
 		if (strlen(t.host) == 0 || strlen(t.host) > 253 ||
 		    t.port == 0) {
+			abort();
+		}
+	}
+	tk_err_clear(&err);
+	if (tk_target_parse_line(s, 443, &t, &err) == 0) {
+		if (strlen(t.host) == 0 || strlen(t.host) > 253 ||
+		    t.port == 0 || strlen(t.name) > 253) {
 			abort();
 		}
 	}

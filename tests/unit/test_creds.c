@@ -34,6 +34,9 @@ test_read_and_parse(void)
 		{TD("ca.crt"), 1},
 		{TD("localhost-rsa-chain.pem"), 2},
 		{TD("server.pem"), 1},     /* key first, then the certificate */
+		/* certs-only PKCS#7, PEM and DER (testdata/gen-containers.sh) */
+		{TD("containers/localhost-rsa-chain.p7b"), 2},
+		{TD("containers/localhost-rsa-chain.p7c"), 2},
 	};
 	static const struct {
 		const char *file;
@@ -46,6 +49,10 @@ test_read_and_parse(void)
 		{TD("truncated.pem"), 0, "malformed certificate in '"},
 		{TD("localhost-rsa.key"), 0, "(it holds other PEM blocks)"},
 		{TK_TESTDATA, -1, "is not a regular file"},
+		{TD("containers/empty.p7b"), 0,
+		    "is a PKCS#7 that holds no certificate"},
+		{TD("containers/localhost-rsa.p12"), 0,
+		    "is PKCS#12 (a key store), not a chain: extract"},
 	};
 	gnutls_datum_t d;
 	gnutls_x509_crt_t *list;
@@ -187,6 +194,57 @@ creds_of(const char *cert, const char *key, const char *ca, const char *dh,
 	}
 	tk_err_clear(e);
 	return tk_creds_new(&conf, e);
+}
+
+/* The PKCS#7 keeps its order: leaf first, as it was packed. */
+static void
+test_pkcs7_order(void)
+{
+	gnutls_datum_t d, dn = {NULL, 0};
+	gnutls_x509_crt_t *list = NULL;
+	unsigned n = 0;
+	struct tk_err e;
+
+	TK_CASE("p7b order");
+	tk_err_clear(&e);
+	EXPECT_EQ_INT(tk_creds_read_file(TD("containers/localhost-rsa-chain.p7b"),
+	    "test file", &d, &e), 0);
+	EXPECT_EQ_INT(tk_creds_load_certs(&d, "p7b", &list, &n, &e), 0);
+	EXPECT_EQ_INT(n, 2);
+	if (n == 2 && gnutls_x509_crt_get_dn2(list[0], &dn) == 0) {
+		EXPECT_EQ_STR((const char *)dn.data, "CN=localhost");
+	}
+	gnutls_free(dn.data);
+	for (unsigned j = 0; j < n; j++) {
+		gnutls_x509_crt_deinit(list[j]);
+	}
+	gnutls_free(list);
+	gnutls_free(d.data);
+	TK_CASE(NULL);
+}
+
+/* A pipe (/dev/fd/N) is read to its end, as a shell's <(...) is. */
+static void
+test_read_pipe(void)
+{
+	int fds[2];
+	char path[64];
+	gnutls_datum_t d = {NULL, 0};
+	struct tk_err e;
+	static const char text[] = "not a certificate, but bytes\n";
+
+	TK_CASE("pipe");
+	EXPECT_EQ_INT(pipe(fds), 0);
+	EXPECT_EQ_INT((int)write(fds[1], text, sizeof(text) - 1),
+	    (int)sizeof(text) - 1);
+	close(fds[1]);
+	snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
+	tk_err_clear(&e);
+	EXPECT_EQ_INT(tk_creds_read_file(path, "test file", &d, &e), 0);
+	EXPECT_EQ_INT((int)d.size, (int)sizeof(text) - 1);
+	gnutls_free(d.data);
+	close(fds[0]);
+	TK_CASE(NULL);
 }
 
 static void
@@ -461,6 +519,8 @@ static void
 run(void)
 {
 	test_read_and_parse();
+	test_pkcs7_order();
+	test_read_pipe();
 	test_creds_new();
 	test_ca_dir();
 	test_anchor_private();

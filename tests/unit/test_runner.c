@@ -6,6 +6,7 @@
  * Targets are "ID:MS": the target finishes MS ms after it starts (0: at
  * once, inside the start callback), on loop timers; nothing is timed.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ struct fix {
 	size_t ndone;
 	enum tk_class cls_of_id[MAXT];
 	const char *bad;              /* check rejects this text */
+	char *last_text;              /* check copies each text here */
 };
 
 static void
@@ -61,7 +63,13 @@ check(void *arg, const char *text, const char *where, struct tk_err *err)
 {
 	struct fix *f = arg;
 
-	if (f->bad != NULL && strcmp(text, f->bad) == 0) {
+	size_t n = strcspn(text, "\x1f");  /* the target, not its label */
+
+	if (f->last_text != NULL) {
+		snprintf(f->last_text, 128, "%s", text);
+	}
+	if (f->bad != NULL && strlen(f->bad) == n &&
+	    strncmp(text, f->bad, n) == 0) {
 		return tk_err_set(err, TK_USAGE, "target", "bad '%s' (%s)",
 		    text, where != NULL ? where : "argv");
 	}
@@ -320,6 +328,44 @@ test_file(void)
 	EXPECT_EQ_INT(err.cls, TK_USAGE);
 	EXPECT_TRUE(strstr(err.msg, "targets file line 4") != NULL);
 	EXPECT_EQ_SIZE(f.nstarted, 0);
+
+	TK_CASE("a line's comment is its label, after the target and 0x1f");
+	{
+		char p2[] = "/tmp/test_runner.XXXXXX";
+		char seen[128] = "";
+		const char *t2 = "7:0 \t #  shop A \t\r\n";
+		int fd2 = mkstemp(p2);
+
+		EXPECT_TRUE(fd2 >= 0);
+		if (fd2 >= 0) {
+			EXPECT_EQ_INT(write(fd2, t2, strlen(t2)),
+			    (int)strlen(t2));
+			close(fd2);
+			memset(&f, 0, sizeof(f));
+			conf_init(&c, &f, 2, 0);
+			c.file = p2;
+			f.last_text = seen;
+			tk_err_clear(&err);
+			f.rn = tk_runner_new(&c, &err);
+			EXPECT_TRUE(f.rn != NULL);
+			EXPECT_EQ_STR(seen, "7:0\x1fshop A");
+			tk_runner_free(f.rn);
+			f.rn = NULL;
+			/* a blank comment is no label */
+			fd2 = open(p2, O_WRONLY | O_TRUNC);
+			EXPECT_EQ_INT(write(fd2, "8:0 #  \n", 8), 8);
+			close(fd2);
+			memset(&f, 0, sizeof(f));
+			conf_init(&c, &f, 2, 0);
+			c.file = p2;
+			f.last_text = seen;
+			f.rn = tk_runner_new(&c, &err);
+			EXPECT_EQ_STR(seen, "8:0");
+			tk_runner_free(f.rn);
+			f.rn = NULL;
+			unlink(p2);
+		}
+	}
 
 	TK_CASE("--shard: the parts partition the targets");
 	{

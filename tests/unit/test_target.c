@@ -25,6 +25,15 @@ static const struct {
 	{"[::1]:443", "::1", 443, "", AF_INET6, true},
 	{"[::1]", "::1", DEFPORT, "", AF_INET6, false},
 	{"::1", "::1", DEFPORT, "", AF_INET6, false},
+	/* bare IPv6 whose last group cannot be a port: not ambiguous */
+	{"2001:db8::1", "2001:db8::1", DEFPORT, "", AF_INET6, false},
+	{"2001:db8::443", "2001:db8::443", DEFPORT, "", AF_INET6, false},
+	{"2001:db8::1:abcd", "2001:db8::1:abcd", DEFPORT, "", AF_INET6,
+	    false},
+	{"::ffff:127.0.0.1", "::ffff:127.0.0.1", DEFPORT, "", AF_INET6,
+	    false},
+	{"1:2:3:4:5:6:7:443", "1:2:3:4:5:6:7:443", DEFPORT, "", AF_INET6,
+	    false},
 	{"127.0.0.1:1", "127.0.0.1", 1, "", AF_INET, true},
 	{"127.0.0.1:65535", "127.0.0.1", 65535, "", AF_INET, true},
 	{"b\xc3\xbc" "cher.example", "xn--bcher-kva.example", DEFPORT, "", 0,
@@ -126,6 +135,115 @@ test_target_bad(void)
 	TK_CASE(NULL);
 }
 
+/*
+ * An unbracketed IPv6 literal whose last group could be a port is refused
+ * (as openssl s_client does): "::1:443" is ::1 port 443 or ::0.1.4.67.
+ * The message shows the bracketed form.
+ */
+static void
+test_target_ipv6_port_ambiguous(void)
+{
+	static const struct {
+		const char *in, *want;
+	} amb[] = {
+		{"::1:443", "[::1]:443"},
+		{"fe80::1:8443", "[fe80::1]:8443"},
+		{"2001:db8::1:0", "[2001:db8::1]:0"},
+	};
+
+	for (size_t i = 0; i < sizeof(amb) / sizeof(amb[0]); i++) {
+		struct tk_target t;
+		struct tk_err err;
+
+		TK_CASE(amb[i].in);
+		tk_err_clear(&err);
+		EXPECT_EQ_INT(tk_target_parse(amb[i].in, DEFPORT, &t, &err),
+		    -1);
+		EXPECT_EQ_INT(err.cls, TK_USAGE);
+		EXPECT_TRUE(strstr(err.msg, amb[i].want) != NULL);
+	}
+	TK_CASE(NULL);
+}
+
+/* Targets-file lines: name=HOST, HOST:PORT{IP}, the label left out. */
+static void
+test_target_line_fields(void)
+{
+	static const struct {
+		const char *in, *host, *name, *display;
+		uint16_t port;
+		int family;
+	} ok[] = {
+		{"203.0.113.7:443 name=shop.example", "203.0.113.7",
+		    "shop.example", "203.0.113.7:443 name=shop.example", 443,
+		    AF_INET},
+		{"203.0.113.7:443\tname=SHOP.example.\x1fmy label",
+		    "203.0.113.7", "shop.example",
+		    "203.0.113.7:443\tname=SHOP.example.", 443, AF_INET},
+		{"shop.example:8443{203.0.113.7}", "203.0.113.7",
+		    "shop.example", "shop.example:8443{203.0.113.7}", 8443,
+		    AF_INET},
+		{"shop.example{2001:db8::7}", "2001:db8::7", "shop.example",
+		    "shop.example{2001:db8::7}", DEFPORT, AF_INET6},
+		{"[::1]:443 name=b\xc3\xbc" "cher.example", "::1",
+		    "xn--bcher-kva.example", NULL, 443, AF_INET6},
+		{"lb1.internal:443 name=192.0.2.1", "lb1.internal",
+		    "192.0.2.1", NULL, 443, 0},
+		{"example.com\x1flabel only", "example.com", "", "example.com",
+		    DEFPORT, 0},
+		{"example.com", "example.com", "", "example.com", DEFPORT, 0},
+	};
+	static const char *const refused[] = {
+		"203.0.113.7:443 nme=shop.example",
+		"203.0.113.7:443 name=",
+		"203.0.113.7:443 name=a/b",
+		"203.0.113.7:443 name=a name=b",
+		"203.0.113.7:443 extra",
+		"shop.example:443{not-an-ip}",
+		"shop.example:443{}",
+		"{203.0.113.7}",
+		"203.0.113.8:443{203.0.113.7}",
+		"shop.example:443{203.0.113.7} name=x",
+		"::1:443 name=x",
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct tk_target t;
+		struct tk_err err;
+
+		TK_CASE(ok[i].in);
+		tk_err_clear(&err);
+		EXPECT_EQ_INT(tk_target_parse_line(ok[i].in, DEFPORT, &t, &err), 0);
+		EXPECT_EQ_STR(t.host, ok[i].host);
+		EXPECT_EQ_STR(t.name, ok[i].name);
+		EXPECT_EQ_INT(t.port, ok[i].port);
+		EXPECT_EQ_INT(t.ip_family, ok[i].family);
+		if (ok[i].display != NULL) {
+			EXPECT_EQ_STR(t.display, ok[i].display);
+		}
+	}
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct tk_target t;
+		struct tk_err err;
+
+		TK_CASE(refused[i]);
+		tk_err_clear(&err);
+		EXPECT_EQ_INT(tk_target_parse_line(refused[i], DEFPORT, &t, &err), -1);
+		EXPECT_EQ_INT(err.cls, TK_USAGE);
+	}
+	/* tk_target_parse takes a target alone: no fields (URLs, --proxy,
+	 * --resolve and AIA fetches parse with it) */
+	for (size_t i = 0; i < 4; i++) {
+		struct tk_target t;
+		struct tk_err err;
+
+		TK_CASE(ok[i].in);
+		tk_err_clear(&err);
+		EXPECT_EQ_INT(tk_target_parse(ok[i].in, DEFPORT, &t, &err), -1);
+	}
+	TK_CASE(NULL);
+}
+
 static void
 test_target_lengths(void)
 {
@@ -192,6 +310,10 @@ static const struct {
 	{"x/y", NULL},
 	{"[::1]", NULL},
 	{"[::1]:443", NULL},
+	/* a targets-file line's fields are no host name */
+	{"a.example name=b.example", NULL},
+	{"a.example{192.0.2.1}", NULL},
+	{"a.example\x1flabel", NULL},
 	{"", NULL},
 	{"a b", NULL},
 	{"a..b", NULL},
@@ -275,6 +397,8 @@ run(void)
 {
 	test_target_good();
 	test_target_bad();
+	test_target_ipv6_port_ambiguous();
+	test_target_line_fields();
 	test_target_lengths();
 	test_hostname_check();
 	test_scheme_port();

@@ -116,9 +116,8 @@ tk_tool_conn_conf(const struct tk_tool_ctx *t, const struct tk_target *target,
 	cc->deadline_total_ms = t->d.deadline_total_ms;
 }
 
-/* Does a credentials file of s read standard input ("-")? */
-static bool
-creds_stdin(const struct tk_settings *s)
+bool
+tk_tool_creds_stdin(const struct tk_settings *s)
 {
 	bool in = (s->cert != NULL && tk_creds_is_stdin(s->cert)) ||
 	    (s->key != NULL && tk_creds_is_stdin(s->key));
@@ -136,7 +135,7 @@ tk_tool_runner_conf(const struct tk_tool_ctx *t, struct tk_runner_conf *rc,
 	const struct tk_settings *s = &t->s;
 
 	memset(rc, 0, sizeof(*rc));
-	if (creds_stdin(s) && s->targets != NULL &&
+	if (tk_tool_creds_stdin(s) && s->targets != NULL &&
 	    tk_creds_is_stdin(s->targets)) {
 		return tk_err_set(err, TK_USAGE, "options",
 		    "'-' (standard input) is given for --targets and a "

@@ -75,6 +75,11 @@ uint64_t tk_tool_timeout_ms(const struct tk_tool_ctx *t);
 void tk_tool_conn_conf(const struct tk_tool_ctx *t,
     const struct tk_target *target, struct tk_conn_conf *cc);
 
+/* Does a credentials file of s (--cert, --key, --ca) read standard
+ * input ("-")?  It can be read only once: a tool that reads its data or
+ * targets from stdin too refuses the pair (exit 2). */
+bool tk_tool_creds_stdin(const struct tk_settings *s);
+
 /*
  * The runner configuration the options say: the targets of argv and
  * --targets, --parallel, --shard (parsed: a bad one is USAGE), --stream
@@ -84,7 +89,6 @@ void tk_tool_conn_conf(const struct tk_tool_ctx *t,
 int tk_tool_runner_conf(const struct tk_tool_ctx *t,
     struct tk_runner_conf *rc, struct tk_err *err);
 
-/* Frees the loop, resolver, creds and derived ALPN list; t may be zeroed. */
 /*
  * Whether a target's failure, already on stdout (the verdict line), is
  * copied to stderr as "tool: target: step: message": only when stdout is
@@ -93,6 +97,7 @@ int tk_tool_runner_conf(const struct tk_tool_ctx *t,
  */
 bool tk_tool_stderr_copy(const struct tk_tool_ctx *t);
 
+/* Frees the loop, resolver, creds and derived ALPN list; t may be zeroed. */
 void tk_tool_end(struct tk_tool_ctx *t);
 
 #endif

@@ -94,6 +94,15 @@ load lib
 	    "127.0.0.1:$3" <"$2"' _ "$TK_CLIENT" "$TK_CA" "$PORT"
 }
 
+@test "--ca - with data from standard input too: echo-client and starttls --relay refuse the pair (exit 2)" {
+	run -2 --separate-stderr bash -c '"$1" --ca - 127.0.0.1:9 <"$2"' \
+	    _ "$TK_CLIENT" "$TK_CA"
+	assert_equal "$stderr" "tls-echo-client: 127.0.0.1:9: options: '-' (standard input) is given for a credentials file, and the data sent is read from standard input too: give --message or --handshake-only"
+	run -2 --separate-stderr bash -c '"$1" --relay --ca - smtp://127.0.0.1:9 <"$2"' \
+	    _ "$TK_BUILD/tools/tls-starttls" "$TK_CA"
+	assert_equal "$stderr" "tls-starttls: smtp://127.0.0.1:9: options: --relay reads stdin: a credentials file cannot be '-' (standard input) with it"
+}
+
 @test "--file - on a terminal: exit 2 at once instead of waiting" {
 	# script(1) gives the tool a terminal as standard input
 	run -2 timeout 20 script -qec "$TK_CHECK --file -" /dev/null

@@ -256,6 +256,15 @@ run(struct app *a)
 		    "connection) and --handshake-only exclude each other");
 		goto out;
 	}
+	if (tk_tool_creds_stdin(&a->t.s) && a->t.s.message == NULL &&
+	    a->t.s.count == 0 && a->t.s.connections == 0 &&
+	    !a->t.s.handshake_only) {
+		tk_err_set(&e, TK_USAGE, "options", "'-' (standard input) is "
+		    "given for a credentials file, and the data sent is read "
+		    "from standard input too: give --message or "
+		    "--handshake-only");
+		goto out;
+	}
 	if (a->t.s.message != NULL) {
 		/* one line: LF, or CRLF for a CRLF line server */
 		snprintf(msgbuf, sizeof(msgbuf), "%s%s", a->t.s.message,

@@ -179,6 +179,11 @@ prepare(struct app *a, struct tk_err *e)
 		    "--relay reads stdin: give its target as an argument, "
 		    "not with --targets -");
 	}
+	if (s->relay && tk_tool_creds_stdin(s)) {
+		return tk_err_set(e, TK_USAGE, "options",
+		    "--relay reads stdin: a credentials file cannot be '-' "
+		    "(standard input) with it");
+	}
 	rc.job_size = sizeof(struct job);
 	rc.check = check_target;
 	rc.start = start_job;

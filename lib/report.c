@@ -757,10 +757,13 @@ tk_report_text_check(const struct tk_result *r, bool brief, bool color,
 		tk_escape(r->hostname, strlen(r->hostname), esc, sizeof(esc));
 		long days = r->chain.certs[0].days_left;
 
-		/* a good result can only have expired under --insecure */
-		fprintf(out, ": valid%s%s until %.10s (%s%ld days%s)\n",
+		/* a good result can only have expired under --insecure;
+		 * no hostname (--file alone): the finding name-not-checked,
+		 * said on the verdict line too, which -q keeps */
+		fprintf(out, ": valid%s%s until %.10s (%s%ld days%s)%s\n",
 		    esc[0] ? " for " : "", esc, t, days < 0 ? "expired " : "",
-		    days < 0 ? -days : days, days < 0 ? " ago" : "");
+		    days < 0 ? -days : days, days < 0 ? " ago" : "",
+		    esc[0] ? "" : "; no name checked (--hostname)");
 	} else {
 		fputc('\n', out);
 	}

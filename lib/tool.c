@@ -12,17 +12,17 @@ int
 tk_tool_start(struct tk_tool_ctx *t, enum tk_tool tool, const char *name,
     int argc, char **argv)
 {
-	struct tk_err err;
+	struct tk_err *err = &t->start_err;
 
 	/* a peer's reset must be an error return, not a signal */
 	signal(SIGPIPE, SIG_IGN);
 	memset(t, 0, sizeof(*t));
 	t->tool = tool;
 	t->name = name;
-	tk_err_clear(&err);
-	if (tk_opts_parse(tool, argc, argv, &t->s, &err) < 0) {
-		tk_report_error_line(name, NULL, &err, stderr);
-		return tk_err_exit_code(err.cls);
+	tk_err_clear(err);
+	if (tk_opts_parse(tool, argc, argv, &t->s, err) < 0) {
+		tk_report_error_line(name, NULL, err, stderr);
+		return tk_err_exit_code(err->cls);
 	}
 	if (t->s.help) {
 		tk_opts_help(tool, stdout);

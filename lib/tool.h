@@ -27,13 +27,15 @@ struct tk_tool_ctx {
 	gnutls_x509_trust_list_t trust;  /* borrowed from creds */
 	struct tk_loop *loop;       /* after tk_tool_loop(); owned */
 	struct tk_resolver *res;    /* on loop, with --resolve; owned */
+	struct tk_err start_err;    /* why tk_tool_start() returned 2 */
 };
 
 /*
  * Ignores SIGPIPE, clears t and parses argv for tool into t->s.
  * Returns -1 to go on, or the exit code main() returns at once: 0 when
  * --help, --version or --list-options was printed on stdout, 2 when the
- * command line is bad (said on stderr, "name: options: why").
+ * command line is bad (said on stderr, "name: options: why", and kept
+ * in t->start_err).
  */
 int tk_tool_start(struct tk_tool_ctx *t, enum tk_tool tool,
     const char *name, int argc, char **argv);

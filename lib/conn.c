@@ -116,6 +116,17 @@ fail(struct tk_conn *c, const struct tk_err *e)
 {
 	c->r->err = *e;
 	c->r->cls = e->cls;
+	/* through a proxy the environment chose, say which and from where
+	 * (https_proxy ...): the user may not know of it */
+	if (c->conf.proxy != NULL &&
+	    strcmp(c->conf.proxy->from, "--proxy") != 0) {
+		char name[TK_HOST_MAX + 48];
+		size_t l = strlen(c->r->err.msg);
+
+		tk_proxy_name(c->conf.proxy, name, sizeof(name));
+		snprintf(c->r->err.msg + l, sizeof(c->r->err.msg) - l,
+		    "; via proxy %s", name);
+	}
 	finish(c, false);
 }
 

@@ -70,9 +70,11 @@ uint64_t tk_tool_timeout_ms(const struct tk_tool_ctx *t);
  * The connection configuration the options say for target: --hostname,
  * --no-sni, -4/-6, --timeout, --deadline, the priority string, the ALPN
  * list of t->d, the creds, the resolver and the proxy when the target's
- * host goes through it.  STARTTLS, --insecure and how the chain is judged
- * are the tool's: cc->no_verify is true (the tool calls tk_certcheck
- * itself) and cc->starttls is NULL.  Pointers in cc borrow from t.
+ * host goes through it (with -v, said on stderr when a proxy is
+ * configured: which, or why none).  STARTTLS, --insecure and how the
+ * chain is judged are the tool's: cc->no_verify is true (the tool calls
+ * tk_certcheck itself) and cc->starttls is NULL.  Pointers in cc borrow
+ * from t.
  */
 void tk_tool_conn_conf(const struct tk_tool_ctx *t,
     const struct tk_target *target, struct tk_conn_conf *cc);

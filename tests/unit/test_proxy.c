@@ -171,8 +171,9 @@ test_explain(void)
 		const char *why;
 	} cases[] = {
 		{"none", NULL, {NULL}, "a.example", false, "none configured"},
-		{"from https_proxy", NULL, {"https_proxy=http://127.0.0.1:3128"},
-		    "a.example", true, "via 127.0.0.1:3128 (from https_proxy)"},
+		{"from https_proxy", NULL,
+		    {"https_proxy=http://127.0.0.1:3128"}, "a.example", true,
+		    "via 127.0.0.1:3128 (from https_proxy)"},
 		{"from ALL_PROXY", NULL, {"ALL_PROXY=[::1]:8080"}, "a.example",
 		    true, "via [::1]:8080 (from ALL_PROXY)"},
 		{"from --proxy", "p5", {NULL}, "a.example", true,

@@ -31,7 +31,7 @@ _tlskit()
 	fi
 
 	case $opt in
-	--ca|--cert|--dh-params|--file|-f|--intermediates|--key|--save-chain|--targets|-T)
+	--ca|--cacert|--cert|--dh-params|--file|-f|--intermediates|--key|--save-chain|--targets|-T)
 		compopt -o filenames 2>/dev/null || :
 		mapfile -t COMPREPLY < <(compgen -P "$pfx" -f -- "$val")
 		return 0
@@ -67,7 +67,7 @@ _tlskit()
 		esac
 		return 0
 		;;
-	--alpn|--at|--connections|--count|-n|--crit-days|--deadline|--debug|--duration|--ehlo-name|--expect|--handshake-timeout|--hostname|--idle-timeout|--ignore|--listen|-l|--max-connections|--message|-m|--min-key-bits|--parallel|-j|--priority|--proxy|--resolve|--shard|--size|--timeout|-t|--warn-days|--workers|--xmpp-domain)
+	--alpn|--at|--connections|--count|-n|--crit-days|-c|--deadline|--debug|--duration|--ehlo-name|--expect|--handshake-timeout|--hostname|--idle-timeout|--ignore|--listen|-l|--max-connections|--message|-m|--min-key-bits|--parallel|-j|--priority|--proxy|--resolve|--shard|--size|--timeout|-t|--warn-days|-w|--workers|--xmpp-domain)
 		# a value there is no list of
 		return 0
 		;;
@@ -76,33 +76,33 @@ _tlskit()
 	case ${COMP_WORDS[0]##*/} in
 	tls-echo-server)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--alpn --alpn-optional --ca --cert --color --debug --dh-params --handshake-timeout --help --http --idle-timeout --ignore --json --key --listen --max-connections --max-version --min-version --once --priority --profile --quiet --request-client-cert --require-client-cert --starttls --system-trust --verbose --version --workers' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--alpn --alpn-optional --ca --cacert --cert --color --debug --dh-params --handshake-timeout --help --http --idle-timeout --ignore --json --key --listen --max-connections --max-version --min-version --once --priority --profile --quiet --request-client-cert --require-client-cert --starttls --system-trust --verbose --version --workers' -- "$cur")
 		fi
 		;;
 	tls-echo-client)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--alpn --ca --cert --color --connections --count --crlf --deadline --debug --duration --ehlo-name --handshake-only --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --message --min-version --no-sni --priority --profile --proxy --quiet --resolve --size --starttls --system-trust --timeout --verbose --version --xmpp-domain' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--alpn --ca --cacert --cert --color --connections --count --crlf --deadline --debug --duration --ehlo-name --handshake-only --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --message --min-version --no-sni --priority --profile --proxy --quiet --resolve --size --starttls --system-trust --timeout --verbose --version --xmpp-domain' -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
 		fi
 		;;
 	tls-check-cert)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--all-addresses --alpn --at --ca --cert --color --crit-days --deadline --debug --ehlo-name --file --fix-chain --help --hostname --ignore --intermediates --ipv4 --ipv6 --json --key --max-version --min-key-bits --min-version --nagios --no-sni --parallel --pem --priority --profile --proxy --quiet --require-staple --resolve --save-chain --shard --starttls --stream --system-trust --targets --timeout --verbose --version --warn-days --xmpp-domain' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--all-addresses --alpn --at --ca --cacert --cert --color --crit-days --deadline --debug --ehlo-name --file --fix-chain --help --hostname --ignore --intermediates --ipv4 --ipv6 --json --key --max-version --min-key-bits --min-version --nagios --no-sni --parallel --pem --priority --profile --proxy --quiet --require-staple --resolve --save-chain --shard --starttls --stream --system-trust --targets --timeout --verbose --version --warn-days --xmpp-domain' -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
 		fi
 		;;
 	tls-starttls)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--alpn --at --ca --cert --check-injection --color --crit-days --crlf --deadline --debug --ehlo-name --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --min-key-bits --min-version --no-sni --parallel --priority --profile --proto --proxy --quiet --relay --require-staple --resolve --shard --stream --system-trust --targets --timeout --verbose --version --warn-days --xmpp-domain' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--alpn --at --ca --cacert --cert --check-injection --color --crit-days --crlf --deadline --debug --ehlo-name --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --min-key-bits --min-version --no-sni --parallel --priority --profile --proto --proxy --quiet --relay --require-staple --resolve --shard --stream --system-trust --targets --timeout --verbose --version --warn-days --xmpp-domain' -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
 		fi
 		;;
 	tls-alpn-probe)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--alpn --ca --cert --color --deadline --debug --each --ehlo-name --expect --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --min-version --no-sni --order --parallel --priority --profile --proxy --quiet --resolve --shard --starttls --stream --system-trust --targets --timeout --verbose --version --xmpp-domain' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--alpn --ca --cacert --cert --color --deadline --debug --each --ehlo-name --expect --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-version --min-version --no-sni --order --parallel --priority --profile --proxy --quiet --resolve --shard --starttls --stream --system-trust --targets --timeout --verbose --version --xmpp-domain' -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
 		fi

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "connect.h"
+#include "escape.h"
 #include "starttls.h"
 #include "stream.h"
 #include "verify.h"
@@ -26,6 +27,8 @@ enum state {
 
 /* How long an answer to the injection probe is waited for. */
 #define INJECTION_WAIT_MS 1000
+/* Bytes of a plaintext answer's first line quoted in the error. */
+#define PLAIN_LINE_MAX 80
 /* What the data phase's stream holds at most (lib/stream.h). */
 #define STREAM_CAP (64u << 10)
 
@@ -113,6 +116,17 @@ fail(struct tk_conn *c, const struct tk_err *e)
 {
 	c->r->err = *e;
 	c->r->cls = e->cls;
+	/* through a proxy the environment chose, say which and from where
+	 * (https_proxy ...): the user may not know of it */
+	if (c->conf.proxy != NULL &&
+	    strcmp(c->conf.proxy->from, "--proxy") != 0) {
+		char name[TK_HOST_MAX + 48];
+		size_t l = strlen(c->r->err.msg);
+
+		tk_proxy_name(c->conf.proxy, name, sizeof(name));
+		snprintf(c->r->err.msg + l, sizeof(c->r->err.msg) - l,
+		    "; via proxy %s", name);
+	}
 	finish(c, false);
 }
 
@@ -187,9 +201,11 @@ on_deadline(struct tk_loop *loop, void *arg)
 		    "in the plaintext dialogue%s%.40s%s",
 		    c->conf.timeout_ms / 1000.0,
 		    tk_starttls_last_command(c->st)[0] ? ", waiting for the "
-		    "reply to '" : " (waiting for the greeting)",
+		    "reply to '" : " (waiting for the greeting; a port that "
+		    "speaks TLS directly sends none: try it without STARTTLS, "
+		    "tls-check-cert HOST:PORT",
 		    tk_starttls_last_command(c->st),
-		    tk_starttls_last_command(c->st)[0] ? "'" : "");
+		    tk_starttls_last_command(c->st)[0] ? "'" : ")");
 	}
 	if (c->tunnel != NULL) {
 		tk_err_set(&e, TK_NET, "connect", "timed out after %.3g s "
@@ -249,6 +265,46 @@ start_handshake(struct tk_conn *c)
 	}
 	begin_step(c, S_HANDSHAKE);
 	drive(c);
+}
+
+/*
+ * A handshake that failed because the server spoke plaintext (a STARTTLS
+ * port without --starttls, an HTTP port): say what it said, its first
+ * line escaped and bounded, and what the port looks like.  Leaves e as it
+ * is when the server's first bytes are not text.
+ */
+static void
+plaintext_answer(struct tk_conn *c, struct tk_err *e)
+{
+	const unsigned char *buf;
+	size_t len = tk_tls_first_bytes(c->tls, &buf);
+	const char *proto = tk_starttls_guess(buf, len);
+	char line[PLAIN_LINE_MAX * 4 + 1];
+	size_t n = 0;
+
+	if (proto == NULL || c->conf.starttls != NULL) {
+		return;
+	}
+	while (n < len && n < PLAIN_LINE_MAX && buf[n] != '\r' &&
+	    buf[n] != '\n') {
+		n++;
+	}
+	tk_escape((const char *)buf, n, line, sizeof(line));
+	if (tk_starttls_known(proto)) {
+		tk_err_reset(e, e->cls, "handshake", "the server answered in "
+		    "plaintext ('%s%s'), not TLS: --starttls %s?", line,
+		    n == PLAIN_LINE_MAX ? "..." : "", proto);
+	} else if (proto[0] != '\0') {
+		tk_err_reset(e, e->cls, "handshake", "the server answered in "
+		    "plaintext ('%s%s'), not TLS: this port speaks plain %s",
+		    line, n == PLAIN_LINE_MAX ? "..." : "",
+		    strcmp(proto, "http") == 0 ? "HTTP" : "SSH");
+	} else {
+		tk_err_reset(e, e->cls, "handshake", "the server answered in "
+		    "plaintext ('%s%s'), not TLS: a STARTTLS port? "
+		    "(--starttls PROTO)", line,
+		    n == PLAIN_LINE_MAX ? "..." : "");
+	}
 }
 
 /* The alert a client sends when it refuses a chain (RFC 8446 6.2). */
@@ -488,6 +544,7 @@ drive(struct tk_conn *c)
 
 			c->r->t_handshake_us = tk_loop_now_us() - c->tstep;
 			tk_tls_info(c->tls, &c->r->tls);
+			plaintext_answer(c, &e);
 			/* say what the server asked for when it refused us */
 			if (c->r->tls.client_cert_requested &&
 			    tk_creds_has_cert(c->conf.creds) == false) {

@@ -51,6 +51,9 @@ const struct tk_opt tk_opts[] = {
 	    "trust anchors (PEM file or directory; repeatable); replaces "
 	    "the system store unless --system-trust", OFF(ca), 0, 0, NULL,
 	    true, false},
+	{"cacert", 0, TK_ARG_PATH, ALL, "FILE|DIR",
+	    "the same as --ca (curl's name for it)", OFF(ca), 0, 0, NULL,
+	    true, false},
 	{"cert", 0, TK_ARG_FILE, ALL, "FILE",
 	    "own certificate chain (PEM); may also hold the key",
 	    OFF(cert), 0, 0, NULL, false, false},
@@ -70,7 +73,7 @@ const struct tk_opt tk_opts[] = {
 	    "load mode: send N blocks of --size bytes, one round trip each, "
 	    "and report throughput and round-trip percentiles", OFF(count),
 	    1, 1e9, NULL, false, false},
-	{"crit-days", 0, TK_ARG_UINT, CHK | STL, "N",
+	{"crit-days", 'c', TK_ARG_UINT, CHK | STL, "N",
 	    "fail (exit 1) when a certificate expires within N days "
 	    "(default 0: off)", OFF(crit_days), 0, 100000, NULL, false,
 	    false},
@@ -134,7 +137,8 @@ const struct tk_opt tk_opts[] = {
 	    "report these finding codes as info, never failing (repeatable; "
 	    "codes in FINDINGS)", OFF(ignore), 0, 0, NULL, true, false},
 	{"insecure", 'k', TK_ARG_NONE, ECL | APR | STL, NULL,
-	    "do not verify the server's certificate (says so on stderr)",
+	    "do not verify the server's certificate, as curl -k does (says "
+	    "so on stderr)",
 	    OFF(insecure), 0, 0, NULL, false, false},
 	{"intermediates", 0, TK_ARG_FILE, CHK, "FILE",
 	    "with --fix-chain: intermediate certificates (PEM) to fill a "
@@ -263,7 +267,7 @@ const struct tk_opt tk_opts[] = {
 	{"version", 'V', TK_ARG_NONE, ALL, NULL,
 	    "show the version and what the linked GnuTLS supports",
 	    OFF(version), 0, 0, NULL, false, false},
-	{"warn-days", 0, TK_ARG_UINT, CHK | STL, "N",
+	{"warn-days", 'w', TK_ARG_UINT, CHK | STL, "N",
 	    "warn (exit 5) when a certificate expires within N days "
 	    "(default 30; 0: off)", OFF(warn_days), 0, 100000, NULL, false,
 	    false},

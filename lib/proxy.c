@@ -29,6 +29,7 @@ tk_proxy_parse(const char *url, const char *what, struct tk_proxy *p,
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->url, sizeof(p->url), "%s", url);
+	snprintf(p->from, sizeof(p->from), "%s", what);
 	if (sep != NULL) {
 		if ((size_t)(sep - url) != 4 || strncasecmp(url, "http", 4) !=
 		    0) {
@@ -88,6 +89,7 @@ tk_proxy_conf_init(struct tk_proxy_conf *pc, const char *opt,
 	    np != NULL ? np : env("NO_PROXY") != NULL ? env("NO_PROXY") : "");
 	if (opt != NULL) {
 		if (*opt == '\0') {
+			pc->off = true;
 			return 0;  /* --proxy "": none, whatever the env says */
 		}
 		if (tk_proxy_parse(opt, "--proxy", &pc->proxy, err) < 0) {
@@ -111,15 +113,16 @@ tk_proxy_conf_init(struct tk_proxy_conf *pc, const char *opt,
 	return 0;
 }
 
-bool
-tk_proxy_use(const struct tk_proxy_conf *pc, const char *host)
+/*
+ * The no_proxy entry that names host, with its length in *mlen, or NULL
+ * when none does.
+ */
+static const char *
+no_proxy_match(const struct tk_proxy_conf *pc, const char *host, size_t *mlen)
 {
 	const char *p = pc->no_proxy;
 	size_t hlen = strlen(host);
 
-	if (!pc->set) {
-		return false;
-	}
 	while (*p != '\0') {
 		size_t len;
 
@@ -128,8 +131,9 @@ tk_proxy_use(const struct tk_proxy_conf *pc, const char *host)
 		if (len == 0) {
 			break;
 		}
+		*mlen = len;
 		if (len == 1 && *p == '*') {
-			return false;
+			return p;
 		}
 		{
 			const char *e = p;
@@ -143,11 +147,52 @@ tk_proxy_use(const struct tk_proxy_conf *pc, const char *host)
 			if (elen > 0 && elen <= hlen &&
 			    strncasecmp(host + hlen - elen, e, elen) == 0 &&
 			    (elen == hlen || host[hlen - elen - 1] == '.')) {
-				return false;
+				return p;
 			}
 		}
 		p += len;
 	}
+	return NULL;
+}
+
+bool
+tk_proxy_use(const struct tk_proxy_conf *pc, const char *host)
+{
+	size_t mlen;
+
+	return pc->set && no_proxy_match(pc, host, &mlen) == NULL;
+}
+
+void
+tk_proxy_name(const struct tk_proxy *p, char *buf, size_t len)
+{
+	bool v6 = strchr(p->host, ':') != NULL;
+
+	snprintf(buf, len, "%s%s%s:%u (from %s)", v6 ? "[" : "", p->host,
+	    v6 ? "]" : "", (unsigned)p->port, p->from);
+}
+
+bool
+tk_proxy_explain(const struct tk_proxy_conf *pc, const char *host,
+    char *why, size_t len)
+{
+	const char *m;
+	size_t mlen = 0;
+	char name[TK_HOST_MAX + 48];
+
+	if (!pc->set) {
+		snprintf(why, len, "%s", pc->off ? "none (--proxy '')" :
+		    "none configured");
+		return false;
+	}
+	m = no_proxy_match(pc, host, &mlen);
+	if (m != NULL) {
+		snprintf(why, len, "none: '%s' matches no_proxy entry '%.*s'",
+		    host, (int)mlen, m);
+		return false;
+	}
+	tk_proxy_name(&pc->proxy, name, sizeof(name));
+	snprintf(why, len, "via %s", name);
 	return true;
 }
 

@@ -20,6 +20,8 @@ struct tk_proxy {
 	char host[TK_HOST_MAX];   /* A-label or IP literal, no brackets */
 	uint16_t port;            /* 1080 unless given, as in curl */
 	char url[256];            /* as given, for messages */
+	char from[16];            /* where it came from: "--proxy",
+	                           * "https_proxy", "ALL_PROXY", ... */
 };
 
 /*
@@ -41,6 +43,7 @@ int tk_proxy_parse(const char *url, const char *what, struct tk_proxy *p,
 #define TK_NOPROXY_MAX 512
 struct tk_proxy_conf {
 	bool set;                 /* a proxy is configured */
+	bool off;                 /* --proxy '' turned the environment's off */
 	struct tk_proxy proxy;
 	char no_proxy[TK_NOPROXY_MAX];  /* as read, comma-separated */
 };
@@ -55,6 +58,18 @@ int tk_proxy_conf_init(struct tk_proxy_conf *pc, const char *opt,
  * IP literals match exactly.  Case is ignored.
  */
 bool tk_proxy_use(const struct tk_proxy_conf *pc, const char *host);
+
+/*
+ * tk_proxy_use() with the reason, for -v as curl -v says it: "via
+ * 127.0.0.1:3128 (from https_proxy)", "none: 'a.example' matches
+ * no_proxy entry 'example'", "none (--proxy '')", "none configured".
+ * Writes into why (NUL-terminated, truncated to len).
+ */
+bool tk_proxy_explain(const struct tk_proxy_conf *pc, const char *host,
+    char *why, size_t len);
+
+/* "127.0.0.1:3128 (from https_proxy)": the proxy for messages. */
+void tk_proxy_name(const struct tk_proxy *p, char *buf, size_t len);
 
 /*
  * Parses the proxy's reply to CONNECT in buf[0..len): the status line and

@@ -862,6 +862,43 @@ nagios_text(const struct tk_result *r, bool bad, char *msg, size_t len)
 	}
 }
 
+/*
+ * A target as a perfdata label: escaped, and without the characters the
+ * guidelines reserve ('=' and the quote) or that would end the line.
+ */
+static int
+nagios_label(struct tk_nagios *ns, const char *target)
+{
+	char esc[TK_NAGIOS_LABEL_MAX + 1];
+	size_t len;
+
+	tk_escape(target, strlen(target), esc, sizeof(esc));
+	len = strlen(esc);
+	if (ns->labels_cap - ns->labels_len < len + 1) {
+		size_t cap = ns->labels_cap == 0 ? 1024 : 2 * ns->labels_cap;
+		char *l;
+
+		while (cap - ns->labels_len < len + 1) {
+			cap *= 2;
+		}
+		l = realloc(ns->labels, cap);
+		if (l == NULL) {
+			return -1;
+		}
+		ns->labels = l;
+		ns->labels_cap = cap;
+	}
+	for (size_t i = 0; i < len; i++) {
+		char c = esc[i];
+
+		ns->labels[ns->labels_len + i] = c == '=' || c == '\'' ||
+		    c == '|' || c == ' ' ? '_' : c;
+	}
+	ns->labels[ns->labels_len + len] = '\0';
+	ns->labels_len += len + 1;
+	return 0;
+}
+
 int
 tk_nagios_add(struct tk_nagios *ns, const struct tk_result *r)
 {
@@ -880,6 +917,9 @@ tk_nagios_add(struct tk_nagios *ns, const struct tk_result *r)
 	ns->days[ns->n] = r->chain.n > 0 ? r->chain.certs[0].days_left :
 	    TK_NAGIOS_NO_DAYS;
 	ns->any_chain |= r->chain.n > 0;
+	if (r->chain.n > 0 && nagios_label(ns, r->target) < 0) {
+		return -1;
+	}
 	if (state > ns->code) {
 		ns->code = state;
 	}
@@ -903,6 +943,8 @@ tk_nagios_print(const struct tk_nagios *ns, unsigned warn_days,
     unsigned crit_days, FILE *out)
 {
 	const char *name = tk_result_nagios_name(ns->code);
+	const char *label = ns->labels;
+	char warn[16] = "", crit[16] = "";
 
 	if (ns->n > 1 && ns->bad > 0) {
 		fprintf(out, "TLS %s - %zu of %zu targets failed; %s", name,
@@ -918,17 +960,24 @@ tk_nagios_print(const struct tk_nagios *ns, unsigned warn_days,
 	if (ns->any_chain) {
 		fputs(" |", out);
 	}
+	/* range syntax: "30:" alerts below 30; empty when off */
+	if (warn_days > 0) {
+		snprintf(warn, sizeof(warn), "%u:", warn_days);
+	}
+	if (crit_days > 0) {
+		snprintf(crit, sizeof(crit), "%u:", crit_days);
+	}
 	for (size_t i = 0; i < ns->n; i++) {
 		if (ns->days[i] == TK_NAGIOS_NO_DAYS) {
 			continue;
 		}
 		if (ns->n == 1) {
-			fprintf(out, " 'days'=%ld;%u;%u", ns->days[i],
-			    warn_days, crit_days);
+			fputs(" 'days'", out);
 		} else {
-			fprintf(out, " 'days_%zu'=%ld;%u;%u", i + 1,
-			    ns->days[i], warn_days, crit_days);
+			fprintf(out, " '%s_days'", label);
 		}
+		fprintf(out, "=%ld;%s;%s;0;", ns->days[i], warn, crit);
+		label += strlen(label) + 1;
 	}
 	fputc('\n', out);
 	return ns->code;
@@ -938,6 +987,7 @@ void
 tk_nagios_release(struct tk_nagios *ns)
 {
 	free(ns->days);
+	free(ns->labels);
 	tk_nagios_init(ns);
 }
 

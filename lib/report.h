@@ -70,6 +70,7 @@ void tk_report_text_transcript(const struct tk_result *r, FILE *out);
  * target's leaf days left (8 bytes a target, for the perfdata).
  */
 #define TK_NAGIOS_NO_DAYS LONG_MIN
+#define TK_NAGIOS_LABEL_MAX 200  /* bytes of a perfdata label's target */
 struct tk_nagios {
 	size_t n, bad;
 	int code;
@@ -79,12 +80,21 @@ struct tk_nagios {
 	bool any_chain;
 	long *days;            /* per target; TK_NAGIOS_NO_DAYS: no chain */
 	size_t cap;
+	/* the target of each entry of days with a chain, in order, each
+	 * NUL-terminated: the perfdata label of several targets */
+	char *labels;
+	size_t labels_len, labels_cap;
 };
 
 void tk_nagios_init(struct tk_nagios *ns);
 /* -1 when out of memory. */
 int tk_nagios_add(struct tk_nagios *ns, const struct tk_result *r);
-/* Prints the line; returns the plugin exit code. */
+/*
+ * Prints the line; returns the plugin exit code.  The perfdata follow the
+ * Monitoring Plugins guidelines: 'days'=DAYS;WARN:;CRIT:;0; with a
+ * threshold left empty when it is off (0); with several targets each
+ * label names its target ('host:port_days').
+ */
 int tk_nagios_print(const struct tk_nagios *ns, unsigned warn_days,
     unsigned crit_days, FILE *out);
 void tk_nagios_release(struct tk_nagios *ns);

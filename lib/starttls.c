@@ -391,6 +391,10 @@ struct tk_starttls {
 	struct caps caps[2];  /* before TLS, inside TLS */
 	struct tk_err err;
 	char transcript[TRANSCRIPT_MAX];
+	/* the first bytes of the plaintext phase: a TLS record there means
+	 * the port speaks TLS directly (direct_tls()) */
+	unsigned char first[3];
+	size_t nfirst;
 };
 
 static uint64_t
@@ -411,6 +415,78 @@ find_proto(const char *name)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * How each protocol's server greets before a client says anything, for
+ * tk_starttls_guess(): a port where TLS was expected but the server
+ * greeted in plaintext.  First match wins: FTP (RFC 959) and LMTP (RFC
+ * 2033) greet with 220 like SMTP (RFC 5321 4.2), told apart by their
+ * name in the text.
+ */
+static const struct {
+	const char *prefix;
+	const char *word;     /* also in the first line (any case), or NULL */
+	const char *proto;
+} greetings[] = {
+	{"220", "FTP", "ftp"},
+	{"220", "LMTP", "lmtp"},
+	{"220", NULL, "smtp"},
+	{"* OK", NULL, "imap"},           /* RFC 9051 7.1.1 */
+	{"* PREAUTH", NULL, "imap"},
+	{"+OK", NULL, "pop3"},            /* RFC 1939 4 */
+	{"200", NULL, "nntp"},            /* RFC 3977 5.1 */
+	{"201", NULL, "nntp"},
+	{"\"IMPLEMENTATION\"", NULL, "sieve"},  /* RFC 5804 1.7 */
+	{"\"SIEVE\"", NULL, "sieve"},
+	{"<?xml", NULL, "xmpp"},          /* RFC 6120 4.2 */
+	{"<stream", NULL, "xmpp"},
+	{"HTTP/", NULL, "http"},
+	{"SSH-", NULL, "ssh"},            /* RFC 4253 4.2 */
+};
+
+/* Whether needle occurs in the first len bytes of hay, in any case. */
+static bool
+has_word(const unsigned char *hay, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; i + n <= len; i++) {
+		if (strncasecmp((const char *)hay + i, needle, n) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *
+tk_starttls_guess(const unsigned char *buf, size_t len)
+{
+	size_t line = 0;
+
+	if (len == 0) {
+		return NULL;
+	}
+	/* the first line must be text: no control bytes but tab and CR */
+	while (line < len && buf[line] != '\n') {
+		unsigned char c = buf[line];
+
+		if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+			return NULL;
+		}
+		line++;
+	}
+	for (size_t i = 0; i < sizeof(greetings) / sizeof(greetings[0]);
+	     i++) {
+		size_t n = strlen(greetings[i].prefix);
+
+		if (line >= n && memcmp(buf, greetings[i].prefix, n) == 0 &&
+		    (greetings[i].word == NULL ||
+		    has_word(buf, line, greetings[i].word))) {
+			return greetings[i].proto;
+		}
+	}
+	return "";
 }
 
 bool
@@ -1737,11 +1813,47 @@ closed(struct tk_starttls *st)
 	if (st->cmd[0] == '\0') {
 		return tk_err_set(&st->err, TK_NET, "starttls",
 		    "the server closed the connection during the plaintext "
-		    "dialogue (waiting for its greeting)");
+		    "dialogue (waiting for its greeting); a port that speaks "
+		    "TLS directly sends none");
 	}
 	return tk_err_set(&st->err, TK_NET, "starttls",
 	    "the server closed the connection during the plaintext dialogue "
 	    "(waiting for the reply to '%.40s')", st->cmd);
+}
+
+static void
+keep_first(struct tk_starttls *st, const unsigned char *p, size_t n)
+{
+	size_t k = sizeof(st->first) - st->nfirst;
+
+	if (k > n) {
+		k = n;
+	}
+	memcpy(st->first + st->nfirst, p, k);
+	st->nfirst += k;
+}
+
+/*
+ * The plaintext phase failed: when the server's first bytes were a TLS
+ * record header (RFC 8446 5.1: alert 21 or handshake 22, version 3.x;
+ * neither byte starts a plaintext reply of any protocol here),
+ * the port speaks TLS directly, and that is the reason to give.
+ */
+static void
+direct_tls(struct tk_starttls *st)
+{
+	const unsigned char *f = st->first;
+
+	/* a one-byte reply (postgres) may be all that was read */
+	if (st->nfirst == 0 || (f[0] != 21 && f[0] != 22) ||
+	    (st->nfirst > 1 && f[1] != 3) || (st->nfirst > 2 && f[2] > 4)) {
+		return;
+	}
+	tk_err_reset(&st->err, st->err.cls, "starttls", "the server "
+	    "answered with a TLS %s record, not %s plaintext: the port "
+	    "seems to speak TLS directly; check it without "
+	    "STARTTLS (tls-check-cert HOST:PORT, or no --starttls)",
+	    f[0] == 21 ? "alert" : "handshake", st->p->name);
 }
 
 /* One reading step: 1 when done, TK_WANT_*, or -1. */
@@ -1766,6 +1878,12 @@ do_read(struct tk_starttls *st, const struct step *s, const struct io *io)
 		}
 		if (n < 0) {
 			return (int)n;
+		}
+		if (!st->after) {
+			keep_first(st, st->p->raw ?
+			    st->raw + st->rawlen - (size_t)n :
+			    (const unsigned char *)st->lb.buf + st->lb.len -
+			    (size_t)n, (size_t)n);
 		}
 	}
 }
@@ -1853,11 +1971,16 @@ tk_starttls_step_io(struct tk_starttls *st, tk_starttls_read_fn rd,
     tk_starttls_write_fn wr, void *io)
 {
 	struct io cb = {rd, wr, io, false};
+	int r;
 
 	if (st->ready) {
 		return 0;
 	}
-	return run(st, &cb);
+	r = run(st, &cb);
+	if (r == -1) {
+		direct_tls(st);
+	}
+	return r;
 }
 
 int
@@ -1865,11 +1988,17 @@ tk_starttls_step(struct tk_starttls *st, int fd)
 {
 	struct io io = {tk_linebuf_read_fd, fd_write, &fd, true};
 
+	int r;
+
 	if (st->ready) {
 		return 0;
 	}
 	st->fd = fd;
-	return run(st, &io);
+	r = run(st, &io);
+	if (r == -1) {
+		direct_tls(st);
+	}
+	return r;
 }
 
 bool

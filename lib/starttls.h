@@ -71,6 +71,15 @@ struct tk_starttls_line {
 	char text[TK_STARTTLS_CAP_LEN + 1];  /* peer bytes: escape them */
 };
 
+/*
+ * What a server's first bytes (buf, len) look like when TLS was expected:
+ * NULL when their first line is not text (a TLS record, binary, nothing);
+ * else the protocol whose greeting they are ("smtp", "ftp", "imap",
+ * "pop3", "nntp", "sieve", "xmpp", "lmtp"), "http" or "ssh" for those,
+ * "" for text of no known kind.  Pure; reads at most len bytes.
+ */
+const char *tk_starttls_guess(const unsigned char *buf, size_t len);
+
 /* true if name is a protocol this build speaks. */
 bool tk_starttls_known(const char *proto);
 /* The protocol's well-known port (smtp 25, imap 143, ...); 0: none. */

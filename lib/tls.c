@@ -2,9 +2,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "banned.h"
 
@@ -22,7 +25,51 @@ struct tk_tls {
 	void *verify_arg;
 	void (*client_hello)(const unsigned char *msg, size_t len, void *arg);
 	void *client_hello_arg;
+	int fd;
+	/* the peer's first bytes, kept for the diagnosis of a plaintext
+	 * answer (tk_tls_first_bytes()) */
+	unsigned char first[TK_TLS_FIRST_MAX];
+	size_t nfirst;
 };
+
+/*
+ * GnuTLS's pull, as its default one over the fd, keeping a copy of the
+ * first TK_TLS_FIRST_MAX bytes the peer sent.
+ */
+static ssize_t
+pull(gnutls_transport_ptr_t p, void *buf, size_t len)
+{
+	struct tk_tls *t = p;
+	ssize_t n = read(t->fd, buf, len);
+
+	if (n < 0) {
+		gnutls_transport_set_errno(t->s, errno);
+	} else if (n > 0 && t->nfirst < sizeof(t->first)) {
+		size_t k = sizeof(t->first) - t->nfirst;
+
+		if (k > (size_t)n) {
+			k = (size_t)n;
+		}
+		memcpy(t->first + t->nfirst, buf, k);
+		t->nfirst += k;
+	}
+	return n;
+}
+
+/* GnuTLS asks whether data waits; ms is 0 on a non-blocking session. */
+static int
+pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
+{
+	struct tk_tls *t = p;
+	struct pollfd pfd = {t->fd, POLLIN, 0};
+	int rc = poll(&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 :
+	    (int)ms);
+
+	if (rc < 0) {
+		gnutls_transport_set_errno(t->s, errno);
+	}
+	return rc;
+}
 
 /*
  * GnuTLS's certificate verify hook (on the shared credentials): runs the
@@ -386,7 +433,12 @@ tk_tls_new(int fd, const struct tk_tls_conf *conf, struct tk_creds *creds,
 		gnutls_certificate_send_x509_rdn_sequence(t->s, 1);
 	}
 	gnutls_handshake_set_timeout(t->s, 0);
-	gnutls_transport_set_int(t->s, fd);
+	/* GnuTLS's own push (MSG_NOSIGNAL) on the fd; our pull on t */
+	t->fd = fd;
+	gnutls_transport_set_ptr2(t->s, t,
+	    (gnutls_transport_ptr_t)(intptr_t)fd);
+	gnutls_transport_set_pull_function(t->s, pull);
+	gnutls_transport_set_pull_timeout_function(t->s, pull_timeout);
 	return t;
 fail:
 	tk_tls_free(t);
@@ -707,6 +759,23 @@ bool
 tk_tls_handshake_done(const struct tk_tls *t)
 {
 	return t->handshake_done;
+}
+
+size_t
+tk_tls_first_bytes(struct tk_tls *t, const unsigned char **buf)
+{
+	/* GnuTLS stops at a bad record header (5 bytes): take what else
+	 * is already waiting, without blocking (the fd is non-blocking) */
+	if (t->nfirst > 0 && t->nfirst < sizeof(t->first)) {
+		ssize_t n = read(t->fd, t->first + t->nfirst,
+		    sizeof(t->first) - t->nfirst);
+
+		if (n > 0) {
+			t->nfirst += (size_t)n;
+		}
+	}
+	*buf = t->first;
+	return t->nfirst;
 }
 
 const struct tk_err *

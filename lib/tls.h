@@ -142,6 +142,18 @@ const char *tk_tls_alert_code(int desc, char *buf, size_t len);
 bool tk_tls_pending(const struct tk_tls *t);
 bool tk_tls_handshake_done(const struct tk_tls *t);
 const struct tk_err *tk_tls_error(const struct tk_tls *t);
+
+/*
+ * The first bytes the peer sent on the session's fd (at most
+ * TK_TLS_FIRST_MAX, as received: not decrypted), so that a caller can say
+ * what a peer that answered in plaintext said after a failed handshake.
+ * GnuTLS stops reading at the first bad record header, so this first
+ * reads what else is waiting on the fd, once and without blocking: call
+ * it only when the session has failed.  Sets *buf (owned by t) and
+ * returns the count; errno may change.
+ */
+#define TK_TLS_FIRST_MAX 512
+size_t tk_tls_first_bytes(struct tk_tls *t, const unsigned char **buf);
 gnutls_session_t tk_tls_session(const struct tk_tls *t);
 
 /* What the handshake settled, for the report. */

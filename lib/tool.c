@@ -1,5 +1,6 @@
 /* The start and end of a tool's main(); see tool.h. */
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,17 +13,17 @@ int
 tk_tool_start(struct tk_tool_ctx *t, enum tk_tool tool, const char *name,
     int argc, char **argv)
 {
-	struct tk_err err;
+	struct tk_err *err = &t->start_err;
 
 	/* a peer's reset must be an error return, not a signal */
 	signal(SIGPIPE, SIG_IGN);
 	memset(t, 0, sizeof(*t));
 	t->tool = tool;
 	t->name = name;
-	tk_err_clear(&err);
-	if (tk_opts_parse(tool, argc, argv, &t->s, &err) < 0) {
-		tk_report_error_line(name, NULL, &err, stderr);
-		return tk_err_exit_code(err.cls);
+	tk_err_clear(err);
+	if (tk_opts_parse(tool, argc, argv, &t->s, err) < 0) {
+		tk_report_error_line(name, NULL, err, stderr);
+		return tk_err_exit_code(err->cls);
 	}
 	if (t->s.help) {
 		tk_opts_help(tool, stdout);
@@ -112,6 +113,18 @@ tk_tool_conn_conf(const struct tk_tool_ctx *t, const struct tk_target *target,
 	cc->resolver = t->res;
 	cc->proxy = tk_proxy_use(&t->d.proxy, target->host) ?
 	    &t->d.proxy.proxy : NULL;
+	/* -v: which proxy and why, or why none, as curl -v says it; quiet
+	 * when none is configured at all */
+	if (t->s.verbose > 0 && !t->s.quiet &&
+	    (t->d.proxy.set || t->d.proxy.off)) {
+		char why[TK_HOST_MAX + 600];
+		bool v6 = strchr(target->host, ':') != NULL;
+
+		tk_proxy_explain(&t->d.proxy, target->host, why, sizeof(why));
+		fprintf(stderr, "%s: %s%s%s:%u: proxy: %s\n", t->name,
+		    v6 ? "[" : "", target->host, v6 ? "]" : "",
+		    (unsigned)target->port, why);
+	}
 	cc->deadline_ms = t->d.deadline_ms;
 	cc->deadline_total_ms = t->d.deadline_total_ms;
 }

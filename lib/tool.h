@@ -27,13 +27,15 @@ struct tk_tool_ctx {
 	gnutls_x509_trust_list_t trust;  /* borrowed from creds */
 	struct tk_loop *loop;       /* after tk_tool_loop(); owned */
 	struct tk_resolver *res;    /* on loop, with --resolve; owned */
+	struct tk_err start_err;    /* why tk_tool_start() returned 2 */
 };
 
 /*
  * Ignores SIGPIPE, clears t and parses argv for tool into t->s.
  * Returns -1 to go on, or the exit code main() returns at once: 0 when
  * --help, --version or --list-options was printed on stdout, 2 when the
- * command line is bad (said on stderr, "name: options: why").
+ * command line is bad (said on stderr, "name: options: why", and kept
+ * in t->start_err).
  */
 int tk_tool_start(struct tk_tool_ctx *t, enum tk_tool tool,
     const char *name, int argc, char **argv);
@@ -68,9 +70,11 @@ uint64_t tk_tool_timeout_ms(const struct tk_tool_ctx *t);
  * The connection configuration the options say for target: --hostname,
  * --no-sni, -4/-6, --timeout, --deadline, the priority string, the ALPN
  * list of t->d, the creds, the resolver and the proxy when the target's
- * host goes through it.  STARTTLS, --insecure and how the chain is judged
- * are the tool's: cc->no_verify is true (the tool calls tk_certcheck
- * itself) and cc->starttls is NULL.  Pointers in cc borrow from t.
+ * host goes through it (with -v, said on stderr when a proxy is
+ * configured: which, or why none).  STARTTLS, --insecure and how the
+ * chain is judged are the tool's: cc->no_verify is true (the tool calls
+ * tk_certcheck itself) and cc->starttls is NULL.  Pointers in cc borrow
+ * from t.
  */
 void tk_tool_conn_conf(const struct tk_tool_ctx *t,
     const struct tk_target *target, struct tk_conn_conf *cc);

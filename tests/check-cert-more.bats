@@ -406,6 +406,35 @@ start_proxy() {
 	done
 }
 
+@test "--proxy: errors through the environment's proxy name it and the variable; -v says which proxy and why, or why none" {
+	tk_start_echo good
+	start_proxy refuse
+	export https_proxy=http://127.0.0.1:$PROXY_PORT
+	# the proxy's own refusal, and a proxy that is not there
+	run -3 --separate-stderr tk_check -t 5 localhost:1234
+	assert_regex "$stderr" "refused CONNECT localhost:1234: 403 Forbidden; via proxy 127.0.0.1:$PROXY_PORT \(from https_proxy\)\$"
+	https_proxy= ALL_PROXY=http://127.0.0.1:1 run -3 --separate-stderr \
+	    tk_check -t 5 localhost:1234
+	assert_regex "$stderr" "^tls-check-cert: localhost:1234: connect: .*; via proxy 127.0.0.1:1 \(from ALL_PROXY\)\$"
+	# -v: which proxy, or why none, once per target, in every client tool
+	run -3 --separate-stderr tk_check -v -t 5 localhost:1234
+	assert_equal "${stderr_lines[0]}" "tls-check-cert: localhost:1234: proxy: via 127.0.0.1:$PROXY_PORT (from https_proxy)"
+	run -3 --separate-stderr timeout 30 "$TK_CLIENT" --ca "$TESTDATA/ca.crt" \
+	    -v -t 5 localhost:1234 </dev/null
+	assert_equal "${stderr_lines[0]}" "tls-echo-client: localhost:1234: proxy: via 127.0.0.1:$PROXY_PORT (from https_proxy)"
+	no_proxy=example.org,localhost run -0 --separate-stderr tk_check -v "localhost:$PORT"
+	assert_equal "${stderr_lines[0]}" "tls-check-cert: localhost:$PORT: proxy: none: 'localhost' matches no_proxy entry 'localhost'"
+	run -0 --separate-stderr tk_check -v --proxy '' "localhost:$PORT"
+	assert_equal "${stderr_lines[0]}" "tls-check-cert: localhost:$PORT: proxy: none (--proxy '')"
+	# no proxy configured: -v says nothing about proxies
+	unset https_proxy
+	run -0 --separate-stderr tk_check -v "localhost:$PORT"
+	[[ $stderr != *proxy:* ]] || fail "stderr: $stderr"
+	# --proxy given: the user knows; errors stay as they were
+	run -3 --separate-stderr tk_check -t 5 --proxy "127.0.0.1:$PROXY_PORT" localhost:1234
+	assert_regex "$stderr" "403 Forbidden\$"
+}
+
 @test "bad input: a malformed --proxy URL or https_proxy" {
 	tk_check_bad_input --proxy socks5://127.0.0.1:1080 localhost
 	[[ $stderr == *"only http:// proxies"* ]] || fail "stderr: $stderr"

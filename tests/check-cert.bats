@@ -683,14 +683,14 @@ three_servers() {
 	tk_start_echo good
 	run -0 --separate-stderr tk_check --nagios "localhost:$PORT"
 	assert_equal "${#lines[@]}" 1
-	assert_output --regexp "^TLS OK - localhost:$PORT .*\| 'days'=[0-9]+;30;0\$"
+	assert_output --regexp "^TLS OK - localhost:$PORT .*\| 'days'=[0-9]+;30:;;0;\$"
 }
 
 @test "--nagios expired server: TLS CRITICAL, exit 2" {
 	tk_serve echo expired "$TESTDATA/expired-chain.pem" "$TESTDATA/expired.key"
 	run -2 --separate-stderr tk_check --nagios "localhost:$PORT"
 	assert_equal "${#lines[@]}" 1
-	assert_output --regexp "^TLS CRITICAL - localhost:$PORT: expired: .*\| 'days'=-[0-9]+;30;0\$"
+	assert_output --regexp "^TLS CRITICAL - localhost:$PORT: expired: .*\| 'days'=-[0-9]+;30:;;0;\$"
 }
 
 @test "--nagios leaf expiring in 10 days: TLS WARNING, exit 1" {
@@ -698,7 +698,7 @@ three_servers() {
 	tk_serve echo soon "$BATS_TEST_TMPDIR/soon-chain.pem" "$BATS_TEST_TMPDIR/soon.key"
 	run -1 --separate-stderr tk_check --nagios "localhost:$PORT"
 	assert_equal "${#lines[@]}" 1
-	assert_output --regexp "^TLS WARNING - localhost:$PORT: expires-soon: .*\| 'days'=(9|10);30;0\$"
+	assert_output --regexp "^TLS WARNING - localhost:$PORT: expires-soon: .*\| 'days'=(9|10);30:;;0;\$"
 }
 
 @test "--nagios refused port: TLS CRITICAL, exit 2; bad option: UNKNOWN, exit 3" {
@@ -708,6 +708,21 @@ three_servers() {
 	refute_output --partial '|'
 	run -3 --separate-stderr tk_check --nagios --at yesterday localhost
 	assert_output --regexp '^TLS UNKNOWN - '
+}
+
+@test "--nagios usage error before --nagios is parsed: TLS UNKNOWN on stdout, exit 3" {
+	run -3 --separate-stderr tk_check --bogus --nagios localhost
+	assert_output "TLS UNKNOWN - unknown option '--bogus' (see tls-check-cert --help)"
+	run -3 --separate-stderr tk_check -w 5 -c 9 --nagios localhost
+	assert_output "TLS UNKNOWN - --crit-days 9 is above --warn-days 5"
+}
+
+@test "--nagios -w/-c: thresholds in range syntax; several targets: one label each" {
+	tk_start_echo good
+	run -0 --separate-stderr tk_check --nagios -w 20 -c 5 "localhost:$PORT"
+	assert_output --regexp "\| 'days'=[0-9]+;20:;5:;0;\$"
+	run -0 --separate-stderr tk_check --nagios "localhost:$PORT" "127.0.0.1:$PORT"
+	assert_output --regexp "^TLS OK - 2 targets valid \| 'localhost:${PORT}_days'=[0-9]+;30:;;0; '127.0.0.1:${PORT}_days'=[0-9]+;30:;;0;\$"
 }
 
 # --- --pem and --save-chain ------------------------------------------------

@@ -322,6 +322,26 @@ run(struct app *a, struct tk_err *e)
 	emit_check(a, &a->file.one);
 	return 0;
 }
+/*
+ * Whether the command line asks for --nagios (or a prefix getopt takes
+ * for it), even when the parse stopped before it.
+ */
+static bool
+nagios_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		size_t len = strlen(argv[i]);
+
+		if (strcmp(argv[i], "--") == 0) {
+			break;
+		}
+		if (len >= 4 && strncmp(argv[i], "--nagios", len) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -331,9 +351,14 @@ main(int argc, char **argv)
 
 	tk_err_clear(&e);
 	code = tk_tool_start(&a.t, TK_TOOL_CHECK_CERT, TOOL, argc, argv);
+	if (code > 0 && nagios_asked(argc, argv)) {
+		/* a plugin's bad command line is UNKNOWN, said on stdout
+		 * too: the monitoring system shows only stdout */
+		printf("TLS UNKNOWN - %s\n", a.t.start_err.msg);
+		return 3;
+	}
 	if (code >= 0) {
-		/* a plugin's bad command line is UNKNOWN */
-		return code > 0 && a.t.s.nagios ? 3 : code;
+		return code;
 	}
 	a.color = tk_opts_use_color(&a.t.s, stdout);
 	if (prepare(&a, &e) < 0 || run(&a, &e) < 0) {

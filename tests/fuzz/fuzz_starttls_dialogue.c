@@ -1,5 +1,6 @@
 /*
- * Fuzzes every STARTTLS dialogue with arbitrary server bytes.  The first
+ * Fuzzes every STARTTLS dialogue with arbitrary server bytes, and
+ * tk_starttls_guess() with the whole input.  The first
  * input byte picks the protocol (in tk_starttls_names() order), the second
  * how the bytes are cut into reads; the rest is what the server sends.
  * When the server gives the go-ahead, what is left of the input drives the
@@ -118,6 +119,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct feed f;
 	size_t n = 0, pick, len;
 
+	/* the greeting guess (a plaintext answer where TLS was expected)
+	 * reads the same kind of bytes */
+	{
+		const char *g = tk_starttls_guess(data, size);
+
+		if (g != NULL && g[0] != '\0' && !tk_starttls_known(g) &&
+		    strcmp(g, "http") != 0 && strcmp(g, "ssh") != 0) {
+			abort();
+		}
+	}
 	if (size < 2) {
 		return 0;
 	}

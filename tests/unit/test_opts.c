@@ -158,6 +158,7 @@ struct pcase {
 #define SRV TK_TOOL_ECHO_SERVER
 #define ECL TK_TOOL_ECHO_CLIENT
 #define CHK TK_TOOL_CHECK_CERT
+#define STL TK_TOOL_STARTTLS
 
 static const struct pcase bad[] = {
 	{"unknown long", ECL, {"--bogus", "host"}, -1, 0},
@@ -252,6 +253,11 @@ test_parse_good(void)
 		{"listen twice", SRV, {"--listen", "127.0.0.1:0", "-l",
 		    "[::1]:0"}, 0, 0},
 		{"check no target", CHK, {"--file", "x.pem"}, 0, 0},
+		/* check_ssl_cert's -w/-c and curl's --cacert (issue #14) */
+		{"aliases", CHK, {"-w", "20", "-c", "5", "--cacert", "a",
+		    "--ca", "b", "host"}, 0, 0},
+		{"aliases starttls", STL, {"-w", "9", "-c", "3", "--cacert",
+		    "a", "-k", "host"}, 0, 0},
 	};
 	struct tk_err err;
 
@@ -306,6 +312,21 @@ test_parse_good(void)
 	TK_CASE(cases[7].name);
 	EXPECT_EQ_INT(parse(&cases[7], &s, &err), 0);
 	EXPECT_EQ_STR(s.file, "x.pem");
+
+	TK_CASE(cases[8].name);
+	EXPECT_EQ_INT(parse(&cases[8], &s, &err), 0);
+	EXPECT_EQ_SIZE(s.warn_days, 20);
+	EXPECT_EQ_SIZE(s.crit_days, 5);
+	EXPECT_EQ_SIZE(s.nca, 2);
+	EXPECT_EQ_STR(s.ca[0], "a");
+	EXPECT_EQ_STR(s.ca[1], "b");
+
+	TK_CASE(cases[9].name);
+	EXPECT_EQ_INT(parse(&cases[9], &s, &err), 0);
+	EXPECT_EQ_SIZE(s.warn_days, 9);
+	EXPECT_EQ_SIZE(s.crit_days, 3);
+	EXPECT_EQ_SIZE(s.nca, 1);
+	EXPECT_TRUE(s.insecure);
 	TK_CASE(NULL);
 }
 

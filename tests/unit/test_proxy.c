@@ -158,6 +158,64 @@ test_env(void)
 	TK_CASE(NULL);
 }
 
+/* tk_proxy_explain(): what -v says about a target's proxy (curl -v). */
+static void
+test_explain(void)
+{
+	static const struct {
+		const char *name;
+		const char *opt;
+		const char *env[2];
+		const char *target;
+		bool use;
+		const char *why;
+	} cases[] = {
+		{"none", NULL, {NULL}, "a.example", false, "none configured"},
+		{"from https_proxy", NULL,
+		    {"https_proxy=http://127.0.0.1:3128"}, "a.example", true,
+		    "via 127.0.0.1:3128 (from https_proxy)"},
+		{"from ALL_PROXY", NULL, {"ALL_PROXY=[::1]:8080"}, "a.example",
+		    true, "via [::1]:8080 (from ALL_PROXY)"},
+		{"from --proxy", "p5", {NULL}, "a.example", true,
+		    "via p5:1080 (from --proxy)"},
+		{"--proxy ''", "", {"https_proxy=p1:1"}, "a.example", false,
+		    "none (--proxy '')"},
+		{"no_proxy", NULL, {"https_proxy=p1:1",
+		    "no_proxy=x.test, .example"}, "a.example", false,
+		    "none: 'a.example' matches no_proxy entry '.example'"},
+		{"no_proxy star", NULL, {"https_proxy=p1:1", "NO_PROXY=*"},
+		    "a.example", false,
+		    "none: 'a.example' matches no_proxy entry '*'"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tk_proxy_conf pc;
+		struct tk_err err;
+		char why[256];
+
+		TK_CASE(cases[i].name);
+		clear_env();
+		for (size_t k = 0; k < 2 && cases[i].env[k] != NULL; k++) {
+			char buf[256];
+			char *eq;
+
+			snprintf(buf, sizeof(buf), "%s", cases[i].env[k]);
+			eq = strchr(buf, '=');
+			*eq = '\0';
+			setenv(buf, eq + 1, 1);
+		}
+		tk_err_clear(&err);
+		EXPECT_EQ_INT(tk_proxy_conf_init(&pc, cases[i].opt, &err), 0);
+		EXPECT_EQ_INT(tk_proxy_explain(&pc, cases[i].target, why,
+		    sizeof(why)), cases[i].use);
+		EXPECT_EQ_STR(why, cases[i].why);
+		EXPECT_EQ_INT(tk_proxy_use(&pc, cases[i].target),
+		    cases[i].use);
+	}
+	clear_env();
+	TK_CASE(NULL);
+}
+
 #define MORE TK_PROXY_INCOMPLETE
 
 static const struct {
@@ -218,6 +276,7 @@ run(void)
 {
 	test_urls();
 	test_env();
+	test_explain();
 	test_replies();
 }
 

@@ -718,6 +718,63 @@ test_chain_output(void)
 	TK_CASE(NULL);
 }
 
+/*
+ * --nagios perfdata as the Monitoring Plugins guidelines say: thresholds
+ * in range syntax ("30:"), empty when off, min 0; with several targets a
+ * label names each target, its reserved characters replaced.
+ */
+static void
+test_nagios_perfdata(void)
+{
+	static const struct {
+		const char *name;
+		size_t n;
+		unsigned warn, crit;
+		const char *out;
+	} cases[] = {
+		{"one", 1, 30, 7, "TLS OK - a:443 valid until 1970-01-01 "
+		    "(42 days) | 'days'=42;30:;7:;0;\n"},
+		{"thresholds off", 1, 0, 0, "TLS OK - a:443 valid until "
+		    "1970-01-01 (42 days) | 'days'=42;;;0;\n"},
+		{"labels", 2, 30, 0, "TLS OK - 2 targets valid | "
+		    "'a:443_days'=42;30:;;0; 'b_c_d:1_days'=-3;30:;;0;\n"},
+	};
+	struct tk_result a, b;
+	const struct tk_result *rs[2] = {&a, &b};
+	struct tk_certinfo ca, cb;
+
+	memset(&ca, 0, sizeof(ca));
+	memset(&cb, 0, sizeof(cb));
+	tk_result_init(&a, "tls-check-cert", "a:443");
+	tk_result_init(&b, "tls-check-cert", "b'c=d:1");
+	a.chain.certs = &ca;
+	b.chain.certs = &cb;
+	a.checked = b.checked = true;
+	a.verdict.status = b.verdict.status = TK_VERIFY_OK;
+	a.chain.n = b.chain.n = 1;
+	a.chain.certs[0].days_left = 42;
+	b.chain.certs[0].days_left = -3;
+	tk_result_finish(&a);
+	tk_result_finish(&b);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mem m;
+
+		TK_CASE(cases[i].name);
+		if (!mem_open(&m)) {
+			return;
+		}
+		EXPECT_EQ_INT(tk_report_nagios(rs, cases[i].n, cases[i].warn,
+		    cases[i].crit, m.f), 0);
+		EXPECT_EQ_STR(mem_close(&m), cases[i].out);
+		free(m.buf);
+	}
+	a.chain.n = b.chain.n = 0;
+	a.chain.certs = b.chain.certs = NULL;
+	tk_result_release(&a);
+	tk_result_release(&b);
+	TK_CASE(NULL);
+}
+
 static void
 run(void)
 {
@@ -732,6 +789,7 @@ run(void)
 	test_nagios();
 	test_json_timings();
 	test_chain_output();
+	test_nagios_perfdata();
 }
 
 TK_TEST_MAIN("test_report", run)

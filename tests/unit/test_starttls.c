@@ -385,7 +385,7 @@ static const struct dcase dcases[] = {
 	    -1, "(waiting for its greeting)", "", 0,
 	    {{X_END, NULL, 0, NULL, 0}}, 0, TK_OK, NULL, "", NULL},
 	{"smtp garbage", "smtp", {R("", "\x16\x03\x01\x02\x05hello\r\n")},
-	    -1, "greeting is not 220 (it said '?????hello')", "", 0,
+	    -1, "a TLS handshake record, not smtp plaintext", "", 0,
 	    {{X_END, NULL, 0, NULL, 0}}, 0, TK_OK, NULL, "", NULL},
 	{"smtp 10 MB line", "smtp", {FLOOD("", "x")},
 	    -1, "a line longer than 4096 bytes", "", 0,
@@ -818,12 +818,23 @@ static const struct dcase dcases[] = {
 	{"postgres E", "postgres", {RB(PG_SSLREQ, "E\x00\x00\x00\x10SFATAL")},
 	    -1, "an error message", "", 0, {{X_END, NULL, 0, NULL, 0}}, 0,
 	    TK_OK, NULL, "", NULL},
-	{"postgres garbage", "postgres", {RB(PG_SSLREQ, "\x16")},
-	    -1, "byte 0x16", "", 0, {{X_END, NULL, 0, NULL, 0}}, 0, TK_OK,
+	{"postgres garbage", "postgres", {RB(PG_SSLREQ, "\x01")},
+	    -1, "byte 0x01", "", 0, {{X_END, NULL, 0, NULL, 0}}, 0, TK_OK,
 	    NULL, "", NULL},
 	{"postgres closed", "postgres", {{X_CLOSE, PG_SSLREQ, 8, NULL, 0}},
 	    -1, "closed", "", 0, {{X_END, NULL, 0, NULL, 0}}, 0, TK_OK, NULL,
 	    "", NULL},
+	/* a port that speaks TLS directly answers with an alert record */
+	{"postgres TLS port", "postgres",
+	    {RB(PG_SSLREQ, "\x15\x03\x03\x00\x02\x02\x0a")},
+	    -1, "TLS alert record, not postgres plaintext: the port seems "
+	    "to speak TLS directly", "", 0, {{X_END, NULL, 0, NULL, 0}}, 0,
+	    TK_OK, NULL, "", NULL},
+	{"line TLS port", "line",
+	    {RB("STARTTLS\r\n", "\x15\x03\x01\x00\x02\x02\x32"),
+	    CLOSE("")},
+	    -1, "seems to speak TLS directly", "", 0,
+	    {{X_END, NULL, 0, NULL, 0}}, 0, TK_OK, NULL, "", NULL},
 	{"postgres injected", "postgres", {RB(PG_SSLREQ, "Sinjected")},
 	    0, NULL, "", 8, {{X_END, NULL, 0, NULL, 0}}, 0, TK_OK, NULL, "",
 	    NULL},
@@ -1449,10 +1460,61 @@ test_named(void)
 	}
 	TK_CASE(NULL);
 }
+/* tk_starttls_guess(): a plaintext greeting where TLS was expected. */
+static void
+test_guess(void)
+{
+	static const struct {
+		const char *in;
+		size_t len;          /* 0: strlen(in) */
+		const char *proto;   /* NULL: not plaintext */
+	} cases[] = {
+		{"220 mail.example ESMTP Postfix\r\n", 0, "smtp"},
+		{"220 mail", 0, "smtp"},
+		{"220 ftp.example FTP server ready\r\n", 0, "ftp"},
+		{"220 (vsFTPd 3.0.3)\r\n", 0, "ftp"},
+		{"220 lmtp.example LMTP ready\r\n", 0, "lmtp"},
+		{"* OK [CAPABILITY IMAP4rev1] Dovecot ready.\r\n", 0, "imap"},
+		{"* PREAUTH ready\r\n", 0, "imap"},
+		{"+OK Dovecot ready.\r\n", 0, "pop3"},
+		{"200 news.example NNTP\r\n", 0, "nntp"},
+		{"\"IMPLEMENTATION\" \"Dovecot Pigeonhole\"\r\n", 0,
+		    "sieve"},
+		{"<?xml version='1.0'?><stream:stream>", 0, "xmpp"},
+		{"HTTP/1.1 400 Bad Request\r\n", 0, "http"},
+		{"SSH-2.0-OpenSSH_9.6\r\n", 0, "ssh"},
+		{"hello there\n\x01\x02", 0, ""},
+		{"22", 0, ""},
+		{"\x15\x03\x03\x00\x02\x02\x0a", 0, NULL},
+		{"\x16\x03\x01\x00\x05", 0, NULL},
+		{"", 0, NULL},
+		{"\0", 1, NULL},
+		{"220\x1b[31m", 0, NULL},
+		{"+OK\x7f", 0, NULL},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = cases[i].len ? cases[i].len :
+		    strlen(cases[i].in);
+		const char *got = tk_starttls_guess(
+		    (const unsigned char *)cases[i].in, len);
+
+		TK_CASE(cases[i].in);
+		if (cases[i].proto == NULL) {
+			EXPECT_TRUE(got == NULL);
+		} else {
+			EXPECT_EQ_STR(got != NULL ? got : "(null)",
+			    cases[i].proto);
+		}
+	}
+	TK_CASE(NULL);
+}
+
 static void
 run(void)
 {
 	test_new();
+	test_guess();
 	test_dialogues();
 	test_names();
 	test_conf();

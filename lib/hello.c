@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "escape.h"
+
 #include "banned.h"
 
 void
@@ -302,4 +304,25 @@ tk_hello_sigalg_name(uint16_t s, char *buf, size_t len)
 	};
 
 	return LOOKUP(t, s, buf, len);
+}
+
+void
+tk_hello_alpn_text(const struct tk_hello *h, char *out, size_t len)
+{
+	const unsigned char *name;
+	size_t off = 0, used = 0, nl;
+	char esc[255 * 4 + 1];   /* a name is 1 to 255 bytes (RFC 7301 3.1) */
+
+	snprintf(out, len, "none");
+	while (tk_hello_alpn_next(h, &off, &name, &nl)) {
+		int n;
+
+		tk_escape((const char *)name, nl, esc, sizeof(esc));
+		n = snprintf(out + used, len - used, "%s%s", used ? "," : "",
+		    esc);
+		if (n < 0 || (size_t)n >= len - used) {
+			break;
+		}
+		used += (size_t)n;
+	}
 }

@@ -74,6 +74,13 @@ bool tk_hello_alpn_next(const struct tk_hello *h, size_t *off,
     const unsigned char **name, size_t *len);
 
 /*
+ * The offered ALPN names as text, each escaped (tk_escape()), joined by
+ * ',': "h2,http/1.1", or "none" when there is none; cut at a whole name
+ * when out is short.
+ */
+void tk_hello_alpn_text(const struct tk_hello *h, char *out, size_t len);
+
+/*
  * The versions offered: supported_versions when sent, else the legacy
  * version alone (the client's highest).  Returns the count; *ids points
  * into h or at the legacy version.

@@ -442,6 +442,32 @@ begin_close(struct client *c)
 }
 
 /*
+ * Writes what is left of c->out to the stream, each write restarting the
+ * idle timer: 1 when all is written, 0 when the stream will call back,
+ * -1 when the client failed (and is being closed).
+ */
+static int
+flush_out(struct client *c)
+{
+	while (c->olen > c->ooff) {
+		ssize_t n = tk_stream_write(c->st, c->out + c->ooff,
+		    c->olen - c->ooff);
+
+		if (n == TK_WANT_WRITE || n == TK_WANT_READ) {
+			return 0;   /* the stream calls back */
+		}
+		if (n < 0) {
+			client_fail(c, tk_stream_error(c->st));
+			return -1;
+		}
+		c->ooff += (size_t)n;
+		c->bytes_out += (uint64_t)n;
+		idle_restart(c);
+	}
+	return 1;
+}
+
+/*
  * The smtp, imap or pop3 dialogue inside TLS: lines from the stream into
  * the same capped line reader (a fresh one: nothing from the plaintext
  * phase), each answered before the next is taken, under --idle-timeout.
@@ -456,20 +482,8 @@ dialogue(struct client *c)
 	int next;
 
 	for (;;) {
-		if (c->olen > c->ooff) {
-			n = tk_stream_write(c->st, c->out + c->ooff,
-			    c->olen - c->ooff);
-			if (n == TK_WANT_WRITE || n == TK_WANT_READ) {
-				return;   /* the stream calls back */
-			}
-			if (n < 0) {
-				client_fail(c, tk_stream_error(c->st));
-				return;
-			}
-			c->ooff += (size_t)n;
-			c->bytes_out += (uint64_t)n;
-			idle_restart(c);
-			continue;
+		if (flush_out(c) <= 0) {
+			return;
 		}
 		c->ooff = c->olen = 0;
 		if (c->close_after) {
@@ -590,28 +604,6 @@ body_add(char *b, size_t *off, const char *fmt, ...)
 	}
 }
 
-/* The offered ALPN names, escaped, "a,b" or "none". */
-static void
-alpn_offered(const struct tk_hello *h, char *out, size_t len)
-{
-	const unsigned char *name;
-	size_t off = 0, used = 0, nl;
-	char esc[TK_ALPN_NAME_MAX * 4 + 1];
-
-	snprintf(out, len, "none");
-	while (tk_hello_alpn_next(h, &off, &name, &nl)) {
-		int n;
-
-		tk_escape((const char *)name, nl, esc, sizeof(esc));
-		n = snprintf(out + used, len - used, "%s%s", used ? "," : "",
-		    esc);
-		if (n < 0 || (size_t)n >= len - used) {
-			break;
-		}
-		used += (size_t)n;
-	}
-}
-
 /*
  * The --http reply: 200 and a plain-text summary of the session, as
  * openssl s_server -www and gnutls-serv --http give; 400 or 431 for a
@@ -652,7 +644,7 @@ http_reply(struct client *c, const unsigned char *req, size_t len,
 		    "none");
 		tk_escape(h->sni, h->sni_len, esc, sizeof(esc));
 		body_add(body, &b, "sni: %s\n", h->sni_present ? esc : "none");
-		alpn_offered(h, esc, sizeof(esc));
+		tk_hello_alpn_text(h, esc, sizeof(esc));
 		body_add(body, &b, "offered alpn: %s\n", esc);
 		nv = tk_hello_versions(h, &ids);
 		body_add(body, &b, "offered versions:");
@@ -703,7 +695,6 @@ http_io(struct client *c)
 {
 	const unsigned char *p, *end;
 	size_t len;
-	ssize_t n;
 	int status = 0;
 
 	if (c->out == NULL) {
@@ -744,19 +735,9 @@ http_io(struct client *c)
 			    "not an HTTP request");
 		}
 	}
-	while (c->olen > c->ooff) {
-		n = tk_stream_write(c->st, c->out + c->ooff, c->olen - c->ooff);
-		if (n == TK_WANT_WRITE || n == TK_WANT_READ) {
-			return;   /* the stream calls back */
-		}
-		if (n < 0) {
-			client_fail(c, tk_stream_error(c->st));
-			return;
-		}
-		c->ooff += (size_t)n;
-		c->bytes_out += (uint64_t)n;
+	if (flush_out(c) > 0) {
+		begin_close(c);
 	}
-	begin_close(c);
 }
 
 static void

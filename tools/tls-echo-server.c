@@ -78,28 +78,6 @@ text_ids(char *out, size_t len, const uint16_t *ids, size_t n,
 	}
 }
 
-/* The offered ALPN names, escaped: "h2,http/1.1", or "none". */
-static void
-text_alpn(char *out, size_t len, const struct tk_hello *h)
-{
-	const unsigned char *name;
-	size_t off = 0, used = 0, nl;
-	char esc[TK_ALPN_NAME_MAX * 4 + 1];
-
-	snprintf(out, len, "none");
-	while (tk_hello_alpn_next(h, &off, &name, &nl)) {
-		int k;
-
-		tk_escape((const char *)name, nl, esc, sizeof(esc));
-		k = snprintf(out + used, len - used, "%s%s", used ? "," : "",
-		    esc);
-		if (k < 0 || (size_t)k >= len - used) {
-			break;
-		}
-		used += (size_t)k;
-	}
-}
-
 /*
  * The verdict vocabulary of the clients (tlskit(7), VERDICTS): ok; fail
  * when the client's certificate was refused; error for the rest.
@@ -251,7 +229,7 @@ log_connection(const struct tk_server_client_info *c, void *arg)
 		size_t n = tk_hello_versions(h, &ids);
 
 		tk_escape(h->sni, h->sni_len, esc, sizeof(esc));
-		text_alpn(alpn, sizeof(alpn), h);
+		tk_hello_alpn_text(h, alpn, sizeof(alpn));
 		text_ids(vers, sizeof(vers), ids, n, tk_hello_version_name);
 		groups[0] = sigs[0] = '\0';
 		if (a->t.s.verbose > 0) {

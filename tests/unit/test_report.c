@@ -15,13 +15,16 @@
 /* Inputs carry their length: some hold NUL bytes. */
 #define IN(s) s, sizeof(s) - 1
 
-static const struct {
+/* An escaper's case: input, room for the output, the output. */
+struct esc_case {
 	const char *name;
 	const char *in;
 	size_t inlen;
 	size_t outlen;
 	const char *out;
-} esc_cases[] = {
+};
+
+static const struct esc_case esc_cases[] = {
 	{"plain ASCII", IN("hello, world ~!"), 64, "hello, world ~!"},
 	{"empty", IN(""), 8, ""},
 	{"LF", IN("a\nb"), 64, "a\\x0Ab"},
@@ -60,13 +63,7 @@ static const struct {
 
 /* tk_escape_json(): the bytes JSON escapes itself pass, the rest U+FFFD */
 #define FFFD "\xef\xbf\xbd"
-static const struct {
-	const char *name;
-	const char *in;
-	size_t inlen;
-	size_t outlen;
-	const char *out;
-} jesc_cases[] = {
+static const struct esc_case jesc_cases[] = {
 	{"plain ASCII", IN("hello, world ~!"), 64, "hello, world ~!"},
 	{"empty", IN(""), 8, ""},
 	{"LF", IN("a\nb"), 64, "a\nb"},

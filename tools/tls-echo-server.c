@@ -6,11 +6,10 @@
  * ALPN; SIGHUP reloads credentials.  --workers N forks N workers after
  * the credentials are loaded and the listeners bound; each runs its own
  * loop on the shared listeners, and the parent only supervises.  The
- * connections themselves are lib/server.c's; this file wires the options
- * and writes the output.
+ * connections themselves are lib/server.c's, their log lines
+ * lib/srvlog.c's; this file wires the options.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +17,11 @@
 #include <unistd.h>
 
 #include "creds.h"
-#include "escape.h"
-#include "hello.h"
 #include "listen.h"
 #include "opts.h"
 #include "report.h"
 #include "server.h"
+#include "srvlog.h"
 #include "starttls_srv.h"
 #include "tls.h"
 #include "tool.h"
@@ -39,232 +37,18 @@ struct app {
 	int lfds[TK_LISTEN_MAX * 2];
 	int nl;
 	unsigned nworkers;
-	pid_t pid;                    /* this process: the "worker" field */
+	pid_t pid;                    /* this process */
 	char prog[48];                /* TOOL, or TOOL[PID] in a worker */
+	struct tk_srvlog_conf log;    /* .worker set in each worker */
 };
 
-/* A list of 16-bit ids by name, into a JSON array. */
-static json_t *
-json_ids(const uint16_t *ids, size_t n,
-    const char *(*name)(uint16_t, char *, size_t))
-{
-	json_t *a = json_array();
-	char hex[16];
-
-	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(a, json_string(name(ids[i], hex,
-		    sizeof(hex))));
-	}
-	return a;
-}
-
-/* The same as text: "a,b,c", or "none". */
-static void
-text_ids(char *out, size_t len, const uint16_t *ids, size_t n,
-    const char *(*name)(uint16_t, char *, size_t))
-{
-	size_t used = 0;
-	char hex[16];
-
-	snprintf(out, len, "none");
-	for (size_t i = 0; i < n; i++) {
-		int k = snprintf(out + used, len - used, "%s%s",
-		    i ? "," : "", name(ids[i], hex, sizeof(hex)));
-
-		if (k < 0 || (size_t)k >= len - used) {
-			break;
-		}
-		used += (size_t)k;
-	}
-}
-
-/*
- * The verdict vocabulary of the clients (tlskit(7), VERDICTS): ok; fail
- * when the client's certificate was refused; error for the rest.
- */
-static const char *
-verdict(const struct tk_server_client_info *c)
-{
-	if (!tk_err_is_set(c->err)) {
-		return "ok";
-	}
-	return c->client_cert && !c->client_verified ? "fail" : "error";
-}
-
-/* What the client offered, as the "client_hello" object. */
-static json_t *
-json_hello(const struct tk_hello *h, bool verbose)
-{
-	json_t *o = json_object(), *a;
-	const unsigned char *name;
-	const uint16_t *ids;
-	size_t off = 0, nl, n;
-
-	json_object_set_new(o, "sni", h->sni_present ?
-	    tk_report_json_str(h->sni, h->sni_len) : json_null());
-	a = h->alpn_present ? json_array() : json_null();
-	while (h->alpn_present && tk_hello_alpn_next(h, &off, &name, &nl)) {
-		json_array_append_new(a,
-		    tk_report_json_str((const char *)name, nl));
-	}
-	json_object_set_new(o, "alpn", a);
-	n = tk_hello_versions(h, &ids);
-	json_object_set_new(o, "versions", json_ids(ids, n,
-	    tk_hello_version_name));
-	if (verbose) {
-		json_object_set_new(o, "groups", json_ids(h->groups,
-		    h->ngroups, tk_hello_group_name));
-		json_object_set_new(o, "signature_algorithms",
-		    json_ids(h->sigalgs, h->nsigalgs, tk_hello_sigalg_name));
-	}
-	json_object_set_new(o, "malformed", json_boolean(h->malformed));
-	return o;
-}
-
-/*
- * One JSON record per ended connection, in the clients' schema (tool,
- * tls{}, verdict, error{}, exit_code, timings_ms): man
- * tls-echo-server(1), JSON OUTPUT.
- */
-static void
-json_connection(const struct app *a, const struct tk_server_client_info *c)
-{
-	const struct tk_tls_info *info = &c->tls;
-	bool ok = !tk_err_is_set(c->err);
-	json_t *o = json_object(), *v;
-
-	json_object_set_new(o, "tool", json_string(TOOL));
-	json_object_set_new(o, "event", json_string("connection"));
-	if (a->nworkers > 1) {
-		json_object_set_new(o, "worker", json_integer(a->pid));
-	}
-	json_object_set_new(o, "peer", json_string(c->peer));
-	json_object_set_new(o, "client_hello", c->hello != NULL ?
-	    json_hello(c->hello, a->t.s.verbose > 0) : json_null());
-	if (c->tls_done) {
-		v = json_object();
-		json_object_set_new(v, "version", json_string(info->version));
-		json_object_set_new(v, "cipher", json_string(info->cipher));
-		json_object_set_new(v, "kx", json_string(info->kx));
-		json_object_set_new(v, "group", info->group[0] ?
-		    json_string(info->group) : json_null());
-		json_object_set_new(v, "alpn", info->alpn_negotiated ?
-		    tk_report_json_str(info->alpn, strlen(info->alpn)) :
-		    json_null());
-		json_object_set_new(v, "resumed", json_boolean(info->resumed));
-		json_object_set_new(o, "tls", v);
-	} else {
-		json_object_set_new(o, "tls", json_null());
-	}
-	if (c->client_cert) {
-		v = json_object();
-		json_object_set_new(v, "subject",
-		    tk_report_json_str(c->client_subject,
-		    strlen(c->client_subject)));
-		json_object_set_new(v, "verified",
-		    json_boolean(c->client_verified));
-		json_object_set_new(o, "client_cert", v);
-	} else {
-		json_object_set_new(o, "client_cert", json_null());
-	}
-	json_object_set_new(o, "bytes_in",
-	    json_integer((json_int_t)c->bytes_in));
-	json_object_set_new(o, "bytes_out",
-	    json_integer((json_int_t)c->bytes_out));
-	json_object_set_new(o, "verdict", json_string(verdict(c)));
-	if (ok) {
-		json_object_set_new(o, "error", json_null());
-	} else {
-		v = json_object();
-		json_object_set_new(v, "class",
-		    json_string(tk_class_name(c->err->cls)));
-		json_object_set_new(v, "step",
-		    json_string(c->err->step ? c->err->step : ""));
-		json_object_set_new(v, "message",
-		    tk_report_json_str(c->err->msg, strlen(c->err->msg)));
-		json_object_set_new(o, "error", v);
-	}
-	json_object_set_new(o, "exit_code",
-	    json_integer(tk_err_exit_code(c->err->cls)));
-	v = json_object();
-	json_object_set_new(v, "handshake", c->tls_done ?
-	    json_integer((json_int_t)c->handshake_ms) : json_null());
-	json_object_set_new(v, "total",
-	    json_integer((json_int_t)c->duration_ms));
-	json_object_set_new(o, "timings_ms", v);
-	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-	fflush(stdout);
-	json_decref(o);
-}
-
-/* One line per ended connection: JSON on stdout, or text on stderr. */
+/* One record per ended connection: JSON on stdout, or text on stderr. */
 static void
 log_connection(const struct tk_server_client_info *c, void *arg)
 {
 	struct app *a = arg;
-	const struct tk_tls_info *info = &c->tls;   /* zeros before TLS */
-	bool ok = !tk_err_is_set(c->err);
-	char esc[1024], sub[1100], offered[2400];
 
-	if (a->t.s.json) {
-		json_connection(a, c);
-		return;
-	}
-	if (a->t.s.quiet && ok) {
-		return;
-	}
-	sub[0] = '\0';
-	if (c->client_cert) {
-		tk_escape(c->client_subject, strlen(c->client_subject), esc,
-		    sizeof(esc));
-		snprintf(sub, sizeof(sub), " client=\"%s\"%s", esc,
-		    c->client_verified ? "" : " (untrusted)");
-	}
-	offered[0] = '\0';
-	if (c->hello != NULL) {
-		const struct tk_hello *h = c->hello;
-		const uint16_t *ids;
-		char alpn[600], vers[200], groups[600], sigs[1200];
-		size_t n = tk_hello_versions(h, &ids);
-
-		tk_escape(h->sni, h->sni_len, esc, sizeof(esc));
-		tk_hello_alpn_text(h, alpn, sizeof(alpn));
-		text_ids(vers, sizeof(vers), ids, n, tk_hello_version_name);
-		groups[0] = sigs[0] = '\0';
-		if (a->t.s.verbose > 0) {
-			char g[500], sa[1100];
-
-			text_ids(g, sizeof(g), h->groups, h->ngroups,
-			    tk_hello_group_name);
-			text_ids(sa, sizeof(sa), h->sigalgs, h->nsigalgs,
-			    tk_hello_sigalg_name);
-			snprintf(groups, sizeof(groups), " offered_groups=%s",
-			    g);
-			snprintf(sigs, sizeof(sigs), " offered_sigalgs=%s",
-			    sa);
-		}
-		snprintf(offered, sizeof(offered), " sni=%s offered_alpn=%s "
-		    "offered_versions=%s%s%s%s", h->sni_present ? esc : "none",
-		    alpn, vers, groups, sigs,
-		    h->malformed ? " (malformed hello)" : "");
-	}
-	tk_escape(info->alpn, strlen(info->alpn), esc, sizeof(esc));
-	fprintf(stderr, "%s %s %s group=%s alpn=%s%s%s in=%llu out=%llu "
-	    "%llums ", c->peer, info->version[0] ? info->version : "-",
-	    info->cipher[0] ? info->cipher : "-",
-	    info->group[0] ? info->group : "-",
-	    info->alpn_negotiated ? esc : "none", offered, sub,
-	    (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out,
-	    (unsigned long long)c->duration_ms);
-	if (ok) {
-		fprintf(stderr, "ok%s\n", c->injected ?
-		    " (plaintext after STARTTLS discarded)" : "");
-	} else {
-		tk_escape(c->err->msg, strlen(c->err->msg), esc, sizeof(esc));
-		fprintf(stderr, "error: %s: %s\n",
-		    c->err->step ? c->err->step : "?", esc);
-	}
+	tk_srvlog_connection(&a->log, c, stdout, stderr);
 }
 
 static void
@@ -356,12 +140,7 @@ setup(struct app *a, struct tk_err *e)
 
 			tk_sockaddr_str((const struct sockaddr *)&bound[k].ss,
 			    addr, sizeof(addr));
-			if (a->t.s.json) {
-				printf("{\"event\":\"listening\","
-				    "\"address\":\"%s\"}\n", addr);
-			} else {
-				printf("listening on %s\n", addr);
-			}
+			tk_srvlog_listening(&a->log, addr, stdout);
 		}
 		a->nl += n;
 	}
@@ -383,6 +162,7 @@ serve(void *arg, pid_t pid)
 
 	if (a->nworkers > 1) {
 		a->pid = pid;
+		a->log.worker = pid;
 		snprintf(a->prog, sizeof(a->prog), "%s[%ld]", TOOL, (long)pid);
 	}
 	memset(&sc, 0, sizeof(sc));
@@ -447,6 +227,10 @@ main(int argc, char **argv)
 	}
 	a.pid = getpid();
 	snprintf(a.prog, sizeof(a.prog), "%s", TOOL);
+	a.log.tool = TOOL;
+	a.log.json = a.t.s.json;
+	a.log.quiet = a.t.s.quiet;
+	a.log.verbose = a.t.s.verbose > 0;
 	tk_server_raise_fd_limit(a.t.s.max_connections, TOOL, stderr);
 	tk_err_clear(&e);
 	if (setup(&a, &e) < 0) {

@@ -396,3 +396,25 @@ OCSP stapling'
 	run python3 "$TK_SRC/scripts/check-names.py" "$TK_BUILD"
 	assert_success
 }
+
+@test "each tool's tools/TOOL.c is a thin main() under 400 lines (README, tools/)" {
+	local t n bad=
+	for t in $(tools); do
+		n=$(wc -l <"$TK_SRC/tools/$t.c")
+		if ((n >= 400)); then
+			bad+=" tools/$t.c ($n lines)"
+		fi
+	done
+	[[ -z $bad ]] || fail "move rendering or logic into lib/:$bad"
+}
+
+@test "every lib/ module is in docs/ARCHITECTURE.md's module table" {
+	local f m bad=
+	for f in "$TK_SRC"/lib/*.c; do
+		m=$(basename "$f" .c)
+		[[ $m == alpnreg ]] && continue   # the IANA table of tls
+		grep -q "^| \`$m\` | " "$TK_SRC/docs/ARCHITECTURE.md" ||
+		    bad+=" $m"
+	done
+	[[ -z $bad ]] || fail "not in the module table:$bad"
+}

@@ -90,11 +90,8 @@ tk_alpn_probe_describe(const struct tk_alpn_probe *p, char *buf, size_t len)
 		char abuf[48];
 		const char *al = tk_alpn_probe_alert(p, abuf, sizeof(abuf));
 
-		/* the text names the alert without GnuTLS's prefix */
 		if (al == NULL) {
 			al = "no_application_protocol";
-		} else if (strncmp(al, "gnutls_a_", 9) == 0) {
-			al += 9;
 		}
 		snprintf(buf, len, "refused (alert %s)", al);
 		break;

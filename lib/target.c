@@ -372,6 +372,19 @@ tk_target_hostname_check(const char *in, char *out, size_t outlen,
 		}
 	}
 	tk_err_clear(&inner);
+	if (strchr(in, ':') != NULL && in[0] != '[') {
+		/* an IPv6 address: --hostname has no port, so nothing is
+		 * ambiguous ("2001:db8::1:0:0:1" is the address) */
+		char br[TK_HOST_MAX + 3];
+
+		snprintf(br, sizeof(br), "[%s]", in);
+		if (tk_target_parse(br, 1, &t, &inner) < 0 || t.had_port) {
+			return tk_err_set(err, TK_USAGE, "options",
+			    "invalid --hostname '%s'", in);
+		}
+		snprintf(out, outlen, "%s", t.host);
+		return 0;
+	}
 	if (tk_target_parse(in, 1, &t, &inner) < 0 || t.had_port ||
 	    t.scheme[0] != '\0') {
 		return tk_err_set(err, TK_USAGE, "options",

@@ -736,6 +736,9 @@ tk_tls_alert_code(int desc, char *buf, size_t len)
 		snprintf(buf, len, "alert_%d", desc);
 		return buf;
 	}
+	if (strncmp(n, "GNUTLS_A_", 9) == 0) {
+		n += 9;   /* GnuTLS's enum name: the RFC's name follows */
+	}
 	for (i = 0; n[i] != '\0' && i + 1 < len; i++) {
 		buf[i] = (char)tolower((unsigned char)n[i]);
 	}

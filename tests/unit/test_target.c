@@ -305,6 +305,11 @@ static const struct {
 	{"::1", "::1"},
 	{"127.0.0.1", "127.0.0.1"},
 	{"2001:db8::1", "2001:db8::1"},
+	/* no port in --hostname: an address whose last group looks like
+	 * one is the address (x509-limbo's webpki::cn::ipv6-* cases) */
+	{"2001:db8::1:0:0:1", "2001:db8::1:0:0:1"},
+	{"2001:db8::8a2e:370:7334", "2001:db8::8a2e:370:7334"},
+	{"::1:443", "::1:443"},
 	{"host:443", NULL},
 	{"https://x", NULL},
 	{"x/y", NULL},

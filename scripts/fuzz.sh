@@ -19,22 +19,38 @@ if [ ${#targets[@]} -eq 0 ]; then
 	done
 fi
 mkdir -p build-fuzz/crashes
-status=0
-for t in "${targets[@]}"; do
+# one libFuzzer process is one core: run as many targets at once as there
+# are cores, each into its own log, and report in the targets' order
+jobs=$(nproc 2>/dev/null || echo 1)
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+run_one() {
+	local t=$1 scratch rc=0 runs out
 	scratch=$(mktemp -d)
-	seeds=tests/fuzz/corpus/$t
-	rc=0
 	out=$(build-fuzz/tests/fuzz/"$t" -max_total_time="$secs" \
 	    -max_len=65536 -artifact_prefix=build-fuzz/crashes/"$t"- \
-	    "$scratch" "$seeds" 2>&1) || rc=$?
+	    "$scratch" "tests/fuzz/corpus/$t" 2>&1) || rc=$?
+	rm -rf "$scratch"
 	runs=$(printf '%s\n' "$out" | sed -n 's/^Done \([0-9]*\) runs.*/\1/p')
 	if [ "$rc" -ne 0 ]; then
-		status=1
 		echo "$t: FAILED after ${runs:-?} executions"
 		printf '%s\n' "$out" | grep -v '^#' | tail -n 40
-	else
-		echo "$t: ${runs:-?} executions in ${secs}s, no crash"
+		return 1
 	fi
-	rm -rf "$scratch"
+	echo "$t: ${runs:-?} executions in ${secs}s, no crash"
+}
+
+for i in "${!targets[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n || true
+	done
+	run_one "${targets[$i]}" >"$logs/$i" 2>&1 &
+done
+wait
+status=0
+for i in "${!targets[@]}"; do
+	cat "$logs/$i"
+	grep -q ': no crash$' "$logs/$i" || status=1
 done
 exit $status

@@ -172,7 +172,7 @@ extensions(struct w *w, const struct tk_rawhello_conf *c)
 {
 	static const uint16_t v13[] = { 0x0304, 0x0303 };
 	const uint16_t *vers = c->versions;
-	size_t nvers = c->nversions, at, at2;
+	size_t nvers = c->nversions, block, at, at2;
 
 	if (c->version == 0x0304 && nvers == 0) {
 		vers = v13;
@@ -184,7 +184,7 @@ extensions(struct w *w, const struct tk_rawhello_conf *c)
 	    c->key_share_group == 0) {
 		return;
 	}
-	at = hold(w, 2);
+	block = hold(w, 2);
 	if (c->sni != NULL) {   /* RFC 6066 3 */
 		size_t n = strlen(c->sni);
 
@@ -213,20 +213,16 @@ extensions(struct w *w, const struct tk_rawhello_conf *c)
 	}
 	if (c->nalpn > 0) {   /* RFC 7301 3.1 */
 		put16(w, TK_RAWHELLO_EXT_ALPN);
+		at = hold(w, 2);
 		at2 = hold(w, 2);
-		put16(w, 0);
-		{
-			size_t lat = w->n - 2;
+		for (size_t i = 0; i < c->nalpn; i++) {
+			size_t n = strlen(c->alpn[i]);
 
-			for (size_t i = 0; i < c->nalpn; i++) {
-				size_t n = strlen(c->alpn[i]);
-
-				put8(w, (unsigned)n);
-				put(w, c->alpn[i], n);
-			}
-			patch(w, lat, 2);
+			put8(w, (unsigned)n);
+			put(w, c->alpn[i], n);
 		}
 		patch(w, at2, 2);
+		patch(w, at, 2);
 	}
 	if (c->etm) {
 		ext_empty(w, TK_RAWHELLO_EXT_ETM);
@@ -253,7 +249,7 @@ extensions(struct w *w, const struct tk_rawhello_conf *c)
 		put16(w, 1);
 		put8(w, 0);
 	}
-	patch(w, at, 2);
+	patch(w, block, 2);
 }
 
 int
@@ -466,13 +462,48 @@ sh_ext(struct tk_rawhello_reply *r, unsigned type, const unsigned char *d,
 	return NULL;
 }
 
+/* The extensions block of a ServerHello: what is wrong, or NULL. */
+static const char *
+sh_exts(struct tk_rawhello_reply *r, struct rd *rd, bool hrr)
+{
+	unsigned char seen[8192];   /* one bit per extension type */
+	const unsigned char *d;
+	unsigned total, type, elen;
+	const char *why;
+
+	r->has_exts = true;
+	if (!get16(rd, &total) || total != rd->n - rd->off) {
+		return "ServerHello extensions length does not match";
+	}
+	memset(seen, 0, sizeof(seen));
+	while (rd->off < rd->n) {
+		if (!get16(rd, &type) || !get16(rd, &elen) ||
+		    !getn(rd, elen, &d)) {
+			return "ServerHello extension cut short";
+		}
+		if (seen[type >> 3] & (1u << (type & 7))) {
+			return "ServerHello repeats an extension";
+		}
+		seen[type >> 3] |= (unsigned char)(1u << (type & 7));
+		if (r->nexts < TK_RAWHELLO_EXTS_MAX) {
+			r->exts[r->nexts++] = (uint16_t)type;
+		} else {
+			r->exts_cut = true;
+		}
+		why = sh_ext(r, type, d, elen, hrr);
+		if (why != NULL) {
+			return why;
+		}
+	}
+	return NULL;
+}
+
 static enum tk_rawhello_kind
 server_hello(struct tk_rawhello_reply *r, const unsigned char *p, size_t n)
 {
 	struct rd rd = { p, n, 0 };
 	const unsigned char *d;
-	unsigned v, sid, comp, total;
-	unsigned char seen[8192];   /* one bit per extension type */
+	unsigned v, sid, comp;
 	bool hrr;
 
 	if (!get16(&rd, &v) || !getn(&rd, 32, &d) || !get8(&rd, &sid)) {
@@ -503,33 +534,10 @@ server_hello(struct tk_rawhello_reply *r, const unsigned char *p, size_t n)
 		}
 	}
 	if (rd.off < rd.n) {
-		r->has_exts = true;
-		if (!get16(&rd, &total) || total != rd.n - rd.off) {
-			return bad(r, "ServerHello extensions length does not "
-			    "match");
-		}
-		memset(seen, 0, sizeof(seen));
-		while (rd.off < rd.n) {
-			unsigned type, elen;
-			const char *why;
+		const char *why = sh_exts(r, &rd, hrr);
 
-			if (!get16(&rd, &type) || !get16(&rd, &elen) ||
-			    !getn(&rd, elen, &d)) {
-				return bad(r, "ServerHello extension cut short");
-			}
-			if (seen[type >> 3] & (1u << (type & 7))) {
-				return bad(r, "ServerHello repeats an extension");
-			}
-			seen[type >> 3] |= (unsigned char)(1u << (type & 7));
-			if (r->nexts < TK_RAWHELLO_EXTS_MAX) {
-				r->exts[r->nexts++] = (uint16_t)type;
-			} else {
-				r->exts_cut = true;
-			}
-			why = sh_ext(r, type, d, elen, hrr);
-			if (why != NULL) {
-				return bad(r, why);
-			}
+		if (why != NULL) {
+			return bad(r, why);
 		}
 	}
 	r->kind = hrr ? TK_RAWHELLO_HRR : TK_RAWHELLO_SERVER_HELLO;

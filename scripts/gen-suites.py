@@ -4,6 +4,8 @@ scripts/suites-iana.txt (the IANA "TLS Cipher Suites" registry): each
 suite's properties are read off its IANA name, which spells them out
 (TLS_<kx>_<auth>_WITH_<cipher>_<mac>; TLS 1.3 suites: TLS_<aead>_<hash>).
 Run it after editing the list; tests/unit/test_suites.c checks the result.
+With --check it writes nothing and exits 1 when lib/suites_iana.inc is not
+what the list makes (a unit test runs that).
 """
 import os
 import re
@@ -145,8 +147,16 @@ def main():
         out.append('{ 0x%04X, "%s",\n    TK_SUITES_KX_%s, TK_SUITES_AUTH_%s, '
                    'TK_SUITES_ENC_%s, %d,\n    TK_SUITES_MAC_%s, 0x%04X, %s },'
                    % (code, name, kx, auth, enc, bits, mac, minv, fl))
-    with open(os.path.join(top, 'lib', 'suites_iana.inc'), 'w') as f:
-        f.write('\n'.join(out) + '\n')
+    text = '\n'.join(out) + '\n'
+    inc = os.path.join(top, 'lib', 'suites_iana.inc')
+    if sys.argv[1:] == ['--check']:
+        with open(inc) as f:
+            if f.read() != text:
+                sys.exit('lib/suites_iana.inc is stale: run '
+                         'scripts/gen-suites.py')
+        return
+    with open(inc, 'w') as f:
+        f.write(text)
 
 
 main()

@@ -372,7 +372,8 @@ whole_and_prefixes(const char *name, const unsigned char *v, size_t n,
 		}
 	}
 	EXPECT_EQ_INT(tk_rawhello_parse(&p, v, r->used), k);
-	EXPECT_TRUE(memcmp(&p.suite, &r->suite, sizeof(p.suite)) == 0);
+	EXPECT_EQ_INT(p.suite, r->suite);
+	EXPECT_EQ_SIZE(p.used, r->used);
 }
 
 static void

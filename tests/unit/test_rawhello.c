@@ -425,8 +425,8 @@ test_real(void)
 	EXPECT_EQ_INT(r.suite, 0xC02F);
 	EXPECT_EQ_SIZE(r.alpn_len, 8);
 	EXPECT_TRUE(memcmp(r.alpn, "http/1.1", 8) == 0);
-	/* GnuTLS 3.7 sets the downgrade sentinel: it could do TLS 1.3 */
-	EXPECT_TRUE(r.downgrade == 0 || r.downgrade == 0x0303);
+	/* TLS 1.3 disabled: no downgrade sentinel (RFC 8446 4.1.3) */
+	EXPECT_EQ_INT(r.downgrade, 0);
 
 	whole_and_prefixes("gnutls TLS 1.3", v_gnutls_tls13,
 	    sizeof(v_gnutls_tls13), &r);

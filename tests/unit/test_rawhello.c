@@ -397,6 +397,14 @@ test_real(void)
 	/* the same record carries Certificate and more after it */
 	EXPECT_TRUE(r.used < sizeof(v_oss_tls12));
 
+	whole_and_prefixes("openssl TLS 1.2 of a TLS 1.3 server",
+	    v_oss_tls12_on13, sizeof(v_oss_tls12_on13), &r);
+	EXPECT_EQ_INT(r.kind, TK_RAWHELLO_SERVER_HELLO);
+	EXPECT_EQ_INT(r.version, 0x0303);
+	EXPECT_EQ_INT(r.downgrade, 0x0303);
+	/* the ServerHello fills its record; a Certificate record follows */
+	EXPECT_EQ_SIZE(r.used, 5 + 0x41);
+
 	whole_and_prefixes("openssl TLS 1.3", v_oss_tls13,
 	    sizeof(v_oss_tls13), &r);
 	EXPECT_EQ_INT(r.kind, TK_RAWHELLO_SERVER_HELLO);

@@ -19,6 +19,7 @@
 
 /* One started target: the runner's header, then the tool's bytes. */
 struct rjob {
+	struct tk_runner *rn;   /* tk_runner_done() needs only the job */
 	bool done;
 	bool emitted;           /* unordered: already handed over */
 	alignas(max_align_t) unsigned char data[];
@@ -365,6 +366,7 @@ pump(struct tk_runner *rn)
 			rn->nomem = true;
 			continue;
 		}
+		j->rn = rn;
 		rn->ring[(rn->head + rn->inflight) % rn->c.window] = j;
 		rn->inflight++;
 		rn->running++;
@@ -379,10 +381,11 @@ pump(struct tk_runner *rn)
 }
 
 void
-tk_runner_done(struct tk_runner *rn, void *job)
+tk_runner_done(void *job)
 {
 	struct rjob *j = (struct rjob *)((unsigned char *)job -
 	    offsetof(struct rjob, data));
+	struct tk_runner *rn = j->rn;
 
 	j->done = true;
 	rn->running--;

@@ -84,9 +84,10 @@ int tk_runner_run(struct tk_runner *rn, struct tk_loop *loop,
 /*
  * The target of job is finished: emits every target that may now be
  * emitted, in order, and starts more.  Safe from the start callback and
- * from any loop callback.
+ * from any loop callback.  Its type is a pipeline's done callback's, so
+ * a tool passes it with the job as its argument.
  */
-void tk_runner_done(struct tk_runner *rn, void *job);
+void tk_runner_done(void *job);
 
 /* The worst class emit returned so far (TK_OK when none). */
 enum tk_class tk_runner_worst(const struct tk_runner *rn);

@@ -31,16 +31,7 @@ struct app {
 /* One target of the runner. */
 struct job {
 	struct tk_alpntarget at;
-	struct app *app;
 };
-
-static void
-job_done(void *arg)
-{
-	struct job *j = arg;
-
-	tk_runner_done(j->app->rn, j);
-}
 
 /* The runner starts a target. */
 static void
@@ -49,8 +40,7 @@ start_job(void *arg, void *p, const char *text)
 	struct app *a = arg;
 	struct job *j = p;
 
-	j->app = a;
-	tk_alpntarget_start(&j->at, &a->ac, text, job_done, j);
+	tk_alpntarget_start(&j->at, &a->ac, text, tk_runner_done, j);
 }
 
 /* The runner hands a finished target over, in input order. */

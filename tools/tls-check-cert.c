@@ -20,12 +20,9 @@
 
 #define TOOL "tls-check-cert"
 
-struct app;
-
 /* One target of the runner. */
 struct job {
 	struct tk_checktarget ct;
-	struct app *app;
 };
 
 struct app {
@@ -158,14 +155,6 @@ emit_check(struct app *a, struct tk_check *c)
 	return c->r.cls;
 }
 
-static void
-job_done(void *arg)
-{
-	struct job *job = arg;
-
-	tk_runner_done(job->app->rn, job);
-}
-
 /* The runner starts a target. */
 static void
 start_job(void *arg, void *p, const char *text)
@@ -173,8 +162,7 @@ start_job(void *arg, void *p, const char *text)
 	struct app *a = arg;
 	struct job *job = p;
 
-	job->app = a;
-	tk_checktarget_start(&job->ct, &a->cc, text, job_done, job);
+	tk_checktarget_start(&job->ct, &a->cc, text, tk_runner_done, job);
 }
 
 /* The runner hands a finished target over, in input order. */

@@ -101,7 +101,7 @@ on_relay_end(void *arg, const struct tk_err *e)
 		r->cls = e->cls;
 		tk_report_error_line(TOOL, r->target, e, stderr);
 	}
-	tk_runner_done(job->app->rn, job);
+	tk_runner_done(job);
 }
 
 /* The target's pipeline ended: --relay goes on over the session. */
@@ -123,7 +123,7 @@ job_done(void *arg)
 	if (c != NULL) {
 		tk_tls_bye(tk_conn_tls(c), false);
 	}
-	tk_runner_done(a->rn, job);
+	tk_runner_done(job);
 }
 
 /* The runner starts a target. */

@@ -48,7 +48,7 @@ finish(struct fjob *j)
 {
 	j->f->running--;
 	j->f->ndone++;
-	tk_runner_done(j->f->rn, j);
+	tk_runner_done(j);
 }
 
 static void

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "connect.h"
-#include "escape.h"
 #include "starttls.h"
 #include "stream.h"
 #include "verify.h"
@@ -270,8 +269,11 @@ start_handshake(struct tk_conn *c)
 /*
  * A handshake that failed because the server spoke plaintext (a STARTTLS
  * port without --starttls, an HTTP port): say what it said, its first
- * line escaped and bounded, and what the port looks like.  Leaves e as it
- * is when the server's first bytes are not text.
+ * line bounded, and what the port looks like.  The line goes into the
+ * message as the server sent it (tk_starttls_guess() let no control byte
+ * through): the renderers escape a message, text and JSON each its own
+ * way, so escaping it here too would show a backslash twice.  Leaves e as
+ * it is when the server's first bytes are not text.
  */
 static void
 plaintext_answer(struct tk_conn *c, struct tk_err *e)
@@ -279,7 +281,7 @@ plaintext_answer(struct tk_conn *c, struct tk_err *e)
 	const unsigned char *buf;
 	size_t len = tk_tls_first_bytes(c->tls, &buf);
 	const char *proto = tk_starttls_guess(buf, len);
-	char line[PLAIN_LINE_MAX * 4 + 1];
+	char line[PLAIN_LINE_MAX + 1];
 	size_t n = 0;
 
 	if (proto == NULL || c->conf.starttls != NULL) {
@@ -289,7 +291,8 @@ plaintext_answer(struct tk_conn *c, struct tk_err *e)
 	    buf[n] != '\n') {
 		n++;
 	}
-	tk_escape((const char *)buf, n, line, sizeof(line));
+	memcpy(line, buf, n);
+	line[n] = '\0';
 	if (tk_starttls_known(proto)) {
 		tk_err_reset(e, e->cls, "handshake", "the server answered in "
 		    "plaintext ('%s%s'), not TLS: --starttls %s?", line,

@@ -36,6 +36,20 @@ load lib
 	assert_regex "$stderr" "the server answered in plaintext \('\+OK[^']*'\), not TLS: --starttls pop3\?\$"
 }
 
+@test "a plaintext greeting with a backslash and an invalid byte is escaped once, in text and JSON" {
+	local want="handshake: the server answered in plaintext ('220 café \\xFF a\\\\b ESMTP'), not TLS: --starttls smtp?"
+	local rep=$'\xef\xbf\xbd'   # U+FFFD
+
+	tk_start_server odd "$TK_PYTHON" \
+	    "$BATS_TEST_DIRNAME/peers/starttls_hostile.py" --mode odd-greeting
+	run -4 --separate-stderr tk_check "localhost:$PORT"
+	assert_equal "$stderr" "tls-check-cert: localhost:$PORT: $want"
+	# JSON: the invalid byte is U+FFFD, the backslash one JSON escape
+	run -4 --separate-stderr tk_check --json "localhost:$PORT"
+	assert_equal "$(jq -r .error.message <<<"$output")" \
+	    "the server answered in plaintext ('220 café $rep a\\b ESMTP'), not TLS: --starttls smtp?"
+}
+
 @test "STARTTLS on a port that speaks TLS directly: the alert is recognised, the advice given" {
 	local p
 

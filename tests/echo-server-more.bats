@@ -182,6 +182,27 @@ load lib
 	tk_jqx '.error.message | test("server name .?_dmarc.example.? .*illegal_parameter")' "$CONN"
 }
 
+@test "a refused server name with a control byte is escaped once: \\x1B in text, \\u001b in JSON" {
+	local esc=$'\x1b'
+
+	tk_start_echo ctlsni
+	run bash -c "timeout 20 openssl s_client -connect 127.0.0.1:$PORT \
+	    -servername 'a${esc}b.example' </dev/null 2>&1"
+	tk_wait_for "$SERVER_PID" "the connection line" \
+	    tk_file_has "$SERVER_ERR" 'illegal_parameter$'
+	run -0 grep 'illegal_parameter$' "$SERVER_ERR"
+	[[ $output == *" sni=a\\x1Bb.example "* ]] || fail "sni: $output"
+	[[ $output == *"server name 'a\\x1Bb.example' (only"* ]] ||
+	    fail "the message escapes the name once: $output"
+
+	tk_start_echo ctlsni-json --json
+	run bash -c "timeout 20 openssl s_client -connect 127.0.0.1:$PORT \
+	    -servername 'a${esc}b.example' </dev/null 2>&1"
+	tk_conn_log ctlsni-json 1
+	tk_jqx '.client_hello.sni == "a\u001bb.example"' "$CONN"
+	tk_jqx '.error.message | contains("server name '"'"'a\u001bb.example'"'"' (only")' "$CONN"
+}
+
 # --- the --starttls choices ------------------------------------------------------
 
 @test "--help, the man page and the completions offer only the server's --starttls protocols" {

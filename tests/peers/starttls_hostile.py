@@ -32,6 +32,9 @@ names another protocol.  Modes:
   trickle-handshake    220 to STARTTLS, then a TLS record header and one
                        byte every 0.25 s: the handshake never completes
   silent-after-tls     TLS, then EHLO inside it never answered
+  odd-greeting         an SMTP greeting with UTF-8, an invalid byte and a
+                       backslash ("220 caf\xc3\xa9 \xff a\\b ESMTP"), then
+                       silence (a client that forgot --starttls quotes it)
 
 Every read is bounded (IDLE seconds without a byte ends a connection);
 the endless modes end when the client goes.
@@ -354,6 +357,11 @@ def ldap_refused(p, ctx):
     p.recv()  # until the client closes
 
 
+def odd_greeting(p, ctx):
+    p.send(raw=b"220 caf\xc3\xa9 \xff a\\b ESMTP\r\n")
+    p.line()  # hold the connection until the client goes
+
+
 HANDLERS = {
     "good": smtp_good,
     "not-advertised": smtp_not_advertised,
@@ -372,6 +380,7 @@ HANDLERS = {
     "inject-plaintext": inject_plaintext,
     "injection-vulnerable": lambda p, ctx: smtp_good(p, ctx, True),
     "never-handshakes": never_handshakes,
+    "odd-greeting": odd_greeting,
 }
 
 

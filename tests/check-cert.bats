@@ -717,6 +717,13 @@ three_servers() {
 	assert_output "TLS UNKNOWN - --crit-days 9 is above --warn-days 5"
 }
 
+@test "--nagios with a --save-chain that cannot be written: TLS UNKNOWN, exit 3" {
+	run -3 --separate-stderr tk_check --nagios --ca "$TK_CA" \
+	    --file "$TESTDATA/localhost-rsa-chain.pem" \
+	    --save-chain "$BATS_TEST_TMPDIR/no/such/dir/chain.pem"
+	assert_output "TLS UNKNOWN - cannot write '$BATS_TEST_TMPDIR/no/such/dir/chain.pem': No such file or directory"
+}
+
 @test "--nagios -w/-c: thresholds in range syntax; several targets: one label each" {
 	tk_start_echo good
 	run -0 --separate-stderr tk_check --nagios -w 20 -c 5 "localhost:$PORT"

@@ -37,6 +37,7 @@ struct app {
 	bool color;
 	struct tk_checktarget file;   /* --file */
 	enum tk_class save_cls;       /* --save-chain failed: USAGE */
+	struct tk_err save_err;       /* and why */
 };
 
 /* The runner's check of one target: it parses, and its dialogue is known */
@@ -147,6 +148,7 @@ emit_check(struct app *a, struct tk_check *c)
 	    tk_served_save(&c->served, a->t.s.save_chain, &e) < 0) {
 		tk_report_error_line(TOOL, NULL, &e, stderr);
 		a->save_cls = TK_USAGE;
+		a->save_err = e;
 	}
 	tk_tally_add(&a->tally, c->r.cls);
 	if (a->t.s.nagios && tk_nagios_add(&a->nagios, &c->r) < 0) {
@@ -355,6 +357,11 @@ main(int argc, char **argv)
 			printf("TLS UNKNOWN - %s\n", e.msg);
 		}
 		code = a.t.s.nagios ? 3 : tk_err_exit_code(e.cls);
+	} else if (a.t.s.nagios && a.save_cls != TK_OK) {
+		/* the chain was checked but not saved as asked: UNKNOWN,
+		 * as any other local failure (the plugin guidelines) */
+		printf("TLS UNKNOWN - %s\n", a.save_err.msg);
+		code = 3;
 	} else if (a.t.s.nagios) {
 		code = tk_nagios_print(&a.nagios, a.t.co.warn_days,
 		    a.t.co.crit_days, stdout);

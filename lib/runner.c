@@ -168,10 +168,12 @@ tidy(struct tk_runner *rn, struct tk_err *err)
 
 		lineno++;
 		*eol = '\0';
+		/* a NUL would split the line into a checked target and
+		 * text the run would take as one more, never checked */
 		if (memchr(p, TK_TARGET_LABEL_SEP[0], (size_t)(eol - p)) !=
-		    NULL) {
+		    NULL || memchr(p, '\0', (size_t)(eol - p)) != NULL) {
 			return tk_err_set(err, TK_USAGE, "targets",
-			    "control character in %s line %zu",
+			    "a NUL or 0x1f byte in %s line %zu",
 			    strcmp(rn->c.file, "-") == 0 ? "stdin" :
 			    "targets file", lineno);
 		}

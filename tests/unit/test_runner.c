@@ -367,6 +367,32 @@ test_file(void)
 		}
 	}
 
+	TK_CASE("a NUL byte in a line is refused, not a second target");
+	{
+		char p3[] = "/tmp/test_runner.XXXXXX";
+		static const char t3[] = "5:0\0" "6:0 # x\0y\n";
+		int fd3 = mkstemp(p3);
+
+		EXPECT_TRUE(fd3 >= 0);
+		if (fd3 >= 0) {
+			EXPECT_EQ_INT(write(fd3, t3, sizeof(t3) - 1),
+			    (int)sizeof(t3) - 1);
+			close(fd3);
+			memset(&f, 0, sizeof(f));
+			conf_init(&c, &f, 2, 0);
+			c.file = p3;
+			tk_err_clear(&err);
+			f.rn = tk_runner_new(&c, &err);
+			EXPECT_TRUE(f.rn == NULL);
+			EXPECT_EQ_INT(err.cls, TK_USAGE);
+			EXPECT_TRUE(strstr(err.msg, "line 1") != NULL);
+			EXPECT_EQ_SIZE(f.nstarted, 0);
+			tk_runner_free(f.rn);
+			f.rn = NULL;
+			unlink(p3);
+		}
+	}
+
 	TK_CASE("--shard: the parts partition the targets");
 	{
 		size_t total = 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codes.h"
 #include "escape.h"
 #include "starttls.h"
 #include "target.h"
@@ -193,9 +194,34 @@ tk_result_finding_step(const struct tk_finding *f)
 	return strncmp(f->code, "starttls-", 9) == 0 ? "starttls" : "verify";
 }
 
+/*
+ * Whether a finding counts against the server: under --insecure (the
+ * verdict skipped) the chain's do not, only the dialogue's
+ * (man/tlskit.7, VERDICTS: SKIPPED).
+ */
+static bool
+held(const struct tk_result *r, const struct tk_finding *f)
+{
+	const struct tk_code *c;
+
+	if (r->verdict.status != TK_VERIFY_SKIPPED) {
+		return true;
+	}
+	c = tk_code_find(f->code);
+	return c != NULL && c->group == TK_GROUP_STARTTLS;
+}
+
 const struct tk_finding *
 tk_result_main_finding(const struct tk_result *r)
 {
+	/* a failure held against the server first: under --insecure the
+	 * chain's would name a failure that is not the verdict's */
+	for (size_t i = 0; i < r->findings.n; i++) {
+		if (r->findings.f[i].sev == TK_SEV_FAIL &&
+		    held(r, &r->findings.f[i])) {
+			return &r->findings.f[i];
+		}
+	}
 	for (size_t i = 0; i < r->findings.n; i++) {
 		if (r->findings.f[i].sev == TK_SEV_FAIL) {
 			return &r->findings.f[i];

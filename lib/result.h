@@ -150,7 +150,11 @@ void tk_result_starttls_findings(struct tk_result *r);
 /* The step a finding belongs to: "starttls" or "verify". */
 const char *tk_result_finding_step(const struct tk_finding *f);
 
-/* The finding that explains the outcome best (first FAIL, then WARN). */
+/*
+ * The finding that explains the outcome best: the first FAIL held against
+ * the server (under --insecure only a STARTTLS one is), then the first
+ * FAIL, then the first WARN; NULL when there is none.
+ */
 const struct tk_finding *tk_result_main_finding(const struct tk_result *r);
 
 /*

@@ -338,3 +338,14 @@ check_cert_error() {
 	starttls 1 4000 --check-injection --proto smtp "127.0.0.1:$PORT"
 	one_error tls-starttls '[a-z-]+' 'CVE-2011-0411|injection'
 }
+
+@test "injection-vulnerable with --insecure and a failing chain: FAIL names the injection, not the chain" {
+	scripted injection-vulnerable
+	# --at: the chain has expired then, which --insecure does not hold
+	# against the server; the injection is held
+	starttls 1 4000 --insecure --at 2200-01-01 --check-injection \
+	    --proto smtp "127.0.0.1:$PORT"
+	[[ ${lines[0]} == "FAIL    127.0.0.1:$PORT: starttls-command-injection: "* ]] ||
+	    fail "the verdict line: ${lines[0]}"
+	one_error tls-starttls starttls 'CVE-2011-0411'
+}

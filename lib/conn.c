@@ -479,9 +479,10 @@ drive_injection(struct tk_conn *c)
 		return;   /* the stream calls back */
 	}
 	if (n > 0) {
-		size_t l = strcspn(buf, "\r\n");
+		size_t l;
 
-		buf[n] = '\0';
+		buf[n] = '\0';   /* before strcspn() reads up to a NUL */
+		l = strcspn(buf, "\r\n");
 		in->vulnerable = true;
 		snprintf(in->evidence, sizeof(in->evidence), "%.*s",
 		    (int)(l < sizeof(in->evidence) ? l :

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "codes.h"
-#include "escape.h"
 #include "starttls.h"
 #include "target.h"
 
@@ -177,14 +176,12 @@ tk_result_starttls_findings(struct tk_result *r)
 		    r->injected_bytes);
 	}
 	if (r->injection.vulnerable) {
-		char esc[256];
-
-		tk_escape(r->injection.evidence, strlen(r->injection.evidence),
-		    esc, sizeof(esc));
+		/* the peer's bytes as they came: the renderers escape a
+		 * finding's message, text and JSON each its own way */
 		tk_findings_add(&r->findings, "starttls-command-injection",
 		    TK_SEV_FAIL, "the server answered inside TLS a command "
 		    "sent in plaintext with STARTTLS ('%s'): CVE-2011-0411 "
-		    "command injection", esc);
+		    "command injection", r->injection.evidence);
 	}
 }
 

@@ -339,6 +339,19 @@ check_cert_error() {
 	one_error tls-starttls '[a-z-]+' 'CVE-2011-0411|injection'
 }
 
+@test "injection answer with a backslash and an ESC: the finding quotes it escaped once in text, as \\u001b in JSON" {
+	local esc=$'\x1b'
+
+	scripted injection-odd
+	starttls 1 4000 --check-injection --proto smtp "127.0.0.1:$PORT"
+	[[ $output == *"('250 a\\\\b \\x1B[2J ok'): CVE-2011-0411"* ]] ||
+	    fail "text: $output"
+	starttls 1 4000 --json --check-injection --proto smtp "127.0.0.1:$PORT"
+	jq_ok '.findings[] | select(.code == "starttls-command-injection")
+	    | .message | contains($want)' \
+	    --arg want "('250 a\\b ${esc}[2J ok')"
+}
+
 @test "injection-vulnerable with --insecure and a failing chain: FAIL names the injection, not the chain" {
 	scripted injection-vulnerable
 	# --at: the chain has expired then, which --insecure does not hold

@@ -32,6 +32,8 @@ names another protocol.  Modes:
   trickle-handshake    220 to STARTTLS, then a TLS record header and one
                        byte every 0.25 s: the handshake never completes
   silent-after-tls     TLS, then EHLO inside it never answered
+  injection-odd        injection-vulnerable, but the first answer inside
+                       TLS carries a backslash and an ESC byte
   odd-greeting         an SMTP greeting with UTF-8, an invalid byte and a
                        backslash ("220 caf\xc3\xa9 \xff a\\b ESMTP"), then
                        silence (a client that forgot --starttls quotes it)
@@ -357,6 +359,14 @@ def ldap_refused(p, ctx):
     p.recv()  # until the client closes
 
 
+def injection_odd(p, ctx):
+    smtp_until_starttls(p)
+    p.send("220 2.0.0 Ready to start TLS")
+    p.starttls(ctx)
+    p.send(raw=b"250 a\\b \x1b[2J ok\r\n")
+    p.line()  # hold the connection until the client goes
+
+
 def odd_greeting(p, ctx):
     p.send(raw=b"220 caf\xc3\xa9 \xff a\\b ESMTP\r\n")
     p.line()  # hold the connection until the client goes
@@ -380,6 +390,7 @@ HANDLERS = {
     "inject-plaintext": inject_plaintext,
     "injection-vulnerable": lambda p, ctx: smtp_good(p, ctx, True),
     "never-handshakes": never_handshakes,
+    "injection-odd": injection_odd,
     "odd-greeting": odd_greeting,
 }
 

@@ -202,3 +202,12 @@ st() {
 		assert_equal "$(grep -c "^tls-[a-z-]*: $t: $msg" <<<"$output")" 1
 	done
 }
+
+@test "tls-alpn-probe on a terminal: a chain that fails verification is said once (its probe lines cannot say it)" {
+	on_tty "$TK_PROBE --ca $TK_CA --hostname wrong.example 127.0.0.1:$PLAIN_PORT"
+	assert_equal "$status" 1
+	assert_equal "$(count "name-mismatch")" 1
+	# a probe error its line quotes stays once
+	on_tty "$TK_PROBE --ca $TK_CA 127.0.0.1:$CLOSED_PORT"
+	assert_equal "$(count "connect: cannot connect to")" 1
+}

@@ -43,6 +43,37 @@ start_job(void *arg, void *p, const char *text)
 	tk_alpntarget_start(&j->at, &a->ac, text, tk_runner_done, j);
 }
 
+/*
+ * Whether stdout's text already says why the target failed: a probe line
+ * it printed quotes this error or the refusal, or the expect line says
+ * "not met".  Otherwise (a chain that failed verification, no handshake
+ * completed) only the stderr line says it, on a terminal too.
+ */
+static bool
+why_in_text(const struct tk_alpntarget *at, const struct tk_err *why,
+    bool brief)
+{
+	const struct tk_alpn_probe *m = at->main;
+
+	if (why->step != NULL && strcmp(why->step, "expect") == 0) {
+		return true;
+	}
+	if (m != NULL && (m->out == TK_ALPN_REFUSED ||
+	    ((m->out == TK_ALPN_ERROR || m->out == TK_ALPN_PENDING) &&
+	    strcmp(m->r.err.msg, why->msg) == 0))) {
+		return true;
+	}
+	for (size_t i = 0; !brief && i < at->neach; i++) {
+		const struct tk_alpn_probe *p = each(at, i);
+
+		if (p->out == TK_ALPN_ERROR &&
+		    strcmp(p->r.err.msg, why->msg) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The runner hands a finished target over, in input order. */
 static enum tk_class
 emit_job(void *arg, void *p)
@@ -68,9 +99,11 @@ emit_job(void *arg, void *p)
 	if (!a->t.s.json && !a->t.s.quiet && p0 != NULL) {
 		tk_report_warnings(TOOL, &p0->r, stderr);
 	}
-	/* -q keeps errors; on a terminal the result line said it once */
+	/* -q keeps errors; on a terminal the result lines said it once,
+	 * unless they could not */
 	if (tk_err_is_set(&why) && (at->ap == NULL ||
-	    tk_tool_stderr_copy(&a->t))) {
+	    tk_tool_stderr_copy(&a->t) || !why_in_text(at, &why,
+	    a->ntargets > 1 && !a->t.s.verbose))) {
 		tk_report_error_line(TOOL, at->text, &why, stderr);
 	}
 	tk_tally_add(&a->tally, cls);

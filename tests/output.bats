@@ -127,6 +127,17 @@ st() {
 	assert_equal "$stderr" ''
 }
 
+@test "--insecure says so on stderr in tls-alpn-probe and tls-starttls as in tls-echo-client; -q keeps it quiet" {
+	run -0 --separate-stderr tk_probe --insecure "localhost:$PLAIN_PORT"
+	assert_equal "$stderr" "tls-alpn-probe: localhost:$PLAIN_PORT: warning: certificate not verified (--insecure)"
+	run -0 --separate-stderr st --insecure "smtp://localhost:$SMTP_PORT"
+	assert_equal "$stderr" "tls-starttls: smtp://localhost:$SMTP_PORT: warning: certificate not verified (--insecure)"
+	run -0 --separate-stderr tk_probe -q --insecure "localhost:$PLAIN_PORT"
+	assert_equal "$stderr" ''
+	run -0 --separate-stderr st -q --insecure "smtp://localhost:$SMTP_PORT"
+	assert_equal "$stderr" ''
+}
+
 @test "-q, tls-echo-server: the ready line on stdout, no record of a clean connection" {
 	run -0 --separate-stderr tk_client --ca "$TK_CA" --message q \
 	    "localhost:$PLAIN_PORT"

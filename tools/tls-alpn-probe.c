@@ -99,6 +99,15 @@ emit_job(void *arg, void *p)
 	if (!a->t.s.json && !a->t.s.quiet && p0 != NULL) {
 		tk_report_warnings(TOOL, &p0->r, stderr);
 	}
+	if (!a->t.s.quiet && p0 != NULL &&
+	    p0->r.verdict.status == TK_VERIFY_SKIPPED) {
+		/* --insecure says so on stderr, as tls-echo-client does */
+		char esc[600];
+
+		tk_escape(at->text, strlen(at->text), esc, sizeof(esc));
+		fprintf(stderr, "%s: %s: warning: certificate not verified "
+		    "(--insecure)\n", TOOL, esc);
+	}
 	/* -q keeps errors; on a terminal the result lines said it once,
 	 * unless they could not */
 	if (tk_err_is_set(&why) && (at->ap == NULL ||

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "relay.h"
 #include "report.h"
 #include "runner.h"
@@ -82,6 +83,14 @@ print_report(struct app *a, struct tk_result *r)
 		tk_report_text_check(r, brief, a->color, out);
 	}
 	fflush(out);
+	if (r->verdict.status == TK_VERIFY_SKIPPED && !a->t.s.quiet) {
+		/* --insecure says so on stderr, as tls-echo-client does */
+		char esc[600];
+
+		tk_escape(r->target, strlen(r->target), esc, sizeof(esc));
+		fprintf(stderr, "%s: %s: warning: certificate not verified "
+		    "(--insecure)\n", TOOL, esc);
+	}
 	/* -q keeps errors; on a terminal the verdict line said it once
 	 * (--relay: the report is on stderr itself) */
 	if (tk_err_is_set(&r->err) && !a->t.s.relay &&

@@ -219,9 +219,99 @@ is_pkcs12(const gnutls_datum_t *data)
 	return yes;
 }
 
+/* Certificates of a PKCS#7 put in path order at most (quadratic work). */
+#define PATH_ORDER_MAX 256
+
+static bool
+same_name(const gnutls_datum_t *a, const gnutls_datum_t *b)
+{
+	return a->size == b->size && a->size > 0 &&
+	    memcmp(a->data, b->data, a->size) == 0;
+}
+
+/* Moves element from to index to (to < from), the ones between one on. */
+static void
+move_to(gnutls_x509_crt_t *l, gnutls_datum_t *sub, gnutls_datum_t *iss,
+    unsigned from, unsigned to)
+{
+	gnutls_x509_crt_t c = l[from];
+	gnutls_datum_t s = sub[from], i = iss[from];
+
+	memmove(l + to + 1, l + to, (from - to) * sizeof(*l));
+	memmove(sub + to + 1, sub + to, (from - to) * sizeof(*sub));
+	memmove(iss + to + 1, iss + to, (from - to) * sizeof(*iss));
+	l[to] = c;
+	sub[to] = s;
+	iss[to] = i;
+}
+
+/*
+ * A PKCS#7 holds its certificates as a SET (RFC 5652 5.1): their order is
+ * the encoder's (DER sorts a SET OF; Windows and many CAs export the root
+ * first), not the chain's.  So put them in path order: the leaf (the
+ * first certificate that issued none of the others) first, then each
+ * one's issuer by name, then the rest as they came.  Names compare as
+ * bytes here; the path builder judges the result.  Without a leaf (every
+ * certificate issued another) or past PATH_ORDER_MAX, the order is kept.
+ */
+static void
+path_order(gnutls_x509_crt_t *l, unsigned n)
+{
+	gnutls_datum_t sub[PATH_ORDER_MAX], iss[PATH_ORDER_MAX];
+	unsigned got = 0, leaf = n;
+
+	if (n < 2 || n > PATH_ORDER_MAX) {
+		return;
+	}
+	for (; got < n; got++) {
+		sub[got] = (gnutls_datum_t){NULL, 0};
+		iss[got] = (gnutls_datum_t){NULL, 0};
+		if (gnutls_x509_crt_get_raw_dn(l[got], &sub[got]) < 0 ||
+		    gnutls_x509_crt_get_raw_issuer_dn(l[got], &iss[got]) < 0) {
+			got++;
+			goto out;
+		}
+	}
+	for (unsigned i = 0; i < n && leaf == n; i++) {
+		bool issued = false;
+
+		for (unsigned j = 0; j < n && !issued; j++) {
+			issued = j != i && same_name(&sub[i], &iss[j]);
+		}
+		if (!issued) {
+			leaf = i;
+		}
+	}
+	if (leaf == n) {
+		goto out;
+	}
+	if (leaf > 0) {
+		move_to(l, sub, iss, leaf, 0);
+	}
+	for (unsigned k = 0; k + 1 < n && !same_name(&sub[k], &iss[k]);
+	     k++) {
+		unsigned j = k + 1;
+
+		while (j < n && !same_name(&sub[j], &iss[k])) {
+			j++;
+		}
+		if (j == n) {
+			break;
+		}
+		if (j > k + 1) {
+			move_to(l, sub, iss, j, k + 1);
+		}
+	}
+out:
+	for (unsigned i = 0; i < got; i++) {
+		gnutls_free(sub[i].data);
+		gnutls_free(iss[i].data);
+	}
+}
+
 /*
  * The certificates of a PKCS#7 SignedData (RFC 2315, a "certs-only" .p7b
- * or .p7c as openssl crl2pkcs7 makes it), in the order it holds them.
+ * or .p7c as openssl crl2pkcs7 makes it), in path order (path_order()).
  * 1: not a PKCS#7 (try as certificates); 0: *list and *n are set; -1
  * with err.
  */
@@ -278,6 +368,7 @@ load_pkcs7(const gnutls_datum_t *data, gnutls_x509_crt_fmt_t fmt,
 		}
 	}
 	gnutls_pkcs7_deinit(p7);
+	path_order(*list, *n);
 	return 0;
 }
 

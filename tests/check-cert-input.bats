@@ -128,7 +128,7 @@ load lib
 
 # --- PKCS#7 and PKCS#12 ------------------------------------------------
 
-@test "--file reads a certs-only PKCS#7 (PEM and DER) as the chain, in its order" {
+@test "--file reads a certs-only PKCS#7 (PEM and DER) as the chain, put in path order (a SET has none)" {
 	local f
 
 	for f in localhost-rsa-chain.p7b localhost-rsa-chain.p7c; do
@@ -137,15 +137,19 @@ load lib
 		tk_jqx '.verdict == "ok" and (.chain | length) == 2 and
 		    .chain[0].subject == "CN=localhost"' "$output"
 	done
-	# packed intermediate first: judged as served, reversed
-	openssl x509 -in "$TESTDATA/intermediate.crt" >"$BATS_TEST_TMPDIR/rev.pem"
+	# packed root first, as Windows and many CAs export a .p7b: the
+	# leaf is found and leads, the path follows (RFC 5652 5.1: a SET)
+	openssl x509 -in "$TK_CA" >"$BATS_TEST_TMPDIR/rev.pem"
+	openssl x509 -in "$TESTDATA/intermediate.crt" >>"$BATS_TEST_TMPDIR/rev.pem"
 	openssl x509 -in "$TESTDATA/localhost-rsa.crt" >>"$BATS_TEST_TMPDIR/rev.pem"
 	openssl crl2pkcs7 -nocrl -certfile "$BATS_TEST_TMPDIR/rev.pem" \
 	    -out "$BATS_TEST_TMPDIR/rev.p7b"
-	run -1 --separate-stderr tk_check --json --hostname localhost \
+	run -0 --separate-stderr tk_check --json --hostname localhost \
 	    --file "$BATS_TEST_TMPDIR/rev.p7b"
-	tk_jqx '.chain[0].subject == "CN=tlskit Test Intermediate CA" and
-	    ([.findings[].code] | index("chain-reversed") != null)' "$output"
+	tk_jqx '.verdict == "ok" and
+	    [.chain[].subject] == ["CN=localhost",
+	    "CN=tlskit Test Intermediate CA", "CN=tlskit Test Root CA"] and
+	    ([.findings[].code] | index("chain-reversed") == null)' "$output"
 	# and as trust: --ca takes a PKCS#7 too
 	openssl crl2pkcs7 -nocrl -certfile "$TK_CA" -outform DER \
 	    -out "$BATS_TEST_TMPDIR/ca.p7c"

@@ -30,6 +30,15 @@ tk_proxy_parse(const char *url, const char *what, struct tk_proxy *p,
 	memset(p, 0, sizeof(*p));
 	snprintf(p->url, sizeof(p->url), "%s", url);
 	snprintf(p->from, sizeof(p->from), "%s", what);
+	/* user information first, whatever the scheme, and without the
+	 * URL: it holds a password that would end up in logs */
+	alen = strcspn(sep != NULL ? sep + 3 : url, "/");
+	if (memchr(sep != NULL ? sep + 3 : url, '@', alen) != NULL) {
+		return tk_err_set(err, TK_USAGE, "options",
+		    "%s: proxy user information (USER:PASSWORD@) is not "
+		    "supported (the URL is not shown: it holds a password)",
+		    what);
+	}
 	if (sep != NULL) {
 		if ((size_t)(sep - url) != 4 || strncasecmp(url, "http", 4) !=
 		    0) {
@@ -43,11 +52,6 @@ tk_proxy_parse(const char *url, const char *what, struct tk_proxy *p,
 	if (rest[alen] == '/' && rest[alen + 1] != '\0') {
 		return tk_err_set(err, TK_USAGE, "options",
 		    "%s '%.200s': a proxy URL has no path", what, url);
-	}
-	if (memchr(rest, '@', alen) != NULL) {
-		return tk_err_set(err, TK_USAGE, "options",
-		    "%s '%.200s': proxy user information is not supported",
-		    what, url);
 	}
 	if (alen == 0 || alen >= sizeof(auth)) {
 		return tk_err_set(err, TK_USAGE, "options",

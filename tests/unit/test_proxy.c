@@ -25,6 +25,8 @@ static const struct {
 	{"https://proxy.example:443", false, NULL, 0},
 	{"socks5://proxy.example:1080", false, NULL, 0},
 	{"http://user:pw@proxy.example:3128", false, NULL, 0},
+	{"socks5://user:pw@proxy.example:1080", false, NULL, 0},
+	{"user:pw@proxy.example:3128", false, NULL, 0},
 	{"http://proxy.example:3128/path", false, NULL, 0},
 	{"http://", false, NULL, 0},
 	{"http://:3128", false, NULL, 0},
@@ -49,6 +51,8 @@ test_urls(void)
 			EXPECT_EQ_INT(rc, -1);
 			EXPECT_EQ_INT(err.cls, TK_USAGE);
 			EXPECT_TRUE(strstr(err.msg, "--proxy") != NULL);
+			/* a password in the URL never reaches the message */
+			EXPECT_TRUE(strstr(err.msg, "pw") == NULL);
 			continue;
 		}
 		EXPECT_EQ_INT(rc, 0);

@@ -11,6 +11,7 @@
 
 #include "alpnreport.h"
 #include "alpntarget.h"
+#include "escape.h"
 #include "report.h"
 #include "runner.h"
 #include "tool.h"
@@ -64,7 +65,7 @@ why_in_text(const struct tk_alpntarget *at, const struct tk_err *why,
 		return true;
 	}
 	for (size_t i = 0; !brief && i < at->neach; i++) {
-		const struct tk_alpn_probe *p = each(at, i);
+		const struct tk_alpn_probe *p = tk_alpnprobe_each(at->ap, i);
 
 		if (p->out == TK_ALPN_ERROR &&
 		    strcmp(p->r.err.msg, why->msg) == 0) {

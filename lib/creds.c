@@ -317,8 +317,8 @@ out:
  */
 static int
 load_pkcs7(const gnutls_datum_t *data, gnutls_x509_crt_fmt_t fmt,
-    const char *path, gnutls_x509_crt_t **list, unsigned *n,
-    struct tk_err *err)
+    const char *what, const char *path, gnutls_x509_crt_t **list,
+    unsigned *n, struct tk_err *err)
 {
 	gnutls_pkcs7_t p7;
 	int count, rc;
@@ -332,13 +332,14 @@ load_pkcs7(const gnutls_datum_t *data, gnutls_x509_crt_fmt_t fmt,
 			return 1;
 		}
 		return tk_err_set(err, TK_USAGE, "load",
-		    "malformed PKCS#7 in '%s'", path);
+		    "malformed PKCS#7 in %s '%s'", what, path);
 	}
 	count = gnutls_pkcs7_get_crt_count(p7);
 	if (count <= 0) {
 		gnutls_pkcs7_deinit(p7);
 		return tk_err_set(err, TK_USAGE, "load",
-		    "'%s' is a PKCS#7 that holds no certificate", path);
+		    "%s '%s' is a PKCS#7 that holds no certificate", what,
+		    path);
 	}
 	*list = gnutls_calloc((size_t)count, sizeof(**list));
 	if (*list == NULL) {
@@ -361,8 +362,8 @@ load_pkcs7(const gnutls_datum_t *data, gnutls_x509_crt_fmt_t fmt,
 		if (rc < 0) {
 			gnutls_pkcs7_deinit(p7);
 			tk_err_set(err, TK_USAGE, "load",
-			    "malformed certificate #%d in the PKCS#7 '%s': %s",
-			    i, path, gnutls_strerror(rc));
+			    "malformed certificate #%d in the PKCS#7 %s '%s': "
+			    "%s", i, what, path, gnutls_strerror(rc));
 			err->gnutls_rc = rc;
 			return -1;
 		}
@@ -385,8 +386,9 @@ drop_certs(gnutls_x509_crt_t **list, unsigned *n)
 }
 
 int
-tk_creds_load_certs(const gnutls_datum_t *data, const char *path,
-    gnutls_x509_crt_t **list, unsigned *n, struct tk_err *err)
+tk_creds_load_certs(const gnutls_datum_t *data, const char *what,
+    const char *path, gnutls_x509_crt_t **list, unsigned *n,
+    struct tk_err *err)
 {
 	gnutls_x509_crt_fmt_t fmt;
 	int rc;
@@ -395,7 +397,8 @@ tk_creds_load_certs(const gnutls_datum_t *data, const char *path,
 	*n = 0;
 	if (has_pem(data, "-----BEGIN PKCS7-----") &&
 	    !has_pem(data, "-----BEGIN CERTIFICATE-----")) {
-		rc = load_pkcs7(data, GNUTLS_X509_FMT_PEM, path, list, n, err);
+		rc = load_pkcs7(data, GNUTLS_X509_FMT_PEM, what, path, list, n,
+		    err);
 		if (rc != 0) {
 			drop_certs(list, n);
 			return -1;
@@ -404,13 +407,14 @@ tk_creds_load_certs(const gnutls_datum_t *data, const char *path,
 	}
 	if (!has_pem(data, "-----BEGIN") && is_pkcs12(data)) {
 		return tk_err_set(err, TK_USAGE, "load",
-		    "'%s' is PKCS#12 (a key store), not a chain: extract "
+		    "%s '%s' is PKCS#12 (a key store), not a chain: extract "
 		    "the certificates with 'openssl pkcs12 -in %s -nokeys "
-		    "-out chain.pem'", path, path);
+		    "-out chain.pem'", what, path, path);
 	}
 	if (!has_pem(data, "-----BEGIN") && data->size > 0 &&
 	    data->data[0] == 0x30) {
-		rc = load_pkcs7(data, GNUTLS_X509_FMT_DER, path, list, n, err);
+		rc = load_pkcs7(data, GNUTLS_X509_FMT_DER, what, path, list, n,
+		    err);
 		if (rc <= 0) {
 			if (rc < 0) {
 				drop_certs(list, n);
@@ -423,18 +427,19 @@ tk_creds_load_certs(const gnutls_datum_t *data, const char *path,
 		fmt = GNUTLS_X509_FMT_PEM;
 	} else if (has_pem(data, "-----BEGIN")) {
 		return tk_err_set(err, TK_USAGE, "load",
-		    "no certificate in '%s' (it holds other PEM blocks)",
-		    path);
+		    "no certificate in %s '%s' (it holds other PEM "
+		    "blocks)", what, path);
 	} else if (data->size > 0 && data->data[0] == 0x30) {
 		fmt = GNUTLS_X509_FMT_DER;
 	} else {
 		return tk_err_set(err, TK_USAGE, "load",
-		    "no certificate in '%s' (neither PEM nor DER)", path);
+		    "no certificate in %s '%s' (neither PEM nor DER)", what,
+		    path);
 	}
 	rc = gnutls_x509_crt_list_import2(list, n, data, fmt, 0);
 	if (rc < 0) {
 		tk_err_set(err, TK_USAGE, "load",
-		    "malformed certificate in '%s': %s", path,
+		    "malformed certificate in %s '%s': %s", what, path,
 		    gnutls_strerror(rc));
 		err->gnutls_rc = rc;
 		return -1;
@@ -443,7 +448,7 @@ tk_creds_load_certs(const gnutls_datum_t *data, const char *path,
 		gnutls_free(*list);
 		*list = NULL;
 		return tk_err_set(err, TK_USAGE, "load",
-		    "no certificate in '%s'", path);
+		    "no certificate in %s '%s'", what, path);
 	}
 	return 0;
 }
@@ -470,7 +475,8 @@ load_own(struct tk_creds *c, const char *cert_file, const char *key_file,
 	if (tk_creds_read_file(cert_file, "certificate file", &cert, err) < 0) {
 		goto out;
 	}
-	if (tk_creds_load_certs(&cert, cert_file, &list, &n, err) < 0) {
+	if (tk_creds_load_certs(&cert, "certificate file", cert_file, &list,
+	    &n, err) < 0) {
 		goto out;
 	}
 	if (key_file != NULL) {
@@ -560,7 +566,7 @@ load_ca(struct tk_creds *c, const char *path, bool own, struct tk_err *err)
 	if (tk_creds_read_file(path, "CA file", &data, err) < 0) {
 		return -1;
 	}
-	if (tk_creds_load_certs(&data, path, &list, &n, err) < 0) {
+	if (tk_creds_load_certs(&data, "CA file", path, &list, &n, err) < 0) {
 		gnutls_free(data.data);
 		return -1;
 	}

@@ -71,9 +71,11 @@ int tk_creds_read_file(const char *path, const char *what, gnutls_datum_t *data,
  * Parses every certificate in a PEM or DER buffer, in its order, or in a
  * certs-only PKCS#7 (PEM or DER), in path order (leaf first: a PKCS#7
  * holds a set).  On success *list and *n are the caller's (free each with gnutls_x509_crt_deinit, then
- * gnutls_free(list)).  Returns 0 or -1 with err (USAGE) naming path.
+ * gnutls_free(list)).  Returns 0 or -1 with err (USAGE) naming what
+ * ("CA file", as tk_creds_read_file()) and path.
  */
-int tk_creds_load_certs(const gnutls_datum_t *data, const char *path,
-    gnutls_x509_crt_t **list, unsigned *n, struct tk_err *err);
+int tk_creds_load_certs(const gnutls_datum_t *data, const char *what,
+    const char *path, gnutls_x509_crt_t **list, unsigned *n,
+    struct tk_err *err);
 
 #endif

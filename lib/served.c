@@ -155,7 +155,8 @@ tk_served_from_file(struct tk_served *s, const char *path,
 	if (tk_creds_read_file(path, "chain file", &data, err) < 0) {
 		return -1;
 	}
-	if (tk_creds_load_certs(&data, path, &crts, &n, err) < 0) {
+	if (tk_creds_load_certs(&data, "chain file", path, &crts, &n,
+	    err) < 0) {
 		gnutls_free(data.data);
 		if (!malformed_cert(err->gnutls_rc)) {
 			return -1;

@@ -158,12 +158,21 @@ load lib
 	    --file "$TESTDATA/localhost-rsa-chain.pem"
 }
 
-@test "--file with a PKCS#12 or an empty PKCS#7: exit 2, said plainly, no socket" {
+@test "--file, --ca or --intermediates with a PKCS#12 or an empty PKCS#7: exit 2, said plainly with the option's file, no socket" {
 	tk_check_bad_input --file "$TESTDATA/containers/localhost-rsa.p12"
-	[[ $stderr == *"is PKCS#12 (a key store), not a chain: extract the certificates with 'openssl pkcs12 -in "*" -nokeys"* ]] ||
+	[[ $stderr == *"chain file '$TESTDATA/containers/localhost-rsa.p12' is PKCS#12 (a key store), not a chain: extract the certificates with 'openssl pkcs12 -in "*" -nokeys"* ]] ||
 	    fail "stderr: $stderr"
 	tk_check_bad_input --file "$TESTDATA/containers/empty.p7b"
-	[[ $stderr == *"is a PKCS#7 that holds no certificate" ]] ||
+	[[ $stderr == *"chain file '$TESTDATA/containers/empty.p7b' is a PKCS#7 that holds no certificate" ]] ||
+	    fail "stderr: $stderr"
+	# which of the options named the file is said too
+	tk_check_bad_input --ca "$TESTDATA/containers/localhost-rsa.p12" \
+	    --file "$TESTDATA/localhost-rsa-chain.pem"
+	[[ $stderr == *"CA file '$TESTDATA/containers/localhost-rsa.p12' is PKCS#12"* ]] ||
+	    fail "stderr: $stderr"
+	tk_check_bad_input --fix-chain --intermediates "$TESTDATA/containers/empty.p7b" \
+	    --file "$TESTDATA/localhost-rsa-chain.pem"
+	[[ $stderr == *"intermediates file '$TESTDATA/containers/empty.p7b' is a PKCS#7 that holds no certificate" ]] ||
 	    fail "stderr: $stderr"
 }
 

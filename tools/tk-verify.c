@@ -112,7 +112,7 @@ load(const char *path, const char *what, struct certs *c, struct tk_err *err)
 	}
 	/* the common case: everything parses */
 	tk_err_clear(&quiet);
-	if (tk_creds_load_certs(&data, path, &list, &nlist, &quiet) == 0) {
+	if (tk_creds_load_certs(&data, what, path, &list, &nlist, &quiet) == 0) {
 		c->crt = calloc(nlist, sizeof(*c->crt));
 		if (c->crt == NULL) {
 			for (unsigned i = 0; i < nlist; i++) {

@@ -249,7 +249,8 @@ prepare(struct app *a, struct tk_err *e)
 		    &data, e) < 0) {
 			return -1;
 		}
-		rc2 = tk_creds_load_certs(&data, s->intermediates, &a->inter,
+		rc2 = tk_creds_load_certs(&data, "intermediates file",
+		    s->intermediates, &a->inter,
 		    &a->fc.ninter, e);
 		gnutls_free(data.data);
 		if (rc2 < 0) {

@@ -46,7 +46,7 @@ test_read_and_parse(void)
 		{TD("no-such-file.pem"), -1, "cannot read test file '"},
 		{TD("empty.pem"), -1, "is empty"},
 		{TD("garbage.pem"), 0, "(neither PEM nor DER)"},
-		{TD("truncated.pem"), 0, "malformed certificate in '"},
+		{TD("truncated.pem"), 0, "malformed certificate in test file '"},
 		{TD("localhost-rsa.key"), 0, "(it holds other PEM blocks)"},
 		{TK_TESTDATA, -1, "is not a regular file"},
 		{TD("containers/empty.p7b"), 0,
@@ -64,9 +64,8 @@ test_read_and_parse(void)
 		tk_err_clear(&e);
 		EXPECT_EQ_INT(tk_creds_read_file(good[i].file, "test file", &d,
 		    &e), 0);
-		EXPECT_EQ_INT(tk_creds_load_certs(&d, good[i].file, &list, &n,
-		    &e),
-		    0);
+		EXPECT_EQ_INT(tk_creds_load_certs(&d, "test file",
+		    good[i].file, &list, &n, &e), 0);
 		EXPECT_EQ_INT(n, good[i].n);
 		for (unsigned j = 0; j < n; j++) {
 			gnutls_x509_crt_deinit(list[j]);
@@ -84,8 +83,8 @@ test_read_and_parse(void)
 		rc = tk_creds_read_file(bad[i].file, "test file", &d, &e);
 		EXPECT_EQ_INT(rc, bad[i].read_rc);
 		if (rc == 0) {
-			EXPECT_EQ_INT(tk_creds_load_certs(&d, bad[i].file,
-			    &list, &n, &e), -1);
+			EXPECT_EQ_INT(tk_creds_load_certs(&d, "test file",
+			    bad[i].file, &list, &n, &e), -1);
 			EXPECT_TRUE(list == NULL);
 			EXPECT_EQ_INT(n, 0);
 			gnutls_free(d.data);
@@ -108,7 +107,8 @@ test_read_and_parse(void)
 
 		EXPECT_EQ_INT(gnutls_pem_base64_decode2("CERTIFICATE", &d,
 		    &der), 0);
-		EXPECT_EQ_INT(tk_creds_load_certs(&der, "der", &list, &n, &e),
+		EXPECT_EQ_INT(tk_creds_load_certs(&der, "test file", "der",
+		    &list, &n, &e),
 		    0);
 		EXPECT_EQ_INT(n, 1);
 		if (n == 1) {
@@ -209,7 +209,8 @@ test_pkcs7_order(void)
 	tk_err_clear(&e);
 	EXPECT_EQ_INT(tk_creds_read_file(TD("containers/localhost-rsa-chain.p7b"),
 	    "test file", &d, &e), 0);
-	EXPECT_EQ_INT(tk_creds_load_certs(&d, "p7b", &list, &n, &e), 0);
+	EXPECT_EQ_INT(tk_creds_load_certs(&d, "test file", "p7b", &list, &n,
+	    &e), 0);
 	EXPECT_EQ_INT(n, 2);
 	if (n == 2 && gnutls_x509_crt_get_dn2(list[0], &dn) == 0) {
 		EXPECT_EQ_STR((const char *)dn.data, "CN=localhost");

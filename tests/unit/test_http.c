@@ -247,7 +247,7 @@ load(const char *name, gnutls_x509_crt_t **list, unsigned *n)
 	if (tk_creds_read_file(path, "test file", &d, &err) < 0) {
 		return -1;
 	}
-	rc = tk_creds_load_certs(&d, path, list, n, &err);
+	rc = tk_creds_load_certs(&d, "test file", path, list, n, &err);
 	gnutls_free(d.data);
 	return rc;
 }

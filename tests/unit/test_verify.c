@@ -116,7 +116,8 @@ load_info(const char *file, time_t now, struct tk_certinfo *ci)
 	snprintf(path, sizeof(path), "%s/%s", TK_TESTDATA, file);
 	tk_err_clear(&err);
 	if (tk_creds_read_file(path, "certificate file", &data, &err) < 0 ||
-	    tk_creds_load_certs(&data, path, &list, &n, &err) < 0) {
+	    tk_creds_load_certs(&data, "test file", path, &list, &n,
+	    &err) < 0) {
 		fprintf(stderr, "  %s: %s\n", file, err.msg);
 		goto out;
 	}
@@ -246,8 +247,8 @@ test_load_errors(void)
 		tk_err_clear(&err);
 		if (tk_creds_read_file(path, "certificate file", &data,
 		    &err) == 0) {
-			EXPECT_EQ_INT(tk_creds_load_certs(&data, path, &list,
-			    &n, &err), -1);
+			EXPECT_EQ_INT(tk_creds_load_certs(&data,
+			    "test file", path, &list, &n, &err), -1);
 			EXPECT_TRUE(list == NULL);
 			EXPECT_EQ_INT(n, 0);
 		}

@@ -68,7 +68,7 @@ tk_test_certs(const char *file, unsigned *n)
 	snprintf(path, sizeof(path), "%s/%s", TK_TESTDATA, file);
 	*n = 0;
 	if (tk_creds_read_file(path, "test file", &d, &e) < 0 ||
-	    tk_creds_load_certs(&d, path, &list, n, &e) < 0) {
+	    tk_creds_load_certs(&d, "test file", path, &list, n, &e) < 0) {
 		fprintf(stderr, "cannot load %s: %s\n", path, e.msg);
 	}
 	gnutls_free(d.data);

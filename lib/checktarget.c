@@ -129,7 +129,6 @@ on_resolved(void *arg)
 		c->ct = ct;
 		c->grouped = true;
 		tk_result_init(&c->r, ct->conf->tool, ct->one.r.target);
-		c->r.verdict_always = true;
 		tk_addrgroup_target(g, k, &ct->one.target, &c->target,
 		    c->r.address, sizeof(c->r.address));
 	}
@@ -159,7 +158,6 @@ tk_checktarget_start(struct tk_checktarget *ct,
 		ct->starttls = t->s.starttls;
 	}
 	tk_result_init(&ct->one.r, conf->tool, text);
-	ct->one.r.verdict_always = true;
 	if (!t->s.all_addresses) {
 		start_check(ct, &ct->one);
 		return;
@@ -183,7 +181,6 @@ tk_checktarget_file(struct tk_checktarget *ct,
 	ct->file = true;
 	c->ct = ct;
 	tk_result_init(&c->r, conf->tool, path);
-	c->r.verdict_always = true;
 	if (t->s.hostname != NULL) {
 		snprintf(c->r.hostname, sizeof(c->r.hostname), "%s",
 		    t->d.hostname);

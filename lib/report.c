@@ -338,8 +338,9 @@ tk_report_json_object(const struct tk_result *r)
 		} else {
 			json_object_set_new(o, "ocsp", json_null());
 		}
-	} else if (r->verdict_always) {
-		/* the check could not run: scripts still find a verdict */
+	} else {
+		/* the check could not run: scripts still find a verdict,
+		 * in every tool (tlskit(7), VERDICTS) */
 		json_object_set_new(o, "verdict",
 		    json_string(tk_outcome_name(r->outcome)));
 		json_object_set_new(o, "reason", json_string(

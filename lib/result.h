@@ -105,7 +105,6 @@ struct tk_result {
 	struct tk_chain chain;  /* owned */
 	struct tk_verdict verdict;
 	bool checked;           /* tls-check-cert: findings and ocsp filled */
-	bool verdict_always;    /* JSON: "verdict" even when not checked */
 	struct tk_findings findings;
 	struct tk_ocsp_info ocsp;
 	struct tk_echo_stats echo;

@@ -191,7 +191,6 @@ retry_without_probe(struct tk_upgrade *u)
 	u->conn = NULL;
 	tk_result_release(&u->r);
 	tk_result_init(&u->r, u->tool, u->text);
-	u->r.verdict_always = true;
 	u->r.injection = in;
 	tk_err_clear(&e);
 	if (start_conn(u, false, &e) < 0) {
@@ -228,7 +227,6 @@ tk_upgrade_start(struct tk_upgrade *u, const struct tk_tool_ctx *t,
 	u->done = done;
 	u->arg = arg;
 	tk_result_init(&u->r, tool, text);
-	u->r.verdict_always = true;
 	tk_err_clear(&e);
 	if (target_conf(t, text, &u->target, &u->proto, &e) < 0 ||
 	    start_conn(u, t->s.check_injection, &e) < 0) {

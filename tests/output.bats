@@ -67,6 +67,20 @@ st() {
 	    all(type == "number")' <<<"$output" || fail "$output"
 }
 
+@test "JSON verdict in every client tool: a target that could not be judged is \"error\" with the failed step as reason" {
+	local tool
+	for tool in tls-check-cert tls-echo-client tls-alpn-probe; do
+		run -3 --separate-stderr "$TK_BUILD/tools/$tool" --json \
+		    "127.0.0.1:$CLOSED_PORT"
+		jq -e '.verdict == "error" and .reason == "connect" and
+		    .exit_code == 3 and .findings == []' <<<"$output" ||
+		    fail "$tool: $output"
+	done
+	run -3 --separate-stderr st --json --proto smtp "127.0.0.1:$CLOSED_PORT"
+	jq -e '.verdict == "error" and .reason == "connect"' <<<"$output" ||
+	    fail "tls-starttls: $output"
+}
+
 @test "JSON chain[]: key_type and key_bits beside key (RSA 2048, ECDSA 256)" {
 	run -0 --separate-stderr tk_check --json "localhost:$PLAIN_PORT"
 	jq -e '.chain[0] | .key == "RSA 2048" and .key_type == "RSA" and

@@ -508,7 +508,6 @@ test_verdict_line(void)
 		tk_result_init(&r, "tls-starttls", "smtp://mx");
 		r.cls = vcases[i].cls;
 		r.checked = vcases[i].checked;
-		r.verdict_always = true;
 		if (vcases[i].cls == TK_NET || vcases[i].cls == TK_TLS) {
 			tk_err_set(&r.err, vcases[i].cls, "connect",
 			    "refused");

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "report.h"
 #include "tool.h"
 
@@ -117,13 +118,13 @@ tk_tool_conn_conf(const struct tk_tool_ctx *t, const struct tk_target *target,
 	 * when none is configured at all */
 	if (t->s.verbose > 0 && !t->s.quiet &&
 	    (t->d.proxy.set || t->d.proxy.off)) {
-		char why[TK_HOST_MAX + 600];
-		bool v6 = strchr(target->host, ':') != NULL;
+		char why[TK_HOST_MAX + 600], esc[sizeof(target->display) * 4];
 
+		/* the target as given, as the error lines name it */
+		tk_escape(target->display, strlen(target->display), esc,
+		    sizeof(esc));
 		tk_proxy_explain(&t->d.proxy, target->host, why, sizeof(why));
-		fprintf(stderr, "%s: %s%s%s:%u: proxy: %s\n", t->name,
-		    v6 ? "[" : "", target->host, v6 ? "]" : "",
-		    (unsigned)target->port, why);
+		fprintf(stderr, "%s: %s: proxy: %s\n", t->name, esc, why);
 	}
 	cc->deadline_ms = t->d.deadline_ms;
 	cc->deadline_total_ms = t->d.deadline_total_ms;

@@ -426,6 +426,10 @@ start_proxy() {
 	assert_equal "${stderr_lines[0]}" "tls-check-cert: localhost:$PORT: proxy: none: 'localhost' matches no_proxy entry 'localhost'"
 	run -0 --separate-stderr tk_check -v --proxy '' "localhost:$PORT"
 	assert_equal "${stderr_lines[0]}" "tls-check-cert: localhost:$PORT: proxy: none (--proxy '')"
+	# the target as given, as the error lines name it (a URL stays one)
+	run -3 --separate-stderr timeout 30 "$TK_BUILD/tools/tls-starttls" -v \
+	    -t 5 smtp://localhost:1234
+	assert_equal "${stderr_lines[0]}" "tls-starttls: smtp://localhost:1234: proxy: via 127.0.0.1:$PROXY_PORT (from https_proxy)"
 	# no proxy configured: -v says nothing about proxies
 	unset https_proxy
 	run -0 --separate-stderr tk_check -v "localhost:$PORT"

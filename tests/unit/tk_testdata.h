@@ -16,40 +16,6 @@
 
 #ifndef TK_TESTDATA
 #error "TK_TESTDATA must name the testdata directory"
-/*
- * The localhost ECDSA server credentials and a client trusting the test
- * CA, for the tests that run handshakes in one process.  0, or -1 with a
- * message on stderr (what was made is left for the caller to unref).
- */
-static inline int
-tk_test_creds_pair(struct tk_creds **server, struct tk_creds **client)
-{
-	struct tk_creds_conf sc, cc;
-	struct tk_err e;
-
-	memset(&sc, 0, sizeof(sc));
-	sc.cert_file = TK_TESTDATA "/localhost-ecdsa-chain.pem";
-	sc.key_file = TK_TESTDATA "/localhost-ecdsa.key";
-	tk_err_clear(&e);
-	*server = tk_creds_new(&sc, &e);
-	if (*server == NULL) {
-		fprintf(stderr, "  server creds: %s\n", e.msg);
-		*client = NULL;
-		return -1;
-	}
-	memset(&cc, 0, sizeof(cc));
-	cc.ca[0] = TK_TESTDATA "/ca.crt";
-	cc.nca = 1;
-	cc.want_trust = true;
-	tk_err_clear(&e);
-	*client = tk_creds_new(&cc, &e);
-	if (*client == NULL) {
-		fprintf(stderr, "  client creds: %s\n", e.msg);
-		return -1;
-	}
-	return 0;
-}
-
 #endif
 
 /*

@@ -508,6 +508,31 @@ extensions(struct tk_scanhs *p, gnutls_session_t s)
 	    TK_SCANHS_NO;
 }
 
+/*
+ * The first handshake failed on the version alone (alert
+ * protocol_version, RFC 8446 6.2, or no version in common): the probe's
+ * versions are not the server's, which is an answer, not an error.
+ */
+static bool
+version_refused(const struct tk_result *r)
+{
+	return r->cls == TK_TLS &&
+	    ((r->err.gnutls_rc == GNUTLS_E_FATAL_ALERT_RECEIVED &&
+	    r->tls.fatal_alert == GNUTLS_A_PROTOCOL_VERSION) ||
+	    r->err.gnutls_rc == GNUTLS_E_UNSUPPORTED_VERSION_PACKET);
+}
+
+static void
+not_this_version(struct tk_scanhs *p)
+{
+	p->yes = TK_SCANHS_NO;
+	why(p, p->kind == TK_SCANHS_RESUME_PSK ||
+	    p->kind == TK_SCANHS_SIGALGS13 ? "the server does not speak "
+	    "TLS 1.3" : "the server speaks no TLS version below 1.3",
+	    &p->r.err);
+	p->r.cls = TK_OK;
+}
+
 /* SIGALGS13: the server's pick of this round, then the next round. */
 static void
 sig_round(struct tk_scanhs *p, struct tk_conn *c, const struct tk_result *r)
@@ -518,7 +543,9 @@ sig_round(struct tk_scanhs *p, struct tk_conn *c, const struct tk_result *r)
 
 	if (!r->handshake_done) {
 		/* nothing left it can sign with; or the round failed */
-		if (p->nsigalgs == 0 || r->cls != TK_TLS) {
+		if (p->nsigalgs == 0 && version_refused(r)) {
+			not_this_version(p);
+		} else if (p->nsigalgs == 0 || r->cls != TK_TLS) {
 			why(p, p->nsigalgs == 0 ? "the TLS 1.3 handshake failed"
 			    : "a later round failed, the list may be short",
 			    &r->err);
@@ -577,8 +604,10 @@ after_first(struct tk_scanhs *p, struct tk_conn *c)
 			p->yes = TK_SCANHS_NO;
 			why(p, "no certificate for that key type", &p->r.err);
 			p->r.cls = TK_OK;
+		} else if (version_refused(&p->r)) {
+			not_this_version(p);
 		} else {
-			why(p, "the handshake failed", &p->r.err);
+			why(p, "the first connection failed", &p->r.err);
 		}
 		finish(p);
 		return;

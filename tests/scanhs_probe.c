@@ -57,7 +57,8 @@ show(const struct tk_scanhs *p)
 
 		printf("%s%s", i ? "," : "", n != NULL ? n : "?");
 	}
-	printf(" version=%s leaf=%s conns=%u cls=%s", r->handshake_done ?
+	printf(" sni=%s version=%s leaf=%s conns=%u cls=%s",
+	    r->sni[0] ? r->sni : "-", r->handshake_done ?
 	    r->tls.version : "-", r->chain.n > 0 ?
 	    r->chain.certs[0].key_type : "-", p->connections,
 	    tk_class_name(r->cls));

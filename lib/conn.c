@@ -257,6 +257,11 @@ start_handshake(struct tk_conn *c)
 	tc.priority = c->conf.priority;
 	tc.sni = sni;
 	tc.alpn = c->conf.alpn;
+	tc.resume = c->conf.resume;
+	tc.no_tickets = c->conf.no_tickets;
+	tc.early_data = c->conf.early_data;
+	tc.early = c->conf.early;
+	tc.early_len = c->conf.early_len;
 	c->tls = tk_tls_new(c->fd, &tc, c->conf.creds, &e);
 	if (c->tls == NULL) {
 		fail(c, &e);

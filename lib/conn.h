@@ -47,6 +47,13 @@ struct tk_conn_conf {
 	bool check_injection;
 	const char *priority;       /* built by tk_tls_priority() */
 	const struct tk_alpn *alpn; /* borrowed */
+	/* tls-scan's probes (lib/scanhs.c), as in struct tk_tls_conf:
+	 * the session to resume (borrowed), no tickets, 0-RTT data */
+	const gnutls_datum_t *resume;
+	bool no_tickets;
+	bool early_data;
+	const void *early;
+	size_t early_len;
 	struct tk_creds *creds;     /* borrowed; the session takes a ref */
 	struct tk_resolver *resolver;  /* borrowed, shared by conns */
 	/* borrowed; NULL: direct.  The proxy resolves the target's name,

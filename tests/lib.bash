@@ -478,10 +478,11 @@ while True:
 # tk_nginx_conf DIR PORT: a private nginx.conf in DIR (pid file, logs and
 # every *_temp_path in DIR), serving the localhost RSA chain over TLS with
 # HTTP/2 on 127.0.0.1:PORT, from tests/peers/nginx.conf.in (which
-# bench/alpn-each.sh uses too).
+# bench/alpn-each.sh uses too), or from the template TK_NGINX_TEMPLATE
+# names (the same placeholders).
 tk_nginx_conf() {
 	sed -e "s|@DIR@|$1|g" -e "s|@PORT@|$2|g" -e "s|@TESTDATA@|$TESTDATA|g" \
-	    "$TK_PEERS/nginx.conf.in" >"$1/nginx.conf"
+	    "${TK_NGINX_TEMPLATE:-$TK_PEERS/nginx.conf.in}" >"$1/nginx.conf"
 }
 
 # tk_nginx_state DIR PORT: 0 when nginx ($SERVER_PID) listens on PORT and

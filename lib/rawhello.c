@@ -779,6 +779,7 @@ fl_certificate(struct tk_rawhello_reply *r, const unsigned char *p,
 	struct rd rd = { p, n, 0 }, l;
 	const unsigned char *d;
 	size_t total, cl;
+	unsigned count = 0;
 
 	if (!getvec(&rd, 3, 0, &d, &total) || rd.off != n) {
 		return "Certificate list length does not match";
@@ -789,8 +790,9 @@ fl_certificate(struct tk_rawhello_reply *r, const unsigned char *p,
 			return "a certificate in the Certificate message has "
 			    "a wrong length";
 		}
-		r->ncerts++;
+		count++;
 	}
+	r->ncerts = count;
 	r->cert_bytes = total;
 	return NULL;
 }
@@ -1169,6 +1171,7 @@ tk_rawhello_parse_flight(struct tk_rawhello_reply *r,
 			msg += 4 + mlen;
 			if (r->flight_done) {
 				if (msg != hs_len || avail != rlen) {
+					r->flight_done = false;
 					return bad(r, "handshake bytes after "
 					    "the ServerHelloDone");
 				}

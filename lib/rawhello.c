@@ -2,8 +2,9 @@
  * Raw ClientHellos and the server's first reply (lib/rawhello.h).
  * Wire formats: RFC 5246 7.4.1 and RFC 8446 4.1 (hellos), 4.2 (extensions),
  * 5.1 (records); RFC 5246 7.4.2 to 7.4.5, RFC 8422 5.4, RFC 6066 8 and
- * RFC 6961 2.2 (the rest of a TLS 1.2 server's first flight); RFC 6101 5.6 (SSL 3.0); draft-hickman-netscape-ssl-00
- * (SSL 2.0 CLIENT-HELLO and SERVER-HELLO, 2-byte record header).
+ * RFC 6961 2.2 (the rest of a TLS 1.2 server's first flight); RFC 6101
+ * 5.6 (SSL 3.0); draft-hickman-netscape-ssl-00 (SSL 2.0 CLIENT-HELLO and
+ * SERVER-HELLO, 2-byte record header).
  */
 #include "rawhello.h"
 

@@ -40,7 +40,8 @@ check_flight(const struct tk_rawhello_reply *sh, const uint8_t *data,
 		again = *sh;
 		if (tk_rawhello_parse_flight(&again, data, r.used, ske,
 		    anon) != k || again.used != r.used ||
-		    again.ncerts != r.ncerts || again.ske_group != r.ske_group ||
+		    again.ncerts != r.ncerts ||
+		    again.ske_group != r.ske_group ||
 		    again.ske_dh_bits != r.ske_dh_bits ||
 		    again.ske_sigalg != r.ske_sigalg) {
 			abort();

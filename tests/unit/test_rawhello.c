@@ -1130,7 +1130,8 @@ struct hostile_flight {
 /* a Certificate of one 2-byte certificate */
 #define CERT1 "\x0b\x00\x00\x08\x00\x00\x05\x00\x00\x02\x30\x00"
 /* an ECDHE SKE: secp256r1, a 1-byte point, rsa_pkcs1_sha256, 3 bytes */
-#define SKE_EC "\x0c\x00\x00\x0c\x03\x00\x17\x01\x04\x04\x01\x00\x03\xaa\xbb\xcc"
+#define SKE_EC                                                               \
+	"\x0c\x00\x00\x0c\x03\x00\x17\x01\x04\x04\x01\x00\x03\xaa\xbb\xcc"
 #define DONE "\x0e\x00\x00\x00"
 #define M(s) s, sizeof(s) - 1
 

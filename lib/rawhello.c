@@ -2,8 +2,9 @@
  * Raw ClientHellos and the server's first reply (lib/rawhello.h).
  * Wire formats: RFC 5246 7.4.1 and RFC 8446 4.1 (hellos), 4.2 (extensions),
  * 5.1 (records); RFC 5246 7.4.2 to 7.4.5, RFC 8422 5.4, RFC 6066 8 and
- * RFC 6961 2.2 (the rest of a TLS 1.2 server's first flight); RFC 6101 5.6 (SSL 3.0); draft-hickman-netscape-ssl-00
- * (SSL 2.0 CLIENT-HELLO and SERVER-HELLO, 2-byte record header).
+ * RFC 6961 2.2 (the rest of a TLS 1.2 server's first flight); RFC 6101
+ * 5.6 (SSL 3.0); draft-hickman-netscape-ssl-00 (SSL 2.0 CLIENT-HELLO and
+ * SERVER-HELLO, 2-byte record header).
  */
 #include "rawhello.h"
 
@@ -779,6 +780,7 @@ fl_certificate(struct tk_rawhello_reply *r, const unsigned char *p,
 	struct rd rd = { p, n, 0 }, l;
 	const unsigned char *d;
 	size_t total, cl;
+	unsigned count = 0;
 
 	if (!getvec(&rd, 3, 0, &d, &total) || rd.off != n) {
 		return "Certificate list length does not match";
@@ -789,8 +791,9 @@ fl_certificate(struct tk_rawhello_reply *r, const unsigned char *p,
 			return "a certificate in the Certificate message has "
 			    "a wrong length";
 		}
-		r->ncerts++;
+		count++;
 	}
+	r->ncerts = count;
 	r->cert_bytes = total;
 	return NULL;
 }
@@ -1169,6 +1172,7 @@ tk_rawhello_parse_flight(struct tk_rawhello_reply *r,
 			msg += 4 + mlen;
 			if (r->flight_done) {
 				if (msg != hs_len || avail != rlen) {
+					r->flight_done = false;
 					return bad(r, "handshake bytes after "
 					    "the ServerHelloDone");
 				}

@@ -173,10 +173,15 @@ struct tk_rawhello_reply {
 	bool cert_status;          /* a CertificateStatus (stapled OCSP) came */
 	bool cert_request;         /* a CertificateRequest came */
 	bool ske;                  /* a ServerKeyExchange came */
-	uint16_t ske_group;        /* ECDHE: the named curve (curve_type 3); 0 otherwise */
-	uint8_t ske_curve_type;    /* ECDHE: 1 explicit_prime, 2 explicit_char2, 3 named_curve */
-	unsigned ske_dh_bits;      /* DHE: bits of dh_p (leading zero bits not counted); RSA export: modulus bits */
-	uint16_t ske_sigalg;       /* TLS 1.2: SignatureAndHashAlgorithm (hash<<8|sig); 0 when none */
+	/* ECDHE: the named curve (curve_type 3); 0 otherwise */
+	uint16_t ske_group;
+	/* ECDHE: 1 explicit_prime, 2 explicit_char2, 3 named_curve */
+	uint8_t ske_curve_type;
+	/* DHE: bits of dh_p (leading zero bits not counted); RSA export:
+	 * modulus bits */
+	unsigned ske_dh_bits;
+	/* TLS 1.2: SignatureAndHashAlgorithm (hash<<8|sig); 0 when none */
+	uint16_t ske_sigalg;
 };
 
 /*
@@ -192,46 +197,56 @@ struct tk_rawhello_reply {
 enum tk_rawhello_kind tk_rawhello_parse(struct tk_rawhello_reply *r,
     const unsigned char *buf, size_t len);
 
-/* The most bytes the whole first flight may take (ServerHello to ServerHelloDone). */
+/* The most bytes the whole first flight may take (ServerHello to
+ * ServerHelloDone). */
 #define TK_RAWHELLO_FLIGHT_MAX (64u << 10)
 
-/* How to read a ServerKeyExchange: it depends on the suite's key exchange. */
+/* How to read a ServerKeyExchange: it depends on the suite's key
+ * exchange. */
 enum tk_rawhello_ske {
-	TK_RAWHELLO_SKE_NONE,   /* no SKE expected (static RSA, ...): read to ServerHelloDone */
+	/* no SKE expected (static RSA, ...): read to ServerHelloDone */
+	TK_RAWHELLO_SKE_NONE,
 	TK_RAWHELLO_SKE_ECDHE,  /* ECParameters + point [+ signature] */
 	TK_RAWHELLO_SKE_DHE,    /* dh_p, dh_g, dh_Ys [+ signature] */
-	TK_RAWHELLO_SKE_RSA,    /* RSA export: modulus, exponent [+ signature] */
+	TK_RAWHELLO_SKE_RSA,    /* RSA export: modulus, exponent [+ sig] */
 };
 
 /*
- * After tk_rawhello_parse() returned SERVER_HELLO for a version <= TLS 1.2, reads on through
- * the same bytes (buf holds everything received so far from the start of the reply, len of
- * them; at most TK_RAWHELLO_FLIGHT_MAX looked at) over Certificate, CertificateStatus,
- * ServerKeyExchange, CertificateRequest up to ServerHelloDone, and fills r's flight fields.
- * ske says how the SKE is laid out; anon says there is no signature in it (anonymous suites);
- * the signature's algorithm field exists only when r->version is TLS 1.2.
- * Returns TK_RAWHELLO_MORE (read more, call again with all bytes), TK_RAWHELLO_SERVER_HELLO
- * when ServerHelloDone was read (r->flight_done true), TK_RAWHELLO_ALERT (an alert record
- * came instead; alert fields set), or TK_RAWHELLO_MALFORMED (r->why). Records of other types,
- * a message order RFC 5246 7.3 does not allow, bad lengths: MALFORMED.
+ * After tk_rawhello_parse() returned SERVER_HELLO for a version <= TLS
+ * 1.2, reads on through the same bytes (buf holds everything received so
+ * far from the start of the reply, len of them; at most
+ * TK_RAWHELLO_FLIGHT_MAX looked at) over Certificate, CertificateStatus,
+ * ServerKeyExchange, CertificateRequest up to ServerHelloDone, and fills
+ * r's flight fields.  ske says how the SKE is laid out; anon says there is
+ * no signature in it (anonymous suites); the signature's algorithm field
+ * exists only when r->version is TLS 1.2.  Returns TK_RAWHELLO_MORE (read
+ * more, call again with all bytes), TK_RAWHELLO_SERVER_HELLO when
+ * ServerHelloDone was read (r->flight_done true), TK_RAWHELLO_ALERT (an
+ * alert record came instead; alert fields set), or TK_RAWHELLO_MALFORMED
+ * (r->why).  Records of other types, a message order RFC 5246 7.3 does
+ * not allow, bad lengths: MALFORMED.
  *
- * Also: r->kind is set to the value returned and r->used to the end of
- * the ServerHelloDone (or of the alert); the flight fields are reset on
- * each call, the ServerHello's fields are left as they are.  The first
- * handshake message must be a ServerHello (its body is not read again:
- * r->version is tk_rawhello_parse()'s); r->version above TLS 1.2 is
- * MALFORMED.  With ske ECDHE or DHE an SKE is required before
- * ServerHelloDone; with RSA it is optional (an export server whose key
- * has 512 bits or less sends none, RFC 2246 7.4.3); with NONE one that
- * comes anyway is only noted (r->ske), its body not read.  An alert at a message boundary is ALERT, inside a
- * split message MALFORMED; handshake bytes after ServerHelloDone in its
- * record, MALFORMED.  A flight not done within TK_RAWHELLO_FLIGHT_MAX
- * bytes is MALFORMED, never MORE.  Uses about 64 KiB of stack (the
- * handshake messages reassembled); never reads past len; keeps no
- * pointer into buf.
+ * r->kind is set to the value returned and r->used to the end of the
+ * ServerHelloDone's record (or of the alert); the flight fields, the
+ * alert fields and r->why are reset on each call, the ServerHello's
+ * fields are left as they are.  The first handshake message must be a
+ * ServerHello (its body is not read again: r->version is
+ * tk_rawhello_parse()'s); r->version above TLS 1.2 is MALFORMED.  A
+ * CertificateStatus must follow the Certificate at once (RFC 6066 8); an
+ * empty HelloRequest is skipped (RFC 5246 7.4.1.1).  With ske ECDHE or
+ * DHE an SKE is required before ServerHelloDone; with RSA it is optional
+ * (an export server whose key has 512 bits or less sends none, RFC 2246
+ * 7.4.3); with NONE one that comes anyway is only noted (r->ske), its
+ * body not read.  An alert at a message boundary is ALERT, inside a split
+ * message MALFORMED; handshake bytes after ServerHelloDone in its record
+ * are MALFORMED, later records are not looked at.  A flight not done
+ * within TK_RAWHELLO_FLIGHT_MAX bytes is MALFORMED, never MORE.  Uses
+ * about 64 KiB of stack (the handshake messages reassembled); never reads
+ * past len; keeps no pointer into buf.
  */
 enum tk_rawhello_kind tk_rawhello_parse_flight(struct tk_rawhello_reply *r,
-    const unsigned char *buf, size_t len, enum tk_rawhello_ske ske, bool anon);
+    const unsigned char *buf, size_t len, enum tk_rawhello_ske ske,
+    bool anon);
 
 /* Whether the reply's extensions (as kept) include type. */
 bool tk_rawhello_has_ext(const struct tk_rawhello_reply *r, uint16_t type);

@@ -688,6 +688,12 @@ after_second(struct tk_scanhs *p, struct tk_conn *c)
 		p->early_data = (gnutls_session_get_flags(s) &
 		    GNUTLS_SFLAGS_EARLY_DATA) != 0 ? TK_SCANHS_YES :
 		    TK_SCANHS_NO;
+		if (p->yes == TK_SCANHS_YES &&
+		    p->early_data == TK_SCANHS_NO) {
+			/* GnuTLS offers none when the ticket allows none */
+			why(p, "resumed without 0-RTT: the ticket allowed no "
+			    "early data, or the server refused it", NULL);
+		}
 	}
 	finish(p);
 }

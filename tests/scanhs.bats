@@ -109,7 +109,7 @@ probe() {
 	run -0 probe "$GT_PORT" psk
 	assert_output --regexp '^kind=psk yes=yes early=yes .* version=TLS1.3 .* conns=2 cls=ok why=-$'
 	run -0 probe "$OSL_PORT" psk
-	assert_output --regexp '^kind=psk yes=yes early=no .* conns=2 cls=ok '
+	assert_output --regexp '^kind=psk yes=yes early=no .* conns=2 cls=ok why=resumed without 0-RTT: '
 	# OpenSSL's TLS 1.3 tickets without -no_ticket's stateless ones
 	run -0 probe "$OSLR_PORT" psk
 	assert_output --regexp ' yes=yes .* conns=2 '

@@ -7,7 +7,8 @@
 # OpenSSL 3.0's default) and with -no_ticket -client_renegotiation,
 # gnutls-serv with --earlydata and with --noticket and a priority string
 # without RFC 5746, RFC 7627 and AEAD-first, and tls-echo-server (no
-# session cache, no tickets; plain and behind SMTP STARTTLS).  The servers
+# session cache, no tickets; plain, behind SMTP STARTTLS, and serving a
+# chain for another name).  The servers
 # start once for the file (setup_file) and are stopped by PID.
 
 load lib
@@ -20,6 +21,9 @@ setup_file() {
 	export ECHO_PORT=$PORT
 	tk_start_echo smtp --starttls smtp
 	export SMTP_PORT=$PORT
+	tk_start_echo wrong --cert "$TESTDATA/wrongname-chain.pem" \
+	    --key "$TESTDATA/wrongname.key"
+	export WRONG_PORT=$PORT
 	tk_start_openssl osl \
 	    -dcert "$TESTDATA/localhost-ecdsa.crt" \
 	    -dcert_chain "$TESTDATA/intermediate.crt" \
@@ -77,6 +81,13 @@ probe() {
 	assert_output --regexp ' yes=yes .* leaf=RSA conns=1 cls=ok '
 	run -0 probe "$SMTP_PORT" certificate ecdsa starttls=smtp
 	assert_output --regexp ' yes=no .* cls=ok '
+}
+
+@test "certificate: a chain the engine refuses is still served (yes, class check); the other probes keep the session (verdict skipped)" {
+	run -0 probe "$WRONG_PORT" certificate rsa
+	assert_output --regexp ' yes=yes .* leaf=RSA conns=1 cls=check '
+	run -0 probe "$WRONG_PORT" renegotiation
+	assert_output --regexp ' yes=no .* secure_reneg=yes .* leaf=RSA conns=1 cls=ok '
 }
 
 @test "session-id: resumed by openssl's cache, not by tls-echo-server (a full handshake) nor nginx (no cache configured)" {

@@ -8,7 +8,8 @@
 # gnutls-serv with --earlydata and with --noticket and a priority string
 # without RFC 5746, RFC 7627 and AEAD-first, and tls-echo-server (no
 # session cache, no tickets; plain, behind SMTP STARTTLS, and serving a
-# chain for another name).  The servers
+# chain for another name), and a Python ssl server that stops reading after
+# the handshake.  The servers
 # start once for the file (setup_file) and are stopped by PID.
 
 load lib
@@ -37,6 +38,28 @@ setup_file() {
 	tk_start_gnutls gnt --noticket --priority \
 	    'NORMAL:%DISABLE_SAFE_RENEGOTIATION:%NO_SESSION_HASH:-CIPHER-ALL:+AES-128-CBC:+AES-128-GCM:%SERVER_PRECEDENCE'
 	export GNT_PORT=$PORT
+	# completes the handshake, then never reads: a renegotiation
+	# waits unanswered
+	tk_start_server mute "$TK_PYTHON" -c '
+import socket, ssl, sys, threading
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(16)
+print("listening on 127.0.0.1:%d" % ls.getsockname()[1], flush=True)
+held = []
+def serve(c):
+    try:
+        held.append(ctx.wrap_socket(c, server_side=True))
+    except (OSError, ssl.SSLError):
+        c.close()
+while True:
+    c, _ = ls.accept()
+    c.settimeout(10)
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+' "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	export MUTE_PORT=$PORT
 	TK_NGINX_TEMPLATE=$TK_PEERS/nginx-scan.conf.in tk_start_nginx nginx
 	export NGINX_PORT=$PORT
 	export TK_FILE_PIDS=$TK_PIDS
@@ -141,6 +164,11 @@ probe() {
 	assert_output --regexp ' yes=no .* secure_reneg=yes .* why=refused: '
 	run -0 probe "$SMTP_PORT" renegotiation starttls=smtp
 	assert_output --regexp ' yes=no .* secure_reneg=yes '
+}
+
+@test "renegotiation: a server that never answers the new ClientHello refuses it, within the probe's bound" {
+	run -0 probe "$MUTE_PORT" renegotiation
+	assert_output --regexp '^kind=renegotiation yes=no .* secure_reneg=yes .* conns=1 cls=ok why=no answer to the renegotiation within 2 s$'
 }
 
 @test "ems and etm from the first TLS 1.2 handshake: yes from openssl (AEAD: no EtM), no EMS and EtM on CBC from gnutls-serv, unknown over TLS 1.3" {

@@ -400,7 +400,6 @@ drive_ticket(struct tk_scanhs *p)
 	struct tk_tls *t = tk_conn_tls(p->priv.conn);
 	gnutls_session_t s = tk_tls_session(t);
 	char buf[4096];
-	size_t drained = 0;
 
 	for (;;) {
 		ssize_t n;
@@ -413,7 +412,7 @@ drive_ticket(struct tk_scanhs *p)
 			take_session(p, s);
 			return;
 		}
-		if (drained >= DRAIN_MAX) {
+		if (p->priv.drained >= DRAIN_MAX) {
 			p->yes = TK_SCANHS_NO;
 			why(p, "no session ticket among the first 64 KiB the "
 			    "server sent after the handshake", NULL);
@@ -434,7 +433,7 @@ drive_ticket(struct tk_scanhs *p)
 			finish(p);
 			return;
 		}
-		drained += (size_t)n;
+		p->priv.drained += (size_t)n;
 	}
 }
 
@@ -688,6 +687,12 @@ after_second(struct tk_scanhs *p, struct tk_conn *c)
 		p->early_data = (gnutls_session_get_flags(s) &
 		    GNUTLS_SFLAGS_EARLY_DATA) != 0 ? TK_SCANHS_YES :
 		    TK_SCANHS_NO;
+		if (p->yes == TK_SCANHS_YES &&
+		    p->early_data == TK_SCANHS_NO) {
+			/* GnuTLS offers none when the ticket allows none */
+			why(p, "resumed without 0-RTT: the ticket allowed no "
+			    "early data, or the server refused it", NULL);
+		}
 	}
 	finish(p);
 }

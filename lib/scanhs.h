@@ -90,6 +90,7 @@ struct tk_scanhs {              /* the outcome; plain data once done */
 		gnutls_datum_t session; /* to resume (gnutls_free) */
 		unsigned long offered;  /* SIGALGS13: bits of the table
 		                         * still offered */
+		size_t drained;         /* bytes read waiting for a ticket */
 		char prio[768];
 	} priv;
 };

@@ -66,4 +66,4 @@ cat "$T/localhost-ed25519.crt" intermediate.crt \
 cp "$T/localhost-ed25519.key" "$T/localhost-ed25519.crt" \
     "$T/localhost-ed25519-chain.pem" .
 check
-echo "gen-ed25519.sh: made localhost-ed25519.{key,crt}, localhost-ed25519-chain.pem"
+echo "gen-ed25519.sh: made localhost-ed25519.{key,crt} and its chain"

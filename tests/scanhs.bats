@@ -7,7 +7,9 @@
 # OpenSSL 3.0's default) and with -no_ticket -client_renegotiation,
 # gnutls-serv with --earlydata and with --noticket and a priority string
 # without RFC 5746, RFC 7627 and AEAD-first, and tls-echo-server (no
-# session cache, no tickets; plain and behind SMTP STARTTLS).  The servers
+# session cache, no tickets; plain, behind SMTP STARTTLS, and serving a
+# chain for another name), and a Python ssl server that stops reading after
+# the handshake.  The servers
 # start once for the file (setup_file) and are stopped by PID.
 
 load lib
@@ -20,6 +22,9 @@ setup_file() {
 	export ECHO_PORT=$PORT
 	tk_start_echo smtp --starttls smtp
 	export SMTP_PORT=$PORT
+	tk_start_echo wrong --cert "$TESTDATA/wrongname-chain.pem" \
+	    --key "$TESTDATA/wrongname.key"
+	export WRONG_PORT=$PORT
 	tk_start_openssl osl \
 	    -dcert "$TESTDATA/localhost-ecdsa.crt" \
 	    -dcert_chain "$TESTDATA/intermediate.crt" \
@@ -33,6 +38,28 @@ setup_file() {
 	tk_start_gnutls gnt --noticket --priority \
 	    'NORMAL:%DISABLE_SAFE_RENEGOTIATION:%NO_SESSION_HASH:-CIPHER-ALL:+AES-128-CBC:+AES-128-GCM:%SERVER_PRECEDENCE'
 	export GNT_PORT=$PORT
+	# completes the handshake, then never reads: a renegotiation
+	# waits unanswered
+	tk_start_server mute "$TK_PYTHON" -c '
+import socket, ssl, sys, threading
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(16)
+print("listening on 127.0.0.1:%d" % ls.getsockname()[1], flush=True)
+held = []
+def serve(c):
+    try:
+        held.append(ctx.wrap_socket(c, server_side=True))
+    except (OSError, ssl.SSLError):
+        c.close()
+while True:
+    c, _ = ls.accept()
+    c.settimeout(10)
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+' "$TESTDATA/localhost-rsa-chain.pem" "$TESTDATA/localhost-rsa.key"
+	export MUTE_PORT=$PORT
 	TK_NGINX_TEMPLATE=$TK_PEERS/nginx-scan.conf.in tk_start_nginx nginx
 	export NGINX_PORT=$PORT
 	export TK_FILE_PIDS=$TK_PIDS
@@ -79,6 +106,13 @@ probe() {
 	assert_output --regexp ' yes=no .* cls=ok '
 }
 
+@test "certificate: a chain the engine refuses is still served (yes, class check); the other probes keep the session (verdict skipped)" {
+	run -0 probe "$WRONG_PORT" certificate rsa
+	assert_output --regexp ' yes=yes .* leaf=RSA conns=1 cls=check '
+	run -0 probe "$WRONG_PORT" renegotiation
+	assert_output --regexp ' yes=no .* secure_reneg=yes .* leaf=RSA conns=1 cls=ok '
+}
+
 @test "session-id: resumed by openssl's cache, not by tls-echo-server (a full handshake) nor nginx (no cache configured)" {
 	run -0 probe "$OSL_PORT" session-id
 	assert_output --regexp '^kind=session-id yes=yes .* version=TLS1.2 .* conns=2 cls=ok why=-$'
@@ -109,7 +143,7 @@ probe() {
 	run -0 probe "$GT_PORT" psk
 	assert_output --regexp '^kind=psk yes=yes early=yes .* version=TLS1.3 .* conns=2 cls=ok why=-$'
 	run -0 probe "$OSL_PORT" psk
-	assert_output --regexp '^kind=psk yes=yes early=no .* conns=2 cls=ok '
+	assert_output --regexp '^kind=psk yes=yes early=no .* conns=2 cls=ok why=resumed without 0-RTT: '
 	# OpenSSL's TLS 1.3 tickets without -no_ticket's stateless ones
 	run -0 probe "$OSLR_PORT" psk
 	assert_output --regexp ' yes=yes .* conns=2 '
@@ -130,6 +164,11 @@ probe() {
 	assert_output --regexp ' yes=no .* secure_reneg=yes .* why=refused: '
 	run -0 probe "$SMTP_PORT" renegotiation starttls=smtp
 	assert_output --regexp ' yes=no .* secure_reneg=yes '
+}
+
+@test "renegotiation: a server that never answers the new ClientHello refuses it, within the probe's bound" {
+	run -0 probe "$MUTE_PORT" renegotiation
+	assert_output --regexp '^kind=renegotiation yes=no .* secure_reneg=yes .* conns=1 cls=ok why=no answer to the renegotiation within 2 s$'
 }
 
 @test "ems and etm from the first TLS 1.2 handshake: yes from openssl (AEAD: no EtM), no EMS and EtM on CBC from gnutls-serv, unknown over TLS 1.3" {

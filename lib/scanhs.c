@@ -806,6 +806,9 @@ tk_scanhs_start(struct tk_scanhs *p, struct tk_loop *loop,
 void
 tk_scanhs_release(struct tk_scanhs *p)
 {
+	if (p == NULL) {
+		return;
+	}
 	p->priv.over = true;
 	stop(p);
 	tk_result_release(&p->r);

@@ -98,7 +98,8 @@ struct tk_scanhs {              /* the outcome; plain data once done */
 /*
  * Starts a probe on loop; done(arg) runs once when it ended (maybe before
  * this returns).  p is caller storage, filled from scratch;
- * tk_scanhs_release(p) frees what it holds (safe anytime: stops it).
+ * tk_scanhs_release(p) frees what it holds (safe anytime: stops it; NULL
+ * is fine; twice is fine).
  * 0 (a connection that cannot start ends the probe: done runs, p->r.err
  * says why), or -1 with err (INTERNAL) when the probe's priority string
  * cannot be built; then done never runs.

@@ -508,7 +508,8 @@ tk_scanreport_json(const struct tk_scantarget *st, FILE *out)
 	json_object_set_new(o, "protocols", v);
 	json_object_set_new(o, "suites", json_suites(res));
 	v = json_object();
-	json_object_set_new(v, "TLS1.3", res->groups13_done ?
+	json_object_set_new(v, "TLS1.3", res->groups13_done &&
+	    res->v[TK_SCAN_TLS13].accepted == TK_SCAN_YES ?
 	    json_names(res->groups13, res->ngroups13, true) : json_null());
 	json_object_set_new(v, "TLS1.2", res->groups12_done ?
 	    json_names(res->groups12, res->ngroups12, true) : json_null());

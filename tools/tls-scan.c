@@ -56,13 +56,14 @@ emit_job(void *arg, void *p)
 	enum tk_class cls = tk_scantarget_finish(st, &why);
 	bool scanned = st->scan != NULL && !tk_err_is_set(&st->res.err);
 
+	/* -q: the one line, as with several targets */
 	if (a->t.s.json) {
 		tk_scanreport_json(st, stdout);
-	} else if (a->ntargets > 1) {
+	} else if (a->ntargets > 1 || a->t.s.quiet) {
 		tk_scanreport_brief(st, stdout);
 	}
-	if (!a->t.s.json && scanned && (a->ntargets <= 1 ||
-	    a->t.s.verbose)) {
+	if (!a->t.s.json && !a->t.s.quiet && scanned &&
+	    (a->ntargets <= 1 || a->t.s.verbose)) {
 		tk_scanreport_text(st, stdout);
 	}
 	fflush(stdout);

@@ -592,6 +592,7 @@ lane_end(struct lane *l)
 	task_release(&l->t);
 	free(l->in);
 	l->in = NULL;
+	tk_result_release(&l->r);
 	task_done(l->s);
 }
 
@@ -926,6 +927,7 @@ lane_go(struct task *t)
 		lane_end(l);
 		return;
 	}
+	tk_result_release(&l->r);
 	memset(&l->r, 0, sizeof(l->r));
 	memset(&l->reply, 0, sizeof(l->reply));
 	l->r.tool = s->conf.tool;
@@ -1447,6 +1449,7 @@ tk_scan_free(struct tk_scan *s)
 		task_release(&l->t);
 		tk_conn_free(l->conn);
 		free(l->in);
+		tk_result_release(&l->r);
 		free(l);
 	}
 	for (h = s->hs; h != NULL; h = hn) {
@@ -1486,4 +1489,5 @@ tk_scan_res_release(struct tk_scan_res *res)
 	}
 	tk_alpnprobe_free(res->alpn);
 	res->alpn = NULL;
+	tk_result_release(&res->main);
 }

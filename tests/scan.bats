@@ -27,13 +27,26 @@ setup_file() {
 	    'NORMAL:+VERS-TLS1.0:+3DES-CBC:+ARCFOUR-128:+DHE-RSA:+SHA1:%SERVER_PRECEDENCE'
 	export GT_PORT=$PORT
 	export TK_FILE_PIDS=$TK_PIDS
-	# one scan of each, read by several tests
-	"$SCAN" --json --ca "$TK_CA" --hostname localhost \
-	    "127.0.0.1:$ECHO_PORT" >"$BATS_FILE_TMPDIR/echo.json" || true
-	"$SCAN" --json --ca "$TK_CA" --hostname localhost \
-	    "127.0.0.1:$LEGACY_PORT" >"$BATS_FILE_TMPDIR/legacy.json" || true
-	"$SCAN" --json --ca "$TK_CA" --hostname localhost \
-	    "127.0.0.1:$GT_PORT" >"$BATS_FILE_TMPDIR/gt.json" || true
+	# one scan of each, read by several tests; the exit code in NAME.rc
+	local name port
+	for name in echo legacy gt; do
+		case $name in
+		echo) port=$ECHO_PORT ;;
+		legacy) port=$LEGACY_PORT ;;
+		gt) port=$GT_PORT ;;
+		esac
+		rc=0
+		"$SCAN" --json --ca "$TK_CA" --hostname localhost \
+		    "127.0.0.1:$port" >"$BATS_FILE_TMPDIR/$name.json" \
+		    2>"$BATS_FILE_TMPDIR/$name.err" || rc=$?
+		echo "$rc" >"$BATS_FILE_TMPDIR/$name.rc"
+	done
+}
+
+# exit_was NAME CODE: the setup's scan of NAME exited CODE
+exit_was() {
+	[[ $(cat "$BATS_FILE_TMPDIR/$1.rc") == "$2" ]] ||
+	    fail "the scan of $1 exited $(cat "$BATS_FILE_TMPDIR/$1.rc"), not $2: $(cat "$BATS_FILE_TMPDIR/$1.err")"
 }
 
 teardown_file() {
@@ -63,6 +76,7 @@ suites() {
 }
 
 @test "tls-scan: TLS 1.2 and 1.3 only (tls-echo-server --min-version 1.2): versions, suites, groups, certificate" {
+	exit_was echo 5
 	run -0 jqf echo '[.protocols["SSL2.0","SSL3.0","TLS1.0","TLS1.1","TLS1.2","TLS1.3"]] | @csv'
 	assert_output 'false,false,false,false,true,true'
 	run -0 suites echo TLS1.3
@@ -92,6 +106,7 @@ suites() {
 }
 
 @test "tls-scan: openssl s_server with legacy suites: TLS 1.0, anonymous suites, 1024-bit DH: exit 1, named findings" {
+	exit_was legacy 1
 	run -0 jqf legacy '[.protocols["TLS1.0","TLS1.1","TLS1.2","TLS1.3"]] | @csv'
 	assert_output 'true,true,true,false'
 	run -0 jqf legacy '.dh_bits'
@@ -116,6 +131,7 @@ suites() {
 }
 
 @test "tls-scan: gnutls-serv with RC4, 3DES and its own order: server order is its preference, client renegotiation" {
+	exit_was gt 1
 	run -0 jqf gt '[.suites["TLS1.2"].server_order, .suites["TLS1.3"].server_order] | @csv'
 	assert_output 'true,true'
 	run -0 jqf gt '[.findings[].code] | join(" ")'

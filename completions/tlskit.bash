@@ -109,7 +109,7 @@ _tlskit()
 		;;
 	tls-scan)
 		if [[ $cur == -* ]]; then
-			mapfile -t COMPREPLY < <(compgen -W '--alpn --ca --cacert --cert --color --crit-days --deadline --debug --ehlo-name --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-per-host --max-version --min-version --no-sni --parallel --priority --profile --proxy --quiet --require --resolve --shard --starttls --stream --system-trust --targets --timeout --verbose --version --warn-days --xmpp-domain' -- "$cur")
+			mapfile -t COMPREPLY < <(compgen -W '--all-addresses --alpn --ca --cacert --cert --color --crit-days --deadline --debug --ehlo-name --help --hostname --ignore --insecure --ipv4 --ipv6 --json --key --max-per-host --max-version --min-version --no-sni --parallel --priority --profile --proxy --quiet --require --resolve --shard --starttls --stream --system-trust --targets --timeout --verbose --version --warn-days --xmpp-domain' -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
 		fi

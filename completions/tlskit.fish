@@ -210,6 +210,7 @@ complete -c tls-alpn-probe -l xmpp-domain -x -d 'the XMPP stream\'s \'to\' (defa
 
 # tls-scan
 complete -c tls-scan -f -a '(__fish_print_hostnames)'
+complete -c tls-scan -l all-addresses -d 'check every address the name resolves to (IPv4 and IPv6); different certificates or a failing address fail the check'
 complete -c tls-scan -l alpn -x -d 'comma-separated ALPN protocols to offer (client) or select from, in preference order (server)'
 complete -c tls-scan -l ca -r -F -d 'trust anchors (PEM file or directory; repeatable); replaces the system store unless --system-trust'
 complete -c tls-scan -l cacert -r -F -d 'the same as --ca (curl\'s name for it)'

@@ -277,6 +277,9 @@ const struct tk_code tk_codes[] = {
 	{"accepts-everything", TK_GROUP_CONFIG, FAIL, OWN,
 	    "the server accepts nearly every suite offered, no real "
 	    "implementation has them all: its answers cannot be trusted"},
+	{"addresses-differ", TK_GROUP_CONFIG, WARN, OWN,
+	    "--all-addresses: the addresses of the name accept different "
+	    "versions or suites"},
 	{"handshake-failed", TK_GROUP_CONFIG, FAIL, OWN,
 	    "no handshake with a modern client (GnuTLS) completed: the "
 	    "certificate was not checked"},

@@ -32,7 +32,7 @@ static const char *const profile_choices[] = {"auto", "web", "rfc5280",
 
 /* Sorted by long name: a unit test checks it (bsearch relies on it). */
 const struct tk_opt tk_opts[] = {
-	{"all-addresses", 0, TK_ARG_NONE, CHK, NULL,
+	{"all-addresses", 0, TK_ARG_NONE, CHK | SCN, NULL,
 	    "check every address the name resolves to (IPv4 and IPv6); "
 	    "different certificates or a failing address fail the check",
 	    OFF(all_addresses), 0, 0, NULL, false, false},

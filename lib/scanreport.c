@@ -139,15 +139,16 @@ text_certs(const struct tk_scan_res *res, FILE *out)
 }
 
 void
-tk_scanreport_text(const struct tk_scantarget *st, FILE *out)
+tk_scanreport_text(const struct tk_scantarget *st,
+    const struct tk_scanaddr *sa, FILE *out)
 {
-	const struct tk_scan_res *res = &st->res;
+	const struct tk_scan_res *res = &sa->res;
 	const struct tk_tls_info *ti = &res->main.tls;
 	char buf[32];
 	bool first = true;
 
 	fprintf(out, "%s (%s)\n", st->text, res->main.address[0] != '\0' ?
-	    res->main.address : "no address");
+	    res->main.address : sa->target.host);
 	if (res->main.handshake_done) {
 		fprintf(out, "Handshake   %s %s %s%s%s\n", ti->version,
 		    ti->cipher, ti->group, ti->group[0] ? " " : "",
@@ -243,10 +244,10 @@ tk_scanreport_text(const struct tk_scantarget *st, FILE *out)
 		fprintf(out, "%s (order %s)\n", nacc == 0 ? "none accepted" :
 		    "", tk_alpn_order_name(m));
 	}
-	if (st->findings.n > 0) {
+	if (sa->findings.n > 0) {
 		fprintf(out, "Findings\n");
-		for (size_t i = 0; i < st->findings.n; i++) {
-			const struct tk_finding *f = &st->findings.f[i];
+		for (size_t i = 0; i < sa->findings.n; i++) {
+			const struct tk_finding *f = &sa->findings.f[i];
 
 			fprintf(out, "  %-7s %s: %s\n", f->sev == TK_SEV_FAIL ?
 			    "FAIL" : f->sev == TK_SEV_WARN ? "WARNING" : "info",
@@ -256,21 +257,33 @@ tk_scanreport_text(const struct tk_scantarget *st, FILE *out)
 	for (size_t i = 0; i < st->conf->rules.n; i++) {
 		fprintf(out, "%s %s%s%s\n", i == 0 ? "Require    " :
 		    "           ", st->conf->rules.r[i].text,
-		    st->req[i].met ? ": met" : ": NOT MET, ", st->req[i].why);
+		    sa->req[i].met ? ": met" : ": NOT MET, ", sa->req[i].why);
 	}
 	fprintf(out, "Scan        %u connections, %.2f s\n", res->connections,
 	    (double)res->time_us / 1e6);
 }
 
 void
-tk_scanreport_brief(const struct tk_scantarget *st, FILE *out)
+tk_scanreport_brief(const struct tk_scantarget *st,
+    const struct tk_scanaddr *sa, FILE *out)
 {
-	const struct tk_scan_res *res = &st->res;
-	char esc[1024];
+	const struct tk_scan_res *res = sa != NULL ? &sa->res : NULL;
+	char esc[1024], at[80] = "";
 	int lo = -1, hi = -1;
 	size_t nsuites = 0, nfail = 0, nwarn = 0;
 
 	tk_escape(st->text, strlen(st->text), esc, sizeof(esc));
+	if (st->addrs != NULL && res != NULL) {
+		/* --all-addresses: which of the name's servers */
+		snprintf(at, sizeof(at), " (%.64s)",
+		    res->main.address[0] != '\0' ? res->main.address :
+		    sa->target.host);
+	}
+	if (res == NULL || (tk_err_is_set(&sa->why) && sa->cls != TK_CHECK)) {
+		fprintf(out, "%-7s %s%s: %s\n", "ERROR", esc, at, res == NULL ?
+		    st->err.msg : sa->why.msg);
+		return;
+	}
 	for (int v = 0; v < TK_SCAN_NVER; v++) {
 		if (res->v[v].accepted == TK_SCAN_YES) {
 			lo = lo < 0 ? v : lo;
@@ -278,20 +291,15 @@ tk_scanreport_brief(const struct tk_scantarget *st, FILE *out)
 			nsuites += res->v[v].nsuites;
 		}
 	}
-	for (size_t i = 0; i < st->findings.n; i++) {
-		nfail += st->findings.f[i].sev == TK_SEV_FAIL;
-		nwarn += st->findings.f[i].sev == TK_SEV_WARN;
+	for (size_t i = 0; i < sa->findings.n; i++) {
+		nfail += sa->findings.f[i].sev == TK_SEV_FAIL;
+		nwarn += sa->findings.f[i].sev == TK_SEV_WARN;
 	}
-	if (lo < 0) {
-		fprintf(out, "%-7s %s: %s\n", "ERROR", esc,
-		    tk_err_is_set(&st->err) ? st->err.msg : res->err.msg);
-		return;
-	}
-	fprintf(out, "%-7s %s: %s%s%s, %zu suites, %zu failed, %zu "
-	    "warnings%s\n", st->cls == TK_OK ? "OK" : st->cls == TK_WARN ?
-	    "WARNING" : "FAIL", esc, ver_name(lo), lo != hi ? " to " : "",
-	    lo != hi ? ver_name(hi) : "", nsuites, nfail, nwarn,
-	    st->nreq_failed > 0 ? ", --require not met" : "");
+	fprintf(out, "%-7s %s%s: %s%s%s, %zu suites, %zu failed, %zu "
+	    "warnings%s\n", sa->cls == TK_OK ? "OK" : sa->cls == TK_WARN ?
+	    "WARNING" : "FAIL", esc, at, lo >= 0 ? ver_name(lo) : "no version",
+	    lo != hi ? " to " : "", lo != hi ? ver_name(hi) : "", nsuites,
+	    nfail, nwarn, sa->nreq_failed > 0 ? ", --require not met" : "");
 }
 
 static json_t *
@@ -457,19 +465,19 @@ json_alpn(const struct tk_scan_res *res)
 }
 
 int
-tk_scanreport_json(const struct tk_scantarget *st, FILE *out)
+tk_scanreport_json(const struct tk_scantarget *st,
+    const struct tk_scanaddr *sa, FILE *out)
 {
-	const struct tk_scan_res *res = &st->res;
+	const struct tk_scan_res *res = &sa->res;
 	json_t *o = tk_report_json_object(&res->main), *a, *v;
-	const struct tk_err *e = tk_err_is_set(&st->err) ? &st->err :
-	    &res->err;
+	const struct tk_err *e = &sa->why;
 	int rc;
 
 	if (o == NULL) {
 		return -1;
 	}
-	json_object_set_new(o, "verdict", json_string(outcome(st->cls)));
-	if (tk_err_is_set(e)) {
+	json_object_set_new(o, "verdict", json_string(outcome(sa->cls)));
+	if (tk_err_is_set(e) && sa->cls != TK_CHECK) {
 		json_object_set_new(o, "reason", json_string(e->step != NULL ?
 		    e->step : "scan"));
 		json_object_set_new(o, "error", tk_report_json_str(e->msg,
@@ -477,20 +485,20 @@ tk_scanreport_json(const struct tk_scantarget *st, FILE *out)
 	} else {
 		const struct tk_finding *worst = NULL;
 
-		for (size_t i = 0; i < st->findings.n; i++) {
+		for (size_t i = 0; i < sa->findings.n; i++) {
 			if (worst == NULL ||
-			    st->findings.f[i].sev > worst->sev) {
-				worst = &st->findings.f[i];
+			    sa->findings.f[i].sev > worst->sev) {
+				worst = &sa->findings.f[i];
 			}
 		}
-		json_object_set_new(o, "reason", st->nreq_failed > 0 ?
+		json_object_set_new(o, "reason", sa->nreq_failed > 0 ?
 		    json_string("require") : worst != NULL &&
 		    worst->sev > TK_SEV_INFO ? json_string(worst->code) :
 		    json_null());
 	}
 	a = json_array();
-	for (size_t i = 0; i < st->findings.n; i++) {
-		const struct tk_finding *f = &st->findings.f[i];
+	for (size_t i = 0; i < sa->findings.n; i++) {
+		const struct tk_finding *f = &sa->findings.f[i];
 		json_t *x = json_object();
 
 		json_object_set_new(x, "code", json_string(f->code));
@@ -554,10 +562,10 @@ tk_scanreport_json(const struct tk_scantarget *st, FILE *out)
 
 		json_object_set_new(x, "rule",
 		    json_string(st->conf->rules.r[i].text));
-		json_object_set_new(x, "met", json_boolean(st->req[i].met));
-		json_object_set_new(x, "why", st->req[i].met ? json_null() :
-		    tk_report_json_str(st->req[i].why,
-		    strlen(st->req[i].why)));
+		json_object_set_new(x, "met", json_boolean(sa->req[i].met));
+		json_object_set_new(x, "why", sa->req[i].met ? json_null() :
+		    tk_report_json_str(sa->req[i].why,
+		    strlen(sa->req[i].why)));
 		json_array_append_new(a, x);
 	}
 	json_object_set_new(o, "require", a);

@@ -3,7 +3,9 @@
  * made from the options (STARTTLS from --starttls or the URL's scheme),
  * the scan (lib/scan) run, then judged (lib/scanfind): the chain's findings
  * of the first handshake, the configuration's findings and the --require
- * rules, into one class.
+ * rules, into one class.  With --all-addresses the name is resolved first
+ * (lib/addrgroup) and each address is scanned as its own server; the
+ * addresses' answers are compared.
  */
 #ifndef TK_SCANTARGET_H
 #define TK_SCANTARGET_H
@@ -11,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "addrgroup.h"
 #include "scan.h"
 #include "scanfind.h"
 #include "tool.h"
@@ -23,20 +26,35 @@ struct tk_scantarget_conf {
 	struct tk_scanfind_rules rules;
 };
 
-/* One target, embedded in its owner and zeroed before the start. */
-struct tk_scantarget {
-	const struct tk_scantarget_conf *conf;
-	const char *text;             /* as given (borrowed) */
+struct tk_scantarget;
+
+/* One scanned server: the target, or one address of it. */
+struct tk_scanaddr {
+	struct tk_scantarget *st;
 	struct tk_target target;
 	struct tk_conn_conf cc;
 	struct tk_scan *scan;         /* NULL when it could not start */
 	struct tk_scan_res res;
-	struct tk_err err;            /* why it could not start */
 	/* after tk_scantarget_finish() */
 	struct tk_findings findings;  /* the chain's and the scan's */
 	struct tk_scanfind_outcome req[TK_SCANFIND_RULES_MAX];
 	size_t nreq_failed;
+	struct tk_err why;            /* what failed it, when something did */
 	enum tk_class cls;
+};
+
+/* One target, embedded in its owner and zeroed before the start. */
+struct tk_scantarget {
+	const struct tk_scantarget_conf *conf;
+	const char *text;             /* as given (borrowed) */
+	struct tk_err err;            /* why it could not start */
+	struct tk_scanaddr one;       /* without --all-addresses */
+	struct tk_addrgroup group;    /* --all-addresses */
+	struct tk_scanaddr *addrs;
+	size_t naddrs, pending;
+	char vhost[TK_HOST_MAX];      /* the name every address is asked */
+	void (*done)(void *arg);
+	void *arg;
 };
 
 /* The runner's check of one target: HOST[:PORT], a URL of a known
@@ -57,11 +75,16 @@ void tk_scantarget_start(struct tk_scantarget *st,
     void (*done)(void *arg), void *arg);
 
 /*
- * Judges a finished target: its findings, the rules, its class (also in
- * st->cls).  *why gets the error to print, when there is one.
+ * Judges a finished target: each server's findings, the rules and class,
+ * and the comparison of the addresses.  Returns the worst class.
  */
-enum tk_class tk_scantarget_finish(struct tk_scantarget *st,
-    struct tk_err *why);
+enum tk_class tk_scantarget_finish(struct tk_scantarget *st);
+
+/* The servers scanned: 1, or the addresses under --all-addresses (0 when
+ * the name had none; st->err says why). */
+size_t tk_scantarget_count(const struct tk_scantarget *st);
+const struct tk_scanaddr *tk_scantarget_at(const struct tk_scantarget *st,
+    size_t i);
 
 /* Stops what runs and frees what st holds. */
 void tk_scantarget_release(struct tk_scantarget *st);

@@ -238,3 +238,19 @@ max_open() {
 	[[ $stderr == "tls-scan: 127.0.0.1:$CLOSED_PORT: connect: "* ]] ||
 	    fail "stderr: $stderr"
 }
+
+@test "tls-scan --all-addresses: each address of the name is its own server; different configurations are a finding" {
+	# 127.0.0.1 takes TLS 1.2 and 1.3, ::1 on the same port TLS 1.0 up
+	tk_start_echo v6 --listen "[::1]:$ECHO_PORT"
+	run -5 --separate-stderr "$SCAN" --json --ca "$TK_CA" --all-addresses \
+	    --resolve "localhost:$ECHO_PORT:127.0.0.1" \
+	    --resolve "localhost:$ECHO_PORT:::1" "localhost:$ECHO_PORT"
+	run -0 jq -r '[.address, .protocols["TLS1.0"], (.findings | map(.code) | index("addresses-differ") != null)] | @tsv' <<<"$output"
+	assert_line --index 0 $'127.0.0.1:'"$ECHO_PORT"$'\tfalse\ttrue'
+	assert_line --index 1 $'[::1]:'"$ECHO_PORT"$'\ttrue\ttrue'
+	run -5 "$SCAN" --ca "$TK_CA" --all-addresses \
+	    --resolve "localhost:$ECHO_PORT:127.0.0.1" \
+	    --resolve "localhost:$ECHO_PORT:::1" "localhost:$ECHO_PORT"
+	assert_line --index 0 --regexp "^WARNING +localhost:$ECHO_PORT \(127\.0\.0\.1:$ECHO_PORT\): TLS1\.2 to TLS1\.3"
+	assert_line --index 1 --regexp "^WARNING +localhost:$ECHO_PORT \(\[::1\]:$ECHO_PORT\): TLS1\.0 to TLS1\.3"
+}

@@ -46,42 +46,74 @@ start_job(void *arg, void *p, const char *text)
 	tk_scantarget_start(&j->st, &a->sc, text, tk_runner_done, j);
 }
 
-/* The runner hands a finished target over, in input order. */
-static enum tk_class
-emit_job(void *arg, void *p)
+/* One server of a target: its output, and on stderr what the text did
+ * not already say. */
+static void
+emit_one(struct app *a, const struct tk_scantarget *st,
+    const struct tk_scanaddr *sa)
 {
-	struct app *a = arg;
-	struct tk_scantarget *st = &((struct job *)p)->st;
-	struct tk_err why;
-	enum tk_class cls = tk_scantarget_finish(st, &why);
-	bool scanned = st->scan != NULL && !tk_err_is_set(&st->res.err);
+	const struct tk_settings *s = &a->t.s;
+	bool scanned = sa->scan != NULL && !tk_err_is_set(&sa->res.err);
 
 	/* -q: the one line, as with several targets */
-	if (a->t.s.json) {
-		tk_scanreport_json(st, stdout);
-	} else if (a->ntargets > 1 || a->t.s.quiet) {
-		tk_scanreport_brief(st, stdout);
+	if (s->json) {
+		tk_scanreport_json(st, sa, stdout);
+	} else if (a->ntargets > 1 || s->quiet ||
+	    tk_scantarget_count(st) > 1) {
+		tk_scanreport_brief(st, sa, stdout);
 	}
-	if (!a->t.s.json && !a->t.s.quiet && scanned &&
-	    (a->ntargets <= 1 || a->t.s.verbose)) {
-		tk_scanreport_text(st, stdout);
+	if (!s->json && !s->quiet && scanned && (s->verbose ||
+	    (a->ntargets <= 1 && tk_scantarget_count(st) <= 1))) {
+		tk_scanreport_text(st, sa, stdout);
 	}
 	fflush(stdout);
-	if (!a->t.s.json && !a->t.s.quiet && scanned) {
-		tk_report_warnings(TOOL, &st->res.main, stderr);
+	if (!s->json && !s->quiet && scanned) {
+		tk_report_warnings(TOOL, &sa->res.main, stderr);
 	}
-	if (!a->t.s.quiet && scanned &&
-	    st->res.main.verdict.status == TK_VERIFY_SKIPPED) {
+	if (!s->quiet && scanned &&
+	    sa->res.main.verdict.status == TK_VERIFY_SKIPPED) {
 		char esc[600];
 
 		tk_escape(st->text, strlen(st->text), esc, sizeof(esc));
 		fprintf(stderr, "%s: %s: warning: certificate not verified "
 		    "(--insecure)\n", TOOL, esc);
 	}
-	/* the error, or what failed the check: on stderr when stdout did
-	 * not already say it on a terminal */
-	if (tk_err_is_set(&why) && (!scanned || tk_tool_stderr_copy(&a->t))) {
-		tk_report_error_line(TOOL, st->text, &why, stderr);
+	/* what failed it: on stderr unless the text on a terminal said it */
+	if (tk_err_is_set(&sa->why) && (!scanned ||
+	    tk_tool_stderr_copy(&a->t))) {
+		tk_report_error_line(TOOL, st->text, &sa->why, stderr);
+	}
+}
+
+/* The runner hands a finished target over, in input order. */
+static enum tk_class
+emit_job(void *arg, void *p)
+{
+	struct app *a = arg;
+	struct tk_scantarget *st = &((struct job *)p)->st;
+	enum tk_class cls = tk_scantarget_finish(st);
+	size_t n = tk_scantarget_count(st);
+
+	if (n == 0) {
+		/* no server at all: the target, or its name, failed */
+		if (a->t.s.json) {
+			struct tk_scanaddr none;
+
+			memset(&none, 0, sizeof(none));
+			none.why = st->err;
+			none.cls = st->err.cls;
+			none.res.main.tool = TOOL;
+			snprintf(none.res.main.target,
+			    sizeof(none.res.main.target), "%s", st->text);
+			tk_scanreport_json(st, &none, stdout);
+		} else if (a->ntargets > 1 || a->t.s.quiet) {
+			tk_scanreport_brief(st, NULL, stdout);
+		}
+		fflush(stdout);
+		tk_report_error_line(TOOL, st->text, &st->err, stderr);
+	}
+	for (size_t i = 0; i < n; i++) {
+		emit_one(a, st, tk_scantarget_at(st, i));
 	}
 	tk_tally_add(&a->tally, cls);
 	return cls;

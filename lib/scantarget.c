@@ -274,6 +274,15 @@ tk_scantarget_finish(struct tk_scantarget *st)
 	if (n == 0) {
 		return st->err.cls;
 	}
+	if (st->addrs != NULL) {
+		/* different leaves: address-mismatch, as tls-check-cert says */
+		struct tk_result *rs[TK_ADDRGROUP_MAX];
+
+		for (size_t i = 0; i < n; i++) {
+			rs[i] = &st->addrs[i].res.main;
+		}
+		tk_addrgroup_compare(rs, n, st->vhost);
+	}
 	for (size_t i = 0; i < n; i++) {
 		cls = tk_class_worst(cls, judge(st->addrs != NULL ?
 		    &st->addrs[i] : &st->one));

@@ -347,7 +347,7 @@ OCSP stapling'
 		tls-echo-server)
 			want=$'Path validation\nThe chain as served' ;;
 		tls-scan)
-			want="$client"$'\nSTARTTLS\nServer configuration' ;;
+			want="$client"$'\nSTARTTLS\nSeveral addresses\nServer configuration' ;;
 		*)
 			# a new tool: at least the path validation codes
 			run -0 findings_groups "$t"

@@ -56,6 +56,8 @@ for _ in $(seq 100); do
 done
 sport=$(sed -n 's/^listening on .*://p' "$work/smtp.out" | head -n 1)
 run $B/tls-starttls --ca $T/ca.crt -v --check-injection "smtp://localhost:$sport"
+# what the server's configuration accepts, after its STARTTLS
+run $B/tls-scan --ca $T/ca.crt "smtp://localhost:$sport"
 kill -TERM "$smtp"
 wait "$smtp" || true
 

@@ -55,15 +55,19 @@ emit_one(struct app *a, const struct tk_scantarget *st,
 	const struct tk_settings *s = &a->t.s;
 	bool scanned = sa->scan != NULL && !tk_err_is_set(&sa->res.err);
 
-	/* -q: the one line, as with several targets */
+	/* one line a server with several (and with -q), the whole report
+	 * for one (or each with -v) */
+	bool multi = a->ntargets > 1 || tk_scantarget_count(st) > 1;
+	bool brief = !s->json && (s->quiet || multi);
+	bool full = !s->json && !s->quiet && scanned && (s->verbose ||
+	    !multi);
+
 	if (s->json) {
 		tk_scanreport_json(st, sa, stdout);
-	} else if (a->ntargets > 1 || s->quiet ||
-	    tk_scantarget_count(st) > 1) {
+	} else if (brief) {
 		tk_scanreport_brief(st, sa, stdout);
 	}
-	if (!s->json && !s->quiet && scanned && (s->verbose ||
-	    (a->ntargets <= 1 && tk_scantarget_count(st) <= 1))) {
+	if (full) {
 		tk_scanreport_text(st, sa, stdout);
 	}
 	fflush(stdout);
@@ -78,9 +82,10 @@ emit_one(struct app *a, const struct tk_scantarget *st,
 		fprintf(stderr, "%s: %s: warning: certificate not verified "
 		    "(--insecure)\n", TOOL, esc);
 	}
-	/* what failed it: on stderr unless the text on a terminal said it */
-	if (tk_err_is_set(&sa->why) && (!scanned ||
-	    tk_tool_stderr_copy(&a->t))) {
+	/* what failed it, on stderr, unless on a terminal the report said
+	 * it (or the one line, for a server not scanned) */
+	if (tk_err_is_set(&sa->why) && (tk_tool_stderr_copy(&a->t) ||
+	    (!full && !(brief && !scanned)))) {
 		tk_report_error_line(TOOL, st->text, &sa->why, stderr);
 	}
 }

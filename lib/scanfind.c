@@ -107,7 +107,8 @@ with_prop(const struct tk_scan_res *res, enum prop p, char *buf, size_t len)
 	size_t count = 0, shown = 0, l;
 	char names[200] = "", vers[64] = "";
 
-	for (int v = 0; v < TK_SCAN_NVER; v++) {
+	/* the most recent version first: what most clients get */
+	for (int v = TK_SCAN_NVER - 1; v >= 0; v--) {
 		const struct tk_scan_version *sv = &res->v[v];
 		bool in_v = false;
 
@@ -394,7 +395,12 @@ tk_scanfind_parse(const char *const *args, size_t n,
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < n; i++) {
 		const char *p = args[i];
+		size_t alen = strlen(p);
 
+		if (alen == 0 || p[alen - 1] == ',') {
+			return tk_err_set(err, TK_USAGE, "options",
+			    "--require: an empty rule in '%s'", args[i]);
+		}
 		while (*p != '\0') {
 			size_t l = strcspn(p, ",");
 			char one[128];

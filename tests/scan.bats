@@ -254,3 +254,18 @@ max_open() {
 	assert_line --index 0 --regexp "^WARNING +localhost:$ECHO_PORT \(127\.0\.0\.1:$ECHO_PORT\): TLS1\.2 to TLS1\.3"
 	assert_line --index 1 --regexp "^WARNING +localhost:$ECHO_PORT \(\[::1\]:$ECHO_PORT\): TLS1\.0 to TLS1\.3"
 }
+
+@test "tls-scan --proxy: every probe goes through the HTTP CONNECT proxy, which resolves the name" {
+	local backend=$ECHO_PORT
+
+	tk_start_server proxy "$TK_PYTHON" "$TK_PEERS/connect_proxy.py" ok \
+	    backend.tlskit.test=127.0.0.1
+	run -5 --separate-stderr "$SCAN" --json --ca "$TK_CA" --hostname localhost \
+	    --proxy "http://127.0.0.1:$PORT" "backend.tlskit.test:$backend"
+	run -0 jq -r '[.address, .protocols["TLS1.2"], .protocols["TLS1.0"], .connections] | @tsv' <<<"$output"
+	local connections=${output##*$'\t'}
+	assert_output $'127.0.0.1:'"$PORT"$'\ttrue\tfalse\t'"$connections"
+	# one CONNECT a connection: nothing went around the proxy
+	run -0 grep -c "^CONNECT backend.tlskit.test:$backend\$" "$SERVER_OUT"
+	assert_output "$connections"
+}

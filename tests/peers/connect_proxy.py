@@ -24,6 +24,9 @@ import threading
 import time
 
 MAP = {}
+# one request line at a time: print() from several threads at once can
+# interleave and lose lines of the log the tests count
+LOG = threading.Lock()
 
 
 def relay(a, b):
@@ -52,7 +55,8 @@ class Handler(socketserver.BaseRequestHandler):
                 return
             data += chunk
         line = data.split(b"\r\n", 1)[0].decode("latin-1")
-        print(line.rsplit(" ", 1)[0], flush=True)
+        with LOG:
+            print(line.rsplit(" ", 1)[0], flush=True)
         if MODE == "refuse":
             c.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
             return

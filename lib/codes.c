@@ -271,6 +271,9 @@ const struct tk_code tk_codes[] = {
 	{"early-data", TK_GROUP_CONFIG, INFO, RFC,
 	    "the server accepts TLS 1.3 early data (0-RTT), which an attacker "
 	    "can replay (RFC 8446 8)"},
+	{"incomplete", TK_GROUP_CONFIG, WARN, OWN,
+	    "some probes got no usable answer (a timeout, a reset, bytes "
+	    "that are not TLS): what they asked is unknown"},
 	{"protocol-violation", TK_GROUP_CONFIG, FAIL, RFC,
 	    "the server chose a version, suite or group the client did not "
 	    "offer"},

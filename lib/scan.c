@@ -862,6 +862,32 @@ once_answer(struct lane *l)
 	lane_end(l);
 }
 
+/* A probe that got neither an answer nor a refusal: counted, and the
+ * first one said. */
+static void
+note_failure(struct lane *l)
+{
+	struct tk_scan_res *res = l->s->res;
+	enum tk_rawhello_kind k = l->reply.kind;
+	char why[200];
+
+	if (refused(l) || k == TK_RAWHELLO_SERVER_HELLO ||
+	    k == TK_RAWHELLO_HRR || k == TK_RAWHELLO_SSL2_HELLO) {
+		return;
+	}
+	if (res->failed_probes++ == 0) {
+		no_answer(l, why, sizeof(why));
+		snprintf(res->failed_why, sizeof(res->failed_why), "%s: %s",
+		    tk_suites_version_name(l->wire), why);
+	}
+	if (tk_err_is_set(&l->r.err) && !tk_err_is_set(&res->err) &&
+	    tk_loop_deadline_passed(l->s->cc.deadline_ms)) {
+		/* the whole run's bound: the scan did not end */
+		tk_err_set(&res->err, TK_NET, "scan", "--deadline ran out: "
+		    "the scan is incomplete (%.150s)", l->r.err.msg);
+	}
+}
+
 static void
 on_lane_conn(struct tk_conn *c, void *arg)
 {
@@ -882,6 +908,7 @@ on_lane_conn(struct tk_conn *c, void *arg)
 			    ske_of(l->reply.suite, &anon), anon);
 		}
 	}
+	note_failure(l);
 	task_release(&l->t);
 	switch (l->kind) {
 	case L_SUITES:
@@ -1156,6 +1183,10 @@ phase_two(struct tk_scan *s)
 	for (int v = TK_SCAN_SSL3; v < TK_SCAN_NVER; v++) {
 		nver += res->v[v].accepted == TK_SCAN_YES;
 	}
+	if (nver == 0 || tk_err_is_set(&res->err)) {
+		/* nothing to look into, or --deadline: no more connections */
+		return;
+	}
 	if (best != TK_SCAN_NVER) {
 		const struct tk_scan_version *bv = &res->v[best];
 
@@ -1235,7 +1266,8 @@ phase_two(struct tk_scan *s)
 	for (size_t i = 0; i < 3; i++) {
 		for (int no_sni = 0; no_sni <= (named ? 1 : 0); no_sni++) {
 			res->certs[k].key = keys[i];
-			res->certs[k].no_sni = no_sni;
+			/* an IP literal is never sent as SNI (RFC 6066 3) */
+			res->certs[k].no_sni = no_sni || !named;
 			hs_add(s, TK_SCANHS_CERT, keys[i], no_sni,
 			    &res->certs[k++].p);
 		}

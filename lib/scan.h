@@ -83,6 +83,10 @@ struct tk_scan_res {
 	int ocsp_stapling;           /* a stapled response came */
 	bool violation;              /* the server chose what was not offered */
 	char violation_why[200];
+	/* raw probes without a usable answer (timeout, reset, not TLS,
+	 * malformed), and the first one's why ("TLS1.1: ...") */
+	unsigned failed_probes;
+	char failed_why[240];
 	/* lib/scanhs probes; kind TK_SCANHS_* as started, NULL: not run */
 	struct tk_scan_cert certs[TK_SCAN_CERTS];
 	struct tk_scanhs *resume_id, *resume_ticket, *resume_psk, *reneg,
@@ -90,8 +94,8 @@ struct tk_scan_res {
 	struct tk_alpnprobe *alpn;   /* NULL: not run */
 	unsigned connections;        /* every TCP connection of this scan */
 	uint64_t time_us;
-	/* why the scan could not run (the first handshake's network error,
-	 * or no version at all answered) */
+	/* why the scan could not run or did not end (the first handshake's
+	 * network error, no version at all answered, --deadline) */
 	struct tk_err err;
 };
 

@@ -311,6 +311,11 @@ tk_scanfind_judge(const struct tk_scan_res *res, struct tk_findings *fs)
 		add(fs, "early-data", "early data sent on resumption was "
 		    "accepted");
 	}
+	if (res->failed_probes > 0) {
+		add(fs, "incomplete", "%u probe%s got no usable answer, so "
+		    "what they asked is unknown (first: %s)", res->failed_probes,
+		    res->failed_probes == 1 ? "" : "s", res->failed_why);
+	}
 	if (res->violation) {
 		add(fs, "protocol-violation", "%s", res->violation_why);
 	}

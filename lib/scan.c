@@ -246,7 +246,8 @@ task_release(struct task *t)
 		return;
 	}
 	if (t->queued) {
-		for (pp = &h->head; *pp != NULL; prev = *pp, pp = &(*pp)->qnext) {
+		for (pp = &h->head; *pp != NULL;
+		    prev = *pp, pp = &(*pp)->qnext) {
 			if (*pp == t) {
 				*pp = t->qnext;
 				if (h->tail == t) {
@@ -755,7 +756,8 @@ ssl2_answer(struct lane *l)
 		}
 		v->cut = r->v2_cut;
 	} else if (refused(l) || r->kind == TK_RAWHELLO_SERVER_HELLO ||
-	    r->kind == TK_RAWHELLO_MALFORMED || r->kind == TK_RAWHELLO_NOT_TLS) {
+	    r->kind == TK_RAWHELLO_MALFORMED ||
+	    r->kind == TK_RAWHELLO_NOT_TLS) {
 		/* a TLS server reads an SSL 2.0 hello as a TLS one, or not
 		 * at all: either way, no SSL 2.0 */
 		v->accepted = TK_SCAN_NO;

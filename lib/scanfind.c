@@ -313,15 +313,17 @@ tk_scanfind_judge(const struct tk_scan_res *res, struct tk_findings *fs)
 	}
 	if (res->failed_probes > 0) {
 		add(fs, "incomplete", "%u probe%s got no usable answer, so "
-		    "what they asked is unknown (first: %s)", res->failed_probes,
-		    res->failed_probes == 1 ? "" : "s", res->failed_why);
+		    "what they asked is unknown (first: %s)",
+		    res->failed_probes, res->failed_probes == 1 ? "" : "s",
+		    res->failed_why);
 	}
 	if (res->violation) {
 		add(fs, "protocol-violation", "%s", res->violation_why);
 	}
 	if (!res->main.handshake_done && (modern || nlegacy > 0)) {
-		add(fs, "handshake-failed", "%s", tk_err_is_set(&res->main.err) ?
-		    res->main.err.msg : "the handshake did not complete");
+		add(fs, "handshake-failed", "%s",
+		    tk_err_is_set(&res->main.err) ? res->main.err.msg :
+		    "the handshake did not complete");
 	}
 }
 
@@ -386,8 +388,9 @@ parse_one(const char *text, struct tk_scanfind_rule *r, struct tk_err *err)
 	} else if (val == NULL && IS("server-order")) {
 		r->kind = TK_RULE_SERVER_ORDER;
 	} else {
-		return tk_err_set(err, TK_USAGE, "options", "--require: unknown "
-		    "rule '%s' (rules: %s)", text, TK_SCANFIND_RULES_HELP);
+		return tk_err_set(err, TK_USAGE, "options", "--require: "
+		    "unknown rule '%s' (rules: %s)", text,
+		    TK_SCANFIND_RULES_HELP);
 	}
 #undef IS
 	return 0;
@@ -471,8 +474,8 @@ tk_scanfind_require(const struct tk_scan_res *res,
 		case TK_RULE_AEAD:
 			if (with_prop(res, P_NOT_AEAD, buf, sizeof(buf)) > 0) {
 				o->met = false;
-				snprintf(o->why, sizeof(o->why), "accepted, not "
-				    "AEAD: %.200s", buf);
+				snprintf(o->why, sizeof(o->why),
+				    "accepted, not AEAD: %.200s", buf);
 			}
 			break;
 		case TK_RULE_TLS13:

@@ -212,7 +212,8 @@ tk_scanhs_priority(enum tk_scanhs_kind kind, enum tk_scanhs_key key,
 		switch (key) {
 		case TK_SCANHS_KEY_RSA:
 			ok = ok && add(buf, len, &used,
-			    ":+SIGN-RSA-PSS-RSAE-SHA256:+SIGN-RSA-PSS-RSAE-SHA384"
+			    ":+SIGN-RSA-PSS-RSAE-SHA256"
+			    ":+SIGN-RSA-PSS-RSAE-SHA384"
 			    ":+SIGN-RSA-PSS-RSAE-SHA512" CHAIN_SIGS
 			    ":+SIGN-RSA-SHA1:-KX-ALL:+ECDHE-RSA:+DHE-RSA:+RSA");
 			break;

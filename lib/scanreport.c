@@ -166,7 +166,8 @@ tk_scanreport_text(const struct tk_scantarget *st,
 
 		if (sv->accepted == TK_SCAN_UNKNOWN &&
 		    strcmp(sv->why, "not probed") != 0) {
-			fprintf(out, "  %s unknown: %s\n", ver_name(v), sv->why);
+			fprintf(out, "  %s unknown: %s\n", ver_name(v),
+			    sv->why);
 		}
 		if (sv->accepted != TK_SCAN_YES) {
 			continue;
@@ -418,7 +419,8 @@ json_certs(const struct tk_scan_res *res)
 			json_object_set_new(e, "days_left",
 			    json_integer(c->days_left));
 			json_object_set_new(e, "key", json_string(c->key));
-			json_object_set_new(e, "sha256", json_string(c->sha256));
+			json_object_set_new(e, "sha256",
+			    json_string(c->sha256));
 			json_object_set_new(e, "chain_length",
 			    json_integer((json_int_t)p->r.chain.n));
 			f = json_array();

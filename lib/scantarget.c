@@ -167,10 +167,12 @@ tk_scantarget_start(struct tk_scantarget *st,
 		return;
 	}
 	if (t->s.all_addresses) {
-		snprintf(st->vhost, sizeof(st->vhost), "%.*s",
-		    (int)sizeof(st->vhost) - 1, t->s.hostname != NULL ? t->d.hostname :
+		const char *name = t->s.hostname != NULL ? t->d.hostname :
 		    st->one.target.name[0] != '\0' ? st->one.target.name :
-		    st->one.target.host);
+		    st->one.target.host;
+
+		snprintf(st->vhost, sizeof(st->vhost), "%.*s",
+		    (int)sizeof(st->vhost) - 1, name);
 		tk_addrgroup_resolve(&st->group, t, &st->one.target,
 		    on_resolved, st);
 		return;

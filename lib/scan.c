@@ -149,6 +149,7 @@ struct lane {
 	unsigned char *in;           /* TK_RAWHELLO_FLIGHT_MAX bytes */
 	struct tk_rawhello_reply reply;
 	bool flight;                 /* read on to ServerHelloDone */
+	bool ffdhe;                  /* L_DH: the RFC 7919 groups offered */
 	struct tk_scan *s;
 	struct lane *next;
 };
@@ -467,6 +468,13 @@ build(struct lane *l, struct tk_err *err)
 	hc.ngroups = groups_of(l->wire == TK_SUITES_TLS13 ?
 	    TK_SUITES_GROUP_TLS13 : TK_SUITES_GROUP_EC, groups,
 	    TK_SCAN_LIST_MAX);
+	if (l->wire < TK_SUITES_TLS13 && (l->kind != L_DH || l->ffdhe)) {
+		/* RFC 7919: a server may do DHE only with a named group */
+		for (uint16_t g = 256; g <= 260 &&
+		    hc.ngroups < TK_SCAN_LIST_MAX; g++) {
+			groups[hc.ngroups++] = g;
+		}
+	}
 	hc.sigalgs = sigalgs;
 	hc.nsigalgs = sigalgs_of(l->wire == TK_SUITES_TLS13 ?
 	    TK_SUITES_SIGALG_TLS13 : TK_SUITES_SIGALG_TLS12, sigalgs,
@@ -842,6 +850,13 @@ once_answer(struct lane *l)
 	case L_DH:
 		if (r->kind == TK_RAWHELLO_SERVER_HELLO && r->ske) {
 			res->dh_bits = r->ske_dh_bits;
+		} else if (!l->ffdhe) {
+			/* first as an old client (the server's own group,
+			 * the weakest any client gets), then with RFC 7919's
+			 * groups for a server that wants one */
+			l->ffdhe = true;
+			task_want(&l->t);
+			return;
 		}
 		break;
 	case L_FALLBACK:

@@ -479,11 +479,25 @@ tk_scanreport_json(const struct tk_scantarget *st,
 		return -1;
 	}
 	json_object_set_new(o, "verdict", json_string(outcome(sa->cls)));
+	/* the scan's, not the first handshake's: one type, as in every
+	 * tool (class, step, message), and the process's exit code */
+	if (tk_err_is_set(e)) {
+		v = json_object();
+		json_object_set_new(v, "class",
+		    json_string(tk_class_name(e->cls)));
+		json_object_set_new(v, "step",
+		    json_string(e->step != NULL ? e->step : ""));
+		json_object_set_new(v, "message",
+		    tk_report_json_str(e->msg, strlen(e->msg)));
+		json_object_set_new(o, "error", v);
+	} else {
+		json_object_set_new(o, "error", json_null());
+	}
+	json_object_set_new(o, "exit_code",
+	    json_integer(tk_err_exit_code(sa->cls)));
 	if (tk_err_is_set(e) && sa->cls != TK_CHECK) {
 		json_object_set_new(o, "reason", json_string(e->step != NULL ?
 		    e->step : "scan"));
-		json_object_set_new(o, "error", tk_report_json_str(e->msg,
-		    strlen(e->msg)));
 	} else {
 		const struct tk_finding *worst = NULL;
 

@@ -125,15 +125,15 @@ tk_scan_run_tlsscan() {
 # against a STARTTLS server.  Bounded by the
 # runners' timeouts.  Runs in the background of setup_file: fd 3 closed.
 tk_scan_all() {
-	local dir=$1 name=$2 port=$3 st=${4:-} t pids=()
+	local dir=$1 name=$2 port=$3 proto=${4:-} t pids=()
 
 	for t in tlsscan sslscan testssl nmap; do
 		# nmap speaks STARTTLS only on ports it knows (tests/scan-peers.bats)
-		[[ $t == nmap && $st == smtp ]] && continue
+		[[ $t == nmap && $proto == smtp ]] && continue
 		(
 			local f=$dir/$name.$t
 			rm -f "$f.failed"
-			if "tk_scan_run_$t" "$f.out" "$port" ${st:+"$st"}; then
+			if "tk_scan_run_$t" "$f.out" "$port" ${proto:+"$proto"}; then
 				"tk_scan_${t}_versions" "$f.out" >"$f.versions"
 				"tk_scan_${t}_suites" "$f.out" >"$f.suites"
 			else

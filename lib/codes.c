@@ -214,6 +214,72 @@ const struct tk_code tk_codes[] = {
 	{"address-mismatch", TK_GROUP_TARGET, FAIL, OWN,
 	    "--all-addresses: the addresses of the name serve different "
 	    "leaves, or some serve none"},
+	/* ---- the server's configuration (tls-scan) ---- */
+	{"ssl2-enabled", TK_GROUP_CONFIG, FAIL, RFC,
+	    "the server accepts SSL 2.0 (prohibited by RFC 6176)"},
+	{"ssl3-enabled", TK_GROUP_CONFIG, FAIL, RFC,
+	    "the server accepts SSL 3.0 (prohibited by RFC 7568)"},
+	{"tls10-enabled", TK_GROUP_CONFIG, WARN, RFC,
+	    "the server accepts TLS 1.0 (deprecated by RFC 8996)"},
+	{"tls11-enabled", TK_GROUP_CONFIG, WARN, RFC,
+	    "the server accepts TLS 1.1 (deprecated by RFC 8996)"},
+	{"no-modern-version", TK_GROUP_CONFIG, FAIL, RFC,
+	    "the server accepts neither TLS 1.2 nor TLS 1.3 (RFC 9325 3.1)"},
+	{"no-tls13", TK_GROUP_CONFIG, INFO, OWN,
+	    "the server does not accept TLS 1.3"},
+	{"null-suite", TK_GROUP_CONFIG, FAIL, RFC,
+	    "a suite without encryption (NULL) is accepted"},
+	{"anon-suite", TK_GROUP_CONFIG, FAIL, RFC,
+	    "an anonymous suite (no server authentication) is accepted"},
+	{"export-suite", TK_GROUP_CONFIG, FAIL, RFC,
+	    "an export suite (40 or 56-bit keys, FREAK, Logjam) is accepted"},
+	{"rc4-suite", TK_GROUP_CONFIG, FAIL, RFC,
+	    "an RC4 suite is accepted (prohibited by RFC 7465)"},
+	{"des-suite", TK_GROUP_CONFIG, FAIL, OWN,
+	    "a single-DES, RC2 or IDEA suite is accepted (56-bit or "
+	    "64-bit-block ciphers RFC 5469 withdrew)"},
+	{"3des-suite", TK_GROUP_CONFIG, WARN, OWN,
+	    "a 3DES suite is accepted (64-bit blocks: SWEET32)"},
+	{"static-kx", TK_GROUP_CONFIG, WARN, RFC,
+	    "a suite without forward secrecy (static RSA or DH key exchange) "
+	    "is accepted (RFC 9325 4.1)"},
+	{"cbc-suite", TK_GROUP_CONFIG, INFO, RFC,
+	    "a suite that is not AEAD (CBC with HMAC) is accepted (RFC 9325 "
+	    "4.2 recommends AEAD only)"},
+	{"dh-under-1024", TK_GROUP_CONFIG, FAIL, RFC,
+	    "the DHE group is smaller than 1024 bits (Logjam)"},
+	{"dh-under-2048", TK_GROUP_CONFIG, WARN, RFC,
+	    "the DHE group is smaller than 2048 bits (RFC 9325 4.1)"},
+	{"weak-group", TK_GROUP_CONFIG, WARN, OWN,
+	    "an elliptic curve of fewer than 224 bits is accepted"},
+	{"no-server-order", TK_GROUP_CONFIG, WARN, OWN,
+	    "the server takes the client's suite order while it accepts "
+	    "weaker suites (info when every suite is AEAD with forward "
+	    "secrecy)"},
+	{"insecure-renegotiation", TK_GROUP_CONFIG, FAIL, RFC,
+	    "the server does not support secure renegotiation (RFC 5746)"},
+	{"client-renegotiation", TK_GROUP_CONFIG, WARN, OWN,
+	    "the server renegotiates when the client asks (a cheap way to "
+	    "make it work)"},
+	{"no-fallback-scsv", TK_GROUP_CONFIG, WARN, RFC,
+	    "the server ignores TLS_FALLBACK_SCSV (RFC 7507) while it accepts "
+	    "more than one version"},
+	{"compression", TK_GROUP_CONFIG, FAIL, RFC,
+	    "the server accepts TLS compression (CRIME; RFC 9325 3.3)"},
+	{"no-ems", TK_GROUP_CONFIG, INFO, RFC,
+	    "TLS 1.2 without the extended master secret (RFC 7627)"},
+	{"early-data", TK_GROUP_CONFIG, INFO, RFC,
+	    "the server accepts TLS 1.3 early data (0-RTT), which an attacker "
+	    "can replay (RFC 8446 8)"},
+	{"protocol-violation", TK_GROUP_CONFIG, FAIL, RFC,
+	    "the server chose a version, suite or group the client did not "
+	    "offer"},
+	{"accepts-everything", TK_GROUP_CONFIG, FAIL, OWN,
+	    "the server accepts nearly every suite offered, no real "
+	    "implementation has them all: its answers cannot be trusted"},
+	{"handshake-failed", TK_GROUP_CONFIG, FAIL, OWN,
+	    "no handshake with a modern client (GnuTLS) completed: the "
+	    "certificate was not checked"},
 };
 
 const size_t tk_codes_count = sizeof(tk_codes) / sizeof(tk_codes[0]);
@@ -286,6 +352,8 @@ tk_code_group_name(enum tk_code_group g)
 		return "STARTTLS";
 	case TK_GROUP_TARGET:
 		return "Several addresses";
+	case TK_GROUP_CONFIG:
+		return "Server configuration";
 	}
 	return "Other";
 }

@@ -40,6 +40,7 @@ enum tk_code_group {
 	TK_GROUP_OCSP,      /* the stapled OCSP response */
 	TK_GROUP_STARTTLS,  /* the plaintext dialogue */
 	TK_GROUP_TARGET,    /* several addresses of one name */
+	TK_GROUP_CONFIG,    /* the server's configuration (tls-scan) */
 };
 
 struct tk_code {

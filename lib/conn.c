@@ -1,5 +1,6 @@
 #include "conn.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ enum state {
 	S_CONNECT,
 	S_STARTTLS,
 	S_HANDSHAKE,
+	S_RAW,          /* raw mode: the hello written, its answer read */
 	S_INJECTION,    /* waiting for an answer to the pipelined probe */
 	S_AFTER,        /* the dialogue's phase inside TLS */
 	S_DONE,
@@ -46,6 +48,8 @@ struct tk_conn {
 	struct tk_stream *stream;      /* inside TLS: the data phase */
 	int fd;
 	bool ready;
+	size_t raw_sent, raw_len;      /* raw mode */
+	bool raw_closed;
 	struct tk_timer deadline;
 	uint64_t t0, tstep;
 	char verify_name[TK_HOST_MAX];
@@ -64,6 +68,7 @@ step_name(enum state s)
 	case S_STARTTLS:
 		return "starttls";
 	case S_HANDSHAKE:
+	case S_RAW:
 		return "handshake";
 	case S_INJECTION:
 		return "injection";
@@ -248,6 +253,11 @@ start_handshake(struct tk_conn *c)
 	const char *sni = NULL;
 
 	tk_err_clear(&e);
+	if (c->conf.raw_out != NULL) {
+		begin_step(c, S_RAW);
+		drive(c);
+		return;
+	}
 	/* RFC 6066 section 3: SNI carries a DNS name, never an IP literal */
 	if (!c->conf.no_sni && !tk_target_is_ip_literal(c->verify_name)) {
 		sni = c->verify_name;
@@ -257,6 +267,11 @@ start_handshake(struct tk_conn *c)
 	tc.priority = c->conf.priority;
 	tc.sni = sni;
 	tc.alpn = c->conf.alpn;
+	tc.resume = c->conf.resume;
+	tc.no_tickets = c->conf.no_tickets;
+	tc.early_data = c->conf.early_data;
+	tc.early = c->conf.early;
+	tc.early_len = c->conf.early_len;
 	c->tls = tk_tls_new(c->fd, &tc, c->conf.creds, &e);
 	if (c->tls == NULL) {
 		fail(c, &e);
@@ -516,6 +531,53 @@ drive_after(struct tk_conn *c)
 	finish(c, true);
 }
 
+/* Raw mode: write the hello, read until the answer is whole or closed */
+static void
+drive_raw(struct tk_conn *c)
+{
+	ssize_t n;
+
+	while (c->raw_sent < c->conf.raw_out_len) {
+		n = write(c->fd, c->conf.raw_out + c->raw_sent,
+		    c->conf.raw_out_len - c->raw_sent);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			want(c, TK_WANT_WRITE);
+			return;
+		}
+		if (n < 0) {
+			/* refused before it read the hello: a close */
+			c->raw_closed = true;
+			finish(c, true);
+			return;
+		}
+		c->raw_sent += (size_t)n;
+	}
+	for (;;) {
+		if (c->raw_len >= c->conf.raw_cap) {
+			finish(c, true);
+			return;
+		}
+		n = read(c->fd, c->conf.raw_in + c->raw_len,
+		    c->conf.raw_cap - c->raw_len);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			want(c, TK_WANT_READ);
+			return;
+		}
+		if (n <= 0) {
+			c->raw_closed = true;
+			finish(c, true);
+			return;
+		}
+		c->raw_len += (size_t)n;
+		if (c->conf.raw_done(c->conf.raw_arg, c->conf.raw_in,
+		    c->raw_len)) {
+			c->r->t_handshake_us = tk_loop_now_us() - c->tstep;
+			finish(c, true);
+			return;
+		}
+	}
+}
+
 static void
 drive(struct tk_conn *c)
 {
@@ -562,6 +624,9 @@ drive(struct tk_conn *c)
 			return;
 		}
 		after_handshake(c);
+		return;
+	case S_RAW:
+		drive_raw(c);
 		return;
 	case S_INJECTION:
 		drive_injection(c);
@@ -736,6 +801,15 @@ int
 tk_conn_fd(const struct tk_conn *c)
 {
 	return c->fd;
+}
+
+size_t
+tk_conn_raw(const struct tk_conn *c, bool *closed)
+{
+	if (closed != NULL) {
+		*closed = c->raw_closed;
+	}
+	return c->raw_len;
 }
 
 struct tk_tls *

@@ -47,11 +47,33 @@ struct tk_conn_conf {
 	bool check_injection;
 	const char *priority;       /* built by tk_tls_priority() */
 	const struct tk_alpn *alpn; /* borrowed */
+	/* tls-scan's probes (lib/scanhs.c), as in struct tk_tls_conf:
+	 * the session to resume (borrowed), no tickets, 0-RTT data */
+	const gnutls_datum_t *resume;
+	bool no_tickets;
+	bool early_data;
+	const void *early;
+	size_t early_len;
 	struct tk_creds *creds;     /* borrowed; the session takes a ref */
 	struct tk_resolver *resolver;  /* borrowed, shared by conns */
 	/* borrowed; NULL: direct.  The proxy resolves the target's name,
 	 * and result->address is the proxy's */
 	const struct tk_proxy *proxy;
+	/*
+	 * Raw mode (tls-scan, lib/scan.c): instead of a GnuTLS handshake,
+	 * write raw_out (a ClientHello tlskit built) and read the answer
+	 * into raw_in (at most raw_cap bytes) until raw_done(raw_arg, raw_in,
+	 * len) says it is whole, the peer closes or resets, or raw_cap
+	 * bytes came; then the callback runs with tk_conn_ready() true (the
+	 * length and whether the peer closed: tk_conn_raw()).  A timeout
+	 * still fails the "handshake" step.  No verification, no session.
+	 */
+	const unsigned char *raw_out;
+	size_t raw_out_len;
+	unsigned char *raw_in;
+	size_t raw_cap;
+	bool (*raw_done)(void *raw_arg, const unsigned char *in, size_t len);
+	void *raw_arg;
 };
 
 struct tk_conn;
@@ -73,6 +95,9 @@ void tk_conn_start(struct tk_conn *c);
  */
 bool tk_conn_ready(const struct tk_conn *c);
 int tk_conn_fd(const struct tk_conn *c);
+/* Raw mode, after the callback: the bytes read into conf.raw_in, and
+ * whether the peer closed (or reset) the connection. */
+size_t tk_conn_raw(const struct tk_conn *c, bool *closed);
 struct tk_tls *tk_conn_tls(const struct tk_conn *c);
 /*
  * After the callback, when ready: the data phase over the session

@@ -28,6 +28,7 @@ static const char *const profile_choices[] = {"auto", "web", "rfc5280",
 #define CHK TK_TOOL_CHECK_CERT
 #define APR TK_TOOL_ALPN_PROBE
 #define STL TK_TOOL_STARTTLS
+#define SCN TK_TOOL_SCAN
 
 /* Sorted by long name: a unit test checks it (bsearch relies on it). */
 const struct tk_opt tk_opts[] = {
@@ -73,7 +74,7 @@ const struct tk_opt tk_opts[] = {
 	    "load mode: send N blocks of --size bytes, one round trip each, "
 	    "and report throughput and round-trip percentiles", OFF(count),
 	    1, 1e9, NULL, false, false},
-	{"crit-days", 'c', TK_ARG_UINT, CHK | STL, "N",
+	{"crit-days", 'c', TK_ARG_UINT, CHK | STL | SCN, "N",
 	    "fail (exit 1) when a certificate expires within N days "
 	    "(default 0: off)", OFF(crit_days), 0, 100000, NULL, false,
 	    false},
@@ -136,7 +137,7 @@ const struct tk_opt tk_opts[] = {
 	{"ignore", 0, TK_ARG_STRING, ALL, "CODE[,CODE]",
 	    "report these finding codes as info, never failing (repeatable; "
 	    "codes in FINDINGS)", OFF(ignore), 0, 0, NULL, true, false},
-	{"insecure", 'k', TK_ARG_NONE, ECL | APR | STL, NULL,
+	{"insecure", 'k', TK_ARG_NONE, ECL | APR | STL | SCN, NULL,
 	    "do not verify the server's certificate, as curl -k does (says "
 	    "so on stderr)",
 	    OFF(insecure), 0, 0, NULL, false, false},
@@ -164,6 +165,9 @@ const struct tk_opt tk_opts[] = {
 	    "serve at most N clients at once; more are closed at accept "
 	    "(default 10000)", OFF(max_connections), 1, 1000000, NULL, false,
 	    false},
+	{"max-per-host", 0, TK_ARG_UINT, SCN, "N",
+	    "connections open at once to one host, across all targets "
+	    "(default 4)", OFF(max_per_host), 1, 64, NULL, false, false},
 	{"max-version", 0, TK_ARG_VERSION, ALL, "V",
 	    "highest TLS version: 1.0, 1.1, 1.2 or 1.3", OFF(max_version), 0,
 	    0, NULL, false, false},
@@ -189,7 +193,7 @@ const struct tk_opt tk_opts[] = {
 	    "find the server's preference order among the accepted "
 	    "protocols, and whether it honours the client's order",
 	    OFF(order), 0, 0, NULL, false, false},
-	{"parallel", 'j', TK_ARG_UINT, CHK | APR | STL, "N",
+	{"parallel", 'j', TK_ARG_UINT, CHK | APR | STL | SCN, "N",
 	    "targets checked at once (default 64)", OFF(parallel), 1, 10000,
 	    NULL, false, false},
 	{"pem", 0, TK_ARG_NONE, CHK, NULL,
@@ -225,6 +229,11 @@ const struct tk_opt tk_opts[] = {
 	    "ask clients for a certificate; verify and log it, but go on "
 	    "without one", OFF(request_client_cert), 0, 0, NULL, false,
 	    false},
+	{"require", 0, TK_ARG_STRING, SCN, "RULE[,RULE]",
+	    "fail (exit 1) unless the server meets each rule: "
+	    "min-version=1.2, forward-secrecy, aead-only, tls13, "
+	    "server-order, max-severity=info|warning, no-finding=CODE "
+	    "(repeatable)", OFF(require), 0, 0, NULL, true, false},
 	{"require-client-cert", 0, TK_ARG_NONE, SRV, NULL,
 	    "refuse clients without a certificate trusted by --ca",
 	    OFF(require_client_cert), 0, 0, NULL, false, false},
@@ -238,23 +247,23 @@ const struct tk_opt tk_opts[] = {
 	{"save-chain", 0, TK_ARG_FILE, CHK, "FILE",
 	    "write the served chain as PEM to FILE (one target)",
 	    OFF(save_chain), 0, 0, NULL, false, false},
-	{"shard", 0, TK_ARG_STRING, CHK | STL | APR, "K/N",
+	{"shard", 0, TK_ARG_STRING, CHK | STL | APR | SCN, "K/N",
 	    "check only the K-th of N stable shares of the targets",
 	    OFF(shard), 0, 0, NULL, false, false},
 	{"size", 0, TK_ARG_UINT, ECL, "BYTES",
 	    "block size for --count and --connections (default 16384)",
 	    OFF(size), 1, 16777216, NULL, false, false},
-	{"starttls", 0, TK_ARG_CHOICE, SRV | ECL | CHK | APR, "PROTO",
+	{"starttls", 0, TK_ARG_CHOICE, SRV | ECL | CHK | APR | SCN, "PROTO",
 	    "plaintext phase first, upgraded by PROTO's STARTTLS dialogue "
 	    "('line': lines echoed until STARTTLS, answered READY)",
 	    OFF(starttls), 0, 0, tk_starttls_protocols, false, false},
-	{"stream", 0, TK_ARG_NONE, CHK | STL | APR, NULL,
+	{"stream", 0, TK_ARG_NONE, CHK | STL | APR | SCN, NULL,
 	    "with --json: print each target as it completes, not in input "
 	    "order", OFF(stream), 0, 0, NULL, false, false},
 	{"system-trust", 0, TK_ARG_NONE, ALL, NULL,
 	    "also trust the system store when --ca is given",
 	    OFF(system_trust), 0, 0, NULL, false, false},
-	{"targets", 'T', TK_ARG_FILE, CHK | STL | APR, "FILE",
+	{"targets", 'T', TK_ARG_FILE, CHK | STL | APR | SCN, "FILE",
 	    "read targets from FILE ('-' for stdin), one per line; '#' "
 	    "starts a comment", OFF(targets), 0, 0, NULL, false, false},
 	{"timeout", 't', TK_ARG_SECONDS, CL, "SECONDS",
@@ -267,7 +276,7 @@ const struct tk_opt tk_opts[] = {
 	{"version", 'V', TK_ARG_NONE, ALL, NULL,
 	    "show the version and what the linked GnuTLS supports",
 	    OFF(version), 0, 0, NULL, false, false},
-	{"warn-days", 'w', TK_ARG_UINT, CHK | STL, "N",
+	{"warn-days", 'w', TK_ARG_UINT, CHK | STL | SCN, "N",
 	    "warn (exit 5) when a certificate expires within N days "
 	    "(default 30; 0: off)", OFF(warn_days), 0, 100000, NULL, false,
 	    false},
@@ -298,6 +307,10 @@ const struct tk_tool_info tk_opts_tools[] = {
 	{TK_TOOL_ALPN_PROBE, "tls-alpn-probe", "[OPTIONS] TARGET...",
 	    "which application protocols (ALPN) a server accepts, selects "
 	    "and prefers", 0, TK_ARGS_MAX},
+	{TK_TOOL_SCAN, "tls-scan", "[OPTIONS] TARGET...",
+	    "what a server's TLS configuration accepts: versions, cipher "
+	    "suites, groups, signature algorithms, certificates, "
+	    "resumption, renegotiation", 0, TK_ARGS_MAX},
 };
 const size_t tk_opts_ntools = sizeof(tk_opts_tools) / sizeof(tk_opts_tools[0]);
 
@@ -478,6 +491,13 @@ set_value(const struct tk_opt *o, enum tk_tool tool, const char *v,
 				    TK_IGNORE_MAX);
 			}
 			s->ignore[s->nignore++] = v;
+		} else if (o->off == OFF(require)) {
+			if (s->nrequire == TK_IGNORE_MAX) {
+				return tk_err_set(err, TK_USAGE, "options",
+				    "at most %d --require options",
+				    TK_IGNORE_MAX);
+			}
+			s->require[s->nrequire++] = v;
 		} else if (o->off == OFF(resolve)) {
 			if (s->nresolve == TK_RESOLVE_MAX) {
 				return tk_err_set(err, TK_USAGE, "options",

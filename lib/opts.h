@@ -25,11 +25,12 @@ enum tk_tool {
 	TK_TOOL_CHECK_CERT = 1u << 2,
 	TK_TOOL_STARTTLS = 1u << 3,
 	TK_TOOL_ALPN_PROBE = 1u << 4,
+	TK_TOOL_SCAN = 1u << 5,
 };
 
 #define TK_TOOLS_CLIENT                                                      \
 	(TK_TOOL_ECHO_CLIENT | TK_TOOL_CHECK_CERT | TK_TOOL_STARTTLS |       \
-	    TK_TOOL_ALPN_PROBE)
+	    TK_TOOL_ALPN_PROBE | TK_TOOL_SCAN)
 #define TK_TOOLS_ALL (TK_TOOLS_CLIENT | TK_TOOL_ECHO_SERVER)
 
 enum tk_argtype {
@@ -101,6 +102,10 @@ struct tk_settings {
 	/* ALPN probing */
 	bool each, order;
 	const char *expect;
+	/* scanning */
+	uint64_t max_per_host;
+	const char *require[TK_IGNORE_MAX];
+	size_t nrequire;
 	/* output */
 	bool json, quiet, help, version, list_options;
 	unsigned verbose;

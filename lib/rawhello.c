@@ -1,8 +1,10 @@
 /*
  * Raw ClientHellos and the server's first reply (lib/rawhello.h).
  * Wire formats: RFC 5246 7.4.1 and RFC 8446 4.1 (hellos), 4.2 (extensions),
- * 5.1 (records); RFC 6101 5.6 (SSL 3.0); draft-hickman-netscape-ssl-00
- * (SSL 2.0 CLIENT-HELLO and SERVER-HELLO, 2-byte record header).
+ * 5.1 (records); RFC 5246 7.4.2 to 7.4.5, RFC 8422 5.4, RFC 6066 8 and
+ * RFC 6961 2.2 (the rest of a TLS 1.2 server's first flight); RFC 6101
+ * 5.6 (SSL 3.0); draft-hickman-netscape-ssl-00 (SSL 2.0 CLIENT-HELLO and
+ * SERVER-HELLO, 2-byte record header).
  */
 #include "rawhello.h"
 
@@ -14,6 +16,12 @@
 #define REC_ALERT 21
 #define HS_CLIENT_HELLO 1
 #define HS_SERVER_HELLO 2
+#define HS_HELLO_REQUEST 0
+#define HS_CERTIFICATE 11
+#define HS_SERVER_KEY_EXCHANGE 12
+#define HS_CERTIFICATE_REQUEST 13
+#define HS_SERVER_HELLO_DONE 14
+#define HS_CERTIFICATE_STATUS 22
 #define REC_MAX 16384      /* RFC 8446 5.1: 2^14 bytes of plaintext */
 #define V2_CLIENT_HELLO 1
 #define V2_SERVER_HELLO 4
@@ -154,6 +162,12 @@ check_conf(const struct tk_rawhello_conf *c, struct tk_err *err)
 		    "key share group 0x%04x: only X25519 can be offered",
 		    c->key_share_group);
 	}
+	if (c->key_share_empty &&
+	    (c->version != 0x0304 || c->key_share_group != 0)) {
+		return tk_err_set(err, TK_USAGE, step,
+		    "an empty key share is for TLS 1.3 and without a key "
+		    "share group");
+	}
 	if (c->session_id_len > 32) {
 		return tk_err_set(err, TK_USAGE, step,
 		    "session id of %zu bytes (at most 32)", c->session_id_len);
@@ -181,7 +195,8 @@ extensions(struct w *w, const struct tk_rawhello_conf *c)
 	if (c->sni == NULL && c->ngroups == 0 && c->nsigalgs == 0 &&
 	    nvers == 0 && c->nalpn == 0 && !c->point_formats &&
 	    !c->reneg_info && !c->ems && !c->etm && !c->session_ticket &&
-	    c->key_share_group == 0) {
+	    !c->status_request && c->key_share_group == 0 &&
+	    !c->key_share_empty) {
 		return;
 	}
 	block = hold(w, 2);
@@ -194,6 +209,14 @@ extensions(struct w *w, const struct tk_rawhello_conf *c)
 		put8(w, 0);     /* host_name */
 		put16(w, (unsigned)n);
 		put(w, c->sni, n);
+	}
+	if (c->status_request) {
+		/* RFC 6066 8: ocsp, no responder ids, no extensions */
+		put16(w, TK_RAWHELLO_EXT_STATUS_REQUEST);
+		put16(w, 5);
+		put8(w, 1);
+		put16(w, 0);
+		put16(w, 0);
 	}
 	if (c->point_formats) {   /* RFC 8422 5.1.2 */
 		put16(w, TK_RAWHELLO_EXT_POINT_FORMATS);
@@ -243,6 +266,12 @@ extensions(struct w *w, const struct tk_rawhello_conf *c)
 		put16(w, c->key_share_group);
 		put16(w, 32);
 		put(w, c->share, 32);
+	} else if (c->key_share_empty) {
+		/* RFC 8446 4.2.8: client_shares may be empty, to have the
+		 * server name its group in a HelloRetryRequest */
+		put16(w, TK_RAWHELLO_EXT_KEY_SHARE);
+		put16(w, 2);
+		put16(w, 0);
 	}
 	if (c->reneg_info) {   /* RFC 5746 3.4 */
 		put16(w, TK_RAWHELLO_EXT_RENEG_INFO);
@@ -702,6 +731,458 @@ tk_rawhello_parse(struct tk_rawhello_reply *r, const unsigned char *buf,
 		}
 		if (avail < rlen) {
 			return more(r, len);
+		}
+		off += 5 + rlen;
+	}
+}
+
+/* An opaque vector with an nb-byte length of at least min bytes. */
+static bool
+getvec(struct rd *r, size_t nb, size_t min, const unsigned char **p,
+    size_t *n)
+{
+	size_t v = 0;
+
+	if (r->n - r->off < nb) {
+		return false;
+	}
+	for (size_t i = 0; i < nb; i++) {
+		v = v << 8 | r->p[r->off + i];
+	}
+	r->off += nb;
+	*n = v;
+	return v >= min && getn(r, v, p);
+}
+
+/* The bits of a big-endian unsigned integer, leading zeros not counted. */
+static unsigned
+int_bits(const unsigned char *p, size_t n)
+{
+	unsigned b;
+
+	while (n > 0 && p[0] == 0) {
+		p++;
+		n--;
+	}
+	if (n == 0) {
+		return 0;
+	}
+	for (b = 0; p[0] >> b != 0; b++) {
+	}
+	return (unsigned)(8 * (n - 1)) + b;
+}
+
+/* RFC 5246 7.4.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>. */
+static const char *
+fl_certificate(struct tk_rawhello_reply *r, const unsigned char *p,
+    size_t n)
+{
+	struct rd rd = { p, n, 0 }, l;
+	const unsigned char *d;
+	size_t total, cl;
+	unsigned count = 0;
+
+	if (!getvec(&rd, 3, 0, &d, &total) || rd.off != n) {
+		return "Certificate list length does not match";
+	}
+	l = (struct rd){ d, total, 0 };
+	while (l.off < l.n) {
+		if (!getvec(&l, 3, 1, &d, &cl)) {
+			return "a certificate in the Certificate message has "
+			    "a wrong length";
+		}
+		count++;
+	}
+	r->ncerts = count;
+	r->cert_bytes = total;
+	return NULL;
+}
+
+/*
+ * RFC 6066 8: status_type ocsp(1), OCSPResponse<1..2^24-1>; RFC 6961 2.2:
+ * ocsp_multi(2), a list<1..2^24-1> of OCSPResponse<0..2^24-1>.
+ */
+static const char *
+fl_status(const unsigned char *p, size_t n)
+{
+	struct rd rd = { p, n, 0 }, l;
+	const unsigned char *d;
+	unsigned type;
+	size_t total, one;
+
+	if (!get8(&rd, &type) || (type != 1 && type != 2)) {
+		return "CertificateStatus type is not ocsp or ocsp_multi";
+	}
+	if (!getvec(&rd, 3, 1, &d, &total) || rd.off != n) {
+		return "CertificateStatus length does not match";
+	}
+	if (type == 2) {
+		l = (struct rd){ d, total, 0 };
+		while (l.off < l.n) {
+			if (!getvec(&l, 3, 0, &d, &one)) {
+				return "CertificateStatus response list has a "
+				    "wrong length";
+			}
+		}
+	}
+	return NULL;
+}
+
+/*
+ * RFC 8422 5.4 (RFC 4492 5.4 for the explicit curves): ECParameters.
+ * Explicit curves are read over, only their type kept.
+ */
+static const char *
+ec_params(struct tk_rawhello_reply *r, struct rd *rd)
+{
+	const unsigned char *d;
+	unsigned type, v;
+	size_t n, nfields = 5;   /* explicit: a, b, base, order, cofactor */
+
+	if (!get8(rd, &type)) {
+		return "ServerKeyExchange too short";
+	}
+	r->ske_curve_type = (uint8_t)type;
+	switch (type) {
+	case 3:   /* named_curve */
+		if (!get16(rd, &v)) {
+			return "ServerKeyExchange too short";
+		}
+		if (v == 0) {
+			return "ServerKeyExchange names curve 0";
+		}
+		r->ske_group = (uint16_t)v;
+		return NULL;
+	case 1:   /* explicit_prime: prime_p first */
+		nfields++;
+		break;
+	case 2:   /* explicit_char2: m, basis and its k or k1 k2 k3 */
+		if (!get16(rd, &v) || !get8(rd, &v)) {
+			return "ServerKeyExchange too short";
+		}
+		if (v == 1) {
+			nfields += 1;
+		} else if (v == 2) {
+			nfields += 3;
+		} else {
+			return "ServerKeyExchange curve basis is not "
+			    "trinomial or pentanomial";
+		}
+		break;
+	default:
+		return "ServerKeyExchange curve type is not 1, 2 or 3";
+	}
+	for (size_t i = 0; i < nfields; i++) {
+		if (!getvec(rd, 1, 1, &d, &n)) {
+			return "ServerKeyExchange curve parameters have a "
+			    "wrong length";
+		}
+	}
+	return NULL;
+}
+
+/* RFC 5246 7.4.3, RFC 8422 5.4, RFC 2246 7.4.3 (RSA export). */
+static const char *
+fl_ske(struct tk_rawhello_reply *r, const unsigned char *p, size_t n,
+    enum tk_rawhello_ske ske, bool anon)
+{
+	struct rd rd = { p, n, 0 };
+	const unsigned char *d;
+	const char *why;
+	unsigned v;
+	size_t l;
+
+	switch (ske) {
+	case TK_RAWHELLO_SKE_NONE:
+		return NULL;
+	case TK_RAWHELLO_SKE_ECDHE:
+		why = ec_params(r, &rd);
+		if (why != NULL) {
+			return why;
+		}
+		if (!getvec(&rd, 1, 1, &d, &l)) {
+			return "ServerKeyExchange EC point has a wrong length";
+		}
+		break;
+	case TK_RAWHELLO_SKE_DHE:
+		if (!getvec(&rd, 2, 1, &d, &l)) {
+			return "ServerKeyExchange dh_p has a wrong length";
+		}
+		r->ske_dh_bits = int_bits(d, l);
+		if (!getvec(&rd, 2, 1, &d, &l) || !getvec(&rd, 2, 1, &d, &l)) {
+			return "ServerKeyExchange dh_g or dh_Ys has a wrong "
+			    "length";
+		}
+		break;
+	case TK_RAWHELLO_SKE_RSA:
+		if (!getvec(&rd, 2, 1, &d, &l)) {
+			return "ServerKeyExchange RSA modulus has a wrong "
+			    "length";
+		}
+		r->ske_dh_bits = int_bits(d, l);
+		if (!getvec(&rd, 2, 1, &d, &l)) {
+			return "ServerKeyExchange RSA exponent has a wrong "
+			    "length";
+		}
+		break;
+	}
+	if (!anon) {
+		/* RFC 5246 4.7: TLS 1.2 names the algorithm first */
+		if (r->version == 0x0303) {
+			if (!get16(&rd, &v)) {
+				return "ServerKeyExchange has no signature "
+				    "algorithm";
+			}
+			r->ske_sigalg = (uint16_t)v;
+		}
+		if (!getvec(&rd, 2, 0, &d, &l)) {
+			return "ServerKeyExchange signature has a wrong length";
+		}
+	}
+	if (rd.off != rd.n) {
+		return "ServerKeyExchange has bytes after its end";
+	}
+	return NULL;
+}
+
+/*
+ * RFC 5246 7.4.4: certificate_types<1..2^8-1>, in TLS 1.2
+ * supported_signature_algorithms<2..2^16-2>, certificate_authorities
+ * <0..2^16-1> of DistinguishedName<1..2^16-1>.
+ */
+static const char *
+fl_cert_request(const struct tk_rawhello_reply *r, const unsigned char *p,
+    size_t n)
+{
+	struct rd rd = { p, n, 0 }, l;
+	const unsigned char *d;
+	size_t total, one;
+
+	if (!getvec(&rd, 1, 1, &d, &one)) {
+		return "CertificateRequest types have a wrong length";
+	}
+	if (r->version == 0x0303 &&
+	    (!getvec(&rd, 2, 2, &d, &one) || one % 2 != 0)) {
+		return "CertificateRequest signature algorithms have a wrong "
+		    "length";
+	}
+	if (!getvec(&rd, 2, 0, &d, &total) || rd.off != n) {
+		return "CertificateRequest authorities length does not match";
+	}
+	l = (struct rd){ d, total, 0 };
+	while (l.off < l.n) {
+		if (!getvec(&l, 2, 1, &d, &one)) {
+			return "a CertificateRequest authority has a wrong "
+			    "length";
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Where a message may come in the server's first flight (RFC 5246 7.3,
+ * RFC 6066 8): each after every one of a lower rank; -1: not at all.
+ */
+static int
+fl_rank(unsigned type)
+{
+	switch (type) {
+	case HS_SERVER_HELLO:
+		return 0;
+	case HS_CERTIFICATE:
+		return 1;
+	case HS_CERTIFICATE_STATUS:
+		return 2;
+	case HS_SERVER_KEY_EXCHANGE:
+		return 3;
+	case HS_CERTIFICATE_REQUEST:
+		return 4;
+	case HS_SERVER_HELLO_DONE:
+		return 5;
+	default:
+		return -1;
+	}
+}
+
+/* One whole handshake message of the flight; *last: the rank before. */
+static const char *
+fl_msg(struct tk_rawhello_reply *r, unsigned type, const unsigned char *p,
+    size_t n, int *last, enum tk_rawhello_ske ske, bool anon)
+{
+	int rank = fl_rank(type);
+	const char *why = NULL;
+
+	if (*last == -1 && type != HS_SERVER_HELLO) {
+		return "the first handshake message is not a ServerHello";
+	}
+	if (type == HS_HELLO_REQUEST && n == 0) {
+		/* RFC 5246 7.4.1.1: ignored while negotiating */
+		return NULL;
+	}
+	if (rank == -1) {
+		return "a handshake message that has no place in the "
+		    "server's first flight";
+	}
+	if (rank <= *last) {
+		return "the server's first flight is out of order "
+		    "(RFC 5246 7.3)";
+	}
+	if (type == HS_CERTIFICATE_STATUS && *last != fl_rank(HS_CERTIFICATE)) {
+		/* RFC 6066 8: immediately after the Certificate */
+		return "a CertificateStatus not right after a Certificate";
+	}
+	*last = rank;
+	switch (type) {
+	case HS_CERTIFICATE:
+		why = fl_certificate(r, p, n);
+		break;
+	case HS_CERTIFICATE_STATUS:
+		why = fl_status(p, n);
+		r->cert_status = why == NULL;
+		break;
+	case HS_SERVER_KEY_EXCHANGE:
+		r->ske = true;
+		why = fl_ske(r, p, n, ske, anon);
+		break;
+	case HS_CERTIFICATE_REQUEST:
+		why = fl_cert_request(r, p, n);
+		r->cert_request = why == NULL;
+		break;
+	case HS_SERVER_HELLO_DONE:
+		if (n != 0) {
+			return "ServerHelloDone is not empty";
+		}
+		if (!r->ske && (ske == TK_RAWHELLO_SKE_ECDHE ||
+		    ske == TK_RAWHELLO_SKE_DHE)) {
+			return "no ServerKeyExchange for an ephemeral key "
+			    "exchange";
+		}
+		r->flight_done = true;
+		break;
+	default:
+		break;
+	}
+	return why;
+}
+
+static enum tk_rawhello_kind
+fl_more(struct tk_rawhello_reply *r, size_t len)
+{
+	if (len >= TK_RAWHELLO_FLIGHT_MAX) {
+		return bad(r, "no ServerHelloDone in the first 65536 bytes");
+	}
+	r->kind = TK_RAWHELLO_MORE;
+	return r->kind;
+}
+
+enum tk_rawhello_kind
+tk_rawhello_parse_flight(struct tk_rawhello_reply *r,
+    const unsigned char *buf, size_t len, enum tk_rawhello_ske ske,
+    bool anon)
+{
+	unsigned char hs[TK_RAWHELLO_FLIGHT_MAX];
+	size_t hs_len = 0, msg = 0, off = 0;
+	int last = -1;
+
+	r->why = NULL;
+	r->used = 0;
+	r->alert_level = 0;
+	r->alert_desc = 0;
+	r->flight_done = false;
+	r->ncerts = 0;
+	r->cert_bytes = 0;
+	r->cert_status = false;
+	r->cert_request = false;
+	r->ske = false;
+	r->ske_group = 0;
+	r->ske_curve_type = 0;
+	r->ske_dh_bits = 0;
+	r->ske_sigalg = 0;
+	if (r->version > 0x0303) {
+		return bad(r, "a TLS 1.3 ServerHello has no such flight");
+	}
+	if (len > TK_RAWHELLO_FLIGHT_MAX) {
+		len = TK_RAWHELLO_FLIGHT_MAX;
+	}
+	for (;;) {
+		size_t rlen, avail;
+		unsigned type;
+
+		if (len - off < 5) {
+			return fl_more(r, len);
+		}
+		type = buf[off];
+		if (type != REC_HANDSHAKE && type != REC_ALERT) {
+			return bad(r, "a record other than handshake or alert "
+			    "came before the ServerHelloDone");
+		}
+		if (buf[off + 1] != 3) {
+			return bad(r, "a record's version is not 3.x");
+		}
+		rlen = (size_t)buf[off + 3] << 8 | buf[off + 4];
+		if (rlen == 0) {
+			return bad(r, "an empty record");
+		}
+		if (rlen > REC_MAX) {
+			return bad(r, "a record longer than 16384 bytes");
+		}
+		avail = len - off - 5;
+		if (avail > rlen) {
+			avail = rlen;
+		}
+		if (type == REC_ALERT) {
+			/* RFC 5246 6.2.1: not between a message's fragments */
+			if (msg != hs_len) {
+				return bad(r, "an alert inside a split "
+				    "handshake message");
+			}
+			if (rlen < 2) {
+				return bad(r, "an alert record shorter than "
+				    "2 bytes");
+			}
+			if (avail < 2) {
+				return fl_more(r, len);
+			}
+			r->alert_level = buf[off + 5];
+			r->alert_desc = buf[off + 6];
+			r->used = off + 5 + 2;
+			r->kind = TK_RAWHELLO_ALERT;
+			return r->kind;
+		}
+		/* hs_len <= off, and off + 5 + avail <= len <= sizeof(hs) */
+		memcpy(hs + hs_len, buf + off + 5, avail);
+		hs_len += avail;
+		while (hs_len - msg >= 4) {
+			size_t mlen = (size_t)hs[msg + 1] << 16 |
+			    (size_t)hs[msg + 2] << 8 | hs[msg + 3];
+			const char *why;
+
+			if (mlen > TK_RAWHELLO_FLIGHT_MAX - 4 - msg) {
+				return bad(r, "a handshake message that "
+				    "passes the first 65536 bytes");
+			}
+			if (hs_len - msg - 4 < mlen) {
+				break;
+			}
+			why = fl_msg(r, hs[msg], hs + msg + 4, mlen, &last,
+			    ske, anon);
+			if (why != NULL) {
+				return bad(r, why);
+			}
+			msg += 4 + mlen;
+			if (r->flight_done) {
+				if (msg != hs_len || avail != rlen) {
+					r->flight_done = false;
+					return bad(r, "handshake bytes after "
+					    "the ServerHelloDone");
+				}
+				r->used = off + 5 + rlen;
+				r->kind = TK_RAWHELLO_SERVER_HELLO;
+				return r->kind;
+			}
+		}
+		if (avail < rlen) {
+			return fl_more(r, len);
 		}
 		off += 5 + rlen;
 	}

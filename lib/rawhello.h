@@ -4,8 +4,9 @@
  * export, RC4, NULL, anonymous suites and the IANA suites GnuTLS lacks) is
  * probed this way (issue #15, tls-scan; testssl.sh's socket mode does the
  * same).  Pure: no I/O, no randomness (the caller passes the random bytes),
- * no allocation.  The reply parser reads remote bytes: bounded (it looks
- * at no more than TK_RAWHELLO_READ_MAX bytes) and strict.
+ * no allocation.  The reply parsers read remote bytes: bounded (they look
+ * at no more than TK_RAWHELLO_READ_MAX bytes, and the rest of a TLS 1.2
+ * flight at no more than TK_RAWHELLO_FLIGHT_MAX) and strict.
  */
 #ifndef TK_RAWHELLO_H
 #define TK_RAWHELLO_H
@@ -29,6 +30,7 @@
 /* Extension types (IANA TLS ExtensionType Values) the builder writes. */
 enum {
 	TK_RAWHELLO_EXT_SERVER_NAME = 0,
+	TK_RAWHELLO_EXT_STATUS_REQUEST = 5,
 	TK_RAWHELLO_EXT_GROUPS = 10,
 	TK_RAWHELLO_EXT_POINT_FORMATS = 11,
 	TK_RAWHELLO_EXT_SIGALGS = 13,
@@ -76,10 +78,15 @@ struct tk_rawhello_conf {
 	bool ems;               /* extended_master_secret (RFC 7627) */
 	bool etm;               /* encrypt_then_mac (RFC 7366) */
 	bool session_ticket;    /* an empty SessionTicket (RFC 5077) */
+	bool status_request;    /* status_request, OCSP (RFC 6066 8) */
 	/* a key_share of this group, 0 for none; only X25519 (any 32 bytes
 	 * are a public key of it, RFC 7748 5) */
 	uint16_t key_share_group;
 	unsigned char share[32];    /* the X25519 public key */
+	/* a key_share with an empty client_shares list (version 0x0304
+	 * only, not with key_share_group): RFC 8446 4.2.8 allows it, and the
+	 * server must answer with a HelloRetryRequest naming its group */
+	bool key_share_empty;
 	unsigned char random[32];
 	unsigned char session_id[32];
 	size_t session_id_len;      /* 0 to 32 */
@@ -159,6 +166,22 @@ struct tk_rawhello_reply {
 	size_t v2_nkinds;
 	bool v2_cut;               /* more kinds than TK_RAWHELLO_V2_MAX */
 	uint16_t v2_error;
+	/* the rest of the first flight (tk_rawhello_parse_flight) */
+	bool flight_done;          /* ServerHelloDone read */
+	unsigned ncerts;           /* certificates in the Certificate message */
+	size_t cert_bytes;         /* its certificate_list length */
+	bool cert_status;          /* a CertificateStatus (stapled OCSP) came */
+	bool cert_request;         /* a CertificateRequest came */
+	bool ske;                  /* a ServerKeyExchange came */
+	/* ECDHE: the named curve (curve_type 3); 0 otherwise */
+	uint16_t ske_group;
+	/* ECDHE: 1 explicit_prime, 2 explicit_char2, 3 named_curve */
+	uint8_t ske_curve_type;
+	/* DHE: bits of dh_p (leading zero bits not counted); RSA export:
+	 * modulus bits */
+	unsigned ske_dh_bits;
+	/* TLS 1.2: SignatureAndHashAlgorithm (hash<<8|sig); 0 when none */
+	uint16_t ske_sigalg;
 };
 
 /*
@@ -173,6 +196,57 @@ struct tk_rawhello_reply {
  */
 enum tk_rawhello_kind tk_rawhello_parse(struct tk_rawhello_reply *r,
     const unsigned char *buf, size_t len);
+
+/* The most bytes the whole first flight may take (ServerHello to
+ * ServerHelloDone). */
+#define TK_RAWHELLO_FLIGHT_MAX (64u << 10)
+
+/* How to read a ServerKeyExchange: it depends on the suite's key
+ * exchange. */
+enum tk_rawhello_ske {
+	/* no SKE expected (static RSA, ...): read to ServerHelloDone */
+	TK_RAWHELLO_SKE_NONE,
+	TK_RAWHELLO_SKE_ECDHE,  /* ECParameters + point [+ signature] */
+	TK_RAWHELLO_SKE_DHE,    /* dh_p, dh_g, dh_Ys [+ signature] */
+	TK_RAWHELLO_SKE_RSA,    /* RSA export: modulus, exponent [+ sig] */
+};
+
+/*
+ * After tk_rawhello_parse() returned SERVER_HELLO for a version <= TLS
+ * 1.2, reads on through the same bytes (buf holds everything received so
+ * far from the start of the reply, len of them; at most
+ * TK_RAWHELLO_FLIGHT_MAX looked at) over Certificate, CertificateStatus,
+ * ServerKeyExchange, CertificateRequest up to ServerHelloDone, and fills
+ * r's flight fields.  ske says how the SKE is laid out; anon says there is
+ * no signature in it (anonymous suites); the signature's algorithm field
+ * exists only when r->version is TLS 1.2.  Returns TK_RAWHELLO_MORE (read
+ * more, call again with all bytes), TK_RAWHELLO_SERVER_HELLO when
+ * ServerHelloDone was read (r->flight_done true), TK_RAWHELLO_ALERT (an
+ * alert record came instead; alert fields set), or TK_RAWHELLO_MALFORMED
+ * (r->why).  Records of other types, a message order RFC 5246 7.3 does
+ * not allow, bad lengths: MALFORMED.
+ *
+ * r->kind is set to the value returned and r->used to the end of the
+ * ServerHelloDone's record (or of the alert); the flight fields, the
+ * alert fields and r->why are reset on each call, the ServerHello's
+ * fields are left as they are.  The first handshake message must be a
+ * ServerHello (its body is not read again: r->version is
+ * tk_rawhello_parse()'s); r->version above TLS 1.2 is MALFORMED.  A
+ * CertificateStatus must follow the Certificate at once (RFC 6066 8); an
+ * empty HelloRequest is skipped (RFC 5246 7.4.1.1).  With ske ECDHE or
+ * DHE an SKE is required before ServerHelloDone; with RSA it is optional
+ * (an export server whose key has 512 bits or less sends none, RFC 2246
+ * 7.4.3); with NONE one that comes anyway is only noted (r->ske), its
+ * body not read.  An alert at a message boundary is ALERT, inside a split
+ * message MALFORMED; handshake bytes after ServerHelloDone in its record
+ * are MALFORMED, later records are not looked at.  A flight not done
+ * within TK_RAWHELLO_FLIGHT_MAX bytes is MALFORMED, never MORE.  Uses
+ * about 64 KiB of stack (the handshake messages reassembled); never reads
+ * past len; keeps no pointer into buf.
+ */
+enum tk_rawhello_kind tk_rawhello_parse_flight(struct tk_rawhello_reply *r,
+    const unsigned char *buf, size_t len, enum tk_rawhello_ske ske,
+    bool anon);
 
 /* Whether the reply's extensions (as kept) include type. */
 bool tk_rawhello_has_ext(const struct tk_rawhello_reply *r, uint16_t type);

@@ -158,3 +158,132 @@ tk_suites_version_name(uint16_t version)
 		return NULL;
 	}
 }
+
+/*
+ * The IANA TLS Supported Groups registry (RFC 8422 5.1.1, RFC 7919, RFC
+ * 8446 4.2.7, RFC 8734) as far as servers deploy it, and bits: the field
+ * or prime size, the number a scanner compares.
+ */
+static const struct tk_suites_group groups[] = {
+	{1, "sect163k1", 163, TK_SUITES_GROUP_EC},
+	{2, "sect163r1", 163, TK_SUITES_GROUP_EC},
+	{3, "sect163r2", 163, TK_SUITES_GROUP_EC},
+	{4, "sect193r1", 193, TK_SUITES_GROUP_EC},
+	{5, "sect193r2", 193, TK_SUITES_GROUP_EC},
+	{6, "sect233k1", 233, TK_SUITES_GROUP_EC},
+	{7, "sect233r1", 233, TK_SUITES_GROUP_EC},
+	{8, "sect239k1", 239, TK_SUITES_GROUP_EC},
+	{9, "sect283k1", 283, TK_SUITES_GROUP_EC},
+	{10, "sect283r1", 283, TK_SUITES_GROUP_EC},
+	{11, "sect409k1", 409, TK_SUITES_GROUP_EC},
+	{12, "sect409r1", 409, TK_SUITES_GROUP_EC},
+	{13, "sect571k1", 571, TK_SUITES_GROUP_EC},
+	{14, "sect571r1", 571, TK_SUITES_GROUP_EC},
+	{15, "secp160k1", 160, TK_SUITES_GROUP_EC},
+	{16, "secp160r1", 160, TK_SUITES_GROUP_EC},
+	{17, "secp160r2", 160, TK_SUITES_GROUP_EC},
+	{18, "secp192k1", 192, TK_SUITES_GROUP_EC},
+	{19, "secp192r1", 192, TK_SUITES_GROUP_EC},
+	{20, "secp224k1", 224, TK_SUITES_GROUP_EC},
+	{21, "secp224r1", 224, TK_SUITES_GROUP_EC},
+	{22, "secp256k1", 256, TK_SUITES_GROUP_EC},
+	{23, "secp256r1", 256, TK_SUITES_GROUP_EC | TK_SUITES_GROUP_TLS13},
+	{24, "secp384r1", 384, TK_SUITES_GROUP_EC | TK_SUITES_GROUP_TLS13},
+	{25, "secp521r1", 521, TK_SUITES_GROUP_EC | TK_SUITES_GROUP_TLS13},
+	{26, "brainpoolP256r1", 256, TK_SUITES_GROUP_EC},
+	{27, "brainpoolP384r1", 384, TK_SUITES_GROUP_EC},
+	{28, "brainpoolP512r1", 512, TK_SUITES_GROUP_EC},
+	{29, "x25519", 255, TK_SUITES_GROUP_EC | TK_SUITES_GROUP_TLS13},
+	{30, "x448", 448, TK_SUITES_GROUP_EC | TK_SUITES_GROUP_TLS13},
+	{31, "brainpoolP256r1tls13", 256, TK_SUITES_GROUP_TLS13},
+	{32, "brainpoolP384r1tls13", 384, TK_SUITES_GROUP_TLS13},
+	{33, "brainpoolP512r1tls13", 512, TK_SUITES_GROUP_TLS13},
+	{256, "ffdhe2048", 2048, TK_SUITES_GROUP_TLS13},
+	{257, "ffdhe3072", 3072, TK_SUITES_GROUP_TLS13},
+	{258, "ffdhe4096", 4096, TK_SUITES_GROUP_TLS13},
+	{259, "ffdhe6144", 6144, TK_SUITES_GROUP_TLS13},
+	{260, "ffdhe8192", 8192, TK_SUITES_GROUP_TLS13},
+	{0x11EB, "SecP256r1MLKEM768", 256, TK_SUITES_GROUP_TLS13},
+	{0x11EC, "X25519MLKEM768", 255, TK_SUITES_GROUP_TLS13},
+	{0x11ED, "SecP384r1MLKEM1024", 384, TK_SUITES_GROUP_TLS13},
+	{0x6399, "X25519Kyber768Draft00", 255, TK_SUITES_GROUP_TLS13},
+};
+
+const struct tk_suites_group *
+tk_suites_groups_all(size_t *n)
+{
+	*n = sizeof(groups) / sizeof(groups[0]);
+	return groups;
+}
+
+const struct tk_suites_group *
+tk_suites_group_by_code(uint16_t code)
+{
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		if (groups[i].code == code) {
+			return &groups[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * TLS 1.3 SignatureSchemes (RFC 8446 4.2.3) and TLS 1.2's
+ * SignatureAndHashAlgorithm pairs (RFC 5246 7.4.1.4.1) in one code space.
+ */
+static const struct tk_suites_sigalg sigalgs[] = {
+	{0x0101, "rsa_pkcs1_md5", TK_SUITES_SIGALG_TLS12},
+	{0x0201, "rsa_pkcs1_sha1", TK_SUITES_SIGALG_TLS12},
+	{0x0202, "dsa_sha1", TK_SUITES_SIGALG_TLS12},
+	{0x0203, "ecdsa_sha1", TK_SUITES_SIGALG_TLS12},
+	{0x0301, "rsa_pkcs1_sha224", TK_SUITES_SIGALG_TLS12},
+	{0x0302, "dsa_sha224", TK_SUITES_SIGALG_TLS12},
+	{0x0303, "ecdsa_sha224", TK_SUITES_SIGALG_TLS12},
+	{0x0401, "rsa_pkcs1_sha256", TK_SUITES_SIGALG_TLS12},
+	{0x0402, "dsa_sha256", TK_SUITES_SIGALG_TLS12},
+	{0x0403, "ecdsa_secp256r1_sha256",
+	    TK_SUITES_SIGALG_TLS12 | TK_SUITES_SIGALG_TLS13},
+	{0x0501, "rsa_pkcs1_sha384", TK_SUITES_SIGALG_TLS12},
+	{0x0502, "dsa_sha384", TK_SUITES_SIGALG_TLS12},
+	{0x0503, "ecdsa_secp384r1_sha384",
+	    TK_SUITES_SIGALG_TLS12 | TK_SUITES_SIGALG_TLS13},
+	{0x0601, "rsa_pkcs1_sha512", TK_SUITES_SIGALG_TLS12},
+	{0x0602, "dsa_sha512", TK_SUITES_SIGALG_TLS12},
+	{0x0603, "ecdsa_secp521r1_sha512",
+	    TK_SUITES_SIGALG_TLS12 | TK_SUITES_SIGALG_TLS13},
+	{0x0804, "rsa_pss_rsae_sha256",
+	    TK_SUITES_SIGALG_TLS12 | TK_SUITES_SIGALG_TLS13},
+	{0x0805, "rsa_pss_rsae_sha384",
+	    TK_SUITES_SIGALG_TLS12 | TK_SUITES_SIGALG_TLS13},
+	{0x0806, "rsa_pss_rsae_sha512",
+	    TK_SUITES_SIGALG_TLS12 | TK_SUITES_SIGALG_TLS13},
+	{0x0807, "ed25519", TK_SUITES_SIGALG_TLS12 | TK_SUITES_SIGALG_TLS13},
+	{0x0808, "ed448", TK_SUITES_SIGALG_TLS12 | TK_SUITES_SIGALG_TLS13},
+	{0x0809, "rsa_pss_pss_sha256",
+	    TK_SUITES_SIGALG_TLS12 | TK_SUITES_SIGALG_TLS13},
+	{0x080A, "rsa_pss_pss_sha384",
+	    TK_SUITES_SIGALG_TLS12 | TK_SUITES_SIGALG_TLS13},
+	{0x080B, "rsa_pss_pss_sha512",
+	    TK_SUITES_SIGALG_TLS12 | TK_SUITES_SIGALG_TLS13},
+	{0x081A, "ecdsa_brainpoolP256r1tls13_sha256", TK_SUITES_SIGALG_TLS13},
+	{0x081B, "ecdsa_brainpoolP384r1tls13_sha384", TK_SUITES_SIGALG_TLS13},
+	{0x081C, "ecdsa_brainpoolP512r1tls13_sha512", TK_SUITES_SIGALG_TLS13},
+};
+
+const struct tk_suites_sigalg *
+tk_suites_sigalgs_all(size_t *n)
+{
+	*n = sizeof(sigalgs) / sizeof(sigalgs[0]);
+	return sigalgs;
+}
+
+const struct tk_suites_sigalg *
+tk_suites_sigalg_by_code(uint16_t code)
+{
+	for (size_t i = 0; i < sizeof(sigalgs) / sizeof(sigalgs[0]); i++) {
+		if (sigalgs[i].code == code) {
+			return &sigalgs[i];
+		}
+	}
+	return NULL;
+}

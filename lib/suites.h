@@ -125,6 +125,41 @@ const char *tk_suites_auth_name(unsigned auth);
 const char *tk_suites_enc_name(unsigned enc);
 const char *tk_suites_mac_name(unsigned mac);
 
+/*
+ * A named group of the IANA TLS Supported Groups registry: code point,
+ * name, bits (the curve's field or the FFDHE prime size) and where it
+ * can be used.
+ */
+#define TK_SUITES_GROUP_EC 0x01u      /* an ECDHE curve (TLS 1.0 to 1.2) */
+#define TK_SUITES_GROUP_TLS13 0x02u   /* a TLS 1.3 key exchange group */
+struct tk_suites_group {
+	uint16_t code;
+	const char *name;
+	uint16_t bits;
+	uint8_t flags;
+};
+
+/* The groups tlskit knows, by code point, and their number. */
+const struct tk_suites_group *tk_suites_groups_all(size_t *n);
+/* The group of a code point, or NULL. */
+const struct tk_suites_group *tk_suites_group_by_code(uint16_t code);
+
+/*
+ * A signature algorithm: a TLS 1.3 SignatureScheme (RFC 8446 4.2.3) or a
+ * TLS 1.2 SignatureAndHashAlgorithm (RFC 5246 7.4.1.4.1, hash << 8 | sig),
+ * which share one code space.
+ */
+#define TK_SUITES_SIGALG_TLS12 0x01u
+#define TK_SUITES_SIGALG_TLS13 0x02u
+struct tk_suites_sigalg {
+	uint16_t code;
+	const char *name;
+	uint8_t flags;
+};
+
+const struct tk_suites_sigalg *tk_suites_sigalgs_all(size_t *n);
+const struct tk_suites_sigalg *tk_suites_sigalg_by_code(uint16_t code);
+
 /* "SSL2.0", "SSL3.0", "TLS1.0" ... "TLS1.3" (as tk_hello_version_name()),
  * or NULL for another value. */
 const char *tk_suites_version_name(uint16_t version);

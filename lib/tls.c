@@ -334,6 +334,12 @@ tk_tls_new(int fd, const struct tk_tls_conf *conf, struct tk_creds *creds,
 	t->fatal_alert = -1;
 	flags = (conf->server ? GNUTLS_SERVER : GNUTLS_CLIENT) |
 	    GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL;
+	if (conf->no_tickets) {
+		flags |= GNUTLS_NO_TICKETS;
+	}
+	if (conf->early_data) {
+		flags |= GNUTLS_ENABLE_EARLY_DATA;
+	}
 	rc = gnutls_init(&t->s, flags);
 	if (rc < 0) {
 		tk_err_set(err, TK_INTERNAL, "handshake",
@@ -397,6 +403,24 @@ tk_tls_new(int fd, const struct tk_tls_conf *conf, struct tk_creds *creds,
 			    gnutls_strerror(rc));
 			goto fail;
 		}
+	}
+	if (!conf->server && conf->resume != NULL) {
+		rc = gnutls_session_set_data(t->s, conf->resume->data,
+		    conf->resume->size);
+		if (rc < 0) {
+			tk_err_set(err, TK_INTERNAL, "handshake",
+			    "cannot set the session to resume: %s",
+			    gnutls_strerror(rc));
+			goto fail;
+		}
+	}
+	/* only as much as the ticket allows (RFC 8446 4.6.1): GnuTLS
+	 * refuses more; none at all is no 0-RTT offer, not an error */
+	if (!conf->server && conf->early != NULL && conf->early_len > 0 &&
+	    conf->early_len <= gnutls_record_get_max_early_data_size(t->s)) {
+		/* buffered until the ClientHello goes out: no I/O here */
+		(void)gnutls_record_send_early_data(t->s, conf->early,
+		    conf->early_len);
 	}
 	if (conf->server) {
 		gnutls_session_set_ptr(t->s, t);
@@ -644,6 +668,33 @@ tk_tls_handshake(struct tk_tls *t)
 	}
 	return tk_err_set(&t->err, TK_TLS, "handshake",
 	    "too many warning alerts during the handshake");
+}
+
+int
+tk_tls_rehandshake(struct tk_tls *t)
+{
+	for (int i = 0; i < TK_RETRY_MAX; i++) {
+		int rc, r;
+
+		errno = 0;
+		rc = gnutls_handshake(t->s);
+		if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED &&
+		    gnutls_alert_get(t->s) == GNUTLS_A_NO_RENEGOTIATION) {
+			snprintf(t->last_alert, sizeof(t->last_alert), "%s",
+			    alert_name(t->s));
+			tk_err_set(&t->err, TK_TLS, "renegotiation",
+			    "the server refused renegotiation: alert '%s'",
+			    alert_name(t->s));
+			t->err.gnutls_rc = rc;
+			return -1;
+		}
+		r = map_rc(t, rc, "renegotiation", errno);
+		if (r != 1) {
+			return r;
+		}
+	}
+	return tk_err_set(&t->err, TK_TLS, "renegotiation",
+	    "too many warning alerts during the renegotiation");
 }
 
 ssize_t

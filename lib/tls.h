@@ -81,6 +81,19 @@ struct tk_tls_conf {
 	gnutls_priority_t priority_cache;
 	const char *sni;            /* client: NULL sends none */
 	const struct tk_alpn *alpn; /* borrowed; NULL or empty: no ALPN */
+	/*
+	 * Client, for tls-scan's probes (lib/scanhs.c): resume the session
+	 * of resume (borrowed, gnutls_session_get_data2()'s; NULL: a full
+	 * handshake); send no session ticket extension (no_tickets:
+	 * GNUTLS_NO_TICKETS); offer early (early_len bytes, borrowed) as
+	 * TLS 1.3 0-RTT data when the resumed ticket allows that much
+	 * (early_data: GNUTLS_ENABLE_EARLY_DATA).
+	 */
+	const gnutls_datum_t *resume;
+	bool no_tickets;
+	bool early_data;
+	const void *early;
+	size_t early_len;
 	bool alpn_mandatory;        /* server: no overlap fails the handshake */
 	enum tk_client_cert client_cert;  /* server only */
 	/*
@@ -115,6 +128,14 @@ void tk_tls_free(struct tk_tls *t);
  * close_notify is class NET; alerts and protocol errors are class TLS.
  */
 int tk_tls_handshake(struct tk_tls *t);
+/*
+ * Client, after a TLS 1.2 handshake: renegotiates (a new handshake on the
+ * established session, RFC 5246 7.4.1.2).  0 when it completed,
+ * TK_WANT_READ, TK_WANT_WRITE, or -1 with the session's error set: a
+ * warning alert no_renegotiation is a refusal (class TLS, gnutls_rc
+ * GNUTLS_E_WARNING_ALERT_RECEIVED), other warning alerts are retried.
+ */
+int tk_tls_rehandshake(struct tk_tls *t);
 ssize_t tk_tls_read(struct tk_tls *t, void *buf, size_t len);
 /*
  * After TK_WANT_*, call again with a buffer that starts with the same

@@ -319,10 +319,14 @@ findings_codes() {
 	    fail "reported but not in lib/codes.c: ${missing[*]}"
 }
 
-@test "every code of tk_codes[] is in tls-check-cert(1), in table order" {
+# The server configuration's codes (the table's last group) only
+# tls-scan reports; every other code is tls-check-cert's.
+@test "every code of tk_codes[] is in tls-check-cert(1) or tls-scan(1), in table order" {
 	run -0 table_codes    # the diff below would hide its failure
-	run diff -u --label "tk-gendoc codes" --label "man/tls-check-cert.1 FINDINGS" \
-	    <(table_codes) <(findings_codes tls-check-cert)
+	run diff -u --label "tk-gendoc codes" \
+	    --label "man/tls-check-cert.1 and tls-scan.1 FINDINGS" \
+	    <(table_codes) <(findings_codes tls-check-cert
+	    findings_codes tls-scan | grep -vxF -f <(findings_codes tls-check-cert))
 	assert_success
 }
 
@@ -342,6 +346,8 @@ OCSP stapling'
 			want="$client"$'\nSTARTTLS' ;;
 		tls-echo-server)
 			want=$'Path validation\nThe chain as served' ;;
+		tls-scan)
+			want="$client"$'\nSTARTTLS\nServer configuration' ;;
 		*)
 			# a new tool: at least the path validation codes
 			run -0 findings_groups "$t"

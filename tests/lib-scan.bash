@@ -23,14 +23,14 @@ TK_SCAN_PRIO='NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+3DES-CBC:+ARCFOUR-128:+DHE-RSA:+
 # the server's order, RSA and ECDSA certificates
 # (tests/peers/nginx-scan-pref.conf.in).
 tk_scan_start_nginx_pref() {
-	tk_start_nginx "$1" "$TK_PEERS/nginx-scan-pref.conf.in"
+	TK_NGINX_TEMPLATE=$TK_PEERS/nginx-scan-pref.conf.in tk_start_nginx "$1"
 }
 
 # tk_scan_start_nginx_legacy NAME: nginx, TLS 1.0 to 1.3, DEFAULT at
 # security level 0 in the client's order, DHE 2048, RSA only
 # (tests/peers/nginx-scan-legacy.conf.in).
 tk_scan_start_nginx_legacy() {
-	tk_start_nginx "$1" "$TK_PEERS/nginx-scan-legacy.conf.in"
+	TK_NGINX_TEMPLATE=$TK_PEERS/nginx-scan-legacy.conf.in tk_start_nginx "$1"
 }
 
 # tk_scan_start_openssl_legacy NAME: openssl s_server with every suite

@@ -476,14 +476,14 @@ while True:
 '
 }
 
-# tk_nginx_conf DIR PORT [TEMPLATE]: a private nginx.conf in DIR (pid
-# file, logs and every *_temp_path in DIR), serving the localhost RSA chain
-# over TLS with HTTP/2 on 127.0.0.1:PORT, from tests/peers/nginx.conf.in
-# (which bench/alpn-each.sh uses too) or from TEMPLATE (the same @DIR@,
-# @PORT@ and @TESTDATA@ words).
+# tk_nginx_conf DIR PORT: a private nginx.conf in DIR (pid file, logs and
+# every *_temp_path in DIR), serving the localhost RSA chain over TLS with
+# HTTP/2 on 127.0.0.1:PORT, from tests/peers/nginx.conf.in (which
+# bench/alpn-each.sh uses too), or from the template TK_NGINX_TEMPLATE
+# names (the same placeholders).
 tk_nginx_conf() {
 	sed -e "s|@DIR@|$1|g" -e "s|@PORT@|$2|g" -e "s|@TESTDATA@|$TESTDATA|g" \
-	    "${3:-$TK_PEERS/nginx.conf.in}" >"$1/nginx.conf"
+	    "${TK_NGINX_TEMPLATE:-$TK_PEERS/nginx.conf.in}" >"$1/nginx.conf"
 }
 
 # tk_nginx_state DIR PORT: 0 when nginx ($SERVER_PID) listens on PORT and
@@ -501,13 +501,12 @@ tk_nginx_state() {
 	tk_listen_ports "$SERVER_PID" | grep -qx "4 $port"
 }
 
-# tk_start_nginx NAME [TEMPLATE]: nginx as docs/ARCHITECTURE.md, "Real
-# peers", says (foreground, private prefix), configured by tk_nginx_conf
-# (TEMPLATE: another nginx.conf.in), on a port from tk_free_port, retried
-# with a new port (at most 3 tries) when another process took it first.
-# Sets PORT.
+# tk_start_nginx NAME: nginx as docs/ARCHITECTURE.md, "Real peers", says
+# (foreground, private prefix), on a port from tk_free_port, retried with
+# a new port (at most 3 tries) when another process took it first.  Sets
+# PORT.
 tk_start_nginx() {
-	local name=$1 tmpl=${2:-} dir=$BATS_TEST_TMPDIR/$1 try port i rc
+	local name=$1 dir=$BATS_TEST_TMPDIR/$1 try port i rc
 
 	[[ -x $TK_NGINX ]] ||
 	    fail "$TK_NGINX is missing (Debian package nginx-light)"
@@ -516,7 +515,7 @@ tk_start_nginx() {
 		mkdir -p "$dir"
 		port=$(tk_free_port)
 		[[ $port =~ ^[0-9]+$ ]] || fail "no free port from python3"
-		tk_nginx_conf "$dir" "$port" ${tmpl:+"$tmpl"}
+		tk_nginx_conf "$dir" "$port"
 		rm -f "$BATS_TEST_TMPDIR/$name.out"
 		tk_spawn "$name" "$TK_NGINX" -p "$dir/" -e "$dir/error.log" \
 		    -c "$dir/nginx.conf"

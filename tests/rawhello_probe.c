@@ -2,12 +2,18 @@
  * A test driver for lib/rawhello.c (not an installed tool): connects to
  * 127.0.0.1:PORT, sends one raw hello and prints what the first reply was,
  * one "key=value" a line.  MODE: tls12 (TLS 1.2, ECDHE/RSA suites), tls13
- * (TLS 1.3 with an X25519 key share), ssl3 (SSL 3.0, no extensions), ssl2
- * (an SSL 2.0 CLIENT-HELLO), tls12-rc4 (RC4 and export suites only).  With
- * a third argument, the reply's bytes as read are written to that file
- * (how tests/unit/rawhello_vectors.h was captured).  Every read waits 5 s
- * at most; the reply is read up to TK_RAWHELLO_READ_MAX bytes.
- * Exit 0 when the reply was read (whatever it said), 1 otherwise.
+ * (TLS 1.3 with an X25519 key share), tls13-empty (TLS 1.3 with an empty
+ * key_share: a HelloRetryRequest is due), ssl3 (SSL 3.0, no extensions),
+ * ssl2 (an SSL 2.0 CLIENT-HELLO), tls12-rc4 (RC4 and export suites only),
+ * tls12-dhe (DHE suites only), tls12-rsa (static RSA suites only),
+ * tls12-anon (anonymous ECDH and DH suites only), tls10 (TLS 1.0, ECDHE,
+ * DHE and RSA CBC suites).  A ServerHello of TLS 1.2 or lower is read on
+ * to the ServerHelloDone (tk_rawhello_parse_flight(), the SKE read as the
+ * chosen suite says) and the flight's fields printed too.  With a third
+ * argument, the reply's bytes as read are written to that file (how
+ * tests/unit/rawhello_vectors.h was captured).  Every read waits 5 s at
+ * most; the reply is read up to TK_RAWHELLO_FLIGHT_MAX bytes.  Exit 0
+ * when the reply was read (whatever it said), 1 otherwise.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +35,14 @@ static const uint16_t suites12[] = {
 };
 static const uint16_t suites13[] = { 0x1301, 0x1302, 0x1303 };
 static const uint16_t suites_rc4[] = { 0x0004, 0x0005, 0x0003, 0x0008 };
+static const uint16_t suites_dhe[] = {
+	0x009E, 0x009F, 0x0067, 0x006B, 0x0033, 0x0039,
+};
+static const uint16_t suites_rsa[] = { 0x009C, 0x009D, 0x002F, 0x0035 };
+static const uint16_t suites_anon[] = { 0xC018, 0xC019, 0x00A6, 0x0034 };
+static const uint16_t suites10[] = {
+	0xC013, 0xC014, 0xC009, 0xC00A, 0x0033, 0x0039, 0x002F, 0x0035,
+};
 static const uint16_t groups[] = { 0x001D, 0x0017, 0x0018, 0x0100 };
 static const uint16_t sigalgs[] = {
 	0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601,
@@ -64,6 +78,7 @@ build(const char *mode, unsigned char *buf, size_t cap, size_t *len,
 	c.reneg_info = true;
 	c.ems = true;
 	c.session_ticket = true;
+	c.status_request = true;
 	c.alpn = alpn;
 	c.nalpn = 2;
 	if (strcmp(mode, "tls13") == 0) {
@@ -71,6 +86,13 @@ build(const char *mode, unsigned char *buf, size_t cap, size_t *len,
 		c.suites = suites13;
 		c.nsuites = 3;
 		c.key_share_group = TK_RAWHELLO_X25519;
+		c.session_id_len = 32;
+		memcpy(c.session_id, c.share, 32);
+	} else if (strcmp(mode, "tls13-empty") == 0) {
+		c.version = 0x0304;
+		c.suites = suites13;
+		c.nsuites = 3;
+		c.key_share_empty = true;
 		c.session_id_len = 32;
 		memcpy(c.session_id, c.share, 32);
 	} else if (strcmp(mode, "ssl3") == 0) {
@@ -83,6 +105,27 @@ build(const char *mode, unsigned char *buf, size_t cap, size_t *len,
 		c.version = 0x0303;
 		c.suites = suites_rc4;
 		c.nsuites = 4;
+	} else if (strcmp(mode, "tls12-dhe") == 0) {
+		c.version = 0x0303;
+		c.suites = suites_dhe;
+		c.nsuites = sizeof(suites_dhe) / sizeof(suites_dhe[0]);
+	} else if (strcmp(mode, "tls12-rsa") == 0) {
+		c.version = 0x0303;
+		c.suites = suites_rsa;
+		c.nsuites = sizeof(suites_rsa) / sizeof(suites_rsa[0]);
+	} else if (strcmp(mode, "tls12-anon") == 0) {
+		c.version = 0x0303;
+		c.suites = suites_anon;
+		c.nsuites = sizeof(suites_anon) / sizeof(suites_anon[0]);
+	} else if (strcmp(mode, "tls10") == 0) {
+		c.version = 0x0301;
+		c.suites = suites10;
+		c.nsuites = sizeof(suites10) / sizeof(suites10[0]);
+		c.nsigalgs = 0;
+		c.nalpn = 0;
+		c.ems = false;
+		c.session_ticket = false;
+		c.status_request = false;
 	} else if (strcmp(mode, "tls12") == 0) {
 		c.version = 0x0303;
 		c.suites = suites12;
@@ -112,6 +155,18 @@ show(const struct tk_rawhello_reply *r)
 		printf("ems=%d\n", tk_rawhello_has_ext(r,
 		    TK_RAWHELLO_EXT_EMS));
 		printf("alpn=%.*s\n", (int)r->alpn_len, r->alpn);
+		if (r->flight_done) {
+			printf("flight=done\n");
+			printf("ncerts=%u\n", r->ncerts);
+			printf("cert_bytes=%zu\n", r->cert_bytes);
+			printf("cert_status=%d\n", r->cert_status);
+			printf("cert_request=%d\n", r->cert_request);
+			printf("ske=%d\n", r->ske);
+			printf("ske_curve_type=%u\n", r->ske_curve_type);
+			printf("ske_group=0x%04x\n", r->ske_group);
+			printf("ske_dh_bits=%u\n", r->ske_dh_bits);
+			printf("ske_sigalg=0x%04x\n", r->ske_sigalg);
+		}
 		break;
 	case TK_RAWHELLO_ALERT:
 		printf("alert=%u.%u\n", r->alert_level, r->alert_desc);
@@ -130,10 +185,65 @@ show(const struct tk_rawhello_reply *r)
 	}
 }
 
+/* How the chosen suite's ServerKeyExchange is laid out. */
+static enum tk_rawhello_ske
+ske_of(uint16_t suite, bool *anon)
+{
+	const struct tk_suite *s = tk_suites_by_code(suite);
+
+	*anon = s != NULL && (s->flags & TK_SUITES_ANON) != 0;
+	if (s == NULL) {
+		return TK_RAWHELLO_SKE_NONE;
+	}
+	if (s->kx == TK_SUITES_KX_ECDHE) {
+		return TK_RAWHELLO_SKE_ECDHE;
+	}
+	if (s->kx == TK_SUITES_KX_DHE) {
+		return TK_RAWHELLO_SKE_DHE;
+	}
+	if (s->kx == TK_SUITES_KX_RSA && (s->flags & TK_SUITES_EXPORT)) {
+		return TK_RAWHELLO_SKE_RSA;
+	}
+	return TK_RAWHELLO_SKE_NONE;
+}
+
+/* Reads while the parse says MORE: 0, or -1 when no reply came in 5 s. */
+static int
+read_on(int fd, unsigned char *in, size_t cap, size_t *ilen,
+    struct tk_rawhello_reply *r, bool flight)
+{
+	enum tk_rawhello_ske ske;
+	bool anon;
+
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (flight) {
+			ske = ske_of(r->suite, &anon);
+			tk_rawhello_parse_flight(r, in, *ilen, ske, anon);
+		} else {
+			tk_rawhello_parse(r, in, *ilen);
+		}
+		if (r->kind != TK_RAWHELLO_MORE) {
+			return 0;
+		}
+		if (poll(&p, 1, 5000) != 1) {
+			fprintf(stderr, "rawhello_probe: no reply in 5 s\n");
+			return -1;
+		}
+		n = read(fd, in + *ilen, cap - *ilen);
+		if (n <= 0) {
+			return 0;
+		}
+		*ilen += (size_t)n;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
-	static unsigned char in[TK_RAWHELLO_READ_MAX];
+	static unsigned char in[TK_RAWHELLO_FLIGHT_MAX];
 	unsigned char out[4096];
 	struct sockaddr_in sa;
 	struct tk_rawhello_reply r;
@@ -162,21 +272,12 @@ main(int argc, char **argv)
 		    argv[1], strerror(errno));
 		return 1;
 	}
-	tk_rawhello_parse(&r, in, 0);
-	while (r.kind == TK_RAWHELLO_MORE) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		ssize_t n;
-
-		if (poll(&p, 1, 5000) != 1) {
-			fprintf(stderr, "rawhello_probe: no reply in 5 s\n");
-			return 1;
-		}
-		n = read(fd, in + ilen, sizeof(in) - ilen);
-		if (n <= 0) {
-			break;
-		}
-		ilen += (size_t)n;
-		tk_rawhello_parse(&r, in, ilen);
+	if (read_on(fd, in, TK_RAWHELLO_READ_MAX, &ilen, &r, false) == -1) {
+		return 1;
+	}
+	if (r.kind == TK_RAWHELLO_SERVER_HELLO && r.version <= 0x0303 &&
+	    read_on(fd, in, sizeof(in), &ilen, &r, true) == -1) {
+		return 1;
 	}
 	close(fd);
 	show(&r);

@@ -226,6 +226,8 @@ tool_reports(const struct tk_tool_info *ti, enum tk_code_group g)
 		    takes_opt(ti, "proto"));
 	case TK_GROUP_TARGET:
 		return client && takes_opt(ti, "all-addresses");
+	case TK_GROUP_CONFIG:
+		return takes_opt(ti, "max-per-host");
 	}
 	return false;
 }

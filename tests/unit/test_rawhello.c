@@ -5,6 +5,7 @@
  * byte and re-split into records, and hand-made replies: alerts, SSL 2.0
  * by the spec, truncated and hostile ones.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,46 @@ test_build_tls13(void)
 		EXPECT_EQ_INT(tk_hello_parse(&h, buf + 9, len - 9), 0);
 		EXPECT_EQ_SIZE(h.nversions, 1);
 	}
+
+	TK_CASE("TLS 1.3, empty key share (RFC 8446 4.2.8)");
+	full(&c, 0x0304);
+	c.key_share_empty = true;
+	ks = NULL;
+	kslen = 99;
+	tk_err_clear(&err);
+	EXPECT_EQ_INT(tk_rawhello_build(&c, buf, sizeof(buf), &len, &err), 0);
+	EXPECT_EQ_INT(ext_types(buf + 9, len - 9, types, 32, &ks, &kslen), 11);
+	EXPECT_EQ_INT(types[9], TK_RAWHELLO_EXT_KEY_SHARE);
+	EXPECT_EQ_SIZE(kslen, 2);
+	if (ks != NULL && kslen == 2) {
+		/* 00 33, length 00 02, client_shares length 00 00 */
+		EXPECT_TRUE(memcmp(ks - 4, "\x00\x33\x00\x02\x00\x00", 6) ==
+		    0);
+	}
+	EXPECT_EQ_INT(tk_hello_parse(&h, buf + 9, len - 9), 0);
+	EXPECT_TRUE(!h.malformed);
+
+	TK_CASE("status_request (RFC 6066 8)");
+	full(&c, 0x0303);
+	c.status_request = true;
+	EXPECT_EQ_INT(tk_rawhello_build(&c, buf, sizeof(buf), &len, &err), 0);
+	EXPECT_EQ_INT(ext_types(buf + 9, len - 9, types, 32, &ks, &kslen), 10);
+	EXPECT_EQ_INT(types[1], TK_RAWHELLO_EXT_STATUS_REQUEST);
+	{
+		static const unsigned char sr[] = {
+			0x00, 0x05, 0x00, 0x05, 0x01, 0x00, 0x00, 0x00, 0x00,
+		};
+		bool found = false;
+
+		for (size_t i = 9; i + sizeof(sr) <= len; i++) {
+			found = found || memcmp(buf + i, sr, sizeof(sr)) == 0;
+		}
+		EXPECT_TRUE(found);
+	}
+	base(&c, 0x0303);
+	c.status_request = true;   /* alone: an extensions block */
+	EXPECT_EQ_INT(tk_rawhello_build(&c, buf, sizeof(buf), &len, &err), 0);
+	EXPECT_EQ_INT(ext_types(buf + 9, len - 9, types, 32, &ks, &kslen), 1);
 	TK_CASE(NULL);
 }
 
@@ -307,6 +348,20 @@ test_build_errors(void)
 	tk_err_clear(&err);
 	EXPECT_EQ_INT(tk_rawhello_build(&c, buf, sizeof(buf), &len, &err), -1);
 	EXPECT_CONTAINS(err.msg, "only X25519");
+	TK_CASE("empty key share below TLS 1.3");
+	base(&c, 0x0303);
+	c.key_share_empty = true;
+	tk_err_clear(&err);
+	EXPECT_EQ_INT(tk_rawhello_build(&c, buf, sizeof(buf), &len, &err), -1);
+	EXPECT_EQ_INT(err.cls, TK_USAGE);
+	EXPECT_CONTAINS(err.msg, "empty key share");
+	TK_CASE("empty key share and a key share group");
+	base(&c, 0x0304);
+	c.key_share_empty = true;
+	c.key_share_group = TK_RAWHELLO_X25519;
+	tk_err_clear(&err);
+	EXPECT_EQ_INT(tk_rawhello_build(&c, buf, sizeof(buf), &len, &err), -1);
+	EXPECT_CONTAINS(err.msg, "empty key share");
 	TK_CASE("session id of 33 bytes");
 	base(&c, 0x0303);
 	c.session_id_len = 33;
@@ -852,6 +907,658 @@ test_mangled(void)
 	}
 }
 
+/* --- the rest of the first flight (tk_rawhello_parse_flight) --- */
+
+/* What a real flight says, read whole. */
+struct flight {
+	const char *name;
+	const unsigned char *v;
+	size_t n;
+	enum tk_rawhello_ske ske;
+	bool anon;
+	uint16_t version;
+	uint16_t suite;
+	unsigned ncerts;
+	size_t cert_bytes;
+	bool cert_status;
+	bool cert_request;
+	bool has_ske;
+	uint8_t curve_type;
+	uint16_t group;
+	unsigned bits;
+	uint16_t sigalg;
+};
+
+#define V(a) a, sizeof(a)
+static const struct flight flights[] = {
+	{ "openssl ECDHE_RSA", V(v_fl_ecdhe), TK_RAWHELLO_SKE_ECDHE, false,
+	  0x0303, 0xC02F, 2, 1682, false, false, true, 3, 0x001D, 0, 0x0804 },
+	{ "openssl static RSA", V(v_fl_rsa), TK_RAWHELLO_SKE_NONE, false,
+	  0x0303, 0x009C, 2, 1682, false, false, false, 0, 0, 0, 0 },
+	{ "openssl DHE 1024", V(v_fl_dhe1024), TK_RAWHELLO_SKE_DHE, false,
+	  0x0303, 0x009E, 2, 1682, false, false, true, 0, 0, 1024, 0x0804 },
+	{ "openssl TLS 1.0 DHE 2048", V(v_fl_tls10_dhe2048),
+	  TK_RAWHELLO_SKE_DHE, false, 0x0301, 0x0033, 2, 1682, false, false,
+	  true, 0, 0, 2048, 0 },
+	{ "openssl ECDSA", V(v_fl_ecdsa), TK_RAWHELLO_SKE_ECDHE, false,
+	  0x0303, 0xC02B, 2, 1479, false, false, true, 3, 0x001D, 0, 0x0403 },
+	{ "openssl secp384r1", V(v_fl_p384), TK_RAWHELLO_SKE_ECDHE, false,
+	  0x0303, 0xC02F, 2, 1682, false, false, true, 3, 0x0018, 0, 0x0804 },
+	{ "openssl OCSP staple", V(v_fl_status), TK_RAWHELLO_SKE_ECDHE, false,
+	  0x0303, 0xC02F, 2, 1682, true, false, true, 3, 0x001D, 0, 0x0804 },
+	{ "openssl client certificate", V(v_fl_certreq),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0x0303, 0xC02F, 2, 1682, false, true,
+	  true, 3, 0x001D, 0, 0x0804 },
+	{ "openssl ECDH_anon", V(v_fl_anon), TK_RAWHELLO_SKE_ECDHE, true,
+	  0x0303, 0xC018, 0, 0, false, false, true, 3, 0x001D, 0, 0 },
+	{ "gnutls DHE", V(v_fl_gnutls_dhe), TK_RAWHELLO_SKE_DHE, false,
+	  0x0303, 0x009E, 2, 1682, false, true, true, 0, 0, 2048, 0x0804 },
+	{ "gnutls OCSP staple", V(v_fl_gnutls_status), TK_RAWHELLO_SKE_ECDHE,
+	  false, 0x0303, 0xC02F, 2, 1682, true, true, true, 3, 0x001D, 0,
+	  0x0804 },
+	{ "openssl 23 certificates", V(v_fl_bigchain), TK_RAWHELLO_SKE_ECDHE,
+	  false, 0x0303, 0xC02F, 23, 19067, false, false, true, 3, 0x001D, 0,
+	  0x0804 },
+	{ "openssl TLS 1.2 (older capture)", V(v_oss_tls12),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0x0303, 0xC02F, 1, 865, false, false,
+	  true, 3, 0x001D, 0, 0x0804 },
+	{ "gnutls TLS 1.2 (older capture)", V(v_gnutls_tls12),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0x0303, 0xC02F, 1, 865, false, true,
+	  true, 3, 0x001D, 0, 0x0804 },
+};
+
+static void
+expect_flight(const struct flight *f, const struct tk_rawhello_reply *r)
+{
+	EXPECT_EQ_INT(r->kind, TK_RAWHELLO_SERVER_HELLO);
+	EXPECT_TRUE(r->flight_done);
+	EXPECT_EQ_INT(r->version, f->version);
+	EXPECT_EQ_INT(r->suite, f->suite);
+	EXPECT_EQ_INT(r->ncerts, f->ncerts);
+	EXPECT_EQ_SIZE(r->cert_bytes, f->cert_bytes);
+	EXPECT_EQ_INT(r->cert_status, f->cert_status);
+	EXPECT_EQ_INT(r->cert_request, f->cert_request);
+	EXPECT_EQ_INT(r->ske, f->has_ske);
+	EXPECT_EQ_INT(r->ske_curve_type, f->curve_type);
+	EXPECT_EQ_INT(r->ske_group, f->group);
+	EXPECT_EQ_INT(r->ske_dh_bits, f->bits);
+	EXPECT_EQ_INT(r->ske_sigalg, f->sigalg);
+}
+
+/* The handshake bytes of a reply's records, and their length. */
+static size_t
+unframe(unsigned char *hs, const unsigned char *v, size_t n)
+{
+	size_t off = 0, k = 0;
+
+	while (off + 5 <= n) {
+		size_t l = rd16(v + off + 3);
+
+		if (v[off] == 22) {
+			memcpy(hs + k, v + off + 5, l);
+			k += l;
+		}
+		off += 5 + l;
+	}
+	return k;
+}
+
+/* Handshake bytes into records of `each` bytes (the last one shorter). */
+static size_t
+frame(unsigned char *out, const unsigned char *hs, size_t n, size_t each)
+{
+	size_t k = 0;
+
+	for (size_t off = 0; off < n; off += each) {
+		size_t l = n - off < each ? n - off : each;
+
+		out[k++] = 22;
+		out[k++] = 3;
+		out[k++] = 3;
+		out[k++] = (unsigned char)(l >> 8);
+		out[k++] = (unsigned char)l;
+		memcpy(out + k, hs + off, l);
+		k += l;
+	}
+	return k;
+}
+
+/*
+ * Each real flight read whole (the ServerHello first, as a caller does),
+ * then cut at every byte (MORE), then re-framed: all messages in one
+ * record, and records of 1, 3 and 1000 bytes (messages split over
+ * records): the same fields.
+ */
+static void
+test_flight_real(void)
+{
+	static const size_t sizes[] = { 16384, 1000, 3, 1 };
+	static unsigned char hs[TK_RAWHELLO_FLIGHT_MAX];
+	static unsigned char out[6 * TK_RAWHELLO_FLIGHT_MAX];
+	struct tk_rawhello_reply sh, r;
+
+	for (size_t i = 0; i < sizeof(flights) / sizeof(flights[0]); i++) {
+		const struct flight *f = &flights[i];
+		size_t hs_len;
+
+		TK_CASE(f->name);
+		EXPECT_EQ_INT(tk_rawhello_parse(&sh, f->v, f->n),
+		    TK_RAWHELLO_SERVER_HELLO);
+		r = sh;
+		EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, f->v, f->n, f->ske,
+		    f->anon), TK_RAWHELLO_SERVER_HELLO);
+		expect_flight(f, &r);
+		EXPECT_EQ_SIZE(r.used, f->n);
+		EXPECT_TRUE(r.why == NULL);
+		/* the ServerHello's fields are left as they were */
+		EXPECT_TRUE(memcmp(r.random, sh.random, 32) == 0);
+		EXPECT_EQ_SIZE(r.nexts, sh.nexts);
+		for (size_t k = 0; k < f->n; k++) {
+			r = sh;
+			if (tk_rawhello_parse_flight(&r, f->v, k, f->ske,
+			    f->anon) != TK_RAWHELLO_MORE) {
+				EXPECT_EQ_INT(r.kind, TK_RAWHELLO_MORE);
+				EXPECT_EQ_SIZE(k, f->n);
+				break;
+			}
+			EXPECT_TRUE(!r.flight_done);
+		}
+		hs_len = unframe(hs, f->v, f->n);
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			size_t n = frame(out, hs, hs_len, sizes[s]);
+
+			if (n > TK_RAWHELLO_FLIGHT_MAX) {
+				/* over the cap in 1-byte records */
+				r = sh;
+				EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out,
+				    n, f->ske, f->anon),
+				    TK_RAWHELLO_MALFORMED);
+				EXPECT_CONTAINS(r.why, "first 65536 bytes");
+				continue;
+			}
+			r = sh;
+			EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, n,
+			    f->ske, f->anon), TK_RAWHELLO_SERVER_HELLO);
+			expect_flight(f, &r);
+			EXPECT_EQ_SIZE(r.used, n);
+		}
+		/* the same bytes read as another key exchange: not done */
+		r = sh;
+		if (f->ske == TK_RAWHELLO_SKE_DHE) {
+			EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, f->v, f->n,
+			    TK_RAWHELLO_SKE_ECDHE, f->anon),
+			    TK_RAWHELLO_MALFORMED);
+		} else if (f->ske == TK_RAWHELLO_SKE_ECDHE) {
+			EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, f->v, f->n,
+			    TK_RAWHELLO_SKE_DHE, f->anon),
+			    TK_RAWHELLO_MALFORMED);
+		} else {
+			/* no SKE came, but one is due */
+			EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, f->v, f->n,
+			    TK_RAWHELLO_SKE_ECDHE, f->anon),
+			    TK_RAWHELLO_MALFORMED);
+			EXPECT_CONTAINS(r.why, "no ServerKeyExchange");
+		}
+	}
+	TK_CASE("TLS 1.3 ServerHello: no such flight");
+	EXPECT_EQ_INT(tk_rawhello_parse(&sh, v_oss_tls13, sizeof(v_oss_tls13)),
+	    TK_RAWHELLO_SERVER_HELLO);
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&sh, v_oss_tls13,
+	    sizeof(v_oss_tls13), TK_RAWHELLO_SKE_ECDHE, false),
+	    TK_RAWHELLO_MALFORMED);
+	EXPECT_CONTAINS(sh.why, "TLS 1.3");
+
+	TK_CASE("the empty key share's HelloRetryRequest");
+	EXPECT_EQ_INT(tk_rawhello_parse(&sh, v_oss_hrr_empty,
+	    sizeof(v_oss_hrr_empty)), TK_RAWHELLO_HRR);
+	EXPECT_EQ_INT(sh.key_share_group, 0x0018);
+	TK_CASE(NULL);
+}
+
+/* Hand-made flights: the ServerHello of v_fl_ecdhe, then these messages. */
+struct hostile_flight {
+	const char *name;
+	const char *msgs;
+	size_t len;
+	enum tk_rawhello_ske ske;
+	bool anon;
+	uint16_t version;       /* r->version to read with; 0: 0x0303 */
+	enum tk_rawhello_kind want;
+	const char *why;        /* MALFORMED: part of r->why */
+};
+
+/* a Certificate of one 2-byte certificate */
+#define CERT1 "\x0b\x00\x00\x08\x00\x00\x05\x00\x00\x02\x30\x00"
+/* an ECDHE SKE: secp256r1, a 1-byte point, rsa_pkcs1_sha256, 3 bytes */
+#define SKE_EC                                                               \
+	"\x0c\x00\x00\x0c\x03\x00\x17\x01\x04\x04\x01\x00\x03\xaa\xbb\xcc"
+#define DONE "\x0e\x00\x00\x00"
+#define M(s) s, sizeof(s) - 1
+
+static const struct hostile_flight hflights[] = {
+	{ "no Certificate, no SKE", M(DONE), TK_RAWHELLO_SKE_NONE, false, 0,
+	  TK_RAWHELLO_SERVER_HELLO, NULL },
+	{ "SKE with ske NONE: noted", M(CERT1 SKE_EC DONE),
+	  TK_RAWHELLO_SKE_NONE, false, 0, TK_RAWHELLO_SERVER_HELLO, NULL },
+	{ "RSA export without SKE", M(CERT1 DONE), TK_RAWHELLO_SKE_RSA, false,
+	  0x0301, TK_RAWHELLO_SERVER_HELLO, NULL },
+	{ "an empty HelloRequest is ignored", M(CERT1 "\x00\x00\x00\x00"
+	  SKE_EC DONE), TK_RAWHELLO_SKE_ECDHE, false, 0,
+	  TK_RAWHELLO_SERVER_HELLO, NULL },
+	{ "ECDHE without SKE", M(CERT1 DONE), TK_RAWHELLO_SKE_ECDHE, false, 0,
+	  TK_RAWHELLO_MALFORMED, "no ServerKeyExchange" },
+	{ "DHE without SKE", M(CERT1 DONE), TK_RAWHELLO_SKE_DHE, false, 0,
+	  TK_RAWHELLO_MALFORMED, "no ServerKeyExchange" },
+	{ "SKE before Certificate", M(SKE_EC CERT1 DONE),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "out of order" },
+	{ "two Certificates", M(CERT1 CERT1 SKE_EC DONE),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "out of order" },
+	{ "two ServerHelloDone", M(CERT1 SKE_EC DONE DONE),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "after the ServerHelloDone" },
+	{ "CertificateStatus without Certificate",
+	  M("\x16\x00\x00\x05\x01\x00\x00\x01\x30" SKE_EC DONE),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "not right after a Certificate" },
+	{ "CertificateStatus after SKE",
+	  M(CERT1 SKE_EC "\x16\x00\x00\x05\x01\x00\x00\x01\x30" DONE),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "out of order" },
+	{ "CertificateStatus ocsp_multi",
+	  M(CERT1 "\x16\x00\x00\x0a\x02\x00\x00\x06\x00\x00\x00\x00\x00\x00"
+	  SKE_EC DONE), TK_RAWHELLO_SKE_ECDHE, false, 0,
+	  TK_RAWHELLO_SERVER_HELLO, NULL },
+	{ "CertificateStatus type 3",
+	  M(CERT1 "\x16\x00\x00\x05\x03\x00\x00\x01\x30" SKE_EC DONE),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "CertificateStatus type" },
+	{ "CertificateStatus empty response",
+	  M(CERT1 "\x16\x00\x00\x04\x01\x00\x00\x00" SKE_EC DONE),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "CertificateStatus length" },
+	{ "a Finished in the flight", M(CERT1 "\x14\x00\x00\x00" DONE),
+	  TK_RAWHELLO_SKE_NONE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "no place" },
+	{ "ServerHelloDone not empty", M(CERT1 SKE_EC "\x0e\x00\x00\x01\x00"),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "not empty" },
+	{ "a second ServerHello", M("\x02\x00\x00\x00" DONE),
+	  TK_RAWHELLO_SKE_NONE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "out of order" },
+	{ "Certificate list longer than the message",
+	  M("\x0b\x00\x00\x08\x00\x00\x06\x00\x00\x02\x30\x00" DONE),
+	  TK_RAWHELLO_SKE_NONE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "Certificate list length" },
+	{ "an empty certificate",
+	  M("\x0b\x00\x00\x06\x00\x00\x03\x00\x00\x00" DONE),
+	  TK_RAWHELLO_SKE_NONE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "a certificate in the Certificate" },
+	{ "an empty certificate list", M("\x0b\x00\x00\x03\x00\x00\x00" DONE),
+	  TK_RAWHELLO_SKE_NONE, false, 0, TK_RAWHELLO_SERVER_HELLO, NULL },
+	{ "curve type 4",
+	  M(CERT1 "\x0c\x00\x00\x0c\x04\x00\x17\x01\x04\x04\x01\x00\x03\xaa"
+	  "\xbb\xcc" DONE), TK_RAWHELLO_SKE_ECDHE, false, 0,
+	  TK_RAWHELLO_MALFORMED, "curve type" },
+	{ "curve 0",
+	  M(CERT1 "\x0c\x00\x00\x0c\x03\x00\x00\x01\x04\x04\x01\x00\x03\xaa"
+	  "\xbb\xcc" DONE), TK_RAWHELLO_SKE_ECDHE, false, 0,
+	  TK_RAWHELLO_MALFORMED, "curve 0" },
+	{ "empty EC point",
+	  M(CERT1 "\x0c\x00\x00\x0b\x03\x00\x17\x00\x04\x01\x00\x03\xaa\xbb"
+	  "\xcc" DONE), TK_RAWHELLO_SKE_ECDHE, false, 0,
+	  TK_RAWHELLO_MALFORMED, "EC point" },
+	{ "signature longer than the SKE",
+	  M(CERT1 "\x0c\x00\x00\x0c\x03\x00\x17\x01\x04\x04\x01\x00\x04\xaa"
+	  "\xbb\xcc" DONE), TK_RAWHELLO_SKE_ECDHE, false, 0,
+	  TK_RAWHELLO_MALFORMED, "signature has a wrong length" },
+	{ "bytes after the signature",
+	  M(CERT1 "\x0c\x00\x00\x0c\x03\x00\x17\x01\x04\x04\x01\x00\x02\xaa"
+	  "\xbb\xcc" DONE), TK_RAWHELLO_SKE_ECDHE, false, 0,
+	  TK_RAWHELLO_MALFORMED, "after its end" },
+	{ "TLS 1.0: no algorithm field",
+	  M(CERT1 "\x0c\x00\x00\x0a\x03\x00\x17\x01\x04\x00\x03\xaa\xbb\xcc"
+	  DONE), TK_RAWHELLO_SKE_ECDHE, false, 0x0301,
+	  TK_RAWHELLO_SERVER_HELLO, NULL },
+	{ "TLS 1.2 SKE without the algorithm field",
+	  M(CERT1 "\x0c\x00\x00\x0a\x03\x00\x17\x01\x04\x00\x03\xaa\xbb\xcc"
+	  DONE), TK_RAWHELLO_SKE_ECDHE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "signature" },
+	{ "anonymous: no signature",
+	  M("\x0c\x00\x00\x05\x03\x00\x1d\x01\x04" DONE),
+	  TK_RAWHELLO_SKE_ECDHE, true, 0, TK_RAWHELLO_SERVER_HELLO, NULL },
+	{ "anonymous SKE read as signed",
+	  M("\x0c\x00\x00\x05\x03\x00\x1d\x01\x04" DONE),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "signature" },
+	{ "explicit_prime curve",
+	  M(CERT1 "\x0c\x00\x00\x11\x01\x01\x07\x01\x01\x01\x02\x01\x03\x01"
+	  "\x05\x01\x01\x01\x04\x00\x00" DONE), TK_RAWHELLO_SKE_ECDHE, false,
+	  0x0302, TK_RAWHELLO_SERVER_HELLO, NULL },
+	{ "explicit_char2 trinomial",
+	  M(CERT1 "\x0c\x00\x00\x14\x02\x00\x71\x01\x01\x09\x01\x01\x01\x02"
+	  "\x01\x03\x01\x05\x01\x01\x01\x04\x00\x00" DONE),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0x0302, TK_RAWHELLO_SERVER_HELLO,
+	  NULL },
+	{ "explicit_char2 basis 3",
+	  M(CERT1 "\x0c\x00\x00\x14\x02\x00\x71\x03\x01\x09\x01\x01\x01\x02"
+	  "\x01\x03\x01\x05\x01\x01\x01\x04\x00\x00" DONE),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0x0302, TK_RAWHELLO_MALFORMED,
+	  "basis" },
+	{ "explicit_prime curve cut short",
+	  M(CERT1 "\x0c\x00\x00\x08\x01\x01\x07\x01\x01\x01\x02\x05" DONE),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0x0302, TK_RAWHELLO_MALFORMED,
+	  "curve parameters" },
+	{ "DHE: p with a leading zero byte (9 bits)",
+	  M(CERT1 "\x0c\x00\x00\x0d\x00\x03\x00\x01\xff\x00\x01\x02\x00\x01"
+	  "\x05\x00\x00" DONE), TK_RAWHELLO_SKE_DHE, false, 0x0302,
+	  TK_RAWHELLO_SERVER_HELLO, NULL },
+	{ "DHE: empty p",
+	  M(CERT1 "\x0c\x00\x00\x0a\x00\x00\x00\x01\x02\x00\x01\x05\x00\x00"
+	  DONE), TK_RAWHELLO_SKE_DHE, false, 0x0302, TK_RAWHELLO_MALFORMED,
+	  "dh_p" },
+	{ "DHE: Ys cut short",
+	  M(CERT1 "\x0c\x00\x00\x09\x00\x01\x17\x00\x01\x02\x00\x02\x05"
+	  DONE), TK_RAWHELLO_SKE_DHE, false, 0x0302, TK_RAWHELLO_MALFORMED,
+	  "dh_Ys" },
+	{ "RSA export: a 16-bit modulus",
+	  M(CERT1 "\x0c\x00\x00\x0a\x00\x02\x80\x01\x00\x01\x03\x00\x01\x00"
+	  DONE), TK_RAWHELLO_SKE_RSA, false, 0x0301,
+	  TK_RAWHELLO_SERVER_HELLO, NULL },
+	{ "RSA export: no exponent",
+	  M(CERT1 "\x0c\x00\x00\x05\x00\x02\x80\x01\x00" DONE),
+	  TK_RAWHELLO_SKE_RSA, false, 0x0301, TK_RAWHELLO_MALFORMED,
+	  "exponent" },
+	{ "CertificateRequest of TLS 1.2",
+	  M(CERT1 SKE_EC "\x0d\x00\x00\x0d\x01\x01\x00\x02\x04\x01\x00\x05"
+	  "\x00\x03\x30\x01\x00" DONE), TK_RAWHELLO_SKE_ECDHE, false, 0,
+	  TK_RAWHELLO_SERVER_HELLO, NULL },
+	{ "CertificateRequest: odd signature algorithms",
+	  M(CERT1 SKE_EC "\x0d\x00\x00\x09\x01\x01\x00\x03\x04\x01\x00\x00"
+	  "\x00" DONE), TK_RAWHELLO_SKE_ECDHE, false, 0,
+	  TK_RAWHELLO_MALFORMED, "signature algorithms" },
+	{ "CertificateRequest: an empty authority",
+	  M(CERT1 SKE_EC "\x0d\x00\x00\x0a\x01\x01\x00\x02\x04\x01\x00\x02"
+	  "\x00\x00" DONE), TK_RAWHELLO_SKE_ECDHE, false, 0,
+	  TK_RAWHELLO_MALFORMED, "authority" },
+	{ "CertificateRequest of TLS 1.1: no algorithms",
+	  M(CERT1 "\x0d\x00\x00\x04\x01\x01\x00\x00" DONE),
+	  TK_RAWHELLO_SKE_NONE, false, 0x0302, TK_RAWHELLO_SERVER_HELLO,
+	  NULL },
+	{ "CertificateRequest after ServerHelloDone",
+	  M(CERT1 SKE_EC DONE "\x0d\x00\x00\x04\x01\x01\x00\x00"),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "after the ServerHelloDone" },
+	{ "a message over the flight's cap", M(CERT1 "\x0c\xff\xff\xff"),
+	  TK_RAWHELLO_SKE_ECDHE, false, 0, TK_RAWHELLO_MALFORMED,
+	  "passes the first 65536" },
+};
+
+/* The ServerHello message (4-byte header) that starts hand-made flights. */
+static size_t
+flight_sh(unsigned char *hs, struct tk_rawhello_reply *sh)
+{
+	size_t n = rd16(v_fl_ecdhe + 3);
+
+	tk_rawhello_parse(sh, v_fl_ecdhe, sizeof(v_fl_ecdhe));
+	memcpy(hs, v_fl_ecdhe + 5, n);
+	return n;
+}
+
+static void
+test_flight_hostile(void)
+{
+	static unsigned char hs[4096], out[8192];
+	struct tk_rawhello_reply sh, r;
+	size_t shn = flight_sh(hs, &sh), n;
+
+	for (size_t i = 0; i < sizeof(hflights) / sizeof(hflights[0]); i++) {
+		const struct hostile_flight *h = &hflights[i];
+
+		TK_CASE(h->name);
+		memcpy(hs + shn, h->msgs, h->len);
+		/* in one record, and in 5-byte records */
+		for (size_t each = 4096; each >= 5; each = each == 5 ? 0 : 5) {
+			n = frame(out, hs, shn + h->len, each);
+			r = sh;
+			r.version = h->version != 0 ? h->version : 0x0303;
+			EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, n,
+			    h->ske, h->anon), h->want);
+			if (h->want == TK_RAWHELLO_MALFORMED) {
+				EXPECT_CONTAINS(r.why, h->why);
+			} else {
+				EXPECT_TRUE(r.flight_done);
+				EXPECT_EQ_SIZE(r.used, n);
+			}
+		}
+	}
+
+	TK_CASE("fields of hand-made SKEs");
+	{
+		static const struct {
+			const char *name;
+			uint8_t curve_type;
+			uint16_t group;
+			unsigned bits;
+			uint16_t sigalg;
+			bool ske;
+		} want[] = {
+			{ "SKE with ske NONE: noted", 0, 0, 0, 0, true },
+			{ "an empty HelloRequest is ignored", 3, 0x0017, 0,
+			  0x0401, true },
+			{ "TLS 1.0: no algorithm field", 3, 0x0017, 0, 0,
+			  true },
+			{ "anonymous: no signature", 3, 0x001D, 0, 0, true },
+			{ "explicit_prime curve", 1, 0, 0, 0, true },
+			{ "explicit_char2 trinomial", 2, 0, 0, 0, true },
+			{ "DHE: p with a leading zero byte (9 bits)", 0, 0, 9,
+			  0, true },
+			{ "RSA export: a 16-bit modulus", 0, 0, 16, 0, true },
+			{ "RSA export without SKE", 0, 0, 0, 0, false },
+		};
+
+		for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+			const struct hostile_flight *h = NULL;
+
+			for (size_t j = 0; j < sizeof(hflights) /
+			    sizeof(hflights[0]); j++) {
+				if (strcmp(hflights[j].name, want[k].name) ==
+				    0) {
+					h = &hflights[j];
+				}
+			}
+			TK_CASE(want[k].name);
+			EXPECT_TRUE(h != NULL);
+			if (h == NULL) {
+				continue;
+			}
+			memcpy(hs + shn, h->msgs, h->len);
+			n = frame(out, hs, shn + h->len, 4096);
+			r = sh;
+			r.version = h->version != 0 ? h->version : 0x0303;
+			EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, n,
+			    h->ske, h->anon), TK_RAWHELLO_SERVER_HELLO);
+			EXPECT_EQ_INT(r.ske, want[k].ske);
+			EXPECT_EQ_INT(r.ske_curve_type, want[k].curve_type);
+			EXPECT_EQ_INT(r.ske_group, want[k].group);
+			EXPECT_EQ_INT(r.ske_dh_bits, want[k].bits);
+			EXPECT_EQ_INT(r.ske_sigalg, want[k].sigalg);
+		}
+	}
+	TK_CASE(NULL);
+}
+
+/* Record-level cases: alerts, other record types, bad records, the cap. */
+static void
+test_flight_records(void)
+{
+	static unsigned char hs[TK_RAWHELLO_FLIGHT_MAX],
+	    out[8 * TK_RAWHELLO_FLIGHT_MAX];
+	static const unsigned char alert[] = { 21, 3, 3, 0, 2, 2, 42 };
+	struct tk_rawhello_reply sh, r;
+	size_t shn = flight_sh(hs, &sh), n, at;
+
+	memcpy(hs + shn, CERT1 SKE_EC DONE, sizeof(CERT1 SKE_EC DONE) - 1);
+	n = frame(out, hs, shn + sizeof(CERT1 SKE_EC DONE) - 1, 4096);
+
+	TK_CASE("an alert after the Certificate record");
+	at = frame(out, hs, shn + sizeof(CERT1) - 1, 4096);
+	memcpy(out + at, alert, sizeof(alert));
+	r = sh;
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, at + 3,
+	    TK_RAWHELLO_SKE_ECDHE, false), TK_RAWHELLO_MORE);
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, at + sizeof(alert),
+	    TK_RAWHELLO_SKE_ECDHE, false), TK_RAWHELLO_ALERT);
+	EXPECT_EQ_INT(r.alert_level, 2);
+	EXPECT_EQ_INT(r.alert_desc, 42);
+	EXPECT_EQ_SIZE(r.used, at + sizeof(alert));
+	EXPECT_EQ_INT(r.ncerts, 1);
+	EXPECT_TRUE(!r.flight_done);
+
+	TK_CASE("an alert inside a split Certificate");
+	at = frame(out, hs, shn + 5, 4096);
+	memcpy(out + at, alert, sizeof(alert));
+	r = sh;
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, at + sizeof(alert),
+	    TK_RAWHELLO_SKE_ECDHE, false), TK_RAWHELLO_MALFORMED);
+	EXPECT_CONTAINS(r.why, "inside a split");
+
+	TK_CASE("a short alert record");
+	at = frame(out, hs, shn, 4096);
+	memcpy(out + at, "\x15\x03\x03\x00\x01\x02", 6);
+	r = sh;
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, at + 6,
+	    TK_RAWHELLO_SKE_ECDHE, false), TK_RAWHELLO_MALFORMED);
+
+	TK_CASE("ChangeCipherSpec after the ServerHello (a resumption)");
+	memcpy(out + at, "\x14\x03\x03\x00\x01\x01", 6);
+	r = sh;
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, at + 6,
+	    TK_RAWHELLO_SKE_ECDHE, false), TK_RAWHELLO_MALFORMED);
+	EXPECT_CONTAINS(r.why, "other than handshake or alert");
+
+	TK_CASE("an empty handshake record");
+	memcpy(out + at, "\x16\x03\x03\x00\x00", 5);
+	r = sh;
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, at + 5,
+	    TK_RAWHELLO_SKE_ECDHE, false), TK_RAWHELLO_MALFORMED);
+	EXPECT_CONTAINS(r.why, "empty record");
+
+	TK_CASE("a record of 16385 bytes");
+	memcpy(out + at, "\x16\x03\x03\x40\x01", 5);
+	r = sh;
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, at + 5,
+	    TK_RAWHELLO_SKE_ECDHE, false), TK_RAWHELLO_MALFORMED);
+	EXPECT_CONTAINS(r.why, "longer than 16384");
+
+	TK_CASE("a record of version 2.0");
+	memcpy(out + at, "\x16\x02\x00\x00\x04" DONE, 9);
+	r = sh;
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, at + 9,
+	    TK_RAWHELLO_SKE_NONE, false), TK_RAWHELLO_MALFORMED);
+
+	TK_CASE("handshake bytes after ServerHelloDone, same record");
+	n = frame(out, hs, shn + sizeof(CERT1 SKE_EC DONE) - 1 + 1, 4096);
+	r = sh;
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, n,
+	    TK_RAWHELLO_SKE_ECDHE, false), TK_RAWHELLO_MALFORMED);
+	EXPECT_CONTAINS(r.why, "after the ServerHelloDone");
+
+	TK_CASE("a later record after ServerHelloDone is not read");
+	n = frame(out, hs, shn + sizeof(CERT1 SKE_EC DONE) - 1, 4096);
+	memcpy(out + n, alert, sizeof(alert));
+	r = sh;
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, n + sizeof(alert),
+	    TK_RAWHELLO_SKE_ECDHE, false), TK_RAWHELLO_SERVER_HELLO);
+	EXPECT_EQ_SIZE(r.used, n);
+
+	TK_CASE("the first message is not a ServerHello");
+	n = frame(out, (const unsigned char *)CERT1 DONE,
+	    sizeof(CERT1 DONE) - 1, 4096);
+	r = sh;
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, n,
+	    TK_RAWHELLO_SKE_NONE, false), TK_RAWHELLO_MALFORMED);
+	EXPECT_CONTAINS(r.why, "not a ServerHello");
+
+	TK_CASE("a Certificate of 60000 bytes in 1-byte records: the cap");
+	hs[shn] = 11;
+	hs[shn + 1] = 0;
+	hs[shn + 2] = 60000 >> 8;
+	hs[shn + 3] = 60000 & 0xff;
+	memset(hs + shn + 4, 0, 60000);
+	n = frame(out, hs, shn + 4 + 60000, 1);
+	r = sh;
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, 20000,
+	    TK_RAWHELLO_SKE_ECDHE, false), TK_RAWHELLO_MORE);
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out,
+	    TK_RAWHELLO_FLIGHT_MAX - 1, TK_RAWHELLO_SKE_ECDHE, false),
+	    TK_RAWHELLO_MORE);
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, n,
+	    TK_RAWHELLO_SKE_ECDHE, false), TK_RAWHELLO_MALFORMED);
+	EXPECT_CONTAINS(r.why, "first 65536 bytes");
+	EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out,
+	    TK_RAWHELLO_FLIGHT_MAX, TK_RAWHELLO_SKE_ECDHE, false),
+	    TK_RAWHELLO_MALFORMED);
+
+	TK_CASE("a flight of 64 KiB in big records fits");
+	/* a Certificate of 4 certificates of 16000 bytes */
+	{
+		size_t p = shn;
+
+		hs[p++] = 11;
+		hs[p++] = 0;
+		hs[p++] = (4 * 16003 + 3) >> 8;
+		hs[p++] = (4 * 16003 + 3) & 0xff;
+		hs[p++] = 0;
+		hs[p++] = (4 * 16003) >> 8;
+		hs[p++] = (4 * 16003) & 0xff;
+		for (size_t c = 0; c < 4; c++) {
+			hs[p++] = 0;
+			hs[p++] = 16000 >> 8;
+			hs[p++] = 16000 & 0xff;
+			memset(hs + p, 0x30, 16000);
+			p += 16000;
+		}
+		memcpy(hs + p, DONE, 4);
+		n = frame(out, hs, p + 4, 16384);
+		EXPECT_TRUE(n <= TK_RAWHELLO_FLIGHT_MAX);
+		r = sh;
+		EXPECT_EQ_INT(tk_rawhello_parse_flight(&r, out, n,
+		    TK_RAWHELLO_SKE_NONE, false), TK_RAWHELLO_SERVER_HELLO);
+		EXPECT_EQ_INT(r.ncerts, 4);
+		EXPECT_EQ_SIZE(r.cert_bytes, 4 * 16003);
+	}
+	TK_CASE(NULL);
+}
+
+/* Every single-byte corruption of two real flights: no crash, `used` in
+ * the input, flight_done only with SERVER_HELLO (ASan and UBSan in CI). */
+static void
+test_flight_mangled(void)
+{
+	static unsigned char m[4096];
+	struct tk_rawhello_reply sh, r;
+	const struct flight *fs[] = { &flights[6], &flights[9] };
+
+	for (size_t k = 0; k < 2; k++) {
+		const struct flight *f = fs[k];
+
+		tk_rawhello_parse(&sh, f->v, f->n);
+		for (size_t i = 0; i < f->n; i++) {
+			memcpy(m, f->v, f->n);
+			m[i] ^= 0xff;
+			r = sh;
+			tk_rawhello_parse_flight(&r, m, f->n, f->ske, f->anon);
+			EXPECT_TRUE(r.used <= f->n);
+			EXPECT_TRUE(!r.flight_done ||
+			    r.kind == TK_RAWHELLO_SERVER_HELLO);
+			EXPECT_TRUE(r.kind != TK_RAWHELLO_MALFORMED ||
+			    r.why != NULL);
+		}
+	}
+}
+
 static void
 run(void)
 {
@@ -866,6 +1573,10 @@ run(void)
 	test_raw();
 	test_bounds();
 	test_mangled();
+	test_flight_real();
+	test_flight_hostile();
+	test_flight_records();
+	test_flight_mangled();
 }
 
 TK_TEST_MAIN("test_rawhello", run)

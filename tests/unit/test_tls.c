@@ -559,6 +559,167 @@ test_new_errors(void)
 	TK_CASE(NULL);
 }
 
+/* A pair from two confs (fds filled in here); 0 or -1. */
+static int
+pair_open_conf(struct pair *p, const struct tk_tls_conf *sconf,
+    const struct tk_tls_conf *cconf)
+{
+	struct tk_err err;
+
+	memset(p, 0, sizeof(*p));
+	p->crc = p->src = TK_WANT_READ;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+	    p->sv) < 0) {
+		perror("socketpair");
+		p->sv[0] = p->sv[1] = -1;
+		return -1;
+	}
+	tk_err_clear(&err);
+	p->s = tk_tls_new(p->sv[0], sconf, server_creds, &err);
+	p->c = tk_tls_new(p->sv[1], cconf, client_creds, &err);
+	EXPECT_TRUE(p->s != NULL && p->c != NULL);
+	if (p->s == NULL || p->c == NULL) {
+		fprintf(stderr, "  tk_tls_new: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * tls-scan's client settings (lib/scanhs.c): a TLS 1.2 session resumed
+ * by its ticket, and not without the ticket extension (no_tickets); the
+ * server holds no session cache, so only the ticket can resume.
+ */
+static void
+test_resume(void)
+{
+	struct tk_tls_conf sconf = {0}, cconf = {0};
+	gnutls_datum_t key = {NULL, 0}, data = {NULL, 0};
+	struct pair p;
+	int rc;
+
+	TK_CASE("resume by ticket");
+	rc = gnutls_session_ticket_key_generate(&key);
+	EXPECT_EQ_INT(rc, 0);
+	if (rc < 0) {
+		return;
+	}
+	sconf.server = true;
+	sconf.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2";
+	cconf.priority = sconf.priority;
+	cconf.sni = "localhost";
+	if (pair_open_conf(&p, &sconf, &cconf) < 0) {
+		goto out;
+	}
+	EXPECT_EQ_INT(gnutls_session_ticket_enable_server(
+	    tk_tls_session(p.s), &key), 0);
+	pump(&p);
+	EXPECT_EQ_INT(p.crc, 0);
+	EXPECT_EQ_INT(p.src, 0);
+	EXPECT_EQ_INT(gnutls_session_get_data2(tk_tls_session(p.c), &data), 0);
+	pair_close(&p);
+	if (data.data == NULL) {
+		goto out;
+	}
+	for (int no_tickets = 0; no_tickets <= 1; no_tickets++) {
+		struct tk_tls_info ci;
+
+		TK_CASE(no_tickets ? "resume: no_tickets" : "resume: ticket");
+		cconf.resume = &data;
+		cconf.no_tickets = no_tickets != 0;
+		if (pair_open_conf(&p, &sconf, &cconf) < 0) {
+			pair_close(&p);
+			break;
+		}
+		EXPECT_EQ_INT(gnutls_session_ticket_enable_server(
+		    tk_tls_session(p.s), &key), 0);
+		pump(&p);
+		EXPECT_EQ_INT(p.crc, 0);
+		tk_tls_info(p.c, &ci);
+		EXPECT_EQ_INT(ci.resumed, no_tickets == 0);
+		pair_close(&p);
+	}
+out:
+	gnutls_free(data.data);
+	gnutls_free(key.data);
+	TK_CASE(NULL);
+}
+
+/* Reads on the server until GnuTLS says the client renegotiates. */
+static bool
+server_sees_hello(struct pair *p)
+{
+	char buf[64];
+
+	for (int i = 0; i < ROUNDS_MAX; i++) {
+		ssize_t n = gnutls_record_recv(tk_tls_session(p->s), buf,
+		    sizeof(buf));
+
+		if (n == GNUTLS_E_REHANDSHAKE) {
+			return true;
+		}
+		if (n != GNUTLS_E_AGAIN) {
+			return false;
+		}
+		(void)tk_tls_rehandshake(p->c);
+	}
+	return false;
+}
+
+/*
+ * tk_tls_rehandshake(): completed when the server renegotiates, a refusal
+ * (-1, class TLS) on the warning alert no_renegotiation.
+ */
+static void
+test_rehandshake(void)
+{
+	struct tk_tls_conf sconf = {0}, cconf = {0};
+	struct pair p;
+
+	sconf.server = true;
+	sconf.priority = "NORMAL:-VERS-ALL:+VERS-TLS1.2";
+	cconf.priority = sconf.priority;
+	cconf.sni = "localhost";
+	for (int accept = 0; accept <= 1; accept++) {
+		int rc = TK_WANT_READ, src = TK_WANT_READ;
+
+		TK_CASE(accept ? "renegotiation accepted" :
+		    "renegotiation refused");
+		if (pair_open_conf(&p, &sconf, &cconf) < 0) {
+			pair_close(&p);
+			break;
+		}
+		pump(&p);
+		EXPECT_EQ_INT(p.crc, 0);
+		EXPECT_EQ_INT(tk_tls_rehandshake(p.c), TK_WANT_READ);
+		EXPECT_TRUE(server_sees_hello(&p));
+		if (!accept) {
+			EXPECT_EQ_INT(gnutls_alert_send(tk_tls_session(p.s),
+			    GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION), 0);
+		}
+		for (int i = 0; i < ROUNDS_MAX; i++) {
+			if (rc != 0 && rc != -1) {
+				rc = tk_tls_rehandshake(p.c);
+			}
+			if (accept && src != 0 && src != -1) {
+				src = tk_tls_handshake(p.s);
+			}
+			if ((rc == 0 || rc == -1) &&
+			    (!accept || src == 0 || src == -1)) {
+				break;
+			}
+		}
+		EXPECT_EQ_INT(rc, accept ? 0 : -1);
+		if (!accept) {
+			EXPECT_EQ_INT(tk_tls_error(p.c)->cls, TK_TLS);
+			EXPECT_CONTAINS(tk_tls_error(p.c)->msg,
+			    "refused renegotiation");
+		}
+		pair_close(&p);
+	}
+	TK_CASE(NULL);
+}
+
 static void
 run(void)
 {
@@ -571,6 +732,8 @@ run(void)
 		test_handshake_basic();
 		test_handshake_alpn();
 		test_new_errors();
+		test_resume();
+		test_rehandshake();
 	}
 	tk_creds_unref(server_creds);
 	tk_creds_unref(client_creds);

@@ -49,8 +49,9 @@ tk_scan_start_gnutls_legacy() {
 	    --dhparams "$TESTDATA/dh1024.pem"
 }
 
-# tk_scan_start_echo NAME: tls-echo-server with its defaults (TLS 1.2 and
-# 1.3).
+# tk_scan_start_echo NAME: tls-echo-server with its defaults (GnuTLS 3.7's
+# NORMAL: TLS 1.0 to 1.3; DHE only with an RFC 7919 group the client
+# offers, as no --dh-params is given).
 tk_scan_start_echo() {
 	tk_start_echo "$1" -q
 }

@@ -6,9 +6,10 @@
 # and why; tk_scan_diff fails on an unexplained difference and on an
 # explained one that no longer occurs.
 #
-# Slow by nature (testssl.sh needs about 40 s per server): every server
-# is started once and every scanner run once per server, all in
-# setup_file, their normalized reports cached in $BATS_FILE_TMPDIR.  The
+# Slow by nature (testssl.sh needs about 40 s per server; the file takes
+# about 3 minutes on 2 cores): every server is started once and every
+# scanner run once per server, two servers at a time, all in setup_file,
+# their normalized reports cached in $BATS_FILE_TMPDIR.  The
 # ASan pass of scripts/test.sh skips this file: the agreement of three
 # tools does not depend on tlskit's memory checks (tests/scan.bats runs
 # tls-scan under ASan).

@@ -45,6 +45,9 @@ scan() {
 	run -"$want" --separate-stderr timeout 60 "$TK_SCAN" --json \
 	    --timeout 1 --deadline 20 "$@" "$target"
 	tk_jqx ".target == \"$target\"" "$output"
+	# the JSON says the exit status the process gave (tlskit(7))
+	[[ $(jq .exit_code <<<"$output") == "$want" ]] ||
+	    fail "exit $want, but the JSON's exit_code is $(jq -c '[.exit_code, .error]' <<<"$output")"
 	case $want in
 	3 | 4)
 		assert_equal "$(grep -c . <<<"$stderr")" 1
@@ -71,10 +74,16 @@ scan() {
 	tk_jqx '[.protocols // {} | .[] | select(. == true)] | length == 0' "$output"
 }
 
-@test "tls-scan: a server that closes after its ServerHello: exit 4, no handshake finished" {
-	scan 4 "$PORT_CLOSEHELLO"
-	tk_jqx '.verdict == "error"' "$output"
-	[[ $stderr == *handshake* ]] || fail "step is not the handshake: $stderr"
+@test "tls-scan: a server that closes after its ServerHello: exit 1 (handshake-failed), its one suite seen" {
+	# tls-scan(1): 4 is "the server accepted no version offered"; this
+	# one answers a hello that offers 0xC02F with a TLS 1.2 ServerHello
+	# choosing it, so TLS 1.2 and that suite are seen, and no handshake
+	# finishes: the fail finding handshake-failed, exit 1.
+	scan 1 "$PORT_CLOSEHELLO"
+	tk_jqx '.verdict == "fail"' "$output"
+	tk_jqx 'any(.findings[]; .code == "handshake-failed" and .severity == "fail")' "$output"
+	tk_jqx '[.protocols | to_entries[] | select(.value) | .key] == ["TLS1.2"]' "$output"
+	tk_jqx '[.suites[].accepted[].code] == ["0xC02F"]' "$output"
 }
 
 @test "tls-scan: a server that 'accepts' every suite offered is not a normal server: exit 1, a fail finding" {
@@ -86,16 +95,21 @@ scan() {
 	# "fail" severity, exit 1), not list what it echoed as accepted.
 	scan 1 "$PORT_ACCEPTALL"
 	tk_jqx '.verdict == "fail"' "$output"
-	tk_jqx 'any(.findings[]; .severity == "fail")' "$output"
+	tk_jqx 'any(.findings[]; .code == "accepts-everything" and .severity == "fail")' "$output"
 	# bounded work: elimination, not one connection per registry entry
 	tk_jqx '.connections | type == "number" and . < 2000' "$output"
 }
 
-@test "tls-scan: the four hostile servers in one run end together, the worst exit (3) wins" {
+@test "tls-scan: the four hostile servers in one run end together, the worst exit (3) wins, one type per field" {
 	run -3 --separate-stderr timeout 60 "$TK_SCAN" --json --timeout 1 \
 	    --deadline 20 "127.0.0.1:$PORT_STALL" "127.0.0.1:$PORT_GARBAGE" \
 	    "127.0.0.1:$PORT_CLOSEHELLO" "127.0.0.1:$PORT_ACCEPTALL"
 	assert_equal "$(jq -s length <<<"$output")" 4
+	# tlskit(7): a field's type never changes (null aside)
+	local types
+	types=$(jq -s -c 'map(.error | type) | map(select(. != "null")) | unique' <<<"$output")
+	[[ $types == '[]' || $types =~ ^\[\"[a-z]+\"\]$ ]] ||
+	    fail "the error field has several types: $types"
 	local p
 	for p in "$PORT_STALL" "$PORT_GARBAGE" "$PORT_CLOSEHELLO"; do
 		grep -q "^tls-scan: 127\.0\.0\.1:$p: " <<<"$stderr" ||

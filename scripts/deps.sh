@@ -5,13 +5,15 @@
 #          the tools (scripts/build.sh)
 #   demo   build, and what scripts/demo.sh itself runs (jq); no daemon
 #   test   build, and everything scripts/test.sh runs: bats, the peers
-#          (openssl, gnutls-bin, nginx, postfix, dovecot, slapd, ...), the
-#          shells of the completion tests, clang for scripts/fuzz.sh and
-#          valgrind for tests/valgrind.bats
+#          (openssl, gnutls-bin, nginx, postfix, dovecot, slapd, ...;
+#          sslscan, testssl.sh and nmap: the scanners tls-scan is
+#          compared with), the shells of the completion tests, clang for
+#          scripts/fuzz.sh and valgrind for tests/valgrind.bats
 #   bench  build, and the developer's tools: clang (scripts/fuzz.sh),
 #          valgrind (scripts/valgrind.sh), the peers bench/run.sh needs
 #          (gnutls-bin, openssl, jq, python3; it installs Twisted and
-#          gnuplot itself)
+#          gnuplot itself) and those of bench/scan.sh (sslscan,
+#          testssl.sh, nmap, nginx-light, strace)
 # --list prints the packages of the groups, one a line, and installs
 # nothing.  Idempotent: when every package is installed, apt is not run.
 # The daemons' packages must not start on their default ports at install:
@@ -39,8 +41,13 @@ test=(
 	# mariadb: a scripted NNTP server stands in for INN)
 	postfix dovecot-imapd dovecot-pop3d dovecot-managesieved dovecot-lmtpd
 	slapd ldap-utils postgresql prosody vsftpd
+	# test peers only: the scanners tls-scan is compared with
+	# (tests/scan-peers.bats, bench/scan.sh); nginx-light serves there too
+	sslscan testssl.sh nmap
 )
-bench=("${build[@]}" clang valgrind gnutls-bin openssl jq python3)
+bench=("${build[@]}" clang valgrind gnutls-bin openssl jq python3
+	# test peers only: bench/scan.sh times tls-scan against them
+	sslscan testssl.sh nmap nginx-light strace)
 
 usage() {
 	echo "usage: scripts/deps.sh [--list] build|demo|test|bench..." >&2

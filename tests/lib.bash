@@ -4,7 +4,8 @@
 # port read back, peer clients fed through a FIFO, bounded polls, teardown
 # by PID and log dumps on failure, and fixtures made at test time.  The
 # real STARTTLS daemons (postfix, dovecot, ...) are in lib-starttls.bash,
-# which this file sources.
+# tls-scan's differently configured peers and the normalizers of sslscan,
+# testssl.sh and nmap in lib-scan.bash; this file sources both.
 #
 # - Every function starts with tk_ and every setting or internal state
 #   with TK_, so a .bats file may name its own helpers freely.  What the
@@ -659,3 +660,5 @@ $(cat "$PEER_ERR")"
 
 # shellcheck source=tests/lib-starttls.bash
 source "$BATS_TEST_DIRNAME/lib-starttls.bash"
+# shellcheck source=tests/lib-scan.bash
+source "$BATS_TEST_DIRNAME/lib-scan.bash"

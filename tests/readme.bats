@@ -78,10 +78,11 @@ stub_apt() {
 	run -0 grep -c '^bash scripts/deps.sh demo$' "$TK_SRC/scripts/demo.sh"
 }
 
-@test "deps.sh --list test: build, the peers, the shells, clang and valgrind; test.sh installs it" {
+@test "deps.sh --list test: build, the peers and scanners, the shells, clang and valgrind; test.sh installs it" {
 	run -0 --separate-stderr "$DEPS" --list test
 	for p in meson libgnutls28-dev bats openssl gnutls-bin postfix slapd \
-	    postgresql prosody vsftpd zsh fish clang valgrind; do
+	    postgresql prosody vsftpd zsh fish clang valgrind sslscan testssl.sh \
+	    nmap; do
 		assert_line "$p"
 	done
 	run -0 grep -c '^bash scripts/deps.sh test ' "$TK_SRC/scripts/test.sh"

@@ -217,7 +217,7 @@ ci_snippet() {
 
 # --- install -----------------------------------------------------------------
 
-@test "meson install: the five tools, man1 and tlskit.7, bash/zsh/fish completions; an installed tool runs; README says how" {
+@test "meson install: the six tools, man1 and tlskit.7, bash/zsh/fish completions; an installed tool runs; README says how" {
 	local root=$BATS_TEST_TMPDIR/root prefix t
 	run -0 readme_block '^meson install -C build'
 	assert_line --regexp '^meson install -C build( |$)'
@@ -226,7 +226,7 @@ ci_snippet() {
 	    jq -r '.[] | select(.name == "prefix") | .value')
 	[[ -n $prefix ]] || fail "no prefix from meson introspect"
 	for t in tls-echo-server tls-echo-client tls-check-cert tls-starttls \
-	    tls-alpn-probe; do
+	    tls-alpn-probe tls-scan; do
 		[[ -x $root$prefix/bin/$t ]] || fail "bin/$t not installed"
 		[[ -s $root$prefix/share/man/man1/$t.1 ]] || fail "man1/$t.1 not installed"
 		[[ -s $root$prefix/share/bash-completion/completions/$t ]] ||
@@ -237,9 +237,9 @@ ci_snippet() {
 	[[ -s $root$prefix/share/man/man7/tlskit.7 ]] || fail "tlskit.7 not installed"
 	[[ -s $root$prefix/share/zsh/site-functions/_tlskit ]] ||
 	    fail "zsh completion not installed"
-	# only the five tools: no test harness, no generator
+	# only the six tools: no test harness, no generator
 	run -0 ls "$root$prefix/bin"
-	assert_equal "${#lines[@]}" 5
+	assert_equal "${#lines[@]}" 6
 	run -0 env PATH="$root$prefix/bin:$PATH" tls-check-cert --version
 	assert_line --index 0 --regexp '^tls-check-cert \(tlskit\) [0-9]'
 }

@@ -421,6 +421,41 @@ bad(struct tk_rawhello_reply *r, const char *why)
 	return r->kind;
 }
 
+/*
+ * The record header at buf + off (its 5 bytes are there): a handshake or
+ * alert record of 1 to 2^14 bytes in version 3.x (RFC 8446 5.1, RFC 5246
+ * 6.2.1).  Its length to *rlen, how much of its body buf holds to
+ * *avail.  NULL, or why it is refused (upto: "the ServerHello" or "the
+ * ServerHelloDone", what it came before).
+ */
+static const char *
+record_head(const unsigned char *buf, size_t off, size_t len, bool done,
+    size_t *rlen, size_t *avail)
+{
+	uint8_t type = buf[off];
+
+	if (type != REC_HANDSHAKE && type != REC_ALERT) {
+		return done ? "a record other than handshake or alert came "
+		    "before the ServerHelloDone" : "a record other than "
+		    "handshake or alert came before the ServerHello";
+	}
+	if (buf[off + 1] != 3) {
+		return "a record's version is not 3.x";
+	}
+	*rlen = (size_t)buf[off + 3] << 8 | buf[off + 4];
+	if (*rlen == 0) {
+		return "an empty record";
+	}
+	if (*rlen > REC_MAX) {
+		return "a record longer than 16384 bytes";
+	}
+	*avail = len - off - 5;
+	if (*avail > *rlen) {
+		*avail = *rlen;
+	}
+	return NULL;
+}
+
 /* Incomplete: MORE, unless the cap was reached. */
 static enum tk_rawhello_kind
 more(struct tk_rawhello_reply *r, size_t len)
@@ -673,23 +708,11 @@ tk_rawhello_parse(struct tk_rawhello_reply *r, const unsigned char *buf,
 		if (off == 0) {
 			r->record_version = (uint16_t)(buf[1] << 8 | buf[2]);
 		}
-		if (type != REC_HANDSHAKE && type != REC_ALERT) {
-			return bad(r, "a record other than handshake or alert "
-			    "came before the ServerHello");
-		}
-		if (buf[off + 1] != 3) {
-			return bad(r, "a record's version is not 3.x");
-		}
-		rlen = (size_t)buf[off + 3] << 8 | buf[off + 4];
-		if (rlen == 0) {
-			return bad(r, "an empty record");
-		}
-		if (rlen > REC_MAX) {
-			return bad(r, "a record longer than 16384 bytes");
-		}
-		avail = len - off - 5;
-		if (avail > rlen) {
-			avail = rlen;
+		const char *refused = record_head(buf, off, len, false,
+		    &rlen, &avail);
+
+		if (refused != NULL) {
+			return bad(r, refused);
 		}
 		if (type == REC_ALERT) {
 			/* RFC 8446 5.1: not between a message's fragments */
@@ -1112,23 +1135,11 @@ tk_rawhello_parse_flight(struct tk_rawhello_reply *r,
 			return fl_more(r, len);
 		}
 		type = buf[off];
-		if (type != REC_HANDSHAKE && type != REC_ALERT) {
-			return bad(r, "a record other than handshake or alert "
-			    "came before the ServerHelloDone");
-		}
-		if (buf[off + 1] != 3) {
-			return bad(r, "a record's version is not 3.x");
-		}
-		rlen = (size_t)buf[off + 3] << 8 | buf[off + 4];
-		if (rlen == 0) {
-			return bad(r, "an empty record");
-		}
-		if (rlen > REC_MAX) {
-			return bad(r, "a record longer than 16384 bytes");
-		}
-		avail = len - off - 5;
-		if (avail > rlen) {
-			avail = rlen;
+		const char *refused = record_head(buf, off, len, true,
+		    &rlen, &avail);
+
+		if (refused != NULL) {
+			return bad(r, refused);
 		}
 		if (type == REC_ALERT) {
 			/* RFC 5246 6.2.1: not between a message's fragments */

@@ -20,8 +20,9 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 mkdir -p build-fuzz/crashes
 # one libFuzzer process is one core: run as many targets at once as there
-# are cores, each into its own log, and report in the targets' order
-jobs=$(nproc 2>/dev/null || echo 1)
+# are cores (TK_FUZZ_JOBS says otherwise), each into its own log, and
+# report in the targets' order
+jobs=${TK_FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
